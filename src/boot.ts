@@ -1,0 +1,134 @@
+/**
+ * Wires the app together: database (migrated), Probot with the app's handlers, the processor,
+ * the outbox worker and the HTTP server. `npm start` and the end-to-end tests both boot this.
+ */
+import type { Server } from "node:http";
+import { Probot } from "probot";
+import type { Config } from "./config.js";
+import { openDatabase, type Database } from "./db/client.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { codewalkersApp, isHandledEvent } from "./app.js";
+import { createProcessor } from "./intake/processor.js";
+import { webhookEndpoint } from "./intake/webhook-endpoint.js";
+import { createOutboxWorker } from "./github/outbox-worker.js";
+import { AppOctokitClass } from "./github/octokit.js";
+import type { Logger } from "./logger.js";
+import { healthEndpoint } from "./server/health.js";
+import { createHttpServer, listen, WEBHOOK_PATH } from "./server/http-server.js";
+import type { Services } from "./services.js";
+import type { WorkerLoop } from "./lib/worker-loop.js";
+
+export interface RunningApp {
+  port: number;
+  database: Database;
+  probot: Probot;
+  processor: WorkerLoop<unknown>;
+  outbox: WorkerLoop<unknown>;
+  stop(): Promise<void>;
+}
+
+export interface BootOptions {
+  config: Config;
+  log: Logger;
+  /** Tests pass an already open database; otherwise it is opened from the config. */
+  database?: Database;
+  /** Tests drive the workers by hand (drain) instead of letting them poll. */
+  startWorkers?: boolean;
+}
+
+export class DatabaseUnavailableError extends Error {}
+
+export async function openAndMigrate(config: Config): Promise<Database> {
+  const where = config.databaseUrl ? `PostgreSQL at ${maskUrl(config.databaseUrl)}` : `PGlite in ${config.dataDir}`;
+  let database: Database | undefined;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    await database.ping();
+    await migrateDatabase(database);
+    return database;
+  } catch (error) {
+    await database?.close().catch(() => {});
+    throw new DatabaseUnavailableError(`Cannot use the database (${where}): ${(error as Error).message}`);
+  }
+}
+
+export async function bootApp(options: BootOptions): Promise<RunningApp> {
+  const { config, log } = options;
+  if (!config.github) throw new Error("bootApp needs GitHub App credentials (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)");
+  const database = options.database ?? (await openAndMigrate(config));
+
+  const probot = new Probot({
+    appId: config.github.appId,
+    privateKey: config.github.privateKey,
+    secret: config.github.webhookSecret,
+    log: log.child({ name: "probot" }),
+    Octokit: AppOctokitClass,
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+  });
+
+  let outbox: WorkerLoop<unknown> | undefined;
+  const services: Services = { database, log, wakeOutbox: () => outbox?.wake() };
+  await probot.load(codewalkersApp(services));
+
+  const processor = createProcessor({ database, probot, log }) as WorkerLoop<unknown>;
+  outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
+
+  const server: Server = createHttpServer(
+    {
+      [WEBHOOK_PATH]: webhookEndpoint({
+        db: database.db,
+        secret: config.github.webhookSecret,
+        log,
+        isHandled: isHandledEvent,
+        onStored: () => processor.wake(),
+      }),
+      "/healthz": healthEndpoint(database),
+      "/ping": async (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("PONG"),
+    },
+    log,
+  );
+  const port = await listen(server, config.port, config.host);
+  if (options.startWorkers !== false) {
+    processor.start();
+    outbox.start();
+  }
+  const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
+  log.info({ port, database: database.driver }, `Codewalkers is listening on port ${port}`);
+
+  return {
+    port,
+    database,
+    probot,
+    processor,
+    outbox,
+    async stop() {
+      stopProxy?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await processor.stop();
+      await outbox!.stop();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+/** Forwards webhooks from a smee.io channel to this server, for development. */
+async function startWebhookProxy(url: string, port: number, log: Logger): Promise<() => void> {
+  const { SmeeClient } = await import("smee-client");
+  const client = new SmeeClient({
+    source: url,
+    target: `http://127.0.0.1:${port}${WEBHOOK_PATH}`,
+    logger: { info: (...a: unknown[]) => log.info(a.join(" ")), error: (...a: unknown[]) => log.error(a.join(" ")) },
+  });
+  await client.start();
+  return () => void client.stop();
+}
+
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

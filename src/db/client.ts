@@ -1,0 +1,141 @@
+/**
+ * One database handle for the whole app, on PostgreSQL (postgres.js) or embedded PGlite.
+ * Both speak the same SQL and share one drizzle schema, so every query runs on both.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema.js";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction or the database: commands accept either, so they compose. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export type Driver = "postgres" | "pglite";
+
+export interface Database {
+  db: Db;
+  driver: Driver;
+  /** Runs `select 1`; rejects when the database cannot answer. */
+  ping(): Promise<void>;
+  /** Wakes `onNotify` listeners in every process sharing this database (LISTEN/NOTIFY). */
+  notify(channel: string, payload?: string): Promise<void>;
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Rows of a raw query, normalised across drivers. */
+  rows<T extends Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `fn` while holding a session advisory lock on a dedicated connection, so that processes
+   * sharing the database take turns (PGlite is one process: the lock is a plain call there).
+   */
+  withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /** PGlite only: the data directory as a tarball, which `pgliteDump` can load again. */
+  dumpDataDir?(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** A dump of a migrated PGlite data dir (tests load one instead of running initdb). */
+  pgliteDump?: Blob | File | undefined;
+  maxConnections?: number | undefined;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections) : openPglite(options);
+}
+
+async function openPostgres(url: string, max = 10): Promise<Database> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    // Fail fast when the server is down instead of hanging a boot or a health check.
+    connect_timeout: 5,
+  });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: "postgres",
+    async ping() {
+      await client`select 1`;
+    },
+    async notify(channel, payload = "") {
+      await client.notify(channel, payload);
+    },
+    async listen(channel, onNotify) {
+      const sub = await client.listen(channel, onNotify);
+      return () => sub.unlisten();
+    },
+    async rows<T extends Record<string, unknown>>(query: string, params: unknown[] = []) {
+      const result = await client.unsafe(query, params as never[]);
+      return [...result] as unknown as T[];
+    },
+    async withAdvisoryLock(key, fn) {
+      const conn = await client.reserve();
+      try {
+        await conn`select pg_advisory_lock(${key})`;
+        try {
+          return await fn();
+        } finally {
+          await conn`select pg_advisory_unlock(${key})`;
+        }
+      } finally {
+        conn.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  let dataDir: string | undefined;
+  if (options.dataDir && !options.pgliteDump) {
+    dataDir = path.resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const client = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    ...(options.pgliteDump ? { loadDataDir: options.pgliteDump } : {}),
+  });
+  await client.waitReady;
+  const db = drizzle(client, { schema }) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    driver: "pglite",
+    async ping() {
+      if (closed) throw new Error("database is closed");
+      await client.query("select 1");
+    },
+    async notify(channel, payload = "") {
+      await client.query(`select pg_notify($1, $2)`, [channel, payload]);
+    },
+    async listen(channel, onNotify) {
+      const unsub = await client.listen(channel, onNotify);
+      return unsub;
+    },
+    async rows<T extends Record<string, unknown>>(query: string, params: unknown[] = []) {
+      const result = await client.query<T>(query, params);
+      return result.rows;
+    },
+    async withAdvisoryLock(_key, fn) {
+      return fn();
+    },
+    async dumpDataDir() {
+      return client.dumpDataDir("none");
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}

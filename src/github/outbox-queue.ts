@@ -1,0 +1,118 @@
+/**
+ * SQL for the outbox. Recording an intent coalesces with a waiting one of the same target
+ * (a partial unique index on pending rows). A target is written by one worker at a time, in
+ * the order its intents were recorded.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Database, DbOrTx } from "../db/client.js";
+import { outbox } from "../db/schema.js";
+import { targetKeyOf, type GitHubIntent } from "../core/intents.js";
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+const LOCK_SECONDS = 120;
+const CLAIM_LOCK_KEY = 0x63776f62; // "cwob"
+
+export async function recordIntents(tx: DbOrTx, intents: readonly GitHubIntent[]): Promise<void> {
+  for (const intent of intents) {
+    await tx
+      .insert(outbox)
+      .values({
+        targetKey: targetKeyOf(intent),
+        operation: intent.kind,
+        installationId: intent.repo.installationId,
+        payload: intent as unknown as Record<string, unknown>,
+      })
+      .onConflictDoUpdate({
+        target: outbox.targetKey,
+        targetWhere: sql`${outbox.status} = 'pending'`,
+        set: {
+          operation: sql`excluded.operation`,
+          payload: sql`excluded.payload`,
+          installationId: sql`excluded.installation_id`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
+}
+
+export async function claimOutboxRow(database: Database): Promise<OutboxRow | undefined> {
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+    const [row] = await tx
+      .update(outbox)
+      .set({
+        status: "processing",
+        attempts: sql`${outbox.attempts} + 1`,
+        lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
+      })
+      .where(
+        eq(
+          outbox.seq,
+          sql`(
+            select c.seq from ${outbox} c
+            where ((c.status = 'pending' and c.run_after <= now())
+                or (c.status = 'processing' and c.locked_until < now()))
+              and not exists (
+                select 1 from ${outbox} p
+                where p.target_key = c.target_key and p.status = 'processing'
+                  and p.locked_until >= now() and p.seq <> c.seq)
+            order by c.seq
+            limit 1
+            for update skip locked)`,
+        ),
+      )
+      .returning();
+    return row;
+  });
+}
+
+export async function completeOutboxRow(database: Database, seq: number): Promise<void> {
+  await database.db
+    .update(outbox)
+    .set({ status: "done", lockedUntil: null, lastError: null })
+    .where(and(eq(outbox.seq, seq), eq(outbox.status, "processing")));
+}
+
+/**
+ * Puts a row back to wait until `runAfter`, keeping the error. If a newer intent for the same
+ * target arrived meanwhile, the newer one supersedes this one and this row is closed as done.
+ */
+export async function retryOutboxRow(
+  database: Database,
+  row: OutboxRow,
+  error: string,
+  runAfter: Date,
+  options: { countAttempt: boolean } = { countAttempt: true },
+): Promise<void> {
+  await database.db.transaction(async (tx) => {
+    const newer = await tx
+      .select({ seq: outbox.seq })
+      .from(outbox)
+      .where(and(eq(outbox.targetKey, row.targetKey), eq(outbox.status, "pending")))
+      .limit(1);
+    await tx
+      .update(outbox)
+      .set(
+        newer.length > 0
+          ? { status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) }
+          : {
+              status: "pending",
+              lockedUntil: null,
+              lastError: error.slice(0, 10_000),
+              runAfter,
+              // A write held back by our own pacing has not been tried: it keeps its attempt.
+              ...(options.countAttempt ? {} : { attempts: sql`${outbox.attempts} - 1` }),
+            },
+      )
+      .where(and(eq(outbox.seq, row.seq), eq(outbox.status, "processing")));
+  });
+}
+
+/** Dead letter: kept with its error for an operator, never retried by itself. */
+export async function deadOutboxRow(database: Database, seq: number, error: string): Promise<void> {
+  await database.db
+    .update(outbox)
+    .set({ status: "dead", lockedUntil: null, lastError: error.slice(0, 10_000) })
+    .where(and(eq(outbox.seq, seq), eq(outbox.status, "processing")));
+}

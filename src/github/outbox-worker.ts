@@ -1,0 +1,68 @@
+/**
+ * The outbox worker: performs recorded intents against GitHub with the installation's token,
+ * retrying by error kind — transient with backoff and jitter, rate-limited at the time GitHub
+ * gives — and keeping the rest as dead letters with their error.
+ */
+import type { Probot } from "probot";
+import type { Database } from "../db/client.js";
+import type { Logger } from "../logger.js";
+import type { GitHubIntent } from "../core/intents.js";
+import { backoffMs } from "../lib/backoff.js";
+import { WorkerLoop } from "../lib/worker-loop.js";
+import { classifyGitHubError } from "./classify-error.js";
+import type { AppOctokit } from "./octokit.js";
+import { claimOutboxRow, completeOutboxRow, deadOutboxRow, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
+import { performIntent } from "./perform-intent.js";
+import { WritePacer } from "./write-pacer.js";
+
+export const MAX_OUTBOX_ATTEMPTS = 10;
+
+export interface OutboxWorkerOptions {
+  database: Database;
+  probot: Probot;
+  log: Logger;
+  concurrency?: number;
+  pollMs?: number;
+  pacer?: WritePacer;
+}
+
+export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<OutboxRow> {
+  const { database, probot, log } = options;
+  const pacer = options.pacer ?? new WritePacer();
+  return new WorkerLoop<OutboxRow>({
+    name: "outbox",
+    concurrency: options.concurrency ?? 2,
+    pollMs: options.pollMs ?? 1_000,
+    log,
+    claim: () => claimOutboxRow(database),
+    async handle(row) {
+      const intent = row.payload as unknown as GitHubIntent;
+      const olog = log.child({ outbox: row.seq, target: row.targetKey, operation: row.operation });
+      const installationId = row.installationId ?? intent.repo.installationId;
+      const wait = pacer.reserve(installationId);
+      if (wait > 0) {
+        await retryOutboxRow(database, row, "paced under the secondary rate limit", new Date(Date.now() + wait), {
+          countAttempt: false,
+        });
+        return;
+      }
+      try {
+        const octokit = (await probot.auth(installationId)) as unknown as AppOctokit;
+        await performIntent(octokit, intent);
+        await completeOutboxRow(database, row.seq);
+      } catch (error) {
+        const c = classifyGitHubError(error);
+        const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
+        if (c.kind === "rate-limited" && c.retryAt) {
+          olog.warn({ retryAt: c.retryAt }, "rate limited; waiting as GitHub asks");
+          await retryOutboxRow(database, row, message, c.retryAt);
+        } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {
+          await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
+        } else {
+          olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
+          await deadOutboxRow(database, row.seq, message);
+        }
+      }
+    },
+  });
+}

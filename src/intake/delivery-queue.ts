@@ -1,0 +1,71 @@
+/**
+ * SQL for the inbox. A claim takes the oldest runnable delivery of a repository that has none
+ * in flight, so each repository's events are handled one at a time, in order, while different
+ * repositories proceed in parallel. A claim whose process died is taken again when its lock
+ * expires.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { webhookDeliveries } from "../db/schema.js";
+import { backoffMs } from "../lib/backoff.js";
+
+export type StoredDelivery = typeof webhookDeliveries.$inferSelect;
+
+/** Held while a delivery is in flight; a handler must finish well within it. */
+const LOCK_SECONDS = 300;
+/** Serialises claims across processes so two cannot take the same repository at once ("cwin"). */
+const CLAIM_LOCK_KEY = 0x6377696e;
+export const MAX_DELIVERY_ATTEMPTS = 8;
+
+export async function claimDelivery(database: Database): Promise<StoredDelivery | undefined> {
+  return database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+    const [row] = await tx
+      .update(webhookDeliveries)
+      .set({
+        status: "processing",
+        attempts: sql`${webhookDeliveries.attempts} + 1`,
+        lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
+      })
+      .where(
+        eq(
+          webhookDeliveries.seq,
+          sql`(
+            select c.seq from ${webhookDeliveries} c
+            where ((c.status = 'pending' and c.run_after <= now())
+                or (c.status = 'processing' and c.locked_until < now()))
+              and not exists (
+                select 1 from ${webhookDeliveries} p
+                where p.queue_key = c.queue_key and p.status = 'processing'
+                  and p.locked_until >= now() and p.seq <> c.seq)
+            order by c.seq
+            limit 1
+            for update skip locked)`,
+        ),
+      )
+      .returning();
+    return row;
+  });
+}
+
+export async function completeDelivery(database: Database, seq: number): Promise<void> {
+  await database.db
+    .update(webhookDeliveries)
+    .set({ status: "done", lockedUntil: null, processedAt: new Date(), error: null })
+    .where(and(eq(webhookDeliveries.seq, seq), eq(webhookDeliveries.status, "processing")));
+}
+
+/** Keeps the error on the row; retries with backoff until the attempts run out. */
+export async function failDelivery(database: Database, delivery: StoredDelivery, error: string): Promise<void> {
+  const dead = delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
+  await database.db
+    .update(webhookDeliveries)
+    .set({
+      status: dead ? "dead" : "pending",
+      lockedUntil: null,
+      error: error.slice(0, 10_000),
+      runAfter: new Date(Date.now() + backoffMs(delivery.attempts)),
+      processedAt: dead ? new Date() : null,
+    })
+    .where(and(eq(webhookDeliveries.seq, delivery.seq), eq(webhookDeliveries.status, "processing")));
+}

@@ -1,0 +1,98 @@
+/**
+ * The webhook endpoint: verify, store, answer. Nothing is processed here: the processor takes
+ * the stored row, so a crash after the answer loses nothing and a redelivery changes nothing.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../logger.js";
+import type { Db } from "../db/client.js";
+import { verifySignature } from "./verify-signature.js";
+import { storeDelivery } from "./store-delivery.js";
+
+/** GitHub caps webhook payloads at 25 MB. */
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+export interface WebhookEndpointOptions {
+  db: Db;
+  secret: string;
+  log: Logger;
+  isHandled(event: string, action: string | undefined): boolean;
+  /** Called after a new delivery is stored, to wake the processor. */
+  onStored(): void;
+}
+
+export function webhookEndpoint(options: WebhookEndpointOptions) {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "POST") return reply(res, 405, { error: "use POST" });
+
+    const event = header(req, "x-github-event");
+    const deliveryId = header(req, "x-github-delivery");
+    if (!event || !deliveryId) {
+      return reply(res, 400, { error: "missing X-GitHub-Event or X-GitHub-Delivery header" });
+    }
+    const log = options.log.child({ delivery: deliveryId, event });
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_BODY_BYTES);
+    } catch {
+      return reply(res, 413, { error: "payload too large" });
+    }
+    if (!verifySignature(options.secret, body, header(req, "x-hub-signature-256"))) {
+      log.warn("rejected a delivery with a missing or invalid signature");
+      return reply(res, 401, { error: "signature does not match: check WEBHOOK_SECRET" });
+    }
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      return reply(res, 400, { error: "body is not JSON (set the webhook content type to application/json)" });
+    }
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+      return reply(res, 400, { error: "body is not a JSON object" });
+    }
+
+    const record = payload as Record<string, unknown>;
+    const action = typeof record.action === "string" ? record.action : undefined;
+    const handled = options.isHandled(event, action);
+    let stored: boolean;
+    try {
+      stored = await storeDelivery(options.db, { deliveryId, event, payload: record, handled });
+    } catch (error) {
+      // 5xx makes GitHub record the failure, so the delivery can be redelivered later.
+      log.error({ err: error }, "could not store a delivery");
+      return reply(res, 503, { error: "database unavailable" });
+    }
+    if (stored && handled) options.onStored();
+    log.debug({ stored, handled }, "delivery received");
+    return reply(res, 202, { delivery: deliveryId, status: stored ? (handled ? "queued" : "ignored") : "duplicate" });
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error("too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,74 @@
+/**
+ * The command line: `start` (the whole app), `migrate`, and later `runner` and `accounts`.
+ * Every failure a user can cause ends in one plain message and a non-zero exit.
+ */
+import { existsSync } from "node:fs";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { bootApp, DatabaseUnavailableError, openAndMigrate } from "./boot.js";
+import { createLogger } from "./logger.js";
+
+const USAGE = `Usage: codewalkers <command>
+
+Commands:
+  start     run the app: webhook server, processor, outbox worker (default)
+  migrate   apply database migrations and exit
+  help      show this text`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? "start";
+  if (command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+  // Like Probot, read `.env` (written by the setup flow); variables already set take precedence.
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+
+  switch (command) {
+    case "migrate": {
+      const database = await openAndMigrate(config);
+      await database.close();
+      log.info("migrations applied");
+      return 0;
+    }
+    case "start":
+      return start(config, log);
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  if (!config.github) {
+    // Not registered yet: serve Probot's setup flow, which registers the app from app.yml and
+    // writes its credentials to .env. Restart afterwards to run the app.
+    const database = await openAndMigrate(config);
+    await database.close();
+    const { run } = await import("probot");
+    await run(() => {}, { env: { ...process.env, PORT: String(config.port) } });
+    return new Promise<number>(() => {});
+  }
+  const app = await bootApp({ config, log });
+  const shutdown = async (signal: string) => {
+    log.info(`${signal}: stopping`);
+    await app.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  return new Promise<number>(() => {});
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
+      console.error(error.message);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  },
+);

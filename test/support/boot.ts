@@ -1,0 +1,42 @@
+/** Boots the whole app on a test database, with workers driven by hand (drain). */
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { bootApp, type RunningApp } from "../../src/boot.js";
+import type { Config } from "../../src/config.js";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import { testConfig, testLog } from "./github-app.js";
+
+export interface BootedApp {
+  app: RunningApp;
+  database: TestDatabase;
+  /** Processes every stored delivery, then performs every recorded GitHub write. */
+  settle(): Promise<void>;
+}
+
+/** One app per test file; every table emptied before each test. */
+export function useBootedApp(overrides: Partial<Config> = {}): BootedApp {
+  const booted = {} as BootedApp;
+  beforeAll(async () => {
+    booted.database = await createTestDatabase();
+    booted.app = await bootApp({
+      config: testConfig(overrides),
+      log: testLog,
+      database: booted.database,
+      startWorkers: false,
+    });
+    booted.settle = async () => {
+      for (let round = 0; round < 20; round++) {
+        const handled = (await booted.app.processor.drain()) + (await booted.app.outbox.drain());
+        if (handled === 0) return;
+      }
+      throw new Error("settle: work kept coming after 20 rounds");
+    };
+  });
+  beforeEach(async () => {
+    await booted.database.truncateAll();
+  });
+  afterAll(async () => {
+    await booted.app?.stop();
+    await booted.database?.close();
+  });
+  return booted;
+}
