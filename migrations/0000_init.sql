@@ -157,6 +157,7 @@ CREATE TABLE "issue_links" (
 	"to_number" integer NOT NULL,
 	"to_issue_id" bigint,
 	"to_state" text DEFAULT 'open' NOT NULL,
+	"verified" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -228,7 +229,9 @@ CREATE TABLE "phases" (
 	"pr_number" integer,
 	"pr_node_id" text,
 	"head_sha" text,
-	"approved_sha" text
+	"approved_sha" text,
+	"issue_state" text DEFAULT 'open' NOT NULL,
+	"labels" jsonb DEFAULT '[]'::jsonb NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "projects" (
@@ -246,6 +249,7 @@ CREATE TABLE "projects" (
 	"private" boolean DEFAULT false NOT NULL,
 	"installed" boolean DEFAULT true NOT NULL,
 	"last_reconciled_at" timestamp with time zone,
+	"config" jsonb,
 	CONSTRAINT "projects_name_unique" UNIQUE("name"),
 	CONSTRAINT "projects_url_unique" UNIQUE("url"),
 	CONSTRAINT "projects_repository_id_unique" UNIQUE("repository_id")
@@ -299,7 +303,7 @@ CREATE TABLE "tasks" (
 	"lease_expires_at" timestamp with time zone,
 	"last_error" text,
 	"blocked_reason" text,
-	"parent_issue_number" integer
+	"critical_path" integer DEFAULT 1 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "webhook_deliveries" (
@@ -377,6 +381,7 @@ CREATE UNIQUE INDEX "task_dependencies_unique" ON "task_dependencies" USING btre
 CREATE INDEX "task_dependencies_depends_on_idx" ON "task_dependencies" USING btree ("depends_on_task_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "tasks_project_issue_unique" ON "tasks" USING btree ("project_id","issue_number");--> statement-breakpoint
 CREATE INDEX "tasks_status_idx" ON "tasks" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "tasks_dispatch_idx" ON "tasks" USING btree ("priority","critical_path","order") WHERE "tasks"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "tasks_phase_id_idx" ON "tasks" USING btree ("phase_id");--> statement-breakpoint
 CREATE INDEX "tasks_initiative_id_idx" ON "tasks" USING btree ("initiative_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_claim_idx" ON "webhook_deliveries" USING btree ("run_after","seq") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint

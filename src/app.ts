@@ -6,6 +6,11 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { Services } from "./services.js";
 import { onInstallation, onInstallationRepositories } from "./webhooks/installation.js";
+import { onIssues } from "./webhooks/issues.js";
+import { onIssueComment } from "./webhooks/issue-comment.js";
+import { onMilestone } from "./webhooks/milestone.js";
+import { onSubIssues } from "./webhooks/sub-issues.js";
+import { onIssueDependencies } from "./webhooks/issue-dependencies.js";
 
 type Route = { event: string; register(app: Probot, services: Services): void };
 
@@ -15,6 +20,11 @@ const routes: Route[] = [
     event: "installation_repositories",
     register: (app, s) => app.on("installation_repositories", onInstallationRepositories(s)),
   },
+  { event: "milestone", register: (app, s) => app.on("milestone", onMilestone(s)) },
+  { event: "issues", register: (app, s) => app.on("issues", onIssues(s)) },
+  { event: "issue_comment", register: (app, s) => app.on("issue_comment", onIssueComment(s)) },
+  { event: "sub_issues", register: (app, s) => app.on("sub_issues", onSubIssues(s)) },
+  { event: "issue_dependencies", register: (app, s) => app.on("issue_dependencies", onIssueDependencies(s)) },
 ];
 
 const HANDLED_EVENTS = new Set(routes.map((r) => r.event));

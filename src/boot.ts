@@ -12,6 +12,9 @@ import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
+import { createPermissionChecker } from "./github/permissions.js";
+import { createRepoConfigLoader } from "./github/repo-config-loader.js";
+import { createReconciler } from "./github/reconciler.js";
 import type { Logger } from "./logger.js";
 import { healthEndpoint } from "./server/health.js";
 import { createHttpServer, listen, WEBHOOK_PATH } from "./server/http-server.js";
@@ -24,6 +27,7 @@ export interface RunningApp {
   probot: Probot;
   processor: WorkerLoop<unknown>;
   outbox: WorkerLoop<unknown>;
+  reconciler: WorkerLoop<unknown>;
   stop(): Promise<void>;
 }
 
@@ -67,11 +71,28 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   });
 
   let outbox: WorkerLoop<unknown> | undefined;
-  const services: Services = { database, log, wakeOutbox: () => outbox?.wake() };
+  let reconciler: WorkerLoop<unknown> | undefined;
+  const services: Services = {
+    database,
+    log,
+    appId: config.github.appId,
+    permissions: createPermissionChecker(),
+    repoConfig: createRepoConfigLoader(),
+    wakeOutbox: () => outbox?.wake(),
+    wakeReconciler: () => reconciler?.wake(),
+  };
   await probot.load(codewalkersApp(services));
 
   const processor = createProcessor({ database, probot, log }) as WorkerLoop<unknown>;
   outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
+  reconciler = createReconciler({
+    database,
+    probot,
+    log,
+    permissions: services.permissions,
+    repoConfig: services.repoConfig,
+    onWrites: () => outbox?.wake(),
+  }) as WorkerLoop<unknown>;
 
   const server: Server = createHttpServer(
     {
@@ -91,6 +112,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   if (options.startWorkers !== false) {
     processor.start();
     outbox.start();
+    reconciler.start();
   }
   const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
   log.info({ port, database: database.driver }, `Codewalkers is listening on port ${port}`);
@@ -101,11 +123,13 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     probot,
     processor,
     outbox,
+    reconciler,
     async stop() {
       stopProxy?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await processor.stop();
       await outbox!.stop();
+      await reconciler!.stop();
       if (!options.database) await database.close();
     },
   };

@@ -18,7 +18,8 @@ const duration = z
     const n = Number.parseInt(v, 10);
     const unit = v.replace(/^\d+\s*/, "");
     return n * (unit === "h" ? 3600 : unit === "m" ? 60 : 1);
-  });
+  })
+  .refine((seconds) => seconds > 0, "must be longer than 0 seconds");
 
 const positiveInt = z
   .string()

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { bootApp, DatabaseUnavailableError, openAndMigrate } from "./boot.js";
 import { createLogger } from "./logger.js";
+import { PortInUseError } from "./server/http-server.js";
 
 const USAGE = `Usage: codewalkers <command>
 
@@ -64,7 +65,7 @@ async function start(config: Config, log: ReturnType<typeof createLogger>): Prom
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof DatabaseUnavailableError) {
+    if (error instanceof ConfigError || error instanceof DatabaseUnavailableError || error instanceof PortInUseError) {
       console.error(error.message);
     } else {
       console.error(error);

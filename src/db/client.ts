@@ -27,7 +27,7 @@ export interface Database {
   rows<T extends Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>;
   /**
    * Runs `fn` while holding a session advisory lock on a dedicated connection, so that processes
-   * sharing the database take turns (PGlite is one process: the lock is a plain call there).
+   * sharing the database take turns (PGlite belongs to one process: callers take turns in memory).
    */
   withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
   /** PGlite only: the data directory as a tarball, which `pgliteDump` can load again. */
@@ -108,6 +108,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   await client.waitReady;
   const db = drizzle(client, { schema }) as unknown as Db;
   let closed = false;
+  const lockTails = new Map<number, Promise<void>>();
   return {
     db,
     driver: "pglite",
@@ -126,8 +127,22 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       const result = await client.query<T>(query, params);
       return result.rows;
     },
-    async withAdvisoryLock(_key, fn) {
-      return fn();
+    async withAdvisoryLock(key, fn) {
+      // One process owns a PGlite database, so an in-memory queue per key is the lock: callers
+      // still take turns, as they do on PostgreSQL (two concurrent migrations would otherwise
+      // both find the schema empty and the second would fail on "type already exists").
+      const previous = lockTails.get(key) ?? Promise.resolve();
+      const run = previous.then(() => fn());
+      const tail = run.then(
+        () => {},
+        () => {},
+      );
+      lockTails.set(key, tail);
+      try {
+        return await run;
+      } finally {
+        if (lockTails.get(key) === tail) lockTails.delete(key);
+      }
     },
     async dumpDataDir() {
       return client.dumpDataDir("none");

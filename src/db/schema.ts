@@ -99,6 +99,8 @@ export const projects = pgTable(
     /** False once the app is uninstalled or the repository removed from the installation. */
     installed: boolean("installed").notNull().default(true),
     lastReconciledAt: tstz("last_reconciled_at"),
+    /** The last valid `.github/codewalkers.yml`, as the runner needs it (per-repo agent limit). */
+    config: jsonb("config").$type<Record<string, unknown>>(),
   },
   (t) => [index("projects_installation_id_idx").on(t.installationId)],
 );
@@ -157,6 +159,9 @@ export const phases = pgTable(
     prNodeId: text("pr_node_id"),
     headSha: text("head_sha"),
     approvedSha: text("approved_sha"),
+    issueState: text("issue_state").$type<"open" | "closed">().notNull().default("open"),
+    /** Labels the phase issue carries, as last seen (see tasks.labels). */
+    labels: jsonb("labels").$type<string[]>().notNull().default([]),
   },
   (t) => [
     uniqueIndex("phases_project_issue_unique").on(t.projectId, t.issueNumber),
@@ -220,12 +225,15 @@ export const tasks = pgTable(
     leaseExpiresAt: tstz("lease_expires_at"),
     lastError: text("last_error"),
     blockedReason: text("blocked_reason"),
-    /** The sub-issue parent: a phase issue (then phaseId is set) or a parent task. */
-    parentIssueNumber: integer("parent_issue_number"),
+    /** Longest chain of unfinished work waiting on this task (itself included): dispatch order. */
+    criticalPath: integer("critical_path").notNull().default(1),
   },
   (t) => [
     uniqueIndex("tasks_project_issue_unique").on(t.projectId, t.issueNumber),
     index("tasks_status_idx").on(t.status),
+    index("tasks_dispatch_idx")
+      .on(t.priority, t.criticalPath, t.order)
+      .where(sql`${t.status} = 'pending'`),
     index("tasks_phase_id_idx").on(t.phaseId),
     index("tasks_initiative_id_idx").on(t.initiativeId),
   ],
@@ -537,6 +545,11 @@ export const issueLinks = pgTable(
     toIssueId: ghId("to_issue_id"),
     /** What is known of the other end: a missing or unreadable blocker is reported once. */
     toState: text("to_state").$type<"open" | "closed" | "missing" | "unreadable">().notNull().default("open"),
+    /**
+     * False until the other end's state is known from GitHub (a webhook about it, or a read).
+     * An unverified end counts as open; the reconciler reads the ones no webhook confirms.
+     */
+    verified: boolean("verified").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -48,7 +48,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
       }
       try {
         const octokit = (await probot.auth(installationId)) as unknown as AppOctokit;
-        await performIntent(octokit, intent);
+        await performIntent(octokit, intent, { db: database.db, isRetry: row.attempts > 1 });
         await completeOutboxRow(database, row.seq);
       } catch (error) {
         const c = classifyGitHubError(error);

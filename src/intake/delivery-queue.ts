@@ -48,11 +48,23 @@ export async function claimDelivery(database: Database): Promise<StoredDelivery 
   });
 }
 
-export async function completeDelivery(database: Database, seq: number): Promise<void> {
+/**
+ * The outcome counts only for the claim it belongs to (fenced by the attempt number): a worker
+ * whose lock expired and whose delivery was claimed again changes nothing when it finishes late.
+ */
+function heldClaim(delivery: Pick<StoredDelivery, "seq" | "attempts">) {
+  return and(
+    eq(webhookDeliveries.seq, delivery.seq),
+    eq(webhookDeliveries.status, "processing"),
+    eq(webhookDeliveries.attempts, delivery.attempts),
+  );
+}
+
+export async function completeDelivery(database: Database, delivery: Pick<StoredDelivery, "seq" | "attempts">): Promise<void> {
   await database.db
     .update(webhookDeliveries)
     .set({ status: "done", lockedUntil: null, processedAt: new Date(), error: null })
-    .where(and(eq(webhookDeliveries.seq, seq), eq(webhookDeliveries.status, "processing")));
+    .where(heldClaim(delivery));
 }
 
 /** Keeps the error on the row; retries with backoff until the attempts run out. */
@@ -67,5 +79,5 @@ export async function failDelivery(database: Database, delivery: StoredDelivery,
       runAfter: new Date(Date.now() + backoffMs(delivery.attempts)),
       processedAt: dead ? new Date() : null,
     })
-    .where(and(eq(webhookDeliveries.seq, delivery.seq), eq(webhookDeliveries.status, "processing")));
+    .where(heldClaim(delivery));
 }

@@ -32,7 +32,7 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
           name: delivery.event,
           payload: delivery.payload,
         } as Parameters<Probot["receive"]>[0]);
-        await completeDelivery(database, delivery.seq);
+        await completeDelivery(database, delivery);
       } catch (error) {
         const message = describeError(error);
         dlog.warn({ attempts: delivery.attempts, error: message }, "delivery failed; it will be retried");

@@ -35,6 +35,9 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
     try {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch {
+      // Answer while the rest of the body drains unread, then close: destroying the socket while
+      // the sender still writes resets the connection and it would never see the 413.
+      res.setHeader("connection", "close");
       return reply(res, 413, { error: "payload too large" });
     }
     if (!verifySignature(options.secret, body, header(req, "x-hub-signature-256"))) {
@@ -81,8 +84,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new Error("too large"));
-        req.destroy();
+        reject(new Error("too large")); // the rest is discarded as it arrives
         return;
       }
       chunks.push(chunk);

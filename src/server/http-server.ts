@@ -22,12 +22,15 @@ export function createHttpServer(routes: Record<string, RouteHandler>, log: Logg
   });
 }
 
+/** The port is taken: a setting to change, reported as one plain message. */
+export class PortInUseError extends Error {}
+
 export function listen(server: Server, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRINUSE"
-          ? new Error(`Port ${port} is already in use: set PORT to another port`)
+          ? new PortInUseError(`Port ${port} is already in use: set PORT to another port`)
           : error,
       );
     });

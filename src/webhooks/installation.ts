@@ -54,6 +54,7 @@ async function recordRepositories(
     });
   }
   services.wakeOutbox();
+  services.wakeReconciler();
 }
 
 async function listInstallationRepositories(context: Context<"installation">): Promise<RepoRef[]> {

@@ -1,11 +1,14 @@
 /**
  * Strict HTTP mocking for GitHub: any request without a matching mock fails the test, and so
  * does any mock left unused. Bodies the app sends are captured for exact assertions (never
- * assert inside a nock matcher: the test would hang).
+ * assert inside a nock matcher: the test would hang). Every request a mock answered must also be
+ * one GitHub's OpenAPI description accepts (method, path, body), so a mock cannot answer a request
+ * the real GitHub would reject.
  */
 import nock from "nock";
 import { afterEach, beforeEach, expect } from "vitest";
 import { TEST_INSTALLATION_TOKEN } from "./github-app.js";
+import { checkRequestAgainstSpec } from "./openapi-check.js";
 
 export const GITHUB_API = "https://api.github.com";
 
@@ -38,12 +41,23 @@ export function useStrictNock(): void {
     nock.cleanAll();
     expect(unmatched, "requests without a mock").toEqual([]);
     expect(pending, "mocks never used").toEqual([]);
+    const problems = recorded.flatMap((request) => checkRequestAgainstSpec(request));
+    expect(problems, "requests GitHub's OpenAPI description rejects").toEqual([]);
   });
 }
 
 /** Requests answered through `github()` so far, in order. */
 export function recordedRequests(): RecordedRequest[] {
   return recorded;
+}
+
+/**
+ * Adds a request answered outside `github()` (by the fake GitHub's own interceptors) to the
+ * requests checked against GitHub's OpenAPI description after the test; it then also appears
+ * in `recordedRequests()`.
+ */
+export function recordAnsweredRequest(request: RecordedRequest): void {
+  recorded.push(request);
 }
 
 /** A nock scope on the GitHub API that records every request it answers. */

@@ -47,6 +47,8 @@ export async function upsertProject(db: Db, facts: RepositoryFacts): Promise<Pro
       .returning();
     const newlyInstalled = !before || !before.installed || before.installationId !== facts.installationId;
     if (newlyInstalled) {
+      // Due for a full reconcile at once: it reads what happened while the app was away.
+      await tx.update(projects).set({ lastReconciledAt: null }).where(eq(projects.id, project!.id));
       await recordIntents(tx, [
         { kind: "ensure-labels", repo: { owner, repo, installationId: facts.installationId }, labels: labelDefinitions() },
       ]);

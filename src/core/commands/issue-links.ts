@@ -1,0 +1,145 @@
+/**
+ * "Blocked by" and sub-issue links between issues, as GitHub and issue bodies state them.
+ * Kept whether or not either end is a task yet; task and phase dependencies are derived.
+ */
+import { and, eq, notInArray, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { issueLinks } from "../../db/schema.js";
+
+export type LinkState = "open" | "closed" | "missing" | "unreadable";
+
+export interface LinkTarget {
+  toRepo: string;
+  toNumber: number;
+  toIssueId?: number | null;
+  toState: LinkState;
+  /** The state comes from GitHub; false for a reference read from a body and not yet checked. */
+  verified: boolean;
+}
+
+/** The body's `Depends on` lines are the whole truth about body links: replace them. */
+export async function replaceBodyLinks(
+  tx: DbOrTx,
+  projectId: string,
+  fromNumber: number,
+  targets: readonly LinkTarget[],
+): Promise<void> {
+  const mine = and(
+    eq(issueLinks.projectId, projectId),
+    eq(issueLinks.kind, "blocked_by"),
+    eq(issueLinks.source, "body"),
+    eq(issueLinks.fromNumber, fromNumber),
+  );
+  const keep = targets.map((t) => `${t.toRepo.toLowerCase()}#${t.toNumber}`);
+  await tx
+    .delete(issueLinks)
+    .where(
+      keep.length
+        ? and(mine, notInArray(sql`lower(${issueLinks.toRepo}) || '#' || ${issueLinks.toNumber}`, keep))
+        : mine,
+    );
+  for (const t of targets) await upsertLink(tx, projectId, "blocked_by", "body", fromNumber, t);
+}
+
+export async function upsertLink(
+  tx: DbOrTx,
+  projectId: string,
+  kind: "blocked_by" | "sub_issue",
+  source: "native" | "body",
+  fromNumber: number,
+  target: LinkTarget,
+): Promise<void> {
+  await tx
+    .insert(issueLinks)
+    .values({
+      projectId,
+      kind,
+      source,
+      fromNumber,
+      toRepo: target.toRepo,
+      toNumber: target.toNumber,
+      toIssueId: target.toIssueId ?? null,
+      toState: target.toState,
+      verified: target.verified,
+    })
+    .onConflictDoUpdate({
+      target: [issueLinks.projectId, issueLinks.kind, issueLinks.source, issueLinks.fromNumber, issueLinks.toRepo, issueLinks.toNumber],
+      // What is already known of the other end is kept unless this call knows better.
+      set: target.verified
+        ? { toState: target.toState, verified: true, ...(target.toIssueId ? { toIssueId: target.toIssueId } : {}) }
+        : { updatedAt: new Date() },
+    });
+}
+
+export async function removeLink(
+  tx: DbOrTx,
+  projectId: string,
+  kind: "blocked_by" | "sub_issue",
+  source: "native" | "body",
+  fromNumber: number,
+  toRepo: string,
+  toNumber: number,
+): Promise<void> {
+  await tx
+    .delete(issueLinks)
+    .where(
+      and(
+        eq(issueLinks.projectId, projectId),
+        eq(issueLinks.kind, kind),
+        eq(issueLinks.source, source),
+        eq(issueLinks.fromNumber, fromNumber),
+        sql`lower(${issueLinks.toRepo}) = ${toRepo.toLowerCase()}`,
+        eq(issueLinks.toNumber, toNumber),
+      ),
+    );
+}
+
+/**
+ * An issue changed state (closed, reopened, deleted, transferred): every link to it, in any
+ * repository, learns it. Returns the projects whose tasks may now move.
+ */
+export async function markLinkTargets(tx: DbOrTx, toRepo: string, toNumber: number, toState: LinkState): Promise<string[]> {
+  const rows = await tx
+    .update(issueLinks)
+    .set({ toState, verified: true })
+    .where(
+      and(
+        sql`lower(${issueLinks.toRepo}) = ${toRepo.toLowerCase()}`,
+        eq(issueLinks.toNumber, toNumber),
+        sql`(${issueLinks.toState} <> ${toState} or not ${issueLinks.verified})`,
+      ),
+    )
+    .returning({ projectId: issueLinks.projectId });
+  return [...new Set(rows.map((r) => r.projectId))];
+}
+
+/** An issue moved to another repository: links to it follow it there. */
+export async function retargetLinks(
+  tx: DbOrTx,
+  from: { repo: string; number: number },
+  to: { repo: string; number: number; state: LinkState },
+): Promise<string[]> {
+  const rows = await tx
+    .update(issueLinks)
+    .set({ toRepo: to.repo, toNumber: to.number, toState: to.state, verified: true })
+    .where(and(sql`lower(${issueLinks.toRepo}) = ${from.repo.toLowerCase()}`, eq(issueLinks.toNumber, from.number)))
+    .returning({ projectId: issueLinks.projectId });
+  return [...new Set(rows.map((r) => r.projectId))];
+}
+
+/** The parent issue of `childNumber` in this repository, if any. */
+export async function parentOf(tx: DbOrTx, projectId: string, repoName: string, childNumber: number): Promise<number | null> {
+  const [row] = await tx
+    .select({ parent: issueLinks.fromNumber })
+    .from(issueLinks)
+    .where(
+      and(
+        eq(issueLinks.projectId, projectId),
+        eq(issueLinks.kind, "sub_issue"),
+        sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`,
+        eq(issueLinks.toNumber, childNumber),
+      ),
+    )
+    .limit(1);
+  return row?.parent ?? null;
+}

@@ -1,0 +1,125 @@
+/**
+ * Converges every task of a repository on what its blockers say: status, status label and the
+ * cycle / missing-dependency comments. Called at the end of every command that may change a
+ * blocker, and by the periodic reconcile; running it twice changes nothing the second time.
+ */
+import { createHash } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
+import { agents, githubComments, issueLinks, phaseDependencies, phases, tasks } from "../../db/schema.js";
+import { recordIntents } from "../../github/outbox-queue.js";
+import { renderComment } from "../../github/operations/upsert-comment.js";
+import type { GitHubIntent } from "../intents.js";
+import {
+  CYCLE_MARKER,
+  CYCLE_RESOLVED_TEXT,
+  MISSING_MARKER,
+  MISSING_RESOLVED_TEXT,
+  planTaskStatuses,
+  type RepositorySnapshot,
+} from "../plan-task-statuses.js";
+import { taskTransition } from "../transitions.js";
+import { deriveDependencies } from "./derive-dependencies.js";
+import { loadProject, repoRefOf } from "./project-repo.js";
+
+const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
+const RESOLVED: Record<string, string> = { [CYCLE_MARKER]: CYCLE_RESOLVED_TEXT, [MISSING_MARKER]: MISSING_RESOLVED_TEXT };
+
+export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
+  const project = await loadProject(tx, projectId);
+  const repo = repoRefOf(project);
+  await deriveDependencies(tx, projectId, project.name);
+  const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, projectId));
+  if (taskRows.length === 0) return;
+
+  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, projectId));
+  const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
+  const deps = phaseRows.length
+    ? await tx.select().from(phaseDependencies).where(inArray(phaseDependencies.phaseId, phaseRows.map((p) => p.id)))
+    : [];
+  const waiting = await tx
+    .select({ taskId: agents.taskId })
+    .from(agents)
+    .where(and(inArray(agents.taskId, taskRows.map((t) => t.id)), eq(agents.status, "waiting_for_input")));
+  const awaiting = new Set(waiting.map((w) => w.taskId));
+  const links = await tx
+    .select()
+    .from(issueLinks)
+    .where(and(eq(issueLinks.projectId, projectId), eq(issueLinks.kind, "blocked_by")));
+  const comments = await tx
+    .select()
+    .from(githubComments)
+    .where(and(eq(githubComments.projectId, projectId), inArray(githubComments.marker, MARKERS)));
+
+  const storedHash = new Map(comments.map((c) => [`${c.marker}:${c.issueNumber}`, c.bodyHash]));
+  const active = new Map<string, Set<number>>(MARKERS.map((m) => [m, new Set<number>()]));
+  for (const c of comments) {
+    const resolvedHash = hashOf(renderComment({ kind: "upsert-comment", repo, issueNumber: c.issueNumber, marker: c.marker, body: RESOLVED[c.marker]! }));
+    if (c.bodyHash !== resolvedHash) active.get(c.marker)!.add(c.issueNumber);
+  }
+
+  const snapshot: RepositorySnapshot = {
+    repo: project.name,
+    tasks: taskRows
+      .filter((t) => t.issueNumber !== null)
+      .map((t) => {
+        const phase = t.phaseId ? phaseById.get(t.phaseId) : undefined;
+        return {
+          id: t.id,
+          issueNumber: t.issueNumber!,
+          status: t.status,
+          issueState: t.issueState,
+          labels: t.labels,
+          blockedReason: t.blockedReason,
+          criticalPath: t.criticalPath,
+          phaseIssueNumber: phase?.issueNumber ?? null,
+          awaitingInput: awaiting.has(t.id),
+          inReview: phase?.status === "pending_review",
+        };
+      }),
+    links: links.map((l) => ({ fromNumber: l.fromNumber, toRepo: l.toRepo, toNumber: l.toNumber, toState: l.toState })),
+    phases: phaseRows
+      .filter((p) => p.issueNumber !== null)
+      .map((p) => ({
+        issueNumber: p.issueNumber!,
+        done: p.status === "completed" || p.issueState === "closed",
+        dependsOnIssueNumbers: deps
+          .filter((d) => d.phaseId === p.id)
+          .map((d) => phaseById.get(d.dependsOnPhaseId)?.issueNumber)
+          .filter((n): n is number => typeof n === "number"),
+      })),
+    commentMarkers: active,
+  };
+
+  const plan = planTaskStatuses(snapshot);
+  const byId = new Map(taskRows.map((t) => [t.id, t]));
+  for (const { taskId, criticalPath } of plan.criticalPaths) {
+    await tx.update(tasks).set({ criticalPath }).where(eq(tasks.id, taskId));
+  }
+  for (const change of plan.statusChanges) {
+    const current = byId.get(change.taskId)!;
+    taskTransition(current.status, change.status);
+    await tx
+      .update(tasks)
+      .set({ status: change.status, blockedReason: change.blockedReason })
+      .where(and(eq(tasks.id, change.taskId), eq(tasks.status, current.status)));
+  }
+  const intents: GitHubIntent[] = [
+    ...plan.labelChanges.map((c) => ({ kind: "set-status-label" as const, repo, issueNumber: c.issueNumber, label: c.label })),
+    ...plan.comments
+      .map((c) => ({ kind: "upsert-comment" as const, repo, issueNumber: c.issueNumber, marker: c.marker, body: c.body }))
+      // A comment already saying exactly this needs no write, not even a queued one.
+      .filter((intent) => storedHash.get(`${intent.marker}:${intent.issueNumber}`) !== hashOf(renderComment(intent))),
+  ];
+  await recordIntents(tx, intents);
+  // Runners listening on this channel look for work when a task may have become ready.
+  const finalStatus = new Map(taskRows.map((t) => [t.id, t.status]));
+  for (const c of plan.statusChanges) finalStatus.set(c.taskId, c.status);
+  if ([...finalStatus.values()].includes("pending")) await tx.execute(sql`select pg_notify(${TASKS_CHANNEL}, '')`);
+}
+
+export const TASKS_CHANNEL = "cw_tasks";
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,76 @@
+/**
+ * Milestone → initiative. The milestone's title, description and settings block are mirrored;
+ * open is active, closed is completed; a deleted milestone archives its initiative and its
+ * tasks carry on as standalone tasks (their issues still exist and still ask to be run).
+ */
+import { and, eq, isNotNull } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.js";
+import { initiatives, tasks } from "../../db/schema.js";
+import { initiativeBranch } from "../branch-names.js";
+import type { MilestoneFacts } from "../issue-facts.js";
+import { parseMilestoneSettings } from "../repo-config.js";
+import { initiativeTransition } from "../transitions.js";
+import type { ProjectRow } from "./project-repo.js";
+
+export type InitiativeRow = typeof initiatives.$inferSelect;
+
+export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, milestone: MilestoneFacts): Promise<InitiativeRow> {
+  const { settings } = parseMilestoneSettings(milestone.description);
+  const [existing] = await tx
+    .select()
+    .from(initiatives)
+    .where(and(eq(initiatives.projectId, project.id), eq(initiatives.milestoneNumber, milestone.number)));
+  const status = milestone.state === "closed" ? "completed" : "active";
+  const values = {
+    name: milestone.title,
+    description: milestone.description,
+    milestoneId: milestone.id,
+    milestoneNodeId: milestone.nodeId,
+    settings: settings as Record<string, unknown>,
+    ...(settings.executionMode ? { executionMode: settings.executionMode } : {}),
+    ...(settings.mergeRequiresApproval !== undefined ? { mergeRequiresApproval: settings.mergeRequiresApproval } : {}),
+    requiresApproval: settings.approvalRequired ?? null,
+  };
+  if (existing) {
+    const next = existing.status === status ? status : initiativeTransition(existing.status, status);
+    const [row] = await tx
+      .update(initiatives)
+      .set({ ...values, status: next })
+      .where(eq(initiatives.id, existing.id))
+      .returning();
+    return row!;
+  }
+  const taken = await tx
+    .select({ branch: initiatives.branch })
+    .from(initiatives)
+    .where(and(eq(initiatives.projectId, project.id), isNotNull(initiatives.branch)));
+  const [row] = await tx
+    .insert(initiatives)
+    .values({
+      ...values,
+      projectId: project.id,
+      milestoneNumber: milestone.number,
+      status,
+      branch: initiativeBranch(milestone.title, milestone.number, new Set(taken.map((t) => t.branch!))),
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (row) return row;
+  // Another transaction created it first: take theirs.
+  return upsertInitiative(tx, project, milestone);
+}
+
+export async function archiveInitiative(tx: DbOrTx, project: ProjectRow, milestoneNumber: number): Promise<void> {
+  const [existing] = await tx
+    .select()
+    .from(initiatives)
+    .where(and(eq(initiatives.projectId, project.id), eq(initiatives.milestoneNumber, milestoneNumber)));
+  if (!existing) return;
+  if (existing.status !== "archived") initiativeTransition(existing.status, "archived");
+  await tx.update(tasks).set({ initiativeId: null, phaseId: null }).where(eq(tasks.initiativeId, existing.id));
+  // The number is free for GitHub to reuse; the archived initiative keeps its history.
+  await tx
+    .update(initiatives)
+    .set({ status: "archived", milestoneNumber: null })
+    .where(eq(initiatives.id, existing.id));
+}

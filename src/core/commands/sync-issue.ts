@@ -1,0 +1,212 @@
+/**
+ * An issue as GitHub shows it now → its phase, its task, its links, and the statuses of every
+ * task it may block. Every `issues` event ends here, whatever its action and order: the payload
+ * carries the whole issue, so applying it converges on the same state.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db, DbOrTx, Tx } from "../../db/client.js";
+import { issueLinks, phases, tasks } from "../../db/schema.js";
+import { PHASE_LABEL } from "../labels.js";
+import type { IssueFacts } from "../issue-facts.js";
+import { taskAttributesOf } from "../issue-facts.js";
+import type { RepoConfig } from "../repo-config.js";
+import { effectiveSettings, parseMilestoneSettings } from "../repo-config.js";
+import { sanitizeIssueText } from "../sanitize.js";
+import type { TaskStatus } from "../statuses.js";
+import { taskTransition } from "../transitions.js";
+import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
+import type { ProjectRow } from "./project-repo.js";
+import { reconcileTasks } from "./reconcile-tasks.js";
+import { upsertInitiative, type InitiativeRow } from "./sync-initiative.js";
+
+export type TaskRow = typeof tasks.$inferSelect;
+
+export interface SyncIssueInput {
+  project: ProjectRow;
+  issue: IssueFacts;
+  config: RepoConfig;
+  /** Login of a writer who asked for the task just now (label, `/cw run`, reopen), else null. */
+  startedBy: string | null;
+  /** Someone took the trigger label off just now: the task stops being scheduled. */
+  stopRequested: boolean;
+  /** The issue text may be stored for agents: it was written or last edited by a writer. */
+  trustBody: boolean;
+  /** The body's dependency references with what is known of each; null leaves body links as they are. */
+  bodyLinks: readonly LinkTarget[] | null;
+}
+
+export interface SyncIssueResult {
+  task: TaskRow | undefined;
+  /** The task was created, or started again, by this sync. */
+  started: boolean;
+}
+
+export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssueResult> {
+  return db.transaction((tx) => syncIssueIn(tx, input));
+}
+
+export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIssueResult> {
+  const { project, issue } = input;
+  const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone) : undefined;
+
+  await syncPhase(tx, project, issue, initiative, input.trustBody);
+  if (input.bodyLinks) await replaceBodyLinks(tx, project.id, issue.number, input.bodyLinks);
+
+  const result = await syncTask(tx, input, initiative);
+
+  // Other repositories' tasks may wait on this issue.
+  const affected = await markLinkTargets(tx, project.name, issue.number, issue.state);
+  for (const projectId of new Set([project.id, ...affected])) await reconcileTasks(tx, projectId);
+  return result;
+}
+
+async function syncPhase(
+  tx: DbOrTx,
+  project: ProjectRow,
+  issue: IssueFacts,
+  initiative: InitiativeRow | undefined,
+  trustBody: boolean,
+): Promise<void> {
+  const where = and(eq(phases.projectId, project.id), eq(phases.issueNumber, issue.number));
+  const [existing] = await tx.select().from(phases).where(where);
+  const isPhase = issue.labels.includes(PHASE_LABEL) && initiative !== undefined;
+  if (!isPhase) {
+    if (existing) {
+      // Not a phase any more: its tasks carry on without it (deleting would cascade to them).
+      await tx.update(tasks).set({ phaseId: null }).where(eq(tasks.phaseId, existing.id));
+      await tx.delete(phases).where(eq(phases.id, existing.id));
+    }
+    return;
+  }
+  const values = {
+    initiativeId: initiative.id,
+    name: issue.title,
+    issueId: issue.id,
+    issueNodeId: issue.nodeId,
+    issueState: issue.state,
+    labels: issue.labels,
+    ...(trustBody || !existing ? { content: sanitizeIssueText(issue.body) } : {}),
+  };
+  if (existing) {
+    await tx.update(phases).set(values).where(eq(phases.id, existing.id));
+  } else {
+    const [phase] = await tx
+      .insert(phases)
+      .values({ ...values, projectId: project.id, issueNumber: issue.number })
+      .returning();
+    // Sub-issues recorded before this issue became a phase now belong to it.
+    const children = await childNumbers(tx, project, issue.number);
+    for (const n of children) {
+      await tx
+        .update(tasks)
+        .set({ phaseId: phase!.id, parentTaskId: null })
+        .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, n)));
+    }
+  }
+}
+
+async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow | undefined): Promise<SyncIssueResult> {
+  const { project, issue, config } = input;
+  const where = and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number));
+  // Whether the trigger label is on the issue is the handler's concern (it decides startedBy
+  // and stopRequested from the event); `/cw run` starts a task without the label.
+  const [existing] = await tx.select().from(tasks).where(where);
+  if (!existing && !(input.startedBy && issue.state === "open" && !issue.isPullRequest)) {
+    return { task: undefined, started: false };
+  }
+
+  const parent = await resolveParent(tx, project, issue.number);
+  const attributes = taskAttributesOf(issue.labels);
+  const mirrored = {
+    name: issue.title,
+    ...attributes,
+    initiativeId: initiative?.id ?? null,
+    phaseId: parent.phaseId,
+    parentTaskId: parent.parentTaskId,
+    issueId: issue.id,
+    issueNodeId: issue.nodeId,
+    issueState: issue.state,
+    labels: issue.labels,
+    ...(input.trustBody || !existing ? { description: sanitizeIssueText(issue.body) } : {}),
+  };
+
+  if (!existing) {
+    const [task] = await tx
+      .insert(tasks)
+      .values({
+        ...mirrored,
+        projectId: project.id,
+        issueNumber: issue.number,
+        status: startStatus(config, initiative),
+        triggeredBy: input.startedBy,
+      })
+      .returning();
+    return { task, started: true };
+  }
+
+  let status: TaskStatus = existing.status;
+  let started = false;
+  if (input.stopRequested || issue.state === "closed") {
+    // Unlabelled or closed: no longer scheduled. A finished task stays finished.
+    if (status !== "completed" && status !== "cancelled") status = "cancelled";
+  } else if (input.startedBy && (status === "cancelled" || status === "failed")) {
+    status = startStatus(config, initiative);
+    started = true;
+  }
+  if (status !== existing.status) taskTransition(existing.status, status);
+  const [task] = await tx
+    .update(tasks)
+    .set({
+      ...mirrored,
+      status,
+      ...(started ? { triggeredBy: input.startedBy, retryCount: 0, lastError: null, blockedReason: null } : {}),
+    })
+    .where(eq(tasks.id, existing.id))
+    .returning();
+  return { task, started };
+}
+
+/** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
+export function startStatus(config: RepoConfig, initiative: InitiativeRow | undefined): TaskStatus {
+  const milestone = initiative ? parseMilestoneSettings(initiative.description).settings : {};
+  const settings = effectiveSettings(config, milestone);
+  return settings.approvalRequired ? "pending_approval" : "pending";
+}
+
+async function resolveParent(
+  tx: DbOrTx,
+  project: ProjectRow,
+  issueNumber: number,
+): Promise<{ phaseId: string | null; parentTaskId: string | null }> {
+  const parentNumber = await parentOf(tx, project.id, project.name, issueNumber);
+  if (parentNumber === null) return { phaseId: null, parentTaskId: null };
+  const [phase] = await tx
+    .select({ id: phases.id })
+    .from(phases)
+    .where(and(eq(phases.projectId, project.id), eq(phases.issueNumber, parentNumber)));
+  if (phase) return { phaseId: phase.id, parentTaskId: null };
+  const [parent] = await tx
+    .select({ id: tasks.id, phaseId: tasks.phaseId })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, parentNumber)));
+  // A sub-task of a task belongs to the same phase as its parent.
+  return parent ? { phaseId: parent.phaseId, parentTaskId: parent.id } : { phaseId: null, parentTaskId: null };
+}
+
+async function childNumbers(tx: DbOrTx, project: ProjectRow, parentNumber: number): Promise<number[]> {
+  const rows = await tx
+    .select({ n: issueLinks.toNumber })
+    .from(issueLinks)
+    .where(and(eq(issueLinks.projectId, project.id), eq(issueLinks.kind, "sub_issue"), eq(issueLinks.fromNumber, parentNumber)));
+  return rows.map((r) => r.n);
+}
+
+/** Re-derives a task's phase or parent task after a sub-issue link changed. */
+export async function refreshParent(tx: Tx, project: ProjectRow, childNumber: number): Promise<void> {
+  const parent = await resolveParent(tx, project, childNumber);
+  await tx
+    .update(tasks)
+    .set(parent)
+    .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, childNumber)));
+  await reconcileTasks(tx, project.id);
+}

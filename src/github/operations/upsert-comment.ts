@@ -1,0 +1,81 @@
+/**
+ * Keeps one comment of the app's per issue and marker. The comment's id is remembered, so an
+ * update is one PATCH and an unchanged body is no request at all. A retry after a failed
+ * attempt first looks for the marker, in case the earlier attempt did post before failing.
+ */
+import { createHash } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { githubComments, projects } from "../../db/schema.js";
+import { commentMarker, type UpsertCommentIntent } from "../../core/intents.js";
+import type { AppOctokit } from "../octokit.js";
+
+/** GitHub rejects comment bodies over 65,536 characters. */
+export const MAX_COMMENT_LENGTH = 65_536;
+
+export function renderComment(intent: UpsertCommentIntent): string {
+  const marker = commentMarker(intent.marker);
+  const room = MAX_COMMENT_LENGTH - marker.length - 1;
+  const body = intent.body.length > room ? `${intent.body.slice(0, room - 40)}\n\n… (truncated)` : intent.body;
+  return `${marker}\n${body}`;
+}
+
+export async function upsertComment(
+  octokit: AppOctokit,
+  intent: UpsertCommentIntent,
+  db: Db,
+  options: { isRetry: boolean },
+): Promise<void> {
+  const { owner, repo } = intent.repo;
+  const body = renderComment(intent);
+  const bodyHash = createHash("sha256").update(body).digest("hex");
+  const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.name, `${owner}/${repo}`));
+  if (!project) throw new Error(`unknown repository ${owner}/${repo}`);
+  const where = and(
+    eq(githubComments.projectId, project.id),
+    eq(githubComments.issueNumber, intent.issueNumber),
+    eq(githubComments.marker, intent.marker),
+  );
+  const [known] = await db.select().from(githubComments).where(where);
+
+  if (known) {
+    if (known.bodyHash === bodyHash) return;
+    try {
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: known.commentId, body });
+      await db.update(githubComments).set({ bodyHash }).where(where);
+      return;
+    } catch (error) {
+      // Someone deleted our comment: post it again.
+      if ((error as { status?: number }).status !== 404) throw error;
+      await db.delete(githubComments).where(where);
+    }
+  }
+
+  const found = options.isRetry ? await findMarkedComment(octokit, intent) : undefined;
+  let commentId: number;
+  if (found !== undefined) {
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: found, body });
+    commentId = found;
+  } else {
+    const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: intent.issueNumber, body });
+    commentId = data.id;
+  }
+  await db
+    .insert(githubComments)
+    .values({ projectId: project.id, issueNumber: intent.issueNumber, marker: intent.marker, commentId, bodyHash })
+    .onConflictDoUpdate({
+      target: [githubComments.projectId, githubComments.issueNumber, githubComments.marker],
+      set: { commentId, bodyHash },
+    });
+}
+
+async function findMarkedComment(octokit: AppOctokit, intent: UpsertCommentIntent): Promise<number | undefined> {
+  const marker = commentMarker(intent.marker);
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: intent.repo.owner,
+    repo: intent.repo.repo,
+    issue_number: intent.issueNumber,
+    per_page: 100,
+  });
+  return comments.find((c) => c.body?.startsWith(marker))?.id;
+}

@@ -1,0 +1,104 @@
+/**
+ * issues: every action re-reads the issue from the payload and converges the model on it.
+ */
+import type { Context } from "probot";
+import { and, eq } from "drizzle-orm";
+import { tasks } from "../db/schema.js";
+import { issueFactsOf, type IssueFacts } from "../core/issue-facts.js";
+import { syncIssue } from "../core/commands/sync-issue.js";
+import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
+import type { Services } from "../services.js";
+import { authorize, isFromThisApp } from "./authorize.js";
+import { bodyLinksOf } from "./body-links.js";
+import { projectFor } from "./project-for.js";
+import { reportInvalidConfig } from "./report-invalid-config.js";
+
+type IssuesContext = Context<"issues">;
+
+export function onIssues(services: Services) {
+  return async (context: IssuesContext): Promise<void> => {
+    const { payload } = context;
+    const project = await projectFor(services, payload);
+    const db = services.database.db;
+
+    if (payload.action === "deleted") {
+      await issueGone(db, project, payload.issue.number);
+      return services.wakeOutbox();
+    }
+    if (payload.action === "transferred") {
+      const { new_issue, new_repository } = payload.changes;
+      await issueTransferred(db, project, payload.issue.number, {
+        repo: new_repository.full_name,
+        number: new_issue.number,
+        state: new_issue.state === "closed" ? "closed" : "open",
+      });
+      return services.wakeOutbox();
+    }
+
+    const issue = issueFactsOf(payload.issue);
+    const fromApp = isFromThisApp(payload.sender, services.appId, payload.issue);
+    const configResult = await services.repoConfig.load(context);
+    const [task] = await db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number)));
+
+    const trigger = configResult.ok ? configResult.config.triggerLabel : undefined;
+    const asksToStart = !fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, Boolean(task));
+    if (!configResult.ok) {
+      // An invalid config stops every action; the people who asked for one are told why.
+      if (asksToStart || task || issue.labels.some((l) => l.startsWith("cw:"))) {
+        await reportInvalidConfig(services, project, issue.number, configResult.error);
+      }
+      return;
+    }
+    const config = configResult.config;
+
+    const startedBy =
+      asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`))
+        ? payload.sender.login
+        : null;
+    const bodyEdited = payload.action === "edited" && payload.changes.body !== undefined;
+    // Text that agents will read must come from a writer: edits by anyone else are ignored.
+    const trustBody =
+      startedBy !== null ||
+      (bodyEdited && Boolean(task) && !fromApp && (await isWriter(services, context, project, payload.sender)));
+
+    await syncIssue(db, {
+      project,
+      issue,
+      config,
+      startedBy,
+      stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
+      trustBody,
+      bodyLinks: trustBody ? await bodyLinksOf(db, project, issue) : null,
+    });
+    services.wakeOutbox();
+  };
+}
+
+/** The trigger label was put on the issue just now, or the issue was (re)opened with it. */
+function isStartRequest(payload: IssuesContext["payload"], issue: IssueFacts, trigger: string, hasTask: boolean): boolean {
+  switch (payload.action) {
+    case "labeled":
+      return payload.label?.name === trigger;
+    case "opened":
+      return issue.labels.includes(trigger);
+    case "reopened":
+      return hasTask && issue.labels.includes(trigger);
+    default:
+      return false;
+  }
+}
+
+async function isWriter(
+  services: Services,
+  context: IssuesContext,
+  project: Parameters<typeof authorize>[2],
+  sender: { login: string; type?: string },
+): Promise<boolean> {
+  const { permissions } = services;
+  const [owner = "", repo = ""] = project.name.split("/");
+  const decision = await permissions.check(context.octokit as never, { owner, repo, login: sender.login, userType: sender.type });
+  return decision.allowed;
+}

@@ -1,0 +1,23 @@
+/** milestone: the initiative follows its milestone (title, description settings, open/closed, deleted). */
+import type { Context } from "probot";
+import { milestoneFactsOf } from "../core/issue-facts.js";
+import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initiative.js";
+import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import type { Services } from "../services.js";
+import { projectFor } from "./project-for.js";
+
+export function onMilestone(services: Services) {
+  return async (context: Context<"milestone">): Promise<void> => {
+    const { payload } = context;
+    const project = await projectFor(services, payload);
+    await services.database.db.transaction(async (tx) => {
+      if (payload.action === "deleted") {
+        await archiveInitiative(tx, project, payload.milestone.number);
+      } else {
+        await upsertInitiative(tx, project, milestoneFactsOf(payload.milestone));
+      }
+      await reconcileTasks(tx, project.id);
+    });
+    services.wakeOutbox();
+  };
+}

@@ -1,0 +1,160 @@
+/** The state the fake GitHub holds, as plain data. Objects GitHub returns are rendered from it. */
+import type { UserSpec } from "../payloads.js";
+
+export type { UserSpec };
+
+/** Repository roles, as GitHub names them in `role_name`. */
+export type Role = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+export type IssueStateReason = "completed" | "not_planned" | "reopened" | "duplicate";
+
+export interface LabelState {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface MilestoneState {
+  number: number;
+  id: number;
+  title: string;
+  description: string | null;
+  state: "open" | "closed";
+  dueOn: string | null;
+  creator: UserSpec;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface IssueEvent {
+  id: number;
+  event: string;
+  actor: UserSpec;
+  createdAt: string;
+  /** Set for labeled / unlabeled. */
+  label?: { name: string; color: string };
+  /** Set for milestoned / demilestoned. */
+  milestone?: { title: string };
+  /** Set for renamed. */
+  rename?: { from: string; to: string };
+  /** Set for assigned / unassigned. */
+  assignee?: UserSpec;
+  stateReason?: IssueStateReason | null;
+}
+
+export interface IssueState {
+  number: number;
+  /** The database id (what sub-issue and dependency endpoints take). */
+  id: number;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  stateReason: IssueStateReason | null;
+  /** Label names, spelled as the repository's definition spells them. */
+  labels: string[];
+  milestone: number | null;
+  assignees: UserSpec[];
+  user: UserSpec;
+  /** Created through the API by the app (GitHub then sets `performed_via_github_app`). */
+  createdByApp: boolean;
+  /** Database id of the parent issue (possibly in another repository of the fake). */
+  parent: number | null;
+  /** Database ids of the sub-issues, in order. */
+  children: number[];
+  /** Database ids of the issues this one is blocked by. */
+  blockedBy: number[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  closedBy: UserSpec | null;
+  events: IssueEvent[];
+  /** Deleted, or transferred away (to another repository of the fake, or elsewhere). */
+  gone: null | { kind: "deleted" } | { kind: "transferred"; to: { fullName: string; number: number } | null };
+}
+
+export interface CommentState {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: UserSpec;
+  /** Posted through the API by the app. */
+  viaApp: boolean;
+  createdAt: string;
+  updatedAt: string;
+  deleted: boolean;
+}
+
+export interface RepositoryOptions {
+  owner?: string;
+  name?: string;
+  id?: number;
+  defaultBranch?: string;
+  /** Where the repository is cloned from; point it at a local bare repository for git tests. */
+  cloneUrl?: string;
+  private?: boolean;
+  /** Label definitions the repository starts with (a name alone gets color "ededed"). */
+  labels?: (string | { name: string; color?: string; description?: string | null })[];
+  /** Files by path, e.g. { ".github/codewalkers.yml": "triggerLabel: go\n" }. */
+  files?: Record<string, string>;
+  /** Collaborators by login; defaults to WRITER (write) and READER (read) from payloads.ts. */
+  collaborators?: Record<string, Role>;
+}
+
+export interface FakeGitHubOptions {
+  installationId?: number;
+  /** The installed repositories; defaults to one: Codertocat/Hello-World as in payloads.ts. */
+  repositories?: RepositoryOptions[];
+  /** Files of the owner's `.github` repository (Probot's config loader falls back to it). */
+  ownerConfigFiles?: Record<string, string>;
+  /**
+   * GitHub tells both ends of a relation: adding a sub-issue sends `sub_issue_added` and
+   * `parent_issue_added`, a dependency `blocked_by_added` and `blocking_added`. Off: only the first.
+   */
+  mirrorRelationEvents?: boolean;
+}
+
+export interface QueuedWebhook {
+  /** The `X-GitHub-Delivery` id it is delivered with. */
+  deliveryId: string;
+  event: string;
+  action: string | undefined;
+  payload: Record<string, unknown>;
+  /** Caused by the app's own API write (an echo), not by a person. */
+  fromApp: boolean;
+}
+
+export type RequestKind = "read" | "write" | "auth";
+
+export interface FakeRequest {
+  method: string;
+  /** The path as sent, without its query string. */
+  path: string;
+  query: Record<string, string>;
+  /** "METHOD /template", e.g. "POST /repos/{owner}/{repo}/issues/{issue_number}/labels". */
+  route: string;
+  body: unknown;
+  kind: RequestKind;
+  /** A write that changed nothing (label already there, same comment body, 404 on removal…). */
+  redundant: boolean;
+  status: number;
+  /** Answered by `failNext`, not by the state. */
+  injected: boolean;
+}
+
+export interface RequestCounts {
+  reads: number;
+  writes: number;
+  redundantWrites: number;
+  /** Reads and writes by "METHOD /template" (auth requests are not counted). */
+  byRoute: Record<string, number>;
+}
+
+export interface FaultSpec {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** How many requests in a row are answered with it (default 1). */
+  times?: number;
+}
