@@ -28,6 +28,7 @@ export interface RunningApp {
   processor: WorkerLoop<unknown>;
   outbox: WorkerLoop<unknown>;
   reconciler: WorkerLoop<unknown>;
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -124,6 +125,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     processor,
     outbox,
     reconciler,
+    services,
     async stop() {
       stopProxy?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

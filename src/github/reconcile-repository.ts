@@ -3,7 +3,7 @@
  * on them, so a webhook that never arrived heals itself. Reads only: every GitHub write still
  * goes through the commands and the outbox.
  */
-import { and, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { initiatives, issueLinks, phases, tasks } from "../db/schema.js";
 import { issueFactsOf, milestoneFactsOf } from "../core/issue-facts.js";
@@ -121,7 +121,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
     });
   }
 
-  await verifyLinks(octokit, deps, project, 0);
+  await verifyLinks(octokit, deps, project);
   await db.transaction((tx) => reconcileTasks(tx, project.id));
 }
 
@@ -164,18 +164,12 @@ async function refreshNativeBlockers(octokit: AppOctokit, deps: ReconcileDeps, p
  * Reads the other end of links no webhook has confirmed (a `Depends on` reference to an issue
  * the app has not seen), at most once each: unknown issues become "missing" or "unreadable".
  */
-export async function verifyLinks(octokit: AppOctokit, deps: ReconcileDeps, project: Project, olderThanMs: number): Promise<number> {
+export async function verifyLinks(octokit: AppOctokit, deps: ReconcileDeps, project: Project): Promise<number> {
   const db = deps.database.db;
   const pending = await db
     .select()
     .from(issueLinks)
-    .where(
-      and(
-        eq(issueLinks.projectId, project.id),
-        eq(issueLinks.verified, false),
-        lt(issueLinks.createdAt, new Date(Date.now() - olderThanMs)),
-      ),
-    );
+    .where(and(eq(issueLinks.projectId, project.id), eq(issueLinks.verified, false)));
   const targets = new Map<string, { toRepo: string; toNumber: number }>();
   for (const l of pending) targets.set(`${l.toRepo.toLowerCase()}#${l.toNumber}`, l);
   for (const t of targets.values()) {

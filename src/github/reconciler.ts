@@ -4,10 +4,10 @@
  * the dependency references no webhook has confirmed. A repository newly installed is due at
  * once (its `last_reconciled_at` is null).
  */
-import { and, eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Probot, Context } from "probot";
 import type { Database } from "../db/client.js";
-import { projects } from "../db/schema.js";
+import { issueLinks, projects } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import { WorkerLoop } from "../lib/worker-loop.js";
 import type { AppOctokit } from "./octokit.js";
@@ -29,45 +29,45 @@ export interface ReconcilerOptions {
   onWrites?: () => void;
 }
 
-export function createReconciler(options: ReconcilerOptions): WorkerLoop<Project> {
+type Job = { project: Project; mode: "full" | "verify" };
+
+export function createReconciler(options: ReconcilerOptions): WorkerLoop<Job> {
   const { database, probot, log } = options;
   const intervalMs = options.intervalMs ?? 10 * 60_000;
   const verifyAfterMs = options.verifyAfterMs ?? 15_000;
-  let lastVerify = 0;
 
-  async function claim(): Promise<Project | undefined> {
-    const [row] = await database.db
+  async function claim(): Promise<Job | undefined> {
+    const [due] = await database.db
       .update(projects)
       .set({ lastReconciledAt: new Date() })
       .where(
         eq(
           projects.id,
           sql`(select p.id from ${projects} p
-               where p.installed and (p.last_reconciled_at is null or p.last_reconciled_at < ${new Date(Date.now() - intervalMs)})
+               where p.installed and (p.last_reconciled_at is null or p.last_reconciled_at < now() - make_interval(secs => ${intervalMs / 1000}))
                order by p.last_reconciled_at nulls first limit 1 for update skip locked)`,
         ),
       )
       .returning();
-    if (row) return row;
-    // Nothing due: use the quiet moment to confirm dependency references.
-    if (Date.now() - lastVerify >= verifyAfterMs) {
-      lastVerify = Date.now();
-      await verifyAll();
-    }
-    return undefined;
-  }
-
-  async function verifyAll(): Promise<void> {
-    const installed = await database.db.select().from(projects).where(and(eq(projects.installed, true)));
-    for (const project of installed) {
-      try {
-        const octokit = (await probot.auth(project.installationId ?? undefined)) as unknown as AppOctokit;
-        const verified = await verifyLinks(octokit, deps(project, octokit), project, verifyAfterMs);
-        if (verified > 0) options.onWrites?.();
-      } catch (error) {
-        log.warn({ err: error, repo: project.name }, "could not verify dependency references");
-      }
-    }
+    if (due) return { project: due, mode: "full" };
+    // References no webhook confirmed for a while are read; touching them first keeps two
+    // processes (or a failing read) from picking the same ones again at once.
+    const touched = await database.db
+      .update(issueLinks)
+      .set({ updatedAt: new Date() })
+      .where(
+        inArray(
+          issueLinks.projectId,
+          sql`(select l.project_id from ${issueLinks} l join ${projects} p on p.id = l.project_id
+               where p.installed and not l.verified and l.updated_at < now() - make_interval(secs => ${verifyAfterMs / 1000})
+               limit 1)`,
+        ),
+      )
+      .returning({ projectId: issueLinks.projectId });
+    const projectId = touched[0]?.projectId;
+    if (!projectId) return undefined;
+    const [project] = await database.db.select().from(projects).where(eq(projects.id, projectId));
+    return project ? { project, mode: "verify" } : undefined;
   }
 
   function deps(project: Project, octokit: AppOctokit) {
@@ -84,19 +84,20 @@ export function createReconciler(options: ReconcilerOptions): WorkerLoop<Project
     };
   }
 
-  return new WorkerLoop<Project>({
+  return new WorkerLoop<Job>({
     name: "reconciler",
     concurrency: 1,
     pollMs: options.pollMs ?? 15_000,
     log,
     claim,
-    async handle(project) {
-      const octokit = (await probot.auth(project.installationId ?? undefined)) as unknown as AppOctokit;
+    async handle({ project, mode }) {
       try {
-        await reconcileRepository(octokit, project, deps(project, octokit));
+        const octokit = (await probot.auth(project.installationId ?? undefined)) as unknown as AppOctokit;
+        if (mode === "full") await reconcileRepository(octokit, project, deps(project, octokit));
+        else await verifyLinks(octokit, deps(project, octokit), project);
         options.onWrites?.();
       } catch (error) {
-        log.warn({ err: error, repo: project.name }, "reconcile failed; it will run again at the next interval");
+        log.warn({ err: error, repo: project.name, mode }, "reconcile failed; it will run again later");
       }
     },
   });
@@ -109,4 +110,3 @@ async function configOf(octokit: AppOctokit, owner: string, repo: string, file: 
   }).config.get({ owner, repo, path: `.github/${file}` });
   return files.some((f) => f.config !== null) ? config : null;
 }
-

@@ -4,6 +4,7 @@ import { bootApp, type RunningApp } from "../../src/boot.js";
 import type { Config } from "../../src/config.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { testConfig, testLog } from "./github-app.js";
+import { FULL_NAME } from "./payloads.js";
 
 export interface BootedApp {
   app: RunningApp;
@@ -33,6 +34,10 @@ export function useBootedApp(overrides: Partial<Config> = {}): BootedApp {
   });
   beforeEach(async () => {
     await booted.database.truncateAll();
+    // Each test is a new world: nothing remembered from the one before.
+    booted.app.services.repoConfig.forget(FULL_NAME);
+    const [owner = "", repo = ""] = FULL_NAME.split("/");
+    booted.app.services.permissions.forget(owner, repo);
   });
   afterAll(async () => {
     await booted.app?.stop();

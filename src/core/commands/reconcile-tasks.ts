@@ -6,10 +6,10 @@
 import { createHash } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, githubComments, issueLinks, phaseDependencies, phases, tasks } from "../../db/schema.js";
+import { agents, githubComments, issueLinks, outbox, phaseDependencies, phases, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import { renderComment } from "../../github/operations/upsert-comment.js";
-import type { GitHubIntent } from "../intents.js";
+import { targetKeyOf, type GitHubIntent, type RepoRef } from "../intents.js";
 import {
   CYCLE_MARKER,
   CYCLE_RESOLVED_TEXT,
@@ -112,6 +112,7 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
       .filter((intent) => storedHash.get(`${intent.marker}:${intent.issueNumber}`) !== hashOf(renderComment(intent))),
   ];
   await recordIntents(tx, intents);
+  await cancelSupersededIntents(tx, repo, snapshot.tasks.map((t) => t.issueNumber), intents);
   // Runners listening on this channel look for work when a task may have become ready.
   const finalStatus = new Map(taskRows.map((t) => [t.id, t.status]));
   for (const c of plan.statusChanges) finalStatus.set(c.taskId, c.status);
@@ -119,6 +120,32 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
 }
 
 export const TASKS_CHANNEL = "cw_tasks";
+
+/**
+ * A write still waiting in the outbox that this round no longer wants (the label it would set is
+ * already there again; the problem its comment reports is gone before it was posted) is dropped,
+ * so a burst that ends where it started writes nothing.
+ */
+async function cancelSupersededIntents(
+  tx: Tx,
+  repo: RepoRef,
+  issueNumbers: number[],
+  wanted: GitHubIntent[],
+): Promise<void> {
+  const keep = new Set(wanted.map(targetKeyOf));
+  const candidates: string[] = [];
+  for (const issueNumber of issueNumbers) {
+    const base = { repo, issueNumber };
+    for (const key of [
+      targetKeyOf({ kind: "set-status-label", ...base, label: null }),
+      ...MARKERS.map((marker) => targetKeyOf({ kind: "upsert-comment", ...base, marker, body: "" })),
+    ]) {
+      if (!keep.has(key)) candidates.push(key);
+    }
+  }
+  if (candidates.length === 0) return;
+  await tx.delete(outbox).where(and(eq(outbox.status, "pending"), inArray(outbox.targetKey, candidates)));
+}
 
 function hashOf(text: string): string {
   return createHash("sha256").update(text).digest("hex");
