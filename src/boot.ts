@@ -15,6 +15,9 @@ import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
 import { createRepoConfigLoader } from "./github/repo-config-loader.js";
 import { createReconciler } from "./github/reconciler.js";
+import { Dispatcher } from "./runner/dispatcher.js";
+import type { RunnerSettings } from "./runner/run-task.js";
+import { createGitWorkspace } from "./runner/workspace/index.js";
 import type { Logger } from "./logger.js";
 import { healthEndpoint } from "./server/health.js";
 import { createHttpServer, listen, WEBHOOK_PATH } from "./server/http-server.js";
@@ -28,6 +31,7 @@ export interface RunningApp {
   processor: WorkerLoop<unknown>;
   outbox: WorkerLoop<unknown>;
   reconciler: WorkerLoop<unknown>;
+  dispatcher: Dispatcher;
   services: Services;
   stop(): Promise<void>;
 }
@@ -39,6 +43,8 @@ export interface BootOptions {
   database?: Database;
   /** Tests drive the workers by hand (drain) instead of letting them poll. */
   startWorkers?: boolean;
+  /** Runner knobs beyond the environment (tests use short heartbeats and a fake agent). */
+  runner?: Partial<RunnerSettings>;
 }
 
 export class DatabaseUnavailableError extends Error {}
@@ -95,6 +101,8 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     onWrites: () => outbox?.wake(),
   }) as WorkerLoop<unknown>;
 
+  const dispatcher = createDispatcher(config, database, probot, log, options.runner);
+
   const server: Server = createHttpServer(
     {
       [WEBHOOK_PATH]: webhookEndpoint({
@@ -114,6 +122,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     processor.start();
     outbox.start();
     reconciler.start();
+    await dispatcher.start();
   }
   const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
   log.info({ port, database: database.driver }, `Codewalkers is listening on port ${port}`);
@@ -125,16 +134,53 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     processor,
     outbox,
     reconciler,
+    dispatcher,
     services,
     async stop() {
       stopProxy?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.stop({ kill: true });
       await processor.stop();
       await outbox!.stop();
       await reconciler!.stop();
       if (!options.database) await database.close();
     },
   };
+}
+
+/** The runner loop of this process, sharing the app's database and GitHub credentials. */
+export function createDispatcher(
+  config: Config,
+  database: Database,
+  probot: Probot,
+  log: Logger,
+  overrides: Partial<RunnerSettings> = {},
+): Dispatcher {
+  const settings: RunnerSettings = {
+    workDir: config.workDir,
+    agent: config.agent,
+    agentCommand: config.agentCommand,
+    timeoutSeconds: config.agentTimeoutSeconds,
+    idleSeconds: config.agentIdleSeconds,
+    maxRetries: config.agentRetries,
+    secretKey: config.secretKey,
+    heartbeatMs: 2_000,
+    ...overrides,
+  };
+  const known = [config.github?.webhookSecret, config.databaseUrl].filter((s): s is string => Boolean(s));
+  return new Dispatcher({
+    database,
+    log: log.child({ name: "runner" }),
+    workspace: createGitWorkspace({ workDir: config.workDir }),
+    settings,
+    maxAgents: config.maxAgents,
+    async tokenFor(installationId) {
+      const octokit = await probot.auth(installationId);
+      const auth = (await octokit.auth({ type: "installation" })) as { token: string };
+      return auth.token;
+    },
+    secrets: () => known,
+  });
 }
 
 /** Forwards webhooks from a smee.io channel to this server, for development. */

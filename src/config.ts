@@ -64,6 +64,10 @@ const envSchema = z
     CW_AGENT_COMMAND: nonEmpty.optional(),
     CW_MAX_AGENTS: positiveInt.default(4),
     CW_AGENT_TIMEOUT: duration.default(3600),
+    /** Not in DESIGN §3's list: how long an agent may print nothing before it counts as stalled. */
+    CW_AGENT_IDLE_TIMEOUT: duration.default(900),
+    /** Not in DESIGN §3's list: how many times a failed run is retried before the task fails. */
+    CW_AGENT_RETRIES: z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).default(2),
     CW_SECRET_KEY: z
       .string()
       .trim()
@@ -118,6 +122,8 @@ export interface Config {
   agentCommand: string | undefined;
   maxAgents: number;
   agentTimeoutSeconds: number;
+  agentIdleSeconds: number;
+  agentRetries: number;
   secretKey: Buffer | undefined;
 }
 
@@ -155,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentCommand: e.CW_AGENT_COMMAND,
     maxAgents: e.CW_MAX_AGENTS,
     agentTimeoutSeconds: e.CW_AGENT_TIMEOUT,
+    agentIdleSeconds: e.CW_AGENT_IDLE_TIMEOUT,
+    agentRetries: e.CW_AGENT_RETRIES,
     secretKey: e.CW_SECRET_KEY ? decodeKey(e.CW_SECRET_KEY) : undefined,
   };
 }

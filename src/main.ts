@@ -11,8 +11,10 @@ import { PortInUseError } from "./server/http-server.js";
 const USAGE = `Usage: codewalkers <command>
 
 Commands:
-  start     run the app: webhook server, processor, outbox worker (default)
+  start     run the app: webhook server, processor, outbox worker, runner (default)
+  runner    run only the runner loop (agents), sharing the app's database
   migrate   apply database migrations and exit
+  accounts  add | list | remove agent-provider accounts (codewalkers accounts help)
   help      show this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -35,6 +37,18 @@ async function main(argv: string[]): Promise<number> {
     }
     case "start":
       return start(config, log);
+    case "runner":
+      return runner(config, log);
+    case "accounts": {
+      const { runAccountsCli } = await import("./runner/accounts/accounts-cli.js");
+      const database = await openAndMigrate(config);
+      try {
+        const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
+        return await runAccountsCli(argv.slice(1), { db: database.db, key: config.secretKey, ...io });
+      } finally {
+        await database.close();
+      }
+    }
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
@@ -55,6 +69,34 @@ async function start(config: Config, log: ReturnType<typeof createLogger>): Prom
   const shutdown = async (signal: string) => {
     log.info(`${signal}: stopping`);
     await app.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  return new Promise<number>(() => {});
+}
+
+/** A runner on its own: claims ready tasks from the shared database and runs their agents. */
+async function runner(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  if (!config.github) throw new ConfigError(["APP_ID is required to run agents (the runner pushes with the app's installation token)"]);
+  const { Probot } = await import("probot");
+  const { AppOctokitClass } = await import("./github/octokit.js");
+  const { createDispatcher } = await import("./boot.js");
+  const database = await openAndMigrate(config);
+  const probot = new Probot({
+    appId: config.github.appId,
+    privateKey: config.github.privateKey,
+    log: log.child({ name: "probot" }),
+    Octokit: AppOctokitClass,
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+  });
+  const dispatcher = createDispatcher(config, database, probot, log);
+  await dispatcher.start();
+  log.info({ runner: dispatcher.runnerId, maxAgents: config.maxAgents }, "runner started");
+  const shutdown = async (signal: string) => {
+    log.info(`${signal}: stopping the runner; agents in hand are stopped and their tasks handed back`);
+    await dispatcher.stop({ kill: true });
+    await database.close();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));

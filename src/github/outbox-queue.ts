@@ -67,11 +67,16 @@ export async function claimOutboxRow(database: Database): Promise<OutboxRow | un
   });
 }
 
-export async function completeOutboxRow(database: Database, seq: number): Promise<void> {
-  await database.db
-    .update(outbox)
-    .set({ status: "done", lockedUntil: null, lastError: null })
-    .where(and(eq(outbox.seq, seq), eq(outbox.status, "processing")));
+/**
+ * A worker's claim on a row: its status and its attempt. A worker whose lock expired (and whose
+ * row another worker took) matches nothing, so its late outcome changes nothing.
+ */
+function heldClaim(row: OutboxRow) {
+  return and(eq(outbox.seq, row.seq), eq(outbox.status, "processing"), eq(outbox.attempts, row.attempts));
+}
+
+export async function completeOutboxRow(database: Database, row: OutboxRow): Promise<void> {
+  await database.db.update(outbox).set({ status: "done", lockedUntil: null, lastError: null }).where(heldClaim(row));
 }
 
 /**
@@ -105,14 +110,14 @@ export async function retryOutboxRow(
               ...(options.countAttempt ? {} : { attempts: sql`${outbox.attempts} - 1` }),
             },
       )
-      .where(and(eq(outbox.seq, row.seq), eq(outbox.status, "processing")));
+      .where(heldClaim(row));
   });
 }
 
 /** Dead letter: kept with its error for an operator, never retried by itself. */
-export async function deadOutboxRow(database: Database, seq: number, error: string): Promise<void> {
+export async function deadOutboxRow(database: Database, row: OutboxRow, error: string): Promise<void> {
   await database.db
     .update(outbox)
     .set({ status: "dead", lockedUntil: null, lastError: error.slice(0, 10_000) })
-    .where(and(eq(outbox.seq, seq), eq(outbox.status, "processing")));
+    .where(heldClaim(row));
 }

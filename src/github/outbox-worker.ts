@@ -49,7 +49,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
       try {
         const octokit = (await probot.auth(installationId)) as unknown as AppOctokit;
         await performIntent(octokit, intent, { db: database.db, isRetry: row.attempts > 1 });
-        await completeOutboxRow(database, row.seq);
+        await completeOutboxRow(database, row);
       } catch (error) {
         const c = classifyGitHubError(error);
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
@@ -60,7 +60,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
           await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
         } else {
           olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
-          await deadOutboxRow(database, row.seq, message);
+          await deadOutboxRow(database, row, message);
         }
       }
     },

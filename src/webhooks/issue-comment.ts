@@ -8,6 +8,12 @@ import { parseSlashCommands } from "../core/slash-commands.js";
 import { runSlashCommand } from "../core/commands/run-slash-command.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
 import { recordIntents } from "../github/outbox-queue.js";
+import { and, eq } from "drizzle-orm";
+import { tasks } from "../db/schema.js";
+import { answerQuestions } from "../core/commands/finish-run.js";
+import { sanitizeIssueText } from "../core/sanitize.js";
+import type { Project } from "../core/commands/upsert-project.js";
+import type { AppOctokit } from "../github/octokit.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp } from "./authorize.js";
 import { projectFor } from "./project-for.js";
@@ -15,15 +21,47 @@ import { reportInvalidConfig } from "./report-invalid-config.js";
 
 export const REPLY_MARKER = "reply";
 
+/**
+ * A comment that is not a command may answer an agent's questions: the next comment by a
+ * writer on a task whose agent waits for input resumes that agent with it.
+ */
+async function maybeAnswer(services: Services, context: Context<"issue_comment">, project: Project): Promise<void> {
+  const { payload } = context;
+  const db = services.database.db;
+  const [task] = await db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, payload.issue.number)));
+  if (!task || task.status !== "in_progress" || task.claimedBy !== null) return;
+  if (payload.sender.type === "Bot") return;
+  const [owner = "", repo = ""] = project.name.split("/");
+  const decision = await services.permissions.check(context.octokit as unknown as AppOctokit, {
+    owner,
+    repo,
+    login: payload.sender.login,
+    userType: payload.sender.type,
+  });
+  // Only a writer's answer reaches the agent; others' comments are ordinary discussion.
+  if (!decision.allowed) return;
+  const answered = await db.transaction((tx) =>
+    answerQuestions(tx, task.id, {
+      body: sanitizeIssueText(payload.comment.body),
+      author: payload.sender.login,
+      commentId: payload.comment.id,
+    }),
+  );
+  if (answered) services.wakeOutbox();
+}
+
 export function onIssueComment(services: Services) {
   return async (context: Context<"issue_comment">): Promise<void> => {
     const { payload } = context;
     if (payload.action !== "created") return;
     if (isFromThisApp(payload.sender, services.appId, payload.comment)) return;
     const commands = parseSlashCommands(payload.comment.body);
-    if (commands.length === 0) return;
-
     const project = await projectFor(services, payload);
+    if (commands.length === 0) return maybeAnswer(services, context, project);
+
     const issue = issueFactsOf(payload.issue);
     const configResult = await services.repoConfig.load(context);
     if (!configResult.ok) return reportInvalidConfig(services, project, issue.number, configResult.error);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { bootApp, type RunningApp } from "../../src/boot.js";
 import type { Config } from "../../src/config.js";
+import type { RunnerSettings } from "../../src/runner/run-task.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
 import { testConfig, testLog } from "./github-app.js";
 import { FULL_NAME } from "./payloads.js";
@@ -14,15 +15,19 @@ export interface BootedApp {
 }
 
 /** One app per test file; every table emptied before each test. */
-export function useBootedApp(overrides: Partial<Config> = {}): BootedApp {
+export function useBootedApp(
+  overrides: Partial<Config> | (() => Partial<Config>) = {},
+  runner: Partial<RunnerSettings> | (() => Partial<RunnerSettings>) = {},
+): BootedApp {
   const booted = {} as BootedApp;
   beforeAll(async () => {
     booted.database = await createTestDatabase();
     booted.app = await bootApp({
-      config: testConfig(overrides),
+      config: testConfig(typeof overrides === "function" ? overrides() : overrides),
       log: testLog,
       database: booted.database,
       startWorkers: false,
+      runner: { heartbeatMs: 200, ...(typeof runner === "function" ? runner() : runner) },
     });
     booted.settle = async () => {
       for (let round = 0; round < 20; round++) {

@@ -31,6 +31,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     agentCommand: "true",
     maxAgents: 2,
     agentTimeoutSeconds: 60,
+    agentIdleSeconds: 30,
+    agentRetries: 2,
     secretKey: undefined,
     ...overrides,
   };

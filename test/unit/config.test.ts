@@ -45,6 +45,8 @@ describe("loadConfig defaults", () => {
       agentCommand: undefined,
       maxAgents: 4,
       agentTimeoutSeconds: 3600,
+      agentIdleSeconds: 900,
+      agentRetries: 2,
       secretKey: undefined,
     });
   });
@@ -63,6 +65,8 @@ describe("loadConfig defaults", () => {
       CW_AGENT_COMMAND: "./agent.sh",
       CW_MAX_AGENTS: "8",
       CW_AGENT_TIMEOUT: "45m",
+      CW_AGENT_IDLE_TIMEOUT: "5m",
+      CW_AGENT_RETRIES: "0",
       CW_SECRET_KEY: key,
       WEBHOOK_PROXY_URL: "https://smee.io/abc123",
     });
@@ -80,6 +84,8 @@ describe("loadConfig defaults", () => {
       agentCommand: "./agent.sh",
       maxAgents: 8,
       agentTimeoutSeconds: 45 * 60,
+      agentIdleSeconds: 5 * 60,
+      agentRetries: 0,
       secretKey: Buffer.from(key, "hex"),
     });
   });

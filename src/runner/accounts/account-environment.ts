@@ -1,0 +1,187 @@
+/**
+ * Puts one account's secrets where its agent CLI looks for them, and nowhere else: the returned
+ * environment names only this account's key or files, so an agent never sees another account
+ * (nor the host's own login, since HOME and the config dir point into the account's directory).
+ *
+ * The directory is per account and stable (`accountDir`): claude and codex keep their sessions
+ * there, and resuming a session needs the same directory. Agents of one account in this process
+ * share it: the files are written by the first and removed after the last (`cleanup`).
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { AccountSecrets } from "./account-store.js";
+
+export interface MaterializeOptions {
+  provider: string;
+  secrets: AccountSecrets;
+  /** The account's own directory, the same on every run: `accountDir(workDir, accountId)`. */
+  dir: string;
+  /**
+   * Called by the last `cleanup` with the credentials file when the agent rewrote it (an OAuth
+   * refresh rotates the tokens), so the caller can store it: `updateAccountCredentials`.
+   */
+  onCredentialsChanged?: (credentialsJson: string) => Promise<void>;
+}
+
+export interface MaterializedAccount {
+  /** Variables to add to the agent's (otherwise scrubbed) environment. */
+  env: Record<string, string>;
+  /** Removes the credentials files once no agent of this account uses them; keeps sessions. */
+  cleanup(): Promise<void>;
+}
+
+interface Layout {
+  env: Record<string, string>;
+  /** Directories to create with 0700. */
+  dirs: string[];
+  /** The secret file, removed at cleanup. */
+  credentialsFile?: string;
+  /** Config files, written when absent and kept: the agent CLI keeps its own state in them. */
+  configFiles: string[];
+}
+
+interface Holder {
+  count: number;
+  credentialsFile: string | undefined;
+  written: string | undefined;
+  onCredentialsChanged: MaterializeOptions["onCredentialsChanged"];
+}
+
+const holders = new Map<string, Holder>();
+/** Materialize and cleanup of one directory take turns, so a cleanup never races a write. */
+const turns = new Map<string, Promise<unknown>>();
+
+/** `<workDir>/accounts/<accountId>`: stable per account, so sessions can be resumed. */
+export function accountDir(workDir: string, accountId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(accountId)) throw new Error(`invalid account id "${accountId}"`);
+  return path.join(path.resolve(workDir), "accounts", accountId);
+}
+
+export async function materializeAccount(options: MaterializeOptions): Promise<MaterializedAccount> {
+  const dir = path.resolve(options.dir);
+  const layout = layoutFor(options.provider, options.secrets, dir);
+  await inTurn(dir, async () => {
+    const holder = holders.get(dir);
+    if (holder) {
+      // Another agent of this account is running: its files are current (maybe refreshed).
+      holder.count += 1;
+      return;
+    }
+    for (const d of [dir, ...layout.dirs]) await privateDir(d);
+    if (layout.credentialsFile) await writePrivateFile(layout.credentialsFile, options.secrets.credentialsJson!);
+    if (options.secrets.configJson !== undefined) {
+      for (const file of layout.configFiles) {
+        if (!(await exists(file))) await writePrivateFile(file, options.secrets.configJson);
+      }
+    }
+    holders.set(dir, {
+      count: 1,
+      credentialsFile: layout.credentialsFile,
+      written: layout.credentialsFile ? options.secrets.credentialsJson : undefined,
+      onCredentialsChanged: options.onCredentialsChanged,
+    });
+  });
+
+  let cleaned = false;
+  return {
+    env: layout.env,
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      await inTurn(dir, async () => {
+        const holder = holders.get(dir);
+        if (!holder) return;
+        holder.count -= 1;
+        if (holder.count > 0) return;
+        holders.delete(dir);
+        if (!holder.credentialsFile) return;
+        try {
+          const current = await readFile(holder.credentialsFile, "utf8").catch(() => undefined);
+          if (current !== undefined && current !== holder.written && holder.onCredentialsChanged) {
+            await holder.onCredentialsChanged(current);
+          }
+        } finally {
+          await rm(holder.credentialsFile, { force: true });
+        }
+      });
+    },
+  };
+}
+
+function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layout {
+  const env: Record<string, string> = {};
+  const hasCredentials = secrets.credentialsJson !== undefined;
+  switch (provider) {
+    case "claude": {
+      const configDir = path.join(dir, ".claude");
+      Object.assign(env, { HOME: dir, CLAUDE_CONFIG_DIR: configDir });
+      if (secrets.apiKey !== undefined) env.ANTHROPIC_API_KEY = secrets.apiKey;
+      return {
+        env,
+        dirs: [configDir],
+        ...(hasCredentials ? { credentialsFile: path.join(configDir, ".credentials.json") } : {}),
+        // Claude reads $HOME/.claude.json, or $CLAUDE_CONFIG_DIR/.claude.json when that is set
+        // (the versions differ): both hold the account's config.
+        configFiles: [path.join(dir, ".claude.json"), path.join(configDir, ".claude.json")],
+      };
+    }
+    case "codex": {
+      const codexHome = path.join(dir, ".codex");
+      env.CODEX_HOME = codexHome;
+      if (secrets.apiKey !== undefined) env.OPENAI_API_KEY = secrets.apiKey;
+      return {
+        env,
+        dirs: [codexHome],
+        ...(hasCredentials ? { credentialsFile: path.join(codexHome, "auth.json") } : {}),
+        configFiles: [],
+      };
+    }
+    default: {
+      if (secrets.apiKey !== undefined) env.CW_AGENT_API_KEY = secrets.apiKey;
+      const credentialsFile = path.join(dir, "credentials.json");
+      const configFile = path.join(dir, "config.json");
+      if (hasCredentials) env.CW_AGENT_CREDENTIALS_FILE = credentialsFile;
+      if (secrets.configJson !== undefined) env.CW_AGENT_CONFIG_FILE = configFile;
+      return { env, dirs: [], ...(hasCredentials ? { credentialsFile } : {}), configFiles: [configFile] };
+    }
+  }
+}
+
+async function inTurn<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const previous = turns.get(dir) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.catch(() => {});
+  turns.set(dir, tail);
+  try {
+    return await run;
+  } finally {
+    if (turns.get(dir) === tail) turns.delete(dir);
+  }
+}
+
+async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir leaves an existing directory's mode alone, and the umask may have narrowed a new one.
+  await chmod(dir, 0o700);
+}
+
+/** Written to a temporary file (0600 from the start) and renamed: never seen half-written. */
+async function writePrivateFile(file: string, content: string): Promise<void> {
+  const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temporary, content, { mode: 0o600, flag: "wx" });
+    await chmod(temporary, 0o600);
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}

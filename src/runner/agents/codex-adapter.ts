@@ -1,0 +1,96 @@
+/**
+ * Codex: `codex exec --json <prompt>`, or `codex exec --json resume <thread_id> <prompt>`. Its
+ * events give the session (`thread.started`), the agent's messages (`item.completed` of type
+ * `agent_message`), token usage (`turn.completed`) and failures (`turn.failed`, `error`).
+ *
+ * `codex exec` runs in a read-only sandbox unless told otherwise, where the agent could neither
+ * edit its worktree nor write its result; the sandbox is set to workspace-write with `-c`
+ * (`exec resume` rejects `--sandbox`, and a resumed thread would keep the mode it was started with).
+ */
+import { parseEvent } from "./parse-event.js";
+import { runAgent, type StreamFindings, type StreamParser } from "./run-agent.js";
+import type { AgentAdapter, AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
+import { isUsageLimitError, parseLimitReset } from "./usage-limit.js";
+
+const SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
+/** How much of the agent's last message a missing-result error quotes. */
+const QUOTED_MESSAGE_CHARS = 500;
+
+export function createCodexAdapter(): AgentAdapter {
+  return {
+    name: "codex",
+    run: (req: AgentRunRequest): Promise<AgentRunResult> => {
+      const sessionId = req.resume?.sessionId;
+      const args = ["exec", "--json", ...SANDBOX, ...(sessionId ? ["resume", sessionId] : []), req.prompt];
+      return runAgent(req, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser() });
+    },
+  };
+}
+
+export class CodexStreamParser implements StreamParser {
+  private sessionId: string | undefined;
+  private lastMessage: string | undefined;
+  private lastError: string | undefined;
+  private usageLimit: string | undefined;
+  private usage: AgentUsage | undefined;
+
+  read(line: string): "continue" {
+    const event = parseEvent(line);
+    if (!event) return "continue";
+    switch (event.type) {
+      case "thread.started":
+        if (typeof event.thread_id === "string") this.sessionId = event.thread_id;
+        break;
+      case "item.completed": {
+        const item = event.item as { type?: unknown; text?: unknown; message?: unknown } | undefined;
+        if (item?.type === "agent_message" && typeof item.text === "string") this.lastMessage = item.text;
+        if (item?.type === "error" && typeof item.message === "string") this.lastError = item.message;
+        break;
+      }
+      case "turn.completed":
+        this.addUsage(event.usage);
+        break;
+      case "turn.failed": {
+        const error = event.error as { message?: unknown } | undefined;
+        this.failed(typeof error?.message === "string" ? error.message : "the turn failed");
+        break;
+      }
+      case "error":
+        this.failed(typeof event.message === "string" ? event.message : "error");
+        break;
+    }
+    return "continue";
+  }
+
+  private failed(message: string): void {
+    this.lastError = message;
+    if (isUsageLimitError(message)) this.usageLimit = message;
+  }
+
+  private addUsage(value: unknown): void {
+    const usage = value as { input_tokens?: unknown; output_tokens?: unknown } | undefined;
+    if (!usage) return;
+    const total: AgentUsage = this.usage ?? {};
+    if (typeof usage.input_tokens === "number") total.inputTokens = (total.inputTokens ?? 0) + usage.input_tokens;
+    if (typeof usage.output_tokens === "number") total.outputTokens = (total.outputTokens ?? 0) + usage.output_tokens;
+    this.usage = total;
+  }
+
+  findings(): StreamFindings {
+    const findings: StreamFindings = {};
+    if (this.sessionId !== undefined) findings.sessionId = this.sessionId;
+    if (this.usage) findings.usage = this.usage;
+    if (this.usageLimit) {
+      const resetAt = parseLimitReset(this.usageLimit);
+      findings.usageLimit = { message: this.usageLimit, ...(resetAt ? { resetAt } : {}) };
+    }
+    if (this.lastError) findings.detail = this.lastError;
+    else if (this.lastMessage) findings.detail = `its last message: ${quoted(this.lastMessage)}`;
+    return findings;
+  }
+}
+
+function quoted(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > QUOTED_MESSAGE_CHARS ? `${flat.slice(0, QUOTED_MESSAGE_CHARS)}…` : flat;
+}

@@ -1,0 +1,20 @@
+/** The last lines of an agent's output, kept for the run's result (shown on the PR's check run). */
+export class LogTail {
+  private readonly lines: string[] = [];
+
+  constructor(
+    private readonly maxLines = 40,
+    private readonly maxLineChars = 1_000,
+  ) {}
+
+  push(lines: readonly string[]): void {
+    for (const line of lines.slice(-this.maxLines)) {
+      this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
+    }
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+  }
+
+  text(): string {
+    return this.lines.join("\n");
+  }
+}

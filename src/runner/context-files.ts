@@ -1,0 +1,136 @@
+/**
+ * The agent's input (DESIGN §3, "Agent protocol"): markdown files with YAML front matter in
+ * `.cw/input/`. Front matter is written by the `yaml` package, so any title (quotes, colons,
+ * newlines, a line of `---`) stays inside its value.
+ *
+ *   task.md                   front matter: the task; body: the issue text (already sanitized)
+ *   initiative.md             the milestone: name, branch; body: its description
+ *   phase.md                  the phase: name, branch; body: its content
+ *   context/tasks/<issue>.md  each related task: status, summary; body: its title
+ *   answers.md                the answers to the agent's questions, when resuming
+ */
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { stringify } from "yaml";
+import type { TaskCategory, TaskPriority, TaskStatus, TaskType } from "../core/statuses.js";
+
+export interface TaskContext {
+  task: {
+    id: string;
+    issueNumber: number;
+    title: string;
+    /** The issue text, already sanitized. */
+    body: string;
+    category: TaskCategory;
+    type: TaskType;
+    priority: TaskPriority;
+    /** The phase issue the task belongs to, if any. */
+    phase: { issueNumber: number; name: string } | null;
+    /** The milestone the task belongs to, if any. */
+    initiative: { milestoneNumber: number; name: string } | null;
+    /** Issue numbers of the tasks this one depends on. */
+    dependencies: number[];
+  };
+  initiative: { name: string; description: string; branch: string } | null;
+  phase: { name: string; content: string; branch: string } | null;
+  relatedTasks: {
+    issueNumber: number;
+    title: string;
+    status: TaskStatus | string;
+    summary: string | null;
+    /** True when the task being run depends on this one. */
+    dependency: boolean;
+  }[];
+  /** Present when resuming after questions. */
+  answers?: { id: string; question: string; answer: string }[];
+}
+
+/** Files this module writes; removed first, so nothing from an earlier run is left behind. */
+const OWNED = ["task.md", "initiative.md", "phase.md", "answers.md", "context"];
+
+/** Writes the agent's input files into `inputDir` (created when missing). */
+export async function writeContextFiles(inputDir: string, ctx: TaskContext): Promise<void> {
+  const { task } = ctx;
+  const files: [string, string][] = [
+    [
+      "task.md",
+      markdown(
+        {
+          task_id: task.id,
+          issue_number: task.issueNumber,
+          title: task.title,
+          category: task.category,
+          type: task.type,
+          priority: task.priority,
+          phase: task.phase ? { issue_number: task.phase.issueNumber, name: task.phase.name } : null,
+          initiative: task.initiative
+            ? { milestone_number: task.initiative.milestoneNumber, name: task.initiative.name }
+            : null,
+          dependencies: task.dependencies,
+        },
+        task.body,
+      ),
+    ],
+  ];
+  if (ctx.initiative) {
+    const { name, branch, description } = ctx.initiative;
+    files.push(["initiative.md", markdown({ name, branch }, description)]);
+  }
+  if (ctx.phase) {
+    const { name, branch, content } = ctx.phase;
+    files.push(["phase.md", markdown({ name, branch }, content)]);
+  }
+  for (const related of ctx.relatedTasks) {
+    const file = path.join("context", "tasks", `${issueNumber(related.issueNumber)}.md`);
+    files.push([
+      file,
+      markdown(
+        {
+          issue_number: related.issueNumber,
+          title: related.title,
+          status: related.status,
+          summary: related.summary,
+          dependency: related.dependency,
+        },
+        `# ${oneLine(related.title)}`,
+      ),
+    ]);
+  }
+  if (ctx.answers && ctx.answers.length > 0) {
+    const body = ctx.answers
+      .map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}`)
+      .join("\n\n");
+    const answers = ctx.answers.map(({ id, question, answer }) => ({ id, question, answer }));
+    files.push(["answers.md", markdown({ answers }, body)]);
+  }
+
+  await mkdir(inputDir, { recursive: true });
+  await Promise.all(OWNED.map((name) => rm(path.join(inputDir, name), { recursive: true, force: true })));
+  if (ctx.relatedTasks.length > 0) await mkdir(path.join(inputDir, "context", "tasks"), { recursive: true });
+  await Promise.all(files.map(([name, text]) => writeFile(path.join(inputDir, name), text, "utf8")));
+}
+
+/** `---\n<yaml>---\n\n<body>\n`: the front matter block, then the body. */
+function markdown(frontMatter: Record<string, unknown>, body: string): string {
+  const yaml = stringify(frontMatter, { lineWidth: 0 });
+  const text = body.replace(/\r\n/g, "\n").trimEnd();
+  return `---\n${yaml}---\n${text ? `\n${text}\n` : ""}`;
+}
+
+/** A file name from an issue number, refusing anything that is not one (no path tricks). */
+function issueNumber(value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`invalid issue number for a context file: ${value}`);
+  return value;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function quote(text: string): string {
+  return text
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => (line ? `> ${line}` : ">"))
+    .join("\n");
+}

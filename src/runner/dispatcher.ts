@@ -1,0 +1,120 @@
+/**
+ * The runner loop: while this process has a free slot (CW_MAX_AGENTS), claim the most urgent
+ * ready task and run it. Woken at once when a task may have become ready (LISTEN/NOTIFY on
+ * PostgreSQL, the same channel in-process on PGlite), with a slow poll as a safety net; every
+ * few seconds it also gives back tasks whose runner stopped renewing its lease.
+ */
+import os from "node:os";
+import type { Database } from "../db/client.js";
+import type { Logger } from "../logger.js";
+import { TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
+import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { WakeSignal } from "../lib/wake-signal.js";
+import { runTask, type RunDeps } from "./run-task.js";
+import { startRun } from "./start-run.js";
+import { reclaimExpiredLeases } from "./task-claims.js";
+
+export interface DispatcherOptions extends Omit<RunDeps, "onFinished"> {
+  maxAgents: number;
+  runnerId?: string;
+  pollMs?: number;
+  reclaimEveryMs?: number;
+}
+
+export class Dispatcher {
+  readonly runnerId: string;
+  readonly #signal = new WakeSignal();
+  readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #unlisten: (() => Promise<void>) | undefined;
+  #lastReclaim = 0;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.runnerId = options.runnerId ?? `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  get activeRuns(): number {
+    return this.#running.size;
+  }
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.options.database.listen(TASKS_CHANNEL, () => this.wake());
+    this.#loop = this.#run();
+  }
+
+  wake(): void {
+    this.#signal.wake();
+  }
+
+  /** Claims and starts runs until no slot or no ready task is left; returns how many started. */
+  async dispatchOnce(): Promise<number> {
+    await this.#reclaim(true);
+    let started = 0;
+    while (!this.#stopping && this.#running.size < this.options.maxAgents) {
+      const run = await startRun(this.options.database.db, {
+        runnerId: this.runnerId,
+        host: os.hostname(),
+        provider: this.options.settings.agent,
+      });
+      if (!run) break;
+      started++;
+      const controller = new AbortController();
+      const done = runTask({ ...this.options, onFinished: () => this.wake() }, run, controller.signal)
+        .catch((error: unknown) => this.options.log.error({ err: error, task: run.task.id }, "run crashed"))
+        .finally(() => this.#running.delete(run.task.id));
+      this.#running.set(run.task.id, { controller, done });
+    }
+    return started;
+  }
+
+  /** Waits for every run in hand to finish (tests; a graceful stop). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  /** Dispatches and waits, until nothing is ready any more (tests and one-shot runs). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const started = await this.dispatchOnce();
+      total += started;
+      if (started === 0 && this.#running.size === 0) return total;
+      await Promise.race([...this.#running.values()].map((r) => r.done));
+    }
+  }
+
+  /** Stops claiming; agents in hand are killed (their tasks go back to ready when their lease lapses, or at once here). */
+  async stop(options: { kill?: boolean } = {}): Promise<void> {
+    this.#stopping = true;
+    this.#signal.wake();
+    if (options.kill) for (const r of this.#running.values()) r.controller.abort();
+    await this.#loop;
+    await this.idle();
+    await this.#unlisten?.();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        await this.dispatchOnce();
+      } catch (error) {
+        this.options.log.error({ err: error }, "dispatch failed");
+      }
+      await this.#signal.wait(this.options.pollMs ?? 5_000);
+    }
+  }
+
+  async #reclaim(force = false): Promise<void> {
+    const every = this.options.reclaimEveryMs ?? 10_000;
+    if (!force && Date.now() - this.#lastReclaim < every) return;
+    this.#lastReclaim = Date.now();
+    const reclaimed = await reclaimExpiredLeases(this.options.database.db);
+    if (reclaimed.length === 0) return;
+    this.options.log.warn({ tasks: reclaimed.map((t) => t.issueNumber) }, "took back tasks whose runner stopped renewing its lease");
+    const projects = new Set(reclaimed.map((t) => t.projectId!));
+    await this.options.database.db.transaction(async (tx) => {
+      for (const projectId of projects) await reconcileTasks(tx, projectId);
+    });
+  }
+}

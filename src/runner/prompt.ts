@@ -1,0 +1,29 @@
+/** The instructions every agent gets; the task itself is in the input files (DESIGN.md §3). */
+import type { AgentMode } from "../core/statuses.js";
+
+const MODE_GOALS: Record<AgentMode, string> = {
+  execute: "Implement the task in this repository.",
+  research: "Research the question in the task; change code only if the task asks for it.",
+  discuss: "Discuss the task: gather context and open questions; do not change code.",
+  plan: "Plan the initiative into phases.",
+  detail: "Detail the phase into tasks.",
+  refine: "Refine the work as the review asks.",
+  verify: "Verify that the work described in the task is done and correct; fix what is not.",
+  merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
+};
+
+export function agentPrompt(mode: AgentMode, resume: boolean): string {
+  return [
+    `You are a Codewalkers agent working in a git worktree. ${MODE_GOALS[mode]}`,
+    "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
+    "they describe the task, the larger goal and what the tasks before you did.",
+    resume ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
+    "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
+    "When you finish, write .cw/output/result.json:",
+    '{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}',
+    'If you cannot go on without a person\'s answer: {"status":"questions","questions":[{"id":"q1","question":"…"}]}',
+    'If the task cannot be done: {"status":"error","message":"<why>"}',
+  ]
+    .filter(Boolean)
+    .join("\n");
+}

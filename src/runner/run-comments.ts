@@ -1,0 +1,67 @@
+/** What the issue is told at the end of a run: the bodies of the app's status comments. */
+import type { AgentUsage } from "./agents/types.js";
+import type { DiffStat } from "./workspace/types.js";
+
+export interface CompletionFacts {
+  agentName: string;
+  summary: string;
+  stat: DiffStat | null;
+  branch: string;
+  mergedInto: string | null;
+  mergedSha: string;
+  compareUrl: string | null;
+  usage?: AgentUsage | undefined;
+}
+
+export function describeCompletion(f: CompletionFacts): string {
+  const lines = [`✅ Agent \`${f.agentName}\` finished this task.`, "", f.summary, ""];
+  if (f.stat) {
+    const link = f.compareUrl ? ` — [the commits](${f.compareUrl})` : "";
+    lines.push(`**Changes:** ${f.stat.files} file${f.stat.files === 1 ? "" : "s"}, +${f.stat.insertions} −${f.stat.deletions}${link}`);
+    lines.push("", "```", f.stat.text.trim(), "```");
+  } else {
+    lines.push("**Changes:** none.");
+  }
+  lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
+  const usage = describeUsage(f.usage);
+  if (usage) lines.push(`**Usage:** ${usage}`);
+  return lines.join("\n");
+}
+
+export function describeUsage(usage: AgentUsage | undefined): string | null {
+  if (!usage) return null;
+  const parts: string[] = [];
+  if (usage.inputTokens !== undefined) parts.push(`${usage.inputTokens.toLocaleString("en-US")} input tokens`);
+  if (usage.outputTokens !== undefined) parts.push(`${usage.outputTokens.toLocaleString("en-US")} output tokens`);
+  if (usage.costUsd !== undefined) parts.push(`$${usage.costUsd.toFixed(4)}`);
+  return parts.length ? parts.join(", ") : null;
+}
+
+export function describeQuestions(agentName: string, questions: { id: string; question: string }[]): string {
+  return [
+    `❓ Agent \`${agentName}\` has ${questions.length === 1 ? "a question" : "questions"}:`,
+    "",
+    ...questions.map((q, i) => `${i + 1}. ${q.question}`),
+    "",
+    "Reply in a comment (anyone with write access): the agent resumes with your answer.",
+  ].join("\n");
+}
+
+export function describeRetry(error: string, retry: number, maxRetries: number, waitMs: number): string {
+  return `⚠️ The agent's run ended badly: ${firstLine(error)}\n\nIts work so far is kept on the branch. Retrying in ${Math.round(waitMs / 1000)} s (retry ${retry} of ${maxRetries}).`;
+}
+
+export function describeFailure(agentName: string | null, error: string, logTail: string): string {
+  const who = agentName ? `Agent \`${agentName}\`` : "The agent";
+  const tail = logTail.trim().split("\n").slice(-20).join("\n");
+  return [
+    `❌ ${who} could not finish this task: ${firstLine(error)}`,
+    ...(tail ? ["", "<details><summary>The last lines of its log</summary>", "", "```", tail.replace(/```/g, "ʼʼʼ"), "```", "</details>"] : []),
+    "",
+    "`/cw retry` starts it again.",
+  ].join("\n");
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.slice(0, 500);
+}

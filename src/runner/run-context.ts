@@ -1,0 +1,140 @@
+/**
+ * Everything one run needs, read in one go before any git or agent work: the task, where its
+ * work goes (branches), what the agent is told (context files), and whether it resumes an
+ * earlier session.
+ */
+import { and, desc, eq, inArray, or } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { agents, initiatives, messages, phases, projects, taskDependencies, tasks } from "../db/schema.js";
+import { phaseBranch, standaloneTaskBranch, taskBranch } from "../core/branch-names.js";
+import type { TaskContext } from "./context-files.js";
+import type { TaskRow } from "./task-claims.js";
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type InitiativeRow = typeof initiatives.$inferSelect;
+export type PhaseRow = typeof phases.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+
+export interface BranchPlan {
+  /** Where the task's own work is committed and pushed. */
+  taskBranch: string;
+  /** The branch the task branch starts from. */
+  base: string;
+  /** Where the finished work is merged; null for a standalone task (its branch becomes its PR). */
+  mergeInto: string | null;
+  /** Branches to create on the remote first, in order, each from the one before (or the default). */
+  ensure: { branch: string; from: string }[];
+}
+
+export interface RunContext {
+  project: ProjectRow;
+  task: TaskRow;
+  initiative: InitiativeRow | null;
+  phase: PhaseRow | null;
+  branches: BranchPlan;
+  taskContext: TaskContext;
+  /** The session to resume, when an earlier agent of this task left one. */
+  resume: { sessionId: string | null; previousAgentId: string } | null;
+  /** Answers given since the agent asked, for answers.md. */
+  answers: { id: string; question: string; answer: string }[];
+  answerMessageIds: string[];
+}
+
+export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext> {
+  const [project] = await db.select().from(projects).where(eq(projects.id, task.projectId!));
+  if (!project) throw new Error(`task ${task.id} has no project`);
+  const [initiative] = task.initiativeId ? await db.select().from(initiatives).where(eq(initiatives.id, task.initiativeId)) : [];
+  const [phase] = task.phaseId ? await db.select().from(phases).where(eq(phases.id, task.phaseId)) : [];
+  const branches = planBranches(project, task, initiative ?? null, phase ?? null);
+
+  const deps = await db.select().from(taskDependencies).where(eq(taskDependencies.taskId, task.id));
+  const dependencyIds = new Set(deps.map((d) => d.dependsOnTaskId));
+  const scope = [
+    ...(task.phaseId ? [eq(tasks.phaseId, task.phaseId)] : []),
+    ...(task.initiativeId ? [eq(tasks.initiativeId, task.initiativeId)] : []),
+    ...(dependencyIds.size ? [inArray(tasks.id, [...dependencyIds])] : []),
+  ];
+  const related = scope.length ? await db.select().from(tasks).where(or(...scope)) : [];
+
+  const [previous] = await db.select().from(agents).where(eq(agents.taskId, task.id)).orderBy(desc(agents.createdAt)).limit(1);
+  const { answers, answerMessageIds } = previous ? await answersFor(db, task.id, previous) : { answers: [], answerMessageIds: [] };
+  const resumable = previous && (answers.length > 0 || previous.status === "crashed" || previous.status === "running");
+
+  const taskContext: TaskContext = {
+    task: {
+      id: task.id,
+      issueNumber: task.issueNumber!,
+      title: task.name,
+      body: task.description ?? "",
+      category: task.category,
+      type: task.type,
+      priority: task.priority,
+      phase: phase?.issueNumber ? { issueNumber: phase.issueNumber, name: phase.name } : null,
+      initiative: initiative?.milestoneNumber ? { milestoneNumber: initiative.milestoneNumber, name: initiative.name } : null,
+      dependencies: related.filter((t) => dependencyIds.has(t.id) && t.issueNumber !== null).map((t) => t.issueNumber!),
+    },
+    initiative: initiative ? { name: initiative.name, description: initiative.description ?? "", branch: initiative.branch ?? "" } : null,
+    phase: phase ? { name: phase.name, content: phase.content ?? "", branch: branches.mergeInto ?? "" } : null,
+    relatedTasks: related
+      .filter((t) => t.id !== task.id && t.issueNumber !== null)
+      .map((t) => ({
+        issueNumber: t.issueNumber!,
+        title: t.name,
+        status: t.status,
+        summary: t.summary,
+        dependency: dependencyIds.has(t.id),
+      })),
+    ...(answers.length ? { answers } : {}),
+  };
+
+  return {
+    project,
+    task,
+    initiative: initiative ?? null,
+    phase: phase ?? null,
+    branches,
+    taskContext,
+    resume: resumable ? { sessionId: previous.sessionId, previousAgentId: previous.id } : null,
+    answers,
+    answerMessageIds,
+  };
+}
+
+/**
+ * Standalone: its own branch from the default branch. In a milestone: the initiative branch
+ * (made from the default branch), the phase branch (made from the initiative branch) when the
+ * task has a phase, and the task's branch from whichever of those it merges into.
+ */
+export function planBranches(project: ProjectRow, task: TaskRow, initiative: InitiativeRow | null, phase: PhaseRow | null): BranchPlan {
+  const n = task.issueNumber!;
+  if (!initiative?.branch) {
+    const own = task.branch ?? standaloneTaskBranch(n, task.name);
+    return { taskBranch: own, base: project.defaultBranch, mergeInto: null, ensure: [] };
+  }
+  const ensure = [{ branch: initiative.branch, from: project.defaultBranch }];
+  let target = initiative.branch;
+  if (phase?.issueNumber) {
+    const branch = phase.branch ?? phaseBranch(initiative.branch, phase.issueNumber);
+    ensure.push({ branch, from: initiative.branch });
+    target = branch;
+  }
+  return { taskBranch: task.branch ?? taskBranch(n, task.name), base: target, mergeInto: target, ensure };
+}
+
+async function answersFor(db: Db, taskId: string, agent: AgentRow) {
+  const questions: { id: string; question: string }[] = agent.pendingQuestions ? JSON.parse(agent.pendingQuestions) : [];
+  const responses = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.taskId, taskId), eq(messages.type, "response"), eq(messages.status, "pending")))
+    .orderBy(messages.createdAt);
+  if (responses.length === 0) return { answers: [], answerMessageIds: [] };
+  const text = responses.map((r) => (r.author ? `@${r.author}: ${r.content}` : r.content)).join("\n\n");
+  // People answer in free text, often all questions in one comment: each question gets the whole reply.
+  const answers = (questions.length ? questions : [{ id: "q1", question: "(the agent's question)" }]).map((q) => ({
+    id: q.id,
+    question: q.question,
+    answer: text,
+  }));
+  return { answers, answerMessageIds: responses.map((r) => r.id) };
+}

@@ -1,0 +1,295 @@
+/**
+ * One agent run, start to finish:
+ *   1. read what the run needs (task, branches, context, session to resume);
+ *   2. make sure the initiative and phase branches exist, and add the agent's worktree;
+ *   3. write `.cw/input/`, pick an account, run the agent (lease renewed meanwhile; a stop
+ *      or a lost lease kills it);
+ *   4. commit what it left, push, merge into the phase (or initiative) branch;
+ *   5. record the outcome in one fenced transaction, and remove the worktree.
+ * No database transaction is open during steps 2–4.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { eq, inArray } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { agents, messages, phases, tasks } from "../db/schema.js";
+import type { Logger } from "../logger.js";
+import { finishRun, ACCOUNTS_MARKER, type RunEnd } from "../core/commands/finish-run.js";
+import { backoffMs } from "../lib/backoff.js";
+import { createRedactor } from "../lib/redact.js";
+import { writeContextFiles } from "./context-files.js";
+import { createAgentAdapter } from "./agents/create-agent-adapter.js";
+import type { AgentName, AgentRunResult } from "./agents/types.js";
+import { accountDir, materializeAccount } from "./accounts/account-environment.js";
+import { loadAccountSecrets } from "./accounts/account-store.js";
+import { markExhausted, nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
+import type { GitWorkspace } from "./workspace/index.js";
+import type { GitAuthor, RepoRef as GitRepo } from "./workspace/types.js";
+import { loadRunContext, type RunContext } from "./run-context.js";
+import { agentPrompt } from "./prompt.js";
+import { LogSink } from "./log-sink.js";
+import { renewLease, type Fence } from "./task-claims.js";
+import type { StartedRun } from "./start-run.js";
+import { describeCompletion, describeFailure, describeQuestions, describeRetry } from "./run-comments.js";
+
+export interface RunnerSettings {
+  workDir: string;
+  agent: AgentName;
+  agentCommand: string | undefined;
+  timeoutSeconds: number;
+  idleSeconds: number;
+  maxRetries: number;
+  secretKey: Buffer | undefined;
+  /** Extra environment for agents (tests point CW_CLAUDE_BIN at a fake). */
+  agentEnv?: Record<string, string>;
+  heartbeatMs: number;
+}
+
+export interface RunDeps {
+  database: Database;
+  log: Logger;
+  workspace: GitWorkspace;
+  settings: RunnerSettings;
+  /** An installation token for http(s) remotes (never given to the agent). */
+  tokenFor(installationId: number): Promise<string>;
+  /** Known secrets to redact from agent output (tokens, keys). */
+  secrets(): string[];
+  onFinished(): void;
+}
+
+const AUTHOR: GitAuthor = { name: "Codewalkers", email: "codewalkers@users.noreply.github.com" };
+
+export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortSignal): Promise<void> {
+  const { database, log, workspace, settings } = deps;
+  const db = database.db;
+  const { agent, fence } = started;
+  const rlog = log.child({ agent: agent.name, task: started.task.issueNumber });
+  const ctx = await loadRunContext(db, started.task);
+  const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
+  const token = /^https?:\/\//.test(ctx.project.url) ? await deps.tokenFor(ctx.project.installationId ?? 0) : undefined;
+  const redact = createRedactor([...(token ? [token] : []), ...deps.secrets()]);
+  const worktree = path.join(settings.workDir, "worktrees", agent.name);
+  const sink = new LogSink(db, agent, (started.task.attempt ?? 1), rlog);
+  let result: AgentRunResult | undefined;
+  let end: RunEnd;
+  let materialized: { cleanup(): Promise<void> } | undefined;
+
+  try {
+    await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
+    for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, ...(token ? { token } : {}) });
+    if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
+    const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, ...(token ? { token } : {}) });
+    const inputDir = path.join(tree.path, ".cw", "input");
+    const outputDir = path.join(tree.path, ".cw", "output");
+    await mkdir(outputDir, { recursive: true });
+    await writeContextFiles(inputDir, ctx.taskContext);
+    if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
+
+    const account = await chooseAccount(deps, ctx, agent.id);
+    if (account === "exhausted") {
+      end = await allAccountsExhausted(deps, ctx);
+    } else {
+      materialized = account ?? undefined;
+      const adapter = createAgentAdapter(settings.agent);
+      const heartbeat = startHeartbeat(deps, fence, agent.id, settings.heartbeatMs, signal);
+      try {
+        result = await adapter.run({
+          taskId: ctx.task.id,
+          mode: agent.mode,
+          worktree: tree.path,
+          inputDir,
+          outputDir,
+          prompt: agentPrompt(agent.mode, ctx.resume !== null),
+          ...(ctx.resume ? { resume: { sessionId: ctx.resume.sessionId } } : {}),
+          timeoutSeconds: settings.timeoutSeconds,
+          idleSeconds: settings.idleSeconds,
+          env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
+          ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
+          redact,
+          onOutput: (lines) => sink.push(lines),
+          onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
+          signal: heartbeat.signal,
+        });
+      } finally {
+        heartbeat.stop();
+      }
+      if (result.outcome === "usage_limited" && account?.accountId) {
+        await markExhausted(db, account.accountId, result.limitResetAt ?? null);
+      }
+      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact });
+    }
+  } catch (error) {
+    const message = redact(error instanceof Error ? error.message : String(error));
+    rlog.error({ error: message }, "run failed outside the agent");
+    end = retryOrFail(ctx, settings, message, result?.logTail ?? "");
+  } finally {
+    await sink.flush();
+    await materialized?.cleanup().catch(() => {});
+  }
+
+  const recorded = await finishRun(db, {
+    fence,
+    agentId: agent.id,
+    exitCode: result?.exitCode ?? null,
+    sessionId: result?.sessionId ?? ctx.resume?.sessionId ?? null,
+    logTail: result?.logTail ?? "",
+    end,
+  });
+  if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
+  await workspace.removeWorktree(worktree).catch((error: unknown) => rlog.warn({ err: error }, "could not remove the worktree"));
+  deps.onFinished();
+}
+
+/** After the agent: keep its work (commit, push), merge it when done, and say how it ended. */
+async function settle(
+  deps: RunDeps,
+  ctx: RunContext,
+  worktree: string,
+  startSha: string,
+  result: AgentRunResult,
+  o: { token: string | undefined; agentName: string; redact: (s: string) => string },
+): Promise<RunEnd> {
+  const { workspace, settings } = deps;
+  const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
+  const auth = o.token ? { token: o.token } : {};
+  const n = ctx.task.issueNumber!;
+  const done = result.outcome === "done";
+  const message = done ? `${ctx.task.name}\n\nRefs #${n}` : `WIP: ${ctx.task.name} (${result.outcome})\n\nRefs #${n}`;
+  // Work done so far is never lost: whatever the outcome, it is committed and pushed.
+  const commit = await workspace.commitAll({ path: worktree, message, author: AUTHOR });
+  if (commit.sha !== startSha) {
+    const pushed = await workspace.pushBranch({ repo, path: worktree, branch: ctx.branches.taskBranch, ...auth });
+    if (!pushed.pushed) throw new Error(`someone else pushed to ${ctx.branches.taskBranch} meanwhile`);
+  }
+
+  switch (result.outcome) {
+    case "done": {
+      let mergedSha = commit.sha;
+      if (ctx.branches.mergeInto && commit.sha !== startSha) {
+        const merge = await workspace.mergeBranch({
+          repo,
+          source: ctx.branches.taskBranch,
+          target: ctx.branches.mergeInto,
+          message: `Merge ${ctx.branches.taskBranch}: ${ctx.task.name}\n\nRefs #${n}`,
+          author: AUTHOR,
+          ...auth,
+        });
+        if (merge.status === "conflict") {
+          return {
+            kind: "failed",
+            error: `merging ${ctx.branches.taskBranch} into ${ctx.branches.mergeInto} conflicts in ${merge.files.join(", ")}`,
+            comment: describeFailure(o.agentName, `Its work is on \`${ctx.branches.taskBranch}\`, but merging it into \`${ctx.branches.mergeInto}\` conflicts in ${merge.files.map((f) => `\`${f}\``).join(", ")}. Resolve the conflict on the branch, then \`/cw retry\`.`, result.logTail),
+          };
+        }
+        mergedSha = merge.sha;
+      }
+      const stat = commit.sha !== startSha ? await workspace.diffStat({ repo, base: startSha, head: commit.sha }) : null;
+      const summary = o.redact(result.summary ?? "(no summary)");
+      return {
+        kind: "completed",
+        summary,
+        comment: describeCompletion({
+          agentName: o.agentName,
+          summary,
+          stat,
+          branch: ctx.branches.taskBranch,
+          mergedInto: ctx.branches.mergeInto,
+          mergedSha,
+          compareUrl: compareUrl(ctx.project.url, startSha, commit.sha),
+          usage: result.usage,
+        }),
+        ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
+        ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+      };
+    }
+    case "questions":
+      return {
+        kind: "questions",
+        questions: result.questions ?? [],
+        comment: describeQuestions(o.agentName, result.questions ?? []),
+        sessionId: result.sessionId ?? null,
+      };
+    case "stopped":
+      return { kind: "stopped", comment: `⏹️ Agent \`${o.agentName}\` was stopped. Its work so far is on \`${ctx.branches.taskBranch}\`.` };
+    case "usage_limited":
+      return { kind: "requeue", reason: "the agent's account reached its usage limit", runAfter: null };
+    default:
+      return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
+  }
+}
+
+function retryOrFail(ctx: RunContext, settings: RunnerSettings, error: string, logTail: string): RunEnd {
+  const retries = ctx.task.retryCount;
+  if (retries < settings.maxRetries) {
+    const wait = backoffMs(retries + 1, 5_000, 5 * 60_000);
+    return { kind: "retry", error, runAfter: new Date(Date.now() + wait), comment: describeRetry(error, retries + 1, settings.maxRetries, wait) };
+  }
+  return { kind: "failed", error, comment: describeFailure(null, error, logTail) };
+}
+
+async function chooseAccount(
+  deps: RunDeps,
+  ctx: RunContext,
+  agentId: string,
+): Promise<{ env: Record<string, string>; cleanup(): Promise<void>; accountId: string } | null | "exhausted"> {
+  const { settings, database } = deps;
+  if (settings.agent === "command" || !settings.secretKey) return null;
+  const account = await pickAccount(database.db, settings.agent);
+  if (!account) {
+    // No account registered at all: the agent uses the host's own login.
+    return (await nextAvailableAt(database.db, settings.agent)) === null ? null : "exhausted";
+  }
+  await database.db.update(agents).set({ accountId: account.id }).where(eq(agents.id, agentId));
+  const secrets = await loadAccountSecrets(database.db, settings.secretKey, account.id);
+  const materialized = await materializeAccount({ provider: account.provider, secrets, dir: accountDir(settings.workDir, account.id) });
+  void ctx;
+  return { ...materialized, accountId: account.id };
+}
+
+async function allAccountsExhausted(deps: RunDeps, ctx: RunContext): Promise<RunEnd> {
+  const until = (await nextAvailableAt(deps.database.db, deps.settings.agent)) ?? new Date(Date.now() + 60 * 60_000);
+  return {
+    kind: "requeue",
+    reason: `every ${deps.settings.agent} account is at its usage limit`,
+    runAfter: until,
+    comment: {
+      marker: ACCOUNTS_MARKER,
+      body: `⏳ Every ${deps.settings.agent} account is at its usage limit. This task waits and starts again at ${until.toISOString()}.`,
+    },
+  };
+  void ctx;
+}
+
+/**
+ * Renews the lease every `ms`; when the run is no longer ours (stopped by `/cw stop`, the label
+ * removed, the issue closed, or the lease lost and the task reclaimed) the agent is killed.
+ */
+function startHeartbeat(deps: RunDeps, fence: Fence, agentId: string, ms: number, outer: AbortSignal) {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  outer.addEventListener("abort", abort);
+  const timer = setInterval(() => {
+    void (async () => {
+      try {
+        const ours = await renewLease(deps.database.db, fence);
+        await deps.database.db.update(agents).set({ heartbeatAt: new Date() }).where(eq(agents.id, agentId));
+        if (!ours) controller.abort();
+      } catch (error) {
+        deps.log.warn({ err: error }, "could not renew the lease");
+      }
+    })();
+  }, ms);
+  return {
+    signal: controller.signal,
+    stop() {
+      clearInterval(timer);
+      outer.removeEventListener("abort", abort);
+    },
+  };
+}
+
+/** A link to the commits, for GitHub-hosted remotes; none for local paths. */
+function compareUrl(cloneUrl: string, base: string, head: string): string | null {
+  const match = /^https?:\/\/[^/]+\/[^/]+\/[^/]+?(?:\.git)?$/.exec(cloneUrl);
+  return match ? `${cloneUrl.replace(/\.git$/, "")}/compare/${base.slice(0, 12)}...${head.slice(0, 12)}` : null;
+}

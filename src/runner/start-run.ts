@@ -1,0 +1,75 @@
+/**
+ * The claim, as one short transaction: the most urgent ready task becomes in progress under
+ * this runner's lease, an agent with a readable alias is recorded for it, and the issue is told
+ * (status label, and the status comment the app keeps up to date).
+ */
+import type { Db } from "../db/client.js";
+import { agents } from "../db/schema.js";
+import { recordIntents } from "../github/outbox-queue.js";
+import type { AgentMode } from "../core/statuses.js";
+import { AGENT_MODES } from "../core/statuses.js";
+import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
+import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
+import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
+import { claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import type { AgentRow } from "./run-context.js";
+
+export interface StartedRun {
+  task: TaskRow;
+  agent: AgentRow;
+  fence: Fence;
+}
+
+export interface StartRunOptions {
+  runnerId: string;
+  host: string;
+  provider: string;
+}
+
+export async function startRun(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
+  return db.transaction(async (tx) => {
+    const task = await claimReadyTask(tx, options.runnerId);
+    if (!task) return undefined;
+    const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
+    let agent: AgentRow | undefined;
+    for (let i = 0; i < 5 && !agent; i++) {
+      const name = i < 2 ? agentAlias() : agentAliasWithSuffix();
+      [agent] = await tx
+        .insert(agents)
+        .values({
+          name,
+          taskId: task.id,
+          initiativeId: task.initiativeId,
+          worktreeId: name,
+          provider: options.provider,
+          status: "running",
+          mode,
+          runnerId: options.runnerId,
+          host: options.host,
+          attempt: task.attempt,
+          startedAt: new Date(),
+          heartbeatAt: new Date(),
+        })
+        .onConflictDoNothing({ target: agents.name })
+        .returning();
+    }
+    if (!agent) throw new Error("could not find a free agent alias");
+    const project = await loadProject(tx, task.projectId!);
+    await recordIntents(tx, [
+      {
+        kind: "upsert-comment",
+        repo: repoRefOf(project),
+        issueNumber: task.issueNumber!,
+        marker: AGENT_COMMENT_MARKER,
+        body:
+          `🤖 Agent \`${agent.name}\` is working on this task.\n\n` +
+          `- **Started:** ${agent.startedAt!.toISOString()}\n` +
+          `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
+          "`/cw stop` stops it.",
+      },
+    ]);
+    await reconcileTasks(tx, project.id);
+    return { task, agent, fence: { taskId: task.id, attempt: task.attempt, runnerId: options.runnerId } };
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * How runners share tasks through the database. A claim takes the most urgent ready task
+ * (`FOR UPDATE SKIP LOCKED`: two runners never take the same one), bumps its attempt and gives
+ * the claimer a lease; the claimer renews the lease while its agent runs. Every write about the
+ * run afterwards is fenced by (task, attempt, runner): a runner whose lease expired and whose
+ * task was reclaimed changes nothing with its late result.
+ */
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Db, DbOrTx, Tx } from "../db/client.js";
+import { tasks } from "../db/schema.js";
+
+export type TaskRow = typeof tasks.$inferSelect;
+
+export interface Fence {
+  taskId: string;
+  attempt: number;
+  runnerId: string;
+}
+
+export const LEASE_SECONDS = 60;
+
+/**
+ * Claims one ready task inside `tx`, honouring the repository's agent limit (from its config)
+ * and the per-runner limit the caller checks. Order: priority, then the longest chain of work
+ * waiting on the task, then its order, then age.
+ */
+export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow | undefined> {
+  const rows = await tx.execute<{ id: string }>(sql`
+    select t.id from tasks t
+    join projects p on p.id = t.project_id
+    where t.status = 'pending'
+      and p.installed
+      and (t.run_after is null or t.run_after <= now())
+      and (
+        (p.config ->> 'maxConcurrentAgents') is null
+        or (select count(*) from tasks r where r.project_id = t.project_id and r.status = 'in_progress' and r.claimed_by is not null)
+           < (p.config ->> 'maxConcurrentAgents')::int
+      )
+    order by t.priority desc, t.critical_path desc, t."order", t.created_at, t.id
+    limit 1
+    for update of t skip locked`);
+  const id = rowsOf<{ id: string }>(rows)[0]?.id;
+  if (!id) return undefined;
+  const [task] = await tx
+    .update(tasks)
+    .set({
+      status: "in_progress",
+      attempt: sql`${tasks.attempt} + 1`,
+      claimedBy: runnerId,
+      leaseExpiresAt: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
+    })
+    .where(and(eq(tasks.id, id), eq(tasks.status, "pending")))
+    .returning();
+  return task;
+}
+
+/** Renews the lease; false when the run is no longer ours (stopped, reclaimed, finished). */
+export async function renewLease(db: DbOrTx, fence: Fence): Promise<boolean> {
+  const rows = await db
+    .update(tasks)
+    .set({ leaseExpiresAt: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
+    .where(and(fenceWhere(fence), eq(tasks.status, "in_progress")))
+    .returning({ id: tasks.id });
+  return rows.length > 0;
+}
+
+export function fenceWhere(fence: Fence) {
+  return and(eq(tasks.id, fence.taskId), eq(tasks.attempt, fence.attempt), eq(tasks.claimedBy, fence.runnerId));
+}
+
+/** Loads the task if the fence still holds. */
+export async function fencedTask(db: DbOrTx, fence: Fence): Promise<TaskRow | undefined> {
+  const [task] = await db.select().from(tasks).where(fenceWhere(fence)).for("update");
+  return task;
+}
+
+/**
+ * Tasks whose runner stopped renewing its lease (the process died, the host vanished): back to
+ * ready, so another runner takes them; the attempt count moves on at the next claim, which
+ * fences out the old runner should it come back.
+ */
+export async function reclaimExpiredLeases(db: Db): Promise<TaskRow[]> {
+  return db
+    .update(tasks)
+    .set({ status: "pending", claimedBy: null, leaseExpiresAt: null })
+    .where(and(eq(tasks.status, "in_progress"), lt(tasks.leaseExpiresAt, sql`now()`)))
+    .returning();
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  // postgres.js returns an array; PGlite returns { rows }.
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}

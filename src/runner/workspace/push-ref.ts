@@ -1,0 +1,30 @@
+/**
+ * Pushes one commit to one branch of the remote, never forcing. A rejection because the remote
+ * branch moved (or, with `mustNotExist`, exists) is an answer the caller acts on; any other
+ * failure — a protected branch, a hook, bad credentials — is an error.
+ */
+import { remoteCommand, type Remote } from "./mirror.js";
+import { gitFailure, runGit } from "./run-git.js";
+
+export type PushOutcome = "pushed" | "up-to-date" | "moved";
+
+const MOVED = /\[rejected\] \((non-fast-forward|fetch first|stale info)\)/;
+
+export async function pushRef(
+  remote: Remote,
+  cwd: string,
+  sha: string,
+  branch: string,
+  options: { mustNotExist?: boolean } = {},
+): Promise<PushOutcome> {
+  const ref = `refs/heads/${branch}`;
+  const lease = options.mustNotExist ? [`--force-with-lease=${ref}:`] : [];
+  const command = remoteCommand(remote, cwd, ["push", "--porcelain", ...lease, remote.url, `${sha}:${ref}`]);
+  const output = await runGit({ ...command, allowExitCodes: [1] });
+  // Porcelain: "<flag>\t<from>:<to>\t<summary>"; "=" up to date, "!" rejected.
+  const line = output.stdout.split("\n").find((l) => l.endsWith(`:${ref}`) || l.includes(`:${ref}\t`));
+  const flag = line?.[0];
+  if (output.exitCode === 0) return flag === "=" ? "up-to-date" : "pushed";
+  if (line && flag === "!" && MOVED.test(line)) return "moved";
+  throw gitFailure(command, output, line ? line.split("\t").slice(2).join(" ") || undefined : undefined);
+}

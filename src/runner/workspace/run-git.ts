@@ -1,0 +1,125 @@
+/**
+ * Runs one git command. Every workspace operation goes through here, so this is where the
+ * environment is made predictable (no ambient GIT_* variables, C locale for parseable messages,
+ * no prompts, no hooks) and where failures become a `GitError` with the token scrubbed.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
+import { createRedactor } from "../../lib/redact.js";
+
+export interface GitCommand {
+  /** The directory git runs in (a mirror or a worktree). */
+  cwd: string;
+  args: readonly string[];
+  /** `-c` arguments that carry a secret (see `gitAuthArgs`); placed before `args`. */
+  auth?: readonly string[];
+  /** Secret values to scrub from the error: the token and its encodings. */
+  secrets?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  input?: string;
+  /** Exit codes that are answers rather than failures (`diff --quiet`, `merge-tree`). */
+  allowExitCodes?: readonly number[];
+  /** Retry briefly when another process holds one of git's lock files (a racing fetch). */
+  retryOnLock?: boolean;
+  timeoutMs?: number;
+}
+
+export interface GitOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A failed git command: the command line and the end of stderr, with secrets scrubbed. */
+export class GitError extends Error {
+  override readonly name = "GitError";
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderrTail: string,
+    detail?: string,
+  ) {
+    super(`${command} failed${exitCode === undefined ? "" : ` (exit ${exitCode})`}: ${detail ?? (stderrTail || "no output")}`);
+  }
+}
+
+/**
+ * Settings for every command. Hooks are off: an agent can write into the mirror its worktree
+ * points at, and a planted pre-push hook would run with the token in GIT_CONFIG_PARAMETERS.
+ * fsmonitor is a command too.
+ */
+const BASE_ARGS = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+
+const LOCK_CONTENTION = /\.lock': File exists|cannot lock ref|Unable to create '[^']*\.lock'|could not lock config file/i;
+const LOCK_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
+const STDERR_TAIL_LINES = 20;
+
+let baseEnv: Record<string, string> | undefined;
+
+/** The process environment without GIT_* (a hook's GIT_DIR would redirect every command). */
+function gitEnv(): Record<string, string> {
+  if (!baseEnv) {
+    baseEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value === undefined || key.startsWith("GIT_") || key === "SSH_ASKPASS") continue;
+      baseEnv[key] = value;
+    }
+    Object.assign(baseEnv, { LC_ALL: "C", LANGUAGE: "C", GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" });
+  }
+  return baseEnv;
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./^~-]+$/.test(arg) ? arg : JSON.stringify(arg);
+}
+
+function tail(text: string): string {
+  const lines = text.trimEnd().split("\n");
+  return lines.slice(-STDERR_TAIL_LINES).join("\n");
+}
+
+/** Scrubs known secrets, token shapes and credentials in URLs (`https://user:pass@host`). */
+export function scrubber(secrets: readonly string[]): (text: string) => string {
+  const redact = createRedactor(secrets);
+  return (text) => redact(text).replace(/(\/\/)[^/@\s'"]+@/g, "$1[redacted]@");
+}
+
+export async function runGit(command: GitCommand): Promise<GitOutput> {
+  const argv = [...BASE_ARGS, ...(command.auth ?? []), ...command.args];
+  const env = command.env ? { ...gitEnv(), ...command.env } : gitEnv();
+  for (let attempt = 0; ; attempt++) {
+    const result = await execa("git", argv, {
+      cwd: command.cwd,
+      env,
+      extendEnv: false,
+      reject: false,
+      stripFinalNewline: false,
+      ...(command.input !== undefined ? { input: command.input } : { stdin: "ignore" as const }),
+      ...(command.timeoutMs ? { timeout: command.timeoutMs } : {}),
+    });
+    const exitCode = result.exitCode;
+    if (exitCode === 0 || (exitCode !== undefined && command.allowExitCodes?.includes(exitCode))) {
+      return { stdout: result.stdout, stderr: result.stderr, exitCode };
+    }
+    const delay = LOCK_RETRY_DELAYS_MS[attempt];
+    if (command.retryOnLock && delay !== undefined && LOCK_CONTENTION.test(result.stderr)) {
+      await sleep(delay + Math.floor(Math.random() * delay));
+      continue;
+    }
+    const detail = exitCode === undefined ? (result.timedOut ? "timed out" : result.originalMessage) : undefined;
+    throw gitFailure(command, { stdout: result.stdout, stderr: result.stderr, exitCode }, detail);
+  }
+}
+
+/** The error for a command whose outcome the caller judged a failure; secrets scrubbed. */
+export function gitFailure(command: GitCommand, output: Partial<GitOutput>, detail?: string): GitError {
+  const scrub = scrubber(command.secrets ?? []);
+  const shown = `git ${[...(command.auth ?? []), ...command.args].map(quote).join(" ")}`;
+  return new GitError(scrub(shown), output.exitCode, scrub(tail(output.stderr ?? "")), detail && scrub(detail));
+}
+
+/** Runs git and returns stdout without its final newline. */
+export async function gitText(command: GitCommand): Promise<string> {
+  const { stdout } = await runGit(command);
+  return stdout.replace(/\n$/, "");
+}

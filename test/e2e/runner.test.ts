@@ -1,0 +1,293 @@
+/**
+ * The runner issue end to end: labels on a (local, real) repository produce commits on pushed
+ * branches by an agent process; the summary reaches the next task; questions round-trip;
+ * failures retry and then fail visibly; stop kills the whole process group; a dead runner's
+ * task is taken back and resumed. GitHub is the fake; git is real; the agent is the fake agent
+ * run through the `command` adapter.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { eq, sql } from "drizzle-orm";
+import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
+import { useBootedApp } from "../support/boot.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
+import { branchSha, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { READER, WRITER } from "../support/payloads.js";
+import { useStrictNock } from "../support/strict-nock.js";
+
+const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
+const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-runner-e2e-"));
+const captures = path.join(scratch, "captures");
+// The agent command copies what the agent was given (its input files and environment), then
+// runs the fake agent: the test can read what each run saw after its worktree is gone.
+const AGENT_COMMAND = [
+  `mkdir -p "${captures}/$CW_TASK_ID"`,
+  `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`,
+  `env > "${captures}/$CW_TASK_ID/env.txt"`,
+  `export FAKE_AGENT_PIDFILE="${captures}/$CW_TASK_ID/grandchild.pid"`,
+  `exec node "${FAKE_AGENT}"`,
+].join(" && ");
+
+useStrictNock();
+const booted = useBootedApp(
+  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }),
+  { maxRetries: 1, timeoutSeconds: 20, idleSeconds: 10 },
+);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
+const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
+const script = (value: unknown) => `\n\n\`\`\`fake-agent\n${JSON.stringify(value)}\n\`\`\`\n`;
+
+/** Webhooks, outbox and runner, round after round, until nothing moves. */
+async function runUntilQuiet(fake: FakeGitHub) {
+  for (let round = 0; round < 30; round++) {
+    await fake.converge(booted.app.port, booted.settle);
+    const started = await booted.app.dispatcher.drain();
+    if (started === 0 && fake.pendingWebhooks.length === 0) {
+      await fake.converge(booted.app.port, booted.settle);
+      return;
+    }
+  }
+  throw new Error("runUntilQuiet: still busy after 30 rounds");
+}
+
+async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
+  const remote = await createBareRemote({ files: { "README.md": "# Greeter\n" } });
+  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
+  fake.install();
+  await fake.converge(booted.app.port, booted.settle);
+  await booted.app.reconciler.drain();
+  await fake.converge(booted.app.port, booted.settle);
+  return { fake, remote };
+}
+
+function capturedFile(taskId: string, file: string): string {
+  return readFileSync(path.join(captures, taskId, file), "utf8");
+}
+
+async function taskFor(issueNumber: number) {
+  const [task] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, issueNumber));
+  return task!;
+}
+
+describe("the runner", () => {
+  it("turns labelled issues into commits on the initiative branch, and hands the summary to the next task", async () => {
+    const { fake, remote } = await setup();
+    const m = fake.createMilestone({ title: "Greeting" });
+    const first = fake.openIssue({
+      title: "Write the greeting",
+      milestone: m,
+      body:
+        "Create greeting.txt." +
+        script({
+          steps: [
+            { behavior: "print", lines: ["thinking about greetings"] },
+            { behavior: "edit", files: { "greeting.txt": "hello\n" }, summary: "Wrote greeting.txt saying hello." },
+          ],
+        }),
+    });
+    const second = fake.openIssue({
+      title: "Shout the greeting",
+      milestone: m,
+      body: `Depends on #${first}` + script({ behavior: "edit", files: { "shout.txt": "HELLO\n" }, summary: "Added shout.txt." }),
+    });
+    fake.addLabels(first, ["cw:run"], WRITER);
+    fake.addLabels(second, ["cw:run"], WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    expect(statusOf(fake, first)).toEqual(["cw:ready"]);
+    expect(statusOf(fake, second)).toEqual(["cw:blocked"]);
+
+    await runUntilQuiet(fake);
+
+    // Both agents' work is on the initiative branch, each through its own task branch.
+    expect(await readFileAt(remote, "cw/greeting", "greeting.txt")).toBe("hello\n");
+    expect(await readFileAt(remote, "cw/greeting", "shout.txt")).toBe("HELLO\n");
+    expect(await readFileAt(remote, "cw/greeting", ".cw/input/task.md")).toBeUndefined();
+    const subjects = await logSubjects(remote, "cw/greeting");
+    expect(subjects).toContain("Write the greeting");
+    expect(subjects.some((s) => s.startsWith("Merge cw/task-"))).toBe(true);
+    expect(await branchSha(remote, "main")).toBe(await branchSha(remote, "main")); // the default branch is untouched
+    expect(await readFileAt(remote, "main", "greeting.txt")).toBeUndefined();
+
+    const a = await taskFor(first);
+    const b = await taskFor(second);
+    expect(a).toMatchObject({ status: "completed", summary: "Wrote greeting.txt saying hello." });
+    expect(b).toMatchObject({ status: "completed", summary: "Added shout.txt." });
+    expect(statusOf(fake, first)).toEqual(["cw:done"]);
+    expect(statusOf(fake, second)).toEqual(["cw:done"]);
+
+    // One status comment per issue, kept up to date: it ends with the summary and the diff stat.
+    const comments = fake.commentsOn(first).filter((c) => c.body.includes("Agent `"));
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain("finished this task");
+    expect(comments[0]!.body).toContain("Wrote greeting.txt saying hello.");
+    expect(comments[0]!.body).toContain("1 file, +1 −0");
+
+    // The second agent was told what the first one did.
+    const context = capturedFile(b.id, `context/tasks/${first}.md`);
+    expect(context).toContain("Wrote greeting.txt saying hello.");
+    expect(context).toContain("status: completed");
+    const taskMd = capturedFile(b.id, "task.md");
+    expect(taskMd).toContain(`issue_number: ${second}`);
+    expect(taskMd).toContain(`- ${first}`);
+
+    // The agent's output was stored, and its environment held no secret.
+    const chunks = await booted.database.db.select().from(agentLogChunks);
+    expect(chunks.length).toBeGreaterThan(0);
+    const env = capturedFile(a.id, "env.txt");
+    for (const secret of ["PRIVATE_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "CW_SECRET_KEY", "GITHUB_TOKEN"]) {
+      expect(env).not.toMatch(new RegExp(`^${secret}=`, "m"));
+    }
+    expect(env).toMatch(/^CW_MODE=execute$/m);
+    expect(env).toMatch(new RegExp(`^CW_TASK_ID=${a.id}$`, "m"));
+  });
+
+  it("posts an agent's questions, and resumes the same session with a writer's answer", async () => {
+    const { fake, remote } = await setup();
+    const n = fake.openIssue({
+      title: "Pick a colour",
+      body: "Paint it." + script({ behavior: "ask", questions: [{ id: "q1", question: "Which colour?" }], files: { "colour.txt": "chosen\n" } }),
+      labels: ["cw:run"],
+    });
+    await runUntilQuiet(fake);
+    expect(statusOf(fake, n)).toEqual(["cw:needs-input"]);
+    const asked = fake.commentsOn(n).find((c) => c.body.includes("Which colour?"));
+    expect(asked).toBeDefined();
+
+    fake.comment(n, "I am not a writer, but: red", READER);
+    await runUntilQuiet(fake);
+    expect(statusOf(fake, n)).toEqual(["cw:needs-input"]); // a reader's comment is not an answer
+
+    fake.comment(n, "Blue, please.", WRITER);
+    await runUntilQuiet(fake);
+    const task = await taskFor(n);
+    expect(task.status).toBe("completed");
+    expect(task.summary).toContain("Blue, please.");
+    expect(statusOf(fake, n)).toEqual(["cw:done"]);
+    expect(capturedFile(task.id, "answers.md")).toContain("Blue, please.");
+    expect(capturedFile(task.id, "env.txt")).toMatch(/^CW_RESUME=1$/m);
+    // A standalone task's work is on its own branch, from the default branch.
+    expect(await readFileAt(remote, task.branch!, "colour.txt")).toBe("chosen\n");
+    expect(task.branch).toMatch(/^cw\/issue-\d+-pick-a-colour$/);
+  });
+
+  it("retries a crashed agent, then fails visibly with the log's tail; /cw retry starts again", async () => {
+    const { fake } = await setup();
+    const n = fake.openIssue({
+      title: "Doomed",
+      body: script({ steps: [{ behavior: "print", lines: ["working hard", "something broke"] }, { behavior: "crash", code: 3 }] }),
+      labels: ["cw:run"],
+    });
+    await runUntilQuiet(fake);
+    let task = await taskFor(n);
+    expect(task).toMatchObject({ status: "pending", retryCount: 1 });
+    expect(task.runAfter!.getTime()).toBeGreaterThan(Date.now());
+
+    await booted.database.db.update(tasks).set({ runAfter: new Date(0) }).where(eq(tasks.id, task.id));
+    await runUntilQuiet(fake);
+    task = await taskFor(n);
+    expect(task.status).toBe("failed");
+    expect(statusOf(fake, n)).toEqual(["cw:failed"]);
+    const report = fake.commentsOn(n).find((c) => c.body.includes("could not finish"));
+    expect(report?.body).toContain("something broke");
+    expect(await booted.database.db.select().from(agents).where(eq(agents.taskId, task.id))).toHaveLength(2);
+
+    fake.comment(n, "/cw retry", WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    expect((await taskFor(n)).status).toBe("pending");
+    expect(statusOf(fake, n)).toEqual(["cw:ready"]);
+  });
+
+  it("/cw stop kills the agent and its grandchild within seconds", async () => {
+    const { fake } = await setup();
+    const n = fake.openIssue({ title: "Forever", body: script({ behavior: "spawn-grandchild" }), labels: ["cw:run"] });
+    await fake.converge(booted.app.port, booted.settle);
+    const pidFile = path.join(captures, (await taskFor(n)).id, "grandchild.pid");
+    expect(await booted.app.dispatcher.dispatchOnce()).toBe(1);
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().length > 0, 10_000);
+    const grandchild = Number(readFileSync(pidFile, "utf8").trim());
+    expect(alive(grandchild)).toBe(true);
+    await fake.converge(booted.app.port, booted.settle);
+    expect(statusOf(fake, n)).toEqual(["cw:in-progress"]);
+
+    fake.comment(n, "/cw stop", WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    const stoppedAt = Date.now();
+    await booted.app.dispatcher.idle();
+    await waitFor(() => !alive(grandchild), 10_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    await fake.converge(booted.app.port, booted.settle);
+    expect((await taskFor(n)).status).toBe("cancelled");
+    expect(statusOf(fake, n)).toEqual([]);
+    const [agent] = await booted.database.db.select().from(agents);
+    expect(agent!.status).toBe("stopped");
+  });
+
+  it("takes back a dead runner's task when its lease lapses, and resumes its session", async () => {
+    const { fake, remote } = await setup();
+    const n = fake.openIssue({
+      title: "Survive a crash",
+      body: script({ behavior: "edit", files: { "survived.txt": "yes\n" }, summary: "Survived." }),
+      labels: ["cw:run"],
+    });
+    await fake.converge(booted.app.port, booted.settle);
+    const task = await taskFor(n);
+    // A runner on another host claimed it, started an agent with a session, and died.
+    await booted.database.db
+      .update(tasks)
+      .set({ status: "in_progress", attempt: 1, claimedBy: "dead-host:1:x", leaseExpiresAt: sql`now() - interval '1 minute'` })
+      .where(eq(tasks.id, task.id));
+    await booted.database.db.insert(agents).values({
+      name: "ghostly-otter",
+      taskId: task.id,
+      worktreeId: "ghostly-otter",
+      provider: "command",
+      status: "running",
+      sessionId: "session-from-before",
+      attempt: 1,
+      runnerId: "dead-host:1:x",
+    });
+
+    await runUntilQuiet(fake);
+    const done = await taskFor(n);
+    expect(done).toMatchObject({ status: "completed", attempt: 2, summary: "Survived." });
+    expect(capturedFile(done.id, "env.txt")).toMatch(/^CW_RESUME=1$/m);
+    expect(await readFileAt(remote, done.branch!, "survived.txt")).toBe("yes\n");
+    const runs = await booted.database.db.select().from(agents).where(eq(agents.taskId, task.id));
+    expect(runs).toHaveLength(2);
+    // The dead runner's late result is fenced out: it matches no row.
+    const { finishRun } = await import("../../src/core/commands/finish-run.js");
+    const late = await finishRun(booted.database.db, {
+      fence: { taskId: task.id, attempt: 1, runnerId: "dead-host:1:x" },
+      agentId: runs.find((r) => r.name === "ghostly-otter")!.id,
+      exitCode: 0,
+      sessionId: null,
+      logTail: "",
+      end: { kind: "failed", error: "late", comment: "late" },
+    });
+    expect(late).toBe(false);
+    expect((await taskFor(n)).status).toBe("completed");
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(condition: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error("waitFor: timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

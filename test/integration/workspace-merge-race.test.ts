@@ -1,0 +1,76 @@
+/**
+ * The target branch moves between the merge and its push: someone pushes at exactly that
+ * moment (the push step is wrapped to let them). The rejected push is real git; the merge is
+ * recomputed once on the new target, and a second move is an error, never a force.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BranchMovedError, createGitWorkspace } from "../../src/runner/workspace/index.js";
+import {
+  branchSha,
+  cleanupGitFixtures,
+  cloneAndCommit,
+  commitParents,
+  createBareRemote,
+  makeTempDir,
+  readFileAt,
+} from "../support/git-fixtures.js";
+
+const race = vi.hoisted(() => ({ beforePush: [] as (() => Promise<unknown>)[] }));
+
+vi.mock("../../src/runner/workspace/push-ref.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/runner/workspace/push-ref.js")>();
+  return {
+    ...original,
+    pushRef: async (...args: Parameters<typeof original.pushRef>) => {
+      await race.beforePush.shift()?.();
+      return original.pushRef(...args);
+    },
+  };
+});
+
+afterEach(async () => {
+  race.beforePush.length = 0;
+  await cleanupGitFixtures();
+});
+
+const AUTHOR = { name: "Codewalkers", email: "codewalkers@example.com" };
+const PHASE = "cw/user-auth--phase-3";
+const TASK = "cw/task-12-add-login";
+
+async function setup() {
+  const remote = await createBareRemote({ files: { "README.md": "# widgets\n" } });
+  const repo = { owner: "acme", name: "widgets", cloneUrl: remote.url };
+  const workspace = createGitWorkspace({ workDir: await makeTempDir("cw-work-") });
+  await workspace.ensureRemoteBranch({ repo, branch: PHASE, from: "main" });
+  const taskSha = await cloneAndCommit(remote, TASK, { "login.ts": "x\n" }, "add login");
+  return { remote, repo, workspace, taskSha };
+}
+
+describe("mergeBranch when the target moves", () => {
+  it("fetches and merges again onto the moved target", async () => {
+    const { remote, repo, workspace, taskSha } = await setup();
+    let moved = "";
+    race.beforePush.push(async () => {
+      moved = await cloneAndCommit(remote, PHASE, { "other.ts": "y\n" }, "someone else merged first");
+    });
+
+    const result = await workspace.mergeBranch({ repo, source: TASK, target: PHASE, message: "Merge #12", author: AUTHOR });
+    expect(result.status).toBe("merged");
+    const tip = (await branchSha(remote, PHASE))!;
+    expect(result).toEqual({ status: "merged", sha: tip });
+    expect(await commitParents(remote, tip)).toEqual([moved, taskSha]);
+    expect(await readFileAt(remote, PHASE, "other.ts")).toBe("y\n");
+    expect(await readFileAt(remote, PHASE, "login.ts")).toBe("x\n");
+  });
+
+  it("gives up after the second move without forcing", async () => {
+    const { remote, repo, workspace } = await setup();
+    const push = () => cloneAndCommit(remote, PHASE, { [`busy-${Math.random()}.ts`]: "z\n" }, "busy");
+    race.beforePush.push(push, push);
+
+    await expect(
+      workspace.mergeBranch({ repo, source: TASK, target: PHASE, message: "Merge #12", author: AUTHOR }),
+    ).rejects.toBeInstanceOf(BranchMovedError);
+    expect(await readFileAt(remote, PHASE, "login.ts")).toBeUndefined();
+  });
+});

@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+/**
+ * A fake coding agent that follows the agent protocol (DESIGN §3): it runs in its worktree,
+ * reads `$CW_INPUT_DIR`, writes `$CW_OUTPUT_DIR/result.json`, and can imitate Claude Code's
+ * stream-json and Codex's --json output. Tests use it as CW_AGENT_COMMAND, CW_CLAUDE_BIN or
+ * CW_CODEX_BIN.
+ *
+ * What it does comes from FAKE_AGENT_SCRIPT, or else from a ```fake-agent fenced block in
+ * `$CW_INPUT_DIR/task.md` (so an issue body can drive it end to end), or else "edit" with no
+ * files. A script is a behaviour name (`crash`), one step (`{"behavior":"edit","files":{…}}`) or
+ * a chain (`{"steps":[{"behavior":"print","lines":["a"]},{"behavior":"sleep","ms":100},"fail"]}`).
+ *
+ * Behaviours:
+ *   edit            write `files` ({path: content}, relative to the worktree), then result done (`summary`)
+ *   done            result done with `summary`
+ *   ask             result questions (`questions`, default one q1); when CW_RESUME=1 and answers.md
+ *                   exists: read it, write `files`, result done with a summary quoting the answers
+ *   fail            result error with `message`
+ *   crash           exit `code` (default 3) without a result
+ *   write-result    write `raw` text (or `result` as JSON) to result.json, as it is
+ *   print           print `lines` to `stream` (stdout | stderr)
+ *   sleep           wait `ms`
+ *   exit            exit with `code` (default 0) now
+ *   hang            print a line, then sleep forever (`ignoreTerm`: survive SIGTERM)
+ *   silent-hang     sleep forever without a word
+ *   spawn-grandchild  start a node process in the same group that holds stdout and sleeps
+ *                   (`ignoreTerm`: survives SIGTERM); its pid goes to $FAKE_AGENT_PIDFILE; then
+ *                   hang (unless `hang: false`)
+ *   claude-stream   Claude Code stream-json: system/init (`sessionId`), assistant, result with
+ *                   `summary`, usage and cost; no result.json
+ *   usage-limit     Claude Code stream-json whose result says the usage limit is reached
+ *                   (`text`, default "Claude AI usage limit reached|<resetAt>"), exit 1
+ *   api-retry       `count` system/api_retry events with `status` (default 429), then hang
+ *   codex-stream    Codex --json: thread.started (`sessionId`), agent_message (`summary`),
+ *                   turn.completed with usage; `usageLimit: true` prints a usage-limit error and exits 1
+ *   dump-env        write the environment as JSON to $FAKE_AGENT_ENVFILE, then result done
+ *   print-secret    print a fake installation token (ghs_ + 36 characters), then result done
+ *
+ * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+export const FAKE_TOKEN = "ghs_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+
+const env = process.env;
+const outputDir = env.CW_OUTPUT_DIR ?? path.resolve(".cw/output");
+const inputDir = env.CW_INPUT_DIR ?? path.resolve(".cw/input");
+
+if (env.FAKE_AGENT_ARGVFILE) writeFileSync(env.FAKE_AGENT_ARGVFILE, JSON.stringify(process.argv.slice(2)));
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const forever = () => new Promise(() => setInterval(() => {}, 1 << 30));
+const say = (line, stream = "stdout") => (stream === "stderr" ? process.stderr : process.stdout).write(`${line}\n`);
+const event = (value) => say(JSON.stringify(value));
+
+function writeResult(result) {
+  mkdirSync(outputDir, { recursive: true });
+  writeFileSync(path.join(outputDir, "result.json"), typeof result === "string" ? result : JSON.stringify(result));
+}
+
+function writeFiles(files = {}) {
+  for (const [file, content] of Object.entries(files)) {
+    const target = path.resolve(file);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+}
+
+function readScript() {
+  let text = env.FAKE_AGENT_SCRIPT;
+  if (!text) {
+    const taskFile = path.join(inputDir, "task.md");
+    const block = existsSync(taskFile) ? /```fake-agent\s*\n([\s\S]*?)```/.exec(readFileSync(taskFile, "utf8")) : null;
+    text = block?.[1]?.trim() ?? '"edit"';
+  }
+  let script;
+  try {
+    script = JSON.parse(text);
+  } catch {
+    script = text.trim();
+  }
+  const steps = typeof script === "object" && script !== null && Array.isArray(script.steps) ? script.steps : [script];
+  return steps.map((step) => (typeof step === "string" ? { behavior: step } : step));
+}
+
+/** answers.md as the runner writes it: front matter `answers: [{id, question, answer}]`. */
+function readAnswers() {
+  const file = path.join(inputDir, "answers.md");
+  if (!existsSync(file)) return null;
+  const text = readFileSync(file, "utf8");
+  const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
+  const data = match ? parseYaml(match[1]) : null;
+  return Array.isArray(data?.answers) ? data.answers : [];
+}
+
+async function run(step) {
+  switch (step.behavior) {
+    case "edit":
+      writeFiles(step.files);
+      writeResult({ status: "done", summary: step.summary ?? "edited the files" });
+      return;
+    case "done":
+      writeResult({ status: "done", summary: step.summary ?? "done" });
+      return;
+    case "ask": {
+      const answers = env.CW_RESUME === "1" ? readAnswers() : null;
+      if (answers) {
+        writeFiles(step.files);
+        const quoted = answers.map((a) => `${a.id}: ${a.answer}`).join("; ");
+        writeResult({ status: "done", summary: `${step.summary ?? "finished after the answers"} (${quoted})` });
+        return;
+      }
+      writeResult({ status: "questions", questions: step.questions ?? [{ id: "q1", question: "Which database?" }] });
+      return;
+    }
+    case "fail":
+      writeResult({ status: "error", message: step.message ?? "the fake agent failed" });
+      return;
+    case "crash":
+      say("about to crash", "stderr");
+      process.exit(step.code ?? 3);
+      return;
+    case "write-result":
+      writeResult(step.raw ?? step.result);
+      return;
+    case "print":
+      for (const line of step.lines ?? []) say(line, step.stream);
+      return;
+    case "sleep":
+      await sleep(step.ms ?? 0);
+      return;
+    case "exit":
+      process.exit(step.code ?? 0);
+      return;
+    case "hang":
+      if (step.ignoreTerm) process.on("SIGTERM", () => say("ignoring SIGTERM"));
+      say(step.line ?? "working…");
+      await forever();
+      return;
+    case "silent-hang":
+      await forever();
+      return;
+    case "spawn-grandchild": {
+      // The grandchild says it is ready on fd 3 once its SIGTERM handler (if any) is in place.
+      const code = [
+        step.ignoreTerm ? "process.on('SIGTERM', () => {});" : "",
+        "require('fs').writeSync(3, 'ready'); require('fs').closeSync(3);",
+        "setInterval(() => {}, 1 << 30);",
+      ].join(" ");
+      const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "inherit", "inherit", "pipe"] });
+      await new Promise((resolve) => child.stdio[3].once("data", resolve));
+      child.stdio[3].destroy();
+      if (env.FAKE_AGENT_PIDFILE) writeFileSync(env.FAKE_AGENT_PIDFILE, String(child.pid));
+      say(`spawned grandchild ${child.pid}`);
+      if (step.hang === false) child.unref();
+      else await forever();
+      return;
+    }
+    case "claude-stream": {
+      const sessionId = step.sessionId ?? "fake-session-1";
+      event({ type: "system", subtype: "init", session_id: sessionId, cwd: process.cwd(), tools: [], model: "fake" });
+      event({ type: "assistant", session_id: sessionId, message: { role: "assistant", content: [{ type: "text", text: "Working on it." }] } });
+      if (step.files) writeFiles(step.files);
+      event({
+        type: "result",
+        subtype: "success",
+        is_error: false,
+        result: step.summary ?? "Implemented the task.",
+        session_id: sessionId,
+        num_turns: 3,
+        total_cost_usd: step.costUsd ?? 0.0123,
+        usage: { input_tokens: step.inputTokens ?? 1200, output_tokens: step.outputTokens ?? 345 },
+      });
+      return;
+    }
+    case "usage-limit": {
+      const sessionId = step.sessionId ?? "fake-session-1";
+      const resetAt = step.resetAt ?? Math.floor(Date.now() / 1000) + 3600;
+      event({ type: "system", subtype: "init", session_id: sessionId });
+      event({
+        type: "result",
+        subtype: "success",
+        is_error: true,
+        result: step.text ?? `Claude AI usage limit reached|${resetAt}`,
+        session_id: sessionId,
+        total_cost_usd: 0,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      });
+      process.exit(1);
+      return;
+    }
+    case "api-retry": {
+      event({ type: "system", subtype: "init", session_id: step.sessionId ?? "fake-session-1" });
+      const status = step.status ?? 429;
+      const error = status === 401 ? "authentication_failed" : status === 429 ? "rate_limit" : "server_error";
+      for (let attempt = 1; attempt <= (step.count ?? 3); attempt++) {
+        event({ type: "system", subtype: "api_retry", attempt, max_retries: 10, retry_delay_ms: 500, error_status: status, error });
+        await sleep(step.ms ?? 20);
+      }
+      await forever();
+      return;
+    }
+    case "codex-stream": {
+      const threadId = step.sessionId ?? "fake-thread-1";
+      event({ type: "thread.started", thread_id: threadId });
+      event({ type: "turn.started" });
+      if (step.usageLimit) {
+        const message = step.text ?? "You've hit your usage limit. Try again in 2 hours 30 minutes.";
+        event({ type: "error", message });
+        event({ type: "turn.failed", error: { message } });
+        process.exit(1);
+      }
+      if (step.files) writeFiles(step.files);
+      event({ type: "item.completed", item: { id: "item_0", type: "agent_message", text: step.summary ?? "Implemented the task." } });
+      event({ type: "turn.completed", usage: { input_tokens: 900, cached_input_tokens: 100, output_tokens: 200 } });
+      return;
+    }
+    case "dump-env":
+      writeFileSync(env.FAKE_AGENT_ENVFILE, JSON.stringify(process.env));
+      writeResult({ status: "done", summary: "dumped the environment" });
+      return;
+    case "print-secret":
+      say(`using token ${FAKE_TOKEN} to push`);
+      say(`remote: https://x-access-token:${FAKE_TOKEN}@github.com/o/r.git`, "stderr");
+      writeResult({ status: "done", summary: "printed a secret" });
+      return;
+    default:
+      say(`fake agent: unknown behavior ${JSON.stringify(step.behavior)}`, "stderr");
+      process.exit(2);
+  }
+}
+
+for (const step of readScript()) await run(step);
