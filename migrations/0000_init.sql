@@ -313,7 +313,7 @@ CREATE TABLE "webhook_deliveries" (
 	"action" text,
 	"installation_id" bigint,
 	"queue_key" text NOT NULL,
-	"payload" jsonb NOT NULL,
+	"payload" json NOT NULL,
 	"status" "delivery_status" DEFAULT 'pending' NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"run_after" timestamp with time zone DEFAULT now() NOT NULL,

@@ -45,9 +45,10 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
       return reply(res, 401, { error: "signature does not match: check WEBHOOK_SECRET" });
     }
 
+    const text = body.toString("utf8");
     let payload: unknown;
     try {
-      payload = JSON.parse(body.toString("utf8"));
+      payload = JSON.parse(text);
     } catch {
       return reply(res, 400, { error: "body is not JSON (set the webhook content type to application/json)" });
     }
@@ -60,7 +61,7 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
     const handled = options.isHandled(event, action);
     let stored: boolean;
     try {
-      stored = await storeDelivery(options.db, { deliveryId, event, payload: record, handled });
+      stored = await storeDelivery(options.db, { deliveryId, event, payload: record, rawBody: text, handled });
     } catch (error) {
       // 5xx makes GitHub record the failure, so the delivery can be redelivered later.
       log.error({ err: error }, "could not store a delivery");
