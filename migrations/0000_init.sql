@@ -255,6 +255,30 @@ CREATE TABLE "projects" (
 	CONSTRAINT "projects_repository_id_unique" UNIQUE("repository_id")
 );
 --> statement-breakpoint
+CREATE TABLE "pull_requests" (
+	"id" text PRIMARY KEY NOT NULL,
+	"project_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"subject_id" text NOT NULL,
+	"head" text NOT NULL,
+	"base" text NOT NULL,
+	"number" integer,
+	"node_id" text,
+	"head_sha" text,
+	"state" text DEFAULT 'open' NOT NULL,
+	"draft" boolean DEFAULT true NOT NULL,
+	"merged" boolean DEFAULT false NOT NULL,
+	"merged_sha" text,
+	"title" text,
+	"body_hash" text,
+	"approved_sha" text,
+	"approved_by" text,
+	"merge_blocked_reason" text,
+	"review_requested" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "repo_labels" (
 	"project_id" text NOT NULL,
 	"name" text NOT NULL,
@@ -350,6 +374,7 @@ ALTER TABLE "phase_dependencies" ADD CONSTRAINT "phase_dependencies_phase_id_pha
 ALTER TABLE "phase_dependencies" ADD CONSTRAINT "phase_dependencies_depends_on_phase_id_phases_id_fk" FOREIGN KEY ("depends_on_phase_id") REFERENCES "public"."phases"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phases" ADD CONSTRAINT "phases_initiative_id_initiatives_id_fk" FOREIGN KEY ("initiative_id") REFERENCES "public"."initiatives"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "phases" ADD CONSTRAINT "phases_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pull_requests" ADD CONSTRAINT "pull_requests_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "repo_labels" ADD CONSTRAINT "repo_labels_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "task_dependencies" ADD CONSTRAINT "task_dependencies_task_id_tasks_id_fk" FOREIGN KEY ("task_id") REFERENCES "public"."tasks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "task_dependencies" ADD CONSTRAINT "task_dependencies_depends_on_task_id_tasks_id_fk" FOREIGN KEY ("depends_on_task_id") REFERENCES "public"."tasks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -376,6 +401,8 @@ CREATE UNIQUE INDEX "phase_dependencies_unique" ON "phase_dependencies" USING bt
 CREATE UNIQUE INDEX "phases_project_issue_unique" ON "phases" USING btree ("project_id","issue_number");--> statement-breakpoint
 CREATE INDEX "phases_initiative_id_idx" ON "phases" USING btree ("initiative_id");--> statement-breakpoint
 CREATE INDEX "projects_installation_id_idx" ON "projects" USING btree ("installation_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "pull_requests_head_base_unique" ON "pull_requests" USING btree ("project_id","head","base");--> statement-breakpoint
+CREATE INDEX "pull_requests_number_idx" ON "pull_requests" USING btree ("project_id","number");--> statement-breakpoint
 CREATE UNIQUE INDEX "repo_labels_unique" ON "repo_labels" USING btree ("project_id","name");--> statement-breakpoint
 CREATE UNIQUE INDEX "task_dependencies_unique" ON "task_dependencies" USING btree ("task_id","depends_on_task_id");--> statement-breakpoint
 CREATE INDEX "task_dependencies_depends_on_idx" ON "task_dependencies" USING btree ("depends_on_task_id");--> statement-breakpoint

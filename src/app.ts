@@ -11,6 +11,8 @@ import { onIssueComment } from "./webhooks/issue-comment.js";
 import { onMilestone } from "./webhooks/milestone.js";
 import { onSubIssues } from "./webhooks/sub-issues.js";
 import { onIssueDependencies } from "./webhooks/issue-dependencies.js";
+import { onPullRequest } from "./webhooks/pull-request.js";
+import { onPullRequestReview } from "./webhooks/pull-request-review.js";
 
 type Route = { event: string; register(app: Probot, services: Services): void };
 
@@ -25,6 +27,8 @@ const routes: Route[] = [
   { event: "issue_comment", register: (app, s) => app.on("issue_comment", onIssueComment(s)) },
   { event: "sub_issues", register: (app, s) => app.on("sub_issues", onSubIssues(s)) },
   { event: "issue_dependencies", register: (app, s) => app.on("issue_dependencies", onIssueDependencies(s)) },
+  { event: "pull_request", register: (app, s) => app.on("pull_request", onPullRequest(s)) },
+  { event: "pull_request_review", register: (app, s) => app.on("pull_request_review", onPullRequestReview(s)) },
 ];
 
 const HANDLED_EVENTS = new Set(routes.map((r) => r.event));

@@ -102,16 +102,19 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   }) as WorkerLoop<unknown>;
 
   const dispatcher = createDispatcher(config, database, probot, log, options.runner);
+  const webhooks = webhookEndpoint({
+    db: database.db,
+    secret: config.github.webhookSecret,
+    log,
+    isHandled: isHandledEvent,
+    onStored: () => processor.wake(),
+  });
 
   const server: Server = createHttpServer(
     {
-      [WEBHOOK_PATH]: webhookEndpoint({
-        db: database.db,
-        secret: config.github.webhookSecret,
-        log,
-        isHandled: isHandledEvent,
-        onStored: () => processor.wake(),
-      }),
+      [WEBHOOK_PATH]: webhooks,
+      // Where Probot's setup flow points GitHub when it registers the app without a smee channel.
+      "/": webhooks,
       "/healthz": healthEndpoint(database),
       "/ping": async (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("PONG"),
     },

@@ -12,7 +12,16 @@ export interface RepoRef {
   installationId: number;
 }
 
-export type GitHubIntent = EnsureLabelsIntent | SetStatusLabelIntent | UpsertCommentIntent;
+export type GitHubIntent =
+  | EnsureLabelsIntent
+  | SetStatusLabelIntent
+  | UpsertCommentIntent
+  | EnsurePullRequestIntent
+  | MarkReadyIntent
+  | RequestReviewersIntent
+  | MergePullRequestIntent
+  | CloseIssueIntent
+  | CloseMilestoneIntent;
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -44,6 +53,63 @@ export interface UpsertCommentIntent {
   body: string;
 }
 
+/**
+ * An open pull request from `head` into `base` with this title and body: opened (as a draft
+ * when asked) the first time, edited in place when the text changed, left alone otherwise.
+ */
+export interface EnsurePullRequestIntent {
+  kind: "ensure-pull-request";
+  repo: RepoRef;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  subject: { kind: "phase" | "initiative" | "task"; id: string };
+}
+
+/** The draft pull request from `head` is ready for review. */
+export interface MarkReadyIntent {
+  kind: "mark-ready";
+  repo: RepoRef;
+  head: string;
+  base: string;
+}
+
+/** These people and teams ("org/team") are asked to review the pull request from `head`. */
+export interface RequestReviewersIntent {
+  kind: "request-reviewers";
+  repo: RepoRef;
+  head: string;
+  base: string;
+  reviewers: string[];
+}
+
+/**
+ * The pull request from `head` is merged — only if its head is still `sha` (the approved
+ * commit). Where the repository requires checks or reviews GitHub's auto-merge takes over.
+ */
+export interface MergePullRequestIntent {
+  kind: "merge-pull-request";
+  repo: RepoRef;
+  head: string;
+  base: string;
+  sha: string;
+  method: "merge" | "squash" | "rebase";
+}
+
+export interface CloseIssueIntent {
+  kind: "close-issue";
+  repo: RepoRef;
+  issueNumber: number;
+}
+
+export interface CloseMilestoneIntent {
+  kind: "close-milestone";
+  repo: RepoRef;
+  milestoneNumber: number;
+}
+
 export function targetKeyOf(intent: GitHubIntent): string {
   const repo = `${intent.repo.owner}/${intent.repo.repo}`;
   switch (intent.kind) {
@@ -53,6 +119,18 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `status-label:${repo}#${intent.issueNumber}`;
     case "upsert-comment":
       return `comment:${repo}#${intent.issueNumber}:${intent.marker}`;
+    case "ensure-pull-request":
+      return `pr:${repo}:${intent.head}->${intent.base}`;
+    case "mark-ready":
+      return `pr-ready:${repo}:${intent.head}->${intent.base}`;
+    case "request-reviewers":
+      return `pr-reviewers:${repo}:${intent.head}->${intent.base}`;
+    case "merge-pull-request":
+      return `pr-merge:${repo}:${intent.head}->${intent.base}`;
+    case "close-issue":
+      return `close-issue:${repo}#${intent.issueNumber}`;
+    case "close-milestone":
+      return `close-milestone:${repo}:${intent.milestoneNumber}`;
   }
 }
 

@@ -22,10 +22,10 @@ export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 
 export const TASK_STATUSES = [
   "pending_approval",
-  "pending", // waiting for its blockers, or ready when it has none open
+  "pending", // ready: nothing holds it (shown as cw:ready)
   "in_progress",
   "completed",
-  "blocked", // held by something other than an open blocker: a cycle, a missing dependency, a closed PR
+  "blocked", // held: an open blocker, a cycle, a missing dependency, an unfinished phase before it
   "failed", // added: retries exhausted; `/cw retry` returns it to pending
   "cancelled", // added: `cw:run` removed, issue closed unfinished, or `/cw stop`
 ] as const;

@@ -564,6 +564,48 @@ export const issueLinks = pgTable(
   ],
 );
 
+/**
+ * The pull requests the app opens: a phase's (phase branch → initiative branch), an
+ * initiative's (initiative branch → default branch) and a standalone task's (its branch →
+ * default branch). Mirrors what GitHub says of each, from the app's own writes and webhooks.
+ */
+export const pullRequests = pgTable(
+  "pull_requests",
+  {
+    id: id(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    kind: text("kind").$type<"phase" | "initiative" | "task">().notNull(),
+    /** The phase, initiative or task the pull request carries. */
+    subjectId: text("subject_id").notNull(),
+    head: text("head").notNull(),
+    base: text("base").notNull(),
+    number: integer("number"),
+    nodeId: text("node_id"),
+    headSha: text("head_sha"),
+    state: text("state").$type<"open" | "closed">().notNull().default("open"),
+    draft: boolean("draft").notNull().default(true),
+    merged: boolean("merged").notNull().default(false),
+    mergedSha: text("merged_sha"),
+    title: text("title"),
+    bodyHash: text("body_hash"),
+    /** The head an approving writer reviewed; a merge is only ever attempted with it as guard. */
+    approvedSha: text("approved_sha"),
+    approvedBy: text("approved_by"),
+    /** Why a merge waits, when it does (shown in a comment). */
+    mergeBlockedReason: text("merge_blocked_reason"),
+    /** Reviewers from the repository config were asked once; people may change them after. */
+    reviewRequested: boolean("review_requested").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("pull_requests_head_base_unique").on(t.projectId, t.head, t.base),
+    index("pull_requests_number_idx").on(t.projectId, t.number),
+  ],
+);
+
 /** Comments the app owns, by marker, so it edits its own comment instead of posting anew. */
 export const githubComments = pgTable(
   "github_comments",

@@ -6,6 +6,10 @@ import { dbIssueLabelStore } from "./issue-label-store.js";
 import { ensureLabels } from "./operations/ensure-labels.js";
 import { setStatusLabel } from "./operations/set-status-label.js";
 import { upsertComment } from "./operations/upsert-comment.js";
+import { ensurePullRequest } from "./operations/ensure-pull-request.js";
+import { markReady, requestReviewers } from "./operations/pull-request-review.js";
+import { mergePullRequest } from "./operations/merge-pull-request.js";
+import { closeIssue, closeMilestone } from "./operations/close-things.js";
 
 export interface PerformContext {
   db: Db;
@@ -21,5 +25,17 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return setStatusLabel(octokit, intent, dbIssueLabelStore(ctx.db));
     case "upsert-comment":
       return upsertComment(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
+    case "ensure-pull-request":
+      return ensurePullRequest(octokit, intent, ctx.db);
+    case "mark-ready":
+      return markReady(octokit, intent, ctx.db);
+    case "request-reviewers":
+      return requestReviewers(octokit, intent, ctx.db);
+    case "merge-pull-request":
+      return mergePullRequest(octokit, intent, ctx.db);
+    case "close-issue":
+      return closeIssue(octokit, intent, ctx.db);
+    case "close-milestone":
+      return closeMilestone(octokit, intent);
   }
 }

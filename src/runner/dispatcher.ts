@@ -12,7 +12,7 @@ import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { WakeSignal } from "../lib/wake-signal.js";
 import { runTask, type RunDeps } from "./run-task.js";
 import { startRun } from "./start-run.js";
-import { reclaimExpiredLeases } from "./task-claims.js";
+import { lockProjectTasks, reclaimExpiredLeases } from "./task-claims.js";
 
 export interface DispatcherOptions extends Omit<RunDeps, "onFinished"> {
   maxAgents: number;
@@ -48,8 +48,8 @@ export class Dispatcher {
   }
 
   /** Claims and starts runs until no slot or no ready task is left; returns how many started. */
-  async dispatchOnce(): Promise<number> {
-    await this.#reclaim(true);
+  async dispatchOnce(options: { reclaimNow?: boolean } = {}): Promise<number> {
+    await this.#reclaim(options.reclaimNow ?? false);
     let started = 0;
     while (!this.#stopping && this.#running.size < this.options.maxAgents) {
       const run = await startRun(this.options.database.db, {
@@ -76,8 +76,8 @@ export class Dispatcher {
   /** Dispatches and waits, until nothing is ready any more (tests and one-shot runs). */
   async drain(): Promise<number> {
     let total = 0;
-    for (;;) {
-      const started = await this.dispatchOnce();
+    for (let round = 0; ; round++) {
+      const started = await this.dispatchOnce({ reclaimNow: round === 0 });
       total += started;
       if (started === 0 && this.#running.size === 0) return total;
       await Promise.race([...this.#running.values()].map((r) => r.done));
@@ -112,9 +112,12 @@ export class Dispatcher {
     const reclaimed = await reclaimExpiredLeases(this.options.database.db);
     if (reclaimed.length === 0) return;
     this.options.log.warn({ tasks: reclaimed.map((t) => t.issueNumber) }, "took back tasks whose runner stopped renewing its lease");
-    const projects = new Set(reclaimed.map((t) => t.projectId!));
+    const projects = [...new Set(reclaimed.map((t) => t.projectId!))].sort();
     await this.options.database.db.transaction(async (tx) => {
-      for (const projectId of projects) await reconcileTasks(tx, projectId);
+      for (const projectId of projects) {
+        await lockProjectTasks(tx, projectId);
+        await reconcileTasks(tx, projectId);
+      }
     });
   }
 }

@@ -3,7 +3,7 @@
  * work goes (branches), what the agent is told (context files), and whether it resumes an
  * earlier session.
  */
-import { and, desc, eq, inArray, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { agents, initiatives, messages, phases, projects, taskDependencies, tasks } from "../db/schema.js";
 import { phaseBranch, standaloneTaskBranch, taskBranch } from "../core/branch-names.js";
@@ -33,8 +33,8 @@ export interface RunContext {
   phase: PhaseRow | null;
   branches: BranchPlan;
   taskContext: TaskContext;
-  /** The session to resume, when an earlier agent of this task left one. */
-  resume: { sessionId: string | null; previousAgentId: string } | null;
+  /** The session to resume, when an earlier agent of this task left one, and the account it ran on (null: the host's login). */
+  resume: { sessionId: string | null; previousAgentId: string; accountId: string | null } | null;
   /** Answers given since the agent asked, for answers.md. */
   answers: { id: string; question: string; answer: string }[];
   answerMessageIds: string[];
@@ -56,7 +56,13 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
   ];
   const related = scope.length ? await db.select().from(tasks).where(or(...scope)) : [];
 
-  const [previous] = await db.select().from(agents).where(eq(agents.taskId, task.id)).orderBy(desc(agents.createdAt)).limit(1);
+  // The run's own agent, recorded at the claim under the task's current attempt, is not its predecessor.
+  const [previous] = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.taskId, task.id), lt(agents.attempt, task.attempt)))
+    .orderBy(desc(agents.createdAt))
+    .limit(1);
   const { answers, answerMessageIds } = previous ? await answersFor(db, task.id, previous) : { answers: [], answerMessageIds: [] };
   const resumable = previous && (answers.length > 0 || previous.status === "crashed" || previous.status === "running");
 
@@ -94,7 +100,7 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
     phase: phase ?? null,
     branches,
     taskContext,
-    resume: resumable ? { sessionId: previous.sessionId, previousAgentId: previous.id } : null,
+    resume: resumable ? { sessionId: previous.sessionId, previousAgentId: previous.id, accountId: previous.accountId } : null,
     answers,
     answerMessageIds,
   };

@@ -21,7 +21,7 @@ import { writeContextFiles } from "./context-files.js";
 import { createAgentAdapter } from "./agents/create-agent-adapter.js";
 import type { AgentName, AgentRunResult } from "./agents/types.js";
 import { accountDir, materializeAccount } from "./accounts/account-environment.js";
-import { loadAccountSecrets } from "./accounts/account-store.js";
+import { loadAccountSecrets, updateAccountCredentials } from "./accounts/account-store.js";
 import { markExhausted, nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
 import type { GitWorkspace } from "./workspace/index.js";
 import type { GitAuthor, RepoRef as GitRepo } from "./workspace/types.js";
@@ -73,6 +73,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
   let result: AgentRunResult | undefined;
   let end: RunEnd;
   let materialized: { cleanup(): Promise<void> } | undefined;
+  let resumeSession = ctx.resume?.sessionId ?? null;
 
   try {
     await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
@@ -86,6 +87,8 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
     if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
 
     const account = await chooseAccount(deps, ctx, agent.id);
+    // A session lives in its account's config directory: another account cannot resume it.
+    if (ctx.resume && account !== "exhausted" && ctx.resume.accountId !== (account?.accountId ?? null)) resumeSession = null;
     if (account === "exhausted") {
       end = await allAccountsExhausted(deps, ctx);
     } else {
@@ -100,7 +103,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
           inputDir,
           outputDir,
           prompt: agentPrompt(agent.mode, ctx.resume !== null),
-          ...(ctx.resume ? { resume: { sessionId: ctx.resume.sessionId } } : {}),
+          ...(ctx.resume ? { resume: { sessionId: resumeSession } } : {}),
           timeoutSeconds: settings.timeoutSeconds,
           idleSeconds: settings.idleSeconds,
           env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
@@ -116,7 +119,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
       if (result.outcome === "usage_limited" && account?.accountId) {
         await markExhausted(db, account.accountId, result.limitResetAt ?? null);
       }
-      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact });
+      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed });
     }
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
@@ -131,7 +134,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
     fence,
     agentId: agent.id,
     exitCode: result?.exitCode ?? null,
-    sessionId: result?.sessionId ?? ctx.resume?.sessionId ?? null,
+    sessionId: result?.sessionId ?? resumeSession,
     logTail: result?.logTail ?? "",
     end,
   });
@@ -147,7 +150,7 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; redact: (s: string) => string },
+  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -165,7 +168,9 @@ async function settle(
   switch (result.outcome) {
     case "done": {
       let mergedSha = commit.sha;
-      if (ctx.branches.mergeInto && commit.sha !== startSha) {
+      let mergedInto: string | null = null;
+      // An earlier attempt's pushed work is merged too, even when this run changed nothing more.
+      if (ctx.branches.mergeInto && (commit.sha !== startSha || o.branchPushed)) {
         const merge = await workspace.mergeBranch({
           repo,
           source: ctx.branches.taskBranch,
@@ -182,6 +187,7 @@ async function settle(
           };
         }
         mergedSha = merge.sha;
+        mergedInto = ctx.branches.mergeInto;
       }
       const stat = commit.sha !== startSha ? await workspace.diffStat({ repo, base: startSha, head: commit.sha }) : null;
       const summary = o.redact(result.summary ?? "(no summary)");
@@ -193,7 +199,7 @@ async function settle(
           summary,
           stat,
           branch: ctx.branches.taskBranch,
-          mergedInto: ctx.branches.mergeInto,
+          mergedInto,
           mergedSha,
           compareUrl: compareUrl(ctx.project.url, startSha, commit.sha),
           usage: result.usage,
@@ -212,7 +218,13 @@ async function settle(
     case "stopped":
       return { kind: "stopped", comment: `⏹️ Agent \`${o.agentName}\` was stopped. Its work so far is on \`${ctx.branches.taskBranch}\`.` };
     case "usage_limited":
-      return { kind: "requeue", reason: "the agent's account reached its usage limit", runAfter: null };
+      // With accounts, the next run takes another one (or waits, if all are at their limit);
+      // on the host's own login there is nothing to switch to: wait for the reset.
+      return {
+        kind: "requeue",
+        reason: "the agent's account reached its usage limit",
+        runAfter: o.hasAccount ? null : (result.limitResetAt ?? new Date(Date.now() + 15 * 60_000)),
+      };
     default:
       return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
   }
@@ -241,7 +253,14 @@ async function chooseAccount(
   }
   await database.db.update(agents).set({ accountId: account.id }).where(eq(agents.id, agentId));
   const secrets = await loadAccountSecrets(database.db, settings.secretKey, account.id);
-  const materialized = await materializeAccount({ provider: account.provider, secrets, dir: accountDir(settings.workDir, account.id) });
+  const key = settings.secretKey;
+  const materialized = await materializeAccount({
+    provider: account.provider,
+    secrets,
+    dir: accountDir(settings.workDir, account.id),
+    // An OAuth refresh during the run rotates the tokens: keep the new ones.
+    onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
+  });
   void ctx;
   return { ...materialized, accountId: account.id };
 }

@@ -16,7 +16,7 @@ import type { Project } from "../core/commands/upsert-project.js";
 import type { AppOctokit } from "../github/octokit.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp } from "./authorize.js";
-import { projectFor } from "./project-for.js";
+import { projectFor, rememberConfig } from "./project-for.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
 export const REPLY_MARKER = "reply";
@@ -65,6 +65,7 @@ export function onIssueComment(services: Services) {
     const issue = issueFactsOf(payload.issue);
     const configResult = await services.repoConfig.load(context);
     if (!configResult.ok) return reportInvalidConfig(services, project, issue.number, configResult.error);
+    await rememberConfig(services, project, configResult.config);
     if (!(await authorize(services, context, project, issue.number, payload.sender, "use `/cw` commands"))) return;
 
     const replies: string[] = [];

@@ -10,7 +10,7 @@ import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp } from "./authorize.js";
 import { bodyLinksOf } from "./body-links.js";
-import { projectFor } from "./project-for.js";
+import { projectFor, rememberConfig } from "./project-for.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
 type IssuesContext = Context<"issues">;
@@ -53,6 +53,7 @@ export function onIssues(services: Services) {
       return;
     }
     const config = configResult.config;
+    const configured = await rememberConfig(services, project, config);
 
     const startedBy =
       asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`))
@@ -65,7 +66,7 @@ export function onIssues(services: Services) {
       (bodyEdited && Boolean(task) && !fromApp && (await isWriter(services, context, project, payload.sender)));
 
     await syncIssue(db, {
-      project,
+      project: configured,
       issue,
       config,
       startedBy,

@@ -6,6 +6,10 @@ import { eq } from "drizzle-orm";
 import { projects } from "../db/schema.js";
 import { upsertProject, type Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";
+import type { RepoConfig } from "../core/repo-config.js";
+import { DEFAULT_TRIGGER_LABEL, labelDefinitions } from "../core/labels.js";
+import { repoRefOf } from "../core/commands/project-repo.js";
+import { recordIntents } from "../github/outbox-queue.js";
 
 export interface RepositoryPayload {
   id: number;
@@ -46,4 +50,23 @@ export async function projectFor(
   });
   services.wakeOutbox();
   return project;
+}
+
+/**
+ * Keeps the repository's last valid config on the project: the runner's per-repository agent
+ * limit and the pull-request settings (reviewers, merge method) are read from there.
+ */
+export async function rememberConfig(services: Services, project: Project, config: RepoConfig): Promise<Project> {
+  const value = { ...config } as Record<string, unknown>;
+  if (JSON.stringify(project.config) === JSON.stringify(value)) return project;
+  await services.database.db.transaction(async (tx) => {
+    await tx.update(projects).set({ config: value }).where(eq(projects.id, project.id));
+    const before = (project.config as Partial<RepoConfig> | null)?.triggerLabel ?? DEFAULT_TRIGGER_LABEL;
+    if (config.triggerLabel !== before) {
+      // A trigger label of the repository's own choosing needs its definition too.
+      await recordIntents(tx, [{ kind: "ensure-labels", repo: repoRefOf(project), labels: labelDefinitions(config.triggerLabel) }]);
+    }
+  });
+  services.wakeOutbox();
+  return { ...project, config: value };
 }

@@ -167,7 +167,8 @@ describe("the runner", () => {
     const task = await taskFor(n);
     expect(task.status).toBe("completed");
     expect(task.summary).toContain("Blue, please.");
-    expect(statusOf(fake, n)).toEqual(["cw:done"]);
+    // Done; a standalone task's work now waits in its own pull request.
+    expect(statusOf(fake, n)).toEqual(["cw:in-review"]);
     expect(capturedFile(task.id, "answers.md")).toContain("Blue, please.");
     expect(capturedFile(task.id, "env.txt")).toMatch(/^CW_RESUME=1$/m);
     // A standalone task's work is on its own branch, from the default branch.

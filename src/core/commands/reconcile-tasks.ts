@@ -20,6 +20,7 @@ import {
 } from "../plan-task-statuses.js";
 import { taskTransition } from "../transitions.js";
 import { deriveDependencies } from "./derive-dependencies.js";
+import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 
 const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
@@ -29,6 +30,7 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
   const project = await loadProject(tx, projectId);
   const repo = repoRefOf(project);
   await deriveDependencies(tx, projectId, project.name);
+  const prPlan = await reconcilePullRequests(tx, project, repo);
   const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, projectId));
   if (taskRows.length === 0) return;
 
@@ -74,7 +76,7 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
           criticalPath: t.criticalPath,
           phaseIssueNumber: phase?.issueNumber ?? null,
           awaitingInput: awaiting.has(t.id),
-          inReview: phase?.status === "pending_review",
+          inReview: prPlan.inReview.has(t.id),
         };
       }),
     links: links.map((l) => ({ fromNumber: l.fromNumber, toRepo: l.toRepo, toNumber: l.toNumber, toState: l.toState })),

@@ -8,7 +8,13 @@ import { gitFailure, runGit } from "./run-git.js";
 
 export type PushOutcome = "pushed" | "up-to-date" | "moved";
 
-const MOVED = /\[rejected\] \((non-fast-forward|fetch first|stale info)\)/;
+/**
+ * Rejections that mean "the branch is not where we thought": by the client (non-fast-forward,
+ * a lease that no longer holds) or by the remote, when another push updated or created the ref
+ * between its advertisement and our update (two runners creating one initiative branch).
+ */
+const MOVED =
+  /\[rejected\] \((non-fast-forward|fetch first|stale info)\)|\[remote rejected\] \((failed to update ref|cannot lock ref\b[^)]*)\)/;
 
 export async function pushRef(
   remote: Remote,

@@ -26,20 +26,28 @@ import { examplePayload } from "../fixtures.js";
 import { postDelivery, TEST_APP_ID } from "../github-app.js";
 import { FULL_NAME, INSTALLATION_ID, OWNER, REPO, REPOSITORY_ID, WRITER } from "../payloads.js";
 import { GITHUB_API, recordAnsweredRequest } from "../strict-nock.js";
-import { APP_SLUG, errorBody, installationNodeId, repositoryObject, timestamp, userObject } from "./objects.js";
+import { APP_BOT, APP_SLUG, errorBody, installationNodeId, repositoryObject, timestamp, userObject } from "./objects.js";
+import type { MergeInput, PullInput } from "./pull-requests.js";
 import { FakeRepository, GitHubError, isBot, type Hub, type IssuePatch, type MilestoneInput } from "./repository.js";
 import { allRoutes, type Route, type RouteHost } from "./routes.js";
 import { matchTemplate, splitUrl } from "./router.js";
 import type {
+  BranchProtection,
+  CheckConclusion,
+  CheckRunState,
   CommentState,
   FakeGitHubOptions,
   FakeRequest,
   FaultSpec,
   IssueState,
   LabelState,
+  LineComment,
   MilestoneState,
+  PullRequestInfo,
   QueuedWebhook,
   RequestCounts,
+  ReviewCommentState,
+  ReviewState,
   Role,
   UserSpec,
 } from "./types.js";
@@ -215,6 +223,148 @@ export abstract class RepositoryActions {
   milestone(number: number): MilestoneState {
     return structuredClone(this.target.milestone(number));
   }
+
+  // ---------------------------------------------------------------- pull requests: people's actions (queue webhooks)
+
+  /** A person opens a pull request (`pull_request.opened`); `base` defaults to the default branch. Returns its number. */
+  openPullRequest(input: Omit<PullInput, "base"> & { base?: string }, as: UserSpec = WRITER): number {
+    return this.target.pullRequests.create({ ...input, base: input.base ?? this.target.info.defaultBranch }, as).number;
+  }
+
+  /** Edits title, body or base (`pull_request.edited` with `changes`). */
+  editPullRequest(number: number, patch: { title?: string; body?: string | null; base?: string }, as: UserSpec = WRITER): void {
+    this.target.pullRequests.update(number, patch, as);
+  }
+
+  /** Closes without merging (`pull_request.closed`, merged false). */
+  closePullRequest(number: number, as: UserSpec = WRITER): void {
+    this.target.pullRequests.update(number, { state: "closed" }, as);
+  }
+
+  reopenPullRequest(number: number, as: UserSpec = WRITER): void {
+    this.target.pullRequests.update(number, { state: "open" }, as);
+  }
+
+  /** Draft → ready (`pull_request.ready_for_review`). */
+  markReadyForReview(number: number, as: UserSpec = WRITER): void {
+    const prs = this.target.pullRequests;
+    prs.setDraft(prs.get(number), false, as);
+  }
+
+  convertToDraft(number: number, as: UserSpec = WRITER): void {
+    const prs = this.target.pullRequests;
+    prs.setDraft(prs.get(number), true, as);
+  }
+
+  /**
+   * A person presses the merge button: the same rules and git merge as the REST merge (throws
+   * the GitHubError — 405, 409 — it would answer). Returns the merge commit's sha.
+   */
+  mergePullRequest(number: number, as: UserSpec = WRITER, options: MergeInput = {}): string {
+    return this.target.pullRequests.merge(number, options, as).sha;
+  }
+
+  /** An approving review on `commitId` (default: the current head). Returns the review's id. */
+  approve(number: number, as: UserSpec = WRITER, options: { commitId?: string; body?: string } = {}): number {
+    return this.target.pullRequests.submitReview(number, { event: "APPROVE", body: options.body, commitId: options.commitId }, as).id;
+  }
+
+  /** A review requesting changes, with optional line comments. Returns the review's id. */
+  requestChanges(number: number, as: UserSpec, body: string, lineComments: LineComment[] = [], options: { commitId?: string } = {}): number {
+    return this.target.pullRequests.submitReview(number, { event: "REQUEST_CHANGES", body, comments: lineComments, commitId: options.commitId }, as).id;
+  }
+
+  /** A review that only comments, with optional line comments. Returns the review's id. */
+  commentReview(number: number, as: UserSpec, body: string, lineComments: LineComment[] = [], options: { commitId?: string } = {}): number {
+    return this.target.pullRequests.submitReview(number, { event: "COMMENT", body, comments: lineComments, commitId: options.commitId }, as).id;
+  }
+
+  /** Dismisses an approval or a change request (`pull_request_review.dismissed`). */
+  dismissReview(number: number, reviewId: number, as: UserSpec = WRITER, message = "Dismissed"): void {
+    this.target.pullRequests.dismissReview(number, reviewId, message, as);
+  }
+
+  /**
+   * A person pushes one commit to `branch` (created from the default branch when missing):
+   * `files` maps paths to content, null deletes. Open pull requests on that head get
+   * `pull_request.synchronize`. Returns the new commit's sha.
+   */
+  pushToBranch(branch: string, files: Record<string, string | null>, message = "Update", as: UserSpec = WRITER): string {
+    return this.target.pullRequests.push(branch, files, message, as);
+  }
+
+  /**
+   * CI finishes on a commit (a sha, or a branch's tip): GitHub Actions' runs — `names`, default
+   * the required checks of the branches its open pull requests target, else "ci" — complete
+   * with `conclusion`; `check_suite.completed` is queued; pull requests with auto-merge on that
+   * are now mergeable merge (sent as merged by whoever enabled auto-merge).
+   */
+  completeChecks(shaOrBranch: string, conclusion: CheckConclusion = "success", options: { names?: string[] } = {}): void {
+    this.target.pullRequests.completeChecks(shaOrBranch, conclusion, options.names);
+  }
+
+  // ---------------------------------------------------------------- pull requests: setup (no webhooks)
+
+  /** Branch protection for `branch` (a name, or a pattern with `*`): approvals and checks a merge needs. */
+  protectBranch(branch: string, rule: BranchProtection): void {
+    this.target.pullRequests.protect(branch, rule);
+  }
+
+  unprotectBranch(branch: string): void {
+    this.target.pullRequests.protections.delete(branch);
+  }
+
+  /** The repository setting "Allow auto-merge" (on by default). */
+  setAllowAutoMerge(allowed: boolean): void {
+    this.target.pullRequests.allowAutoMerge = allowed;
+  }
+
+  // ---------------------------------------------------------------- pull requests: assertions
+
+  /** Every pull request, oldest first (after noticing pushes made outside the fake). */
+  pulls(): PullRequestInfo[] {
+    const prs = this.target.pullRequests;
+    prs.syncWithGit();
+    return [...prs.pulls.values()].map((pr) => prs.info(pr));
+  }
+
+  pull(number: number): PullRequestInfo {
+    const prs = this.target.pullRequests;
+    prs.syncWithGit();
+    return prs.info(prs.get(number));
+  }
+
+  /** The pull request as GitHub's REST API would render it now (mergeable_state included). */
+  pullObject(number: number): Json {
+    const prs = this.target.pullRequests;
+    prs.syncWithGit();
+    return prs.pullObject(prs.get(number));
+  }
+
+  reviewsOn(number: number): ReviewState[] {
+    return structuredClone(this.target.pullRequests.reviewsOn(number));
+  }
+
+  reviewCommentsOn(number: number): ReviewCommentState[] {
+    return structuredClone(this.target.pullRequests.reviewCommentsOn(number));
+  }
+
+  /** Check runs, oldest first; on one commit (a sha or a branch) when given. */
+  checkRuns(shaOrBranch?: string): CheckRunState[] {
+    const prs = this.target.pullRequests;
+    const sha = shaOrBranch === undefined ? undefined : prs.resolveCommit(shaOrBranch);
+    return structuredClone(prs.checkRuns.filter((r) => shaOrBranch === undefined || r.headSha === sha));
+  }
+
+  /** A branch's tip in the bare repository (undefined when missing; made up without one). */
+  branchSha(branch: string): string | undefined {
+    return this.target.pullRequests.branchSha(branch);
+  }
+
+  /** A file on a branch of the bare repository (undefined when missing; throws without one). */
+  fileAt(branch: string, path: string): string | undefined {
+    return this.target.pullRequests.fileAt(branch, path);
+  }
 }
 
 class RepositoryView extends RepositoryActions {
@@ -353,9 +503,11 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
   /**
    * Posts the webhooks queued when called, in order, signed with the test secret, to the app
    * on `port`; with `includeAppEcho: false` the echoes of the app's own writes are dropped.
-   * Webhooks queued meanwhile stay queued.
+   * Webhooks queued meanwhile stay queued. Pushes made to pull requests' heads outside the fake
+   * (the app's runner) are noticed first and queued as `pull_request.synchronize` by the app.
    */
   async deliver(port: number, { includeAppEcho = true }: { includeAppEcho?: boolean } = {}): Promise<DeliveryResult[]> {
+    this.syncWithGit();
     const batch = this.#webhooks.splice(0);
     const results: DeliveryResult[] = [];
     for (const webhook of batch) {
@@ -375,6 +527,15 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
       if (this.#webhooks.length === 0) return all;
     }
     throw new Error(`FakeGitHub.converge: webhooks kept coming after ${maxRounds} rounds`);
+  }
+
+  /**
+   * Notices pushes to open pull requests' heads made outside the fake, in every git-backed
+   * repository (`pull_request.synchronize`, sent by `as`: by default the app's bot, since people
+   * push through `pushToBranch`). Done by itself before each request and delivery.
+   */
+  syncWithGit(as: UserSpec = APP_BOT): void {
+    for (const repository of this.repositories) repository.pullRequests.syncWithGit(as);
   }
 
   // ---------------------------------------------------------------- Hub (used by repositories)
@@ -457,16 +618,18 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     }
     const { owner, repo } = found.params;
     const repository = owner !== undefined && repo !== undefined ? this.repository(`${owner}/${repo}`) : undefined;
+    this.syncWithGit();
     try {
       const response = found.route.handle({ host: this, repo: repository, params: found.params, query, body, headers, path });
       record.status = response.status;
-      record.redundant = found.route.kind === "write" && Boolean(response.redundant);
+      record.kind = response.kind ?? record.kind;
+      record.redundant = record.kind === "write" && Boolean(response.redundant);
       return reply(response.status, response.body, response.headers);
     } catch (error) {
       if (!(error instanceof GitHubError)) throw error;
       // An error answered from the state: the write changed nothing.
       record.status = error.status;
-      record.redundant = found.route.kind === "write";
+      record.redundant = record.kind === "write";
       return reply(error.status, error.body);
     }
   }

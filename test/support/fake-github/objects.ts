@@ -82,7 +82,40 @@ export function appObject(): Json {
     created_at: "2024-01-01T00:00:00Z",
     updated_at: "2024-01-01T00:00:00Z",
     permissions: { issues: "write", contents: "write", pull_requests: "write", checks: "write", metadata: "read" },
-    events: ["installation", "installation_repositories", "issues", "issue_comment", "milestone", "sub_issues", "issue_dependencies"],
+    events: [
+      "installation",
+      "installation_repositories",
+      "issues",
+      "issue_comment",
+      "milestone",
+      "pull_request",
+      "pull_request_review",
+      "check_suite",
+      "sub_issues",
+      "issue_dependencies",
+    ],
+  };
+}
+
+/** GitHub Actions' bot: the sender of CI's check suites (`completeChecks`). */
+export const ACTIONS_BOT: Required<UserSpec> = { login: "github-actions[bot]", type: "Bot", id: 41898282 };
+
+/** GitHub Actions as an app (the `app` of the check runs and suites CI makes). */
+export function actionsAppObject(): Json {
+  return {
+    id: 15368,
+    slug: "github-actions",
+    node_id: "MDM6QXBwMTUzNjg=",
+    client_id: "Iv1.05c79e9ad1f6bdfa",
+    owner: { ...userObject({ login: "github", id: 9919 }), type: "Organization" },
+    name: "GitHub Actions",
+    description: "Automate your workflow from idea to production",
+    external_url: "https://help.github.com/en/actions",
+    html_url: `${WEB}/apps/github-actions`,
+    created_at: "2018-07-30T09:30:17Z",
+    updated_at: "2024-04-10T20:33:16Z",
+    permissions: { actions: "write", checks: "write", contents: "write", metadata: "read", pull_requests: "write", statuses: "write" },
+    events: ["check_run", "check_suite", "pull_request", "push"],
   };
 }
 

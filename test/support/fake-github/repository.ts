@@ -5,17 +5,17 @@
  * by the app and the same click by a person produce the same webhooks.
  */
 import { READER, WRITER } from "../payloads.js";
+import { isBot, notFound, validationFailed } from "./errors.js";
 import {
-  APP_BOT,
   apiUrl,
   appObject,
-  errorBody,
   labelObject,
   repositoryObject,
   userObject,
   webUrl,
   type RepoInfo,
 } from "./objects.js";
+import { PullRequests } from "./pull-requests.js";
 import type {
   CommentState,
   IssueEvent,
@@ -42,21 +42,7 @@ export interface Hub {
   readonly mirrorRelationEvents: boolean;
 }
 
-/** An error GitHub answers with; routes turn it into the response, people's actions let it throw. */
-export class GitHubError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Json,
-  ) {
-    super(`${status} ${String(body.message)}`);
-  }
-}
-
-export const notFound = (): GitHubError => new GitHubError(404, errorBody("Not Found"));
-
-export function isBot(user: UserSpec): boolean {
-  return user.type === "Bot" && user.login.toLowerCase() === APP_BOT.login;
-}
+export { GitHubError, isBot, notFound, validationFailed } from "./errors.js";
 
 export interface IssueInput {
   title: string;
@@ -90,6 +76,8 @@ export class FakeRepository {
   readonly comments = new Map<number, CommentState>();
   readonly collaborators = new Map<string, { user: UserSpec; role: Role }>();
   readonly files = new Map<string, string>();
+  /** Pull requests, their reviews and check runs (a pull request's issue half is in `issues`). */
+  readonly pullRequests: PullRequests;
   private nextNumber = 1;
   private nextMilestone = 1;
 
@@ -120,6 +108,8 @@ export class FakeRepository {
     for (const [path, text] of Object.entries(options.files ?? {})) this.files.set(path, text);
     const collaborators = options.collaborators ?? { [WRITER.login]: "write", [READER.login]: "read" };
     for (const [login, role] of Object.entries(collaborators)) this.setRole(login, role);
+    // Pull requests have database ids of their own, apart from their issues'.
+    this.pullRequests = new PullRequests(this, hub, issueIdBase + 500_000, { allowAutoMerge: options.allowAutoMerge });
   }
 
   get fullName(): string {
@@ -284,6 +274,7 @@ export class FakeRepository {
 
   deleteIssue(number: number, actor: UserSpec): void {
     const issue = this.issue(number);
+    if (this.pullRequests.has(number)) throw validationFailed("Pull requests cannot be deleted");
     const payload = this.issueObject(issue);
     this.detachRelations(issue);
     issue.gone = { kind: "deleted" };
@@ -296,6 +287,7 @@ export class FakeRepository {
    */
   transferIssue(number: number, toFullName: string, actor: UserSpec): { fullName: string; number: number } {
     const issue = this.issue(number);
+    if (this.pullRequests.has(number)) throw validationFailed("Pull requests cannot be transferred");
     const oldPayload = this.issueObject(issue);
     const target = this.hub.repository(toFullName);
     let newIssue: Json;
@@ -333,7 +325,8 @@ export class FakeRepository {
     return issue;
   }
 
-  private newIssue(title: string, body: string | null, user: UserSpec): IssueState {
+  /** A new entry in the number sequence issues and pull requests share (no webhook). */
+  newIssue(title: string, body: string | null, user: UserSpec): IssueState {
     const now = this.hub.now();
     const number = this.nextNumber++;
     const issue: IssueState = {
@@ -517,13 +510,14 @@ export class FakeRepository {
     const blocking = this.hub.allIssues().filter(({ issue: other }) => !other.gone && other.blockedBy.includes(issue.id));
     const parent = issue.parent === null ? undefined : this.hub.issueById(issue.parent);
     const assignees = issue.assignees.map(userObject);
+    const pr = this.pullRequests.pulls.get(issue.number);
     return {
       url,
       repository_url: apiUrl(this.info),
       labels_url: `${url}/labels{/name}`,
       comments_url: `${url}/comments`,
       events_url: `${url}/events`,
-      html_url: webUrl(this.info, `/issues/${issue.number}`),
+      html_url: webUrl(this.info, `/${pr ? "pull" : "issues"}/${issue.number}`),
       timeline_url: `${url}/timeline`,
       id: issue.id,
       node_id: `I_${issue.id}`,
@@ -547,6 +541,18 @@ export class FakeRepository {
       body: issue.body,
       reactions: reactions(`${url}/reactions`),
       performed_via_github_app: issue.createdByApp ? appObject() : null,
+      ...(pr
+        ? {
+            draft: pr.draft,
+            pull_request: {
+              url: apiUrl(this.info, `/pulls/${issue.number}`),
+              html_url: webUrl(this.info, `/pull/${issue.number}`),
+              diff_url: webUrl(this.info, `/pull/${issue.number}.diff`),
+              patch_url: webUrl(this.info, `/pull/${issue.number}.patch`),
+              merged_at: pr.mergedAt,
+            },
+          }
+        : {}),
       parent_issue_url: parent ? parent.repo.issueObjectUrl(parent.issue) : null,
       sub_issues_summary: {
         total: children.length,
@@ -646,7 +652,13 @@ export class FakeRepository {
 
   // ---------------------------------------------------------------- webhooks
 
+  /** The issue half of a pull request changing is sent as `pull_request` (labeled, edited, closed…), as GitHub does. */
   queueIssues(action: string, issue: IssueState, actor: UserSpec, extra: Json = {}): void {
+    const pr = this.pullRequests.pulls.get(issue.number);
+    if (pr) {
+      this.pullRequests.queuePull(action, pr, actor, extra);
+      return;
+    }
     this.hub.queue("issues", { action, issue: this.issueObject(issue), ...extra, ...this.hub.envelope(this, actor) }, actor);
   }
 
@@ -705,18 +717,20 @@ export class FakeRepository {
   // ---------------------------------------------------------------- internals
 
   private close(issue: IssueState, reason: IssueStateReason, actor: UserSpec): void {
+    const isPull = this.pullRequests.has(issue.number);
+    if (isPull) this.pullRequests.onClosed(issue.number);
     issue.state = "closed";
-    issue.stateReason = reason;
+    issue.stateReason = isPull ? null : reason;
     issue.closedAt = this.hub.now();
     issue.closedBy = actor;
     this.touch(issue);
-    issue.events.push(this.event("closed", actor, { stateReason: reason }));
+    issue.events.push(this.event("closed", actor, { stateReason: issue.stateReason }));
     this.queueIssues("closed", issue, actor);
   }
 
   private reopen(issue: IssueState, actor: UserSpec): void {
     issue.state = "open";
-    issue.stateReason = "reopened";
+    issue.stateReason = this.pullRequests.has(issue.number) ? null : "reopened";
     issue.closedAt = null;
     issue.closedBy = null;
     this.touch(issue);
@@ -742,11 +756,11 @@ export class FakeRepository {
     this.queueIssues(action, issue, actor, { assignee: userObject(assignee) });
   }
 
-  private event(event: string, actor: UserSpec, extra: Partial<IssueEvent> = {}): IssueEvent {
+  event(event: string, actor: UserSpec, extra: Partial<IssueEvent> = {}): IssueEvent {
     return { id: this.hub.nextId(), event, actor, createdAt: this.hub.now(), ...extra };
   }
 
-  private touch(issue: IssueState): void {
+  touch(issue: IssueState): void {
     issue.updatedAt = this.hub.now();
   }
 
@@ -762,11 +776,11 @@ export class FakeRepository {
     for (const { issue: other } of this.hub.allIssues()) other.blockedBy = other.blockedBy.filter((id) => id !== issue.id);
   }
 
-  private userFor(login: string): UserSpec {
+  userFor(login: string): UserSpec {
     return this.collaborators.get(login.toLowerCase())?.user ?? { login };
   }
 
-  private associationOf(user: UserSpec): string {
+  associationOf(user: UserSpec): string {
     if (isBot(user)) return "NONE";
     if (user.login.toLowerCase() === this.info.owner.toLowerCase()) return "OWNER";
     const role = this.role(user.login);
@@ -776,8 +790,4 @@ export class FakeRepository {
 
 function reactions(url: string): Json {
   return { url, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 };
-}
-
-export function validationFailed(message: string, errors: Json[] = []): GitHubError {
-  return new GitHubError(422, errorBody(message, { errors, status: "422" }));
 }

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { TEST_INSTALLATION_TOKEN } from "../github-app.js";
 import { APP_BOT, appObject, errorBody, labelObject, repositoryObject } from "./objects.js";
+import { registerPullRoutes } from "./pull-routes.js";
 import { FakeRepository, GitHubError, notFound, validationFailed } from "./repository.js";
 import { compileTemplate, type CompiledTemplate } from "./router.js";
 import type { IssueState, IssueStateReason, RequestKind } from "./types.js";
@@ -38,6 +39,8 @@ export interface RouteResponse {
   body?: unknown;
   headers?: Record<string, string>;
   redundant?: boolean;
+  /** Overrides the route's kind for this request (POST /graphql: a query reads, a mutation writes). */
+  kind?: RequestKind;
 }
 
 export interface Route {
@@ -50,9 +53,12 @@ export interface Route {
   handle(ctx: RouteContext): RouteResponse;
 }
 
-type Handler = (ctx: RouteContext & { repo: FakeRepository }) => RouteResponse;
+export type Handler = (ctx: RouteContext & { repo: FakeRepository }) => RouteResponse;
 
 const routes: Route[] = [];
+
+export type RouteFn = (method: string, template: string, kind: RequestKind, handle: Handler) => void;
+export type PageFn = <T>(ctx: RouteContext, items: T[]) => RouteResponse;
 
 function route(method: string, template: string, kind: RequestKind, handle: Handler): void {
   const inRepo = template.startsWith("/repos/{owner}/{repo}");
@@ -291,6 +297,22 @@ route("GET", "/repos/{owner}/{repo}/milestones/{milestone_number}", "read", ({ r
   ok(repo.milestoneObject(repo.milestone(Number(params.milestone_number)))),
 );
 
+route("PATCH", "/repos/{owner}/{repo}/milestones/{milestone_number}", "write", ({ repo, params, body }) => {
+  const number = Number(params.milestone_number);
+  const input = (body ?? {}) as Json;
+  const changed = repo.updateMilestone(
+    number,
+    {
+      title: input.title as string | undefined,
+      description: input.description as string | null | undefined,
+      dueOn: input.due_on as string | null | undefined,
+      state: input.state as "open" | "closed" | undefined,
+    },
+    APP_BOT,
+  );
+  return { ...ok(repo.milestoneObject(repo.milestone(number))), redundant: !changed };
+});
+
 // ------------------------------------------------------------------ sub-issues and dependencies
 
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues", "read", (ctx) => {
@@ -382,3 +404,7 @@ function gitBlobSha(text: string): string {
   const bytes = Buffer.from(text);
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
+
+// ------------------------------------------------------------------ pull requests, reviews, checks, GraphQL
+
+registerPullRoutes(route, page);

@@ -100,6 +100,8 @@ export interface RepositoryOptions {
   files?: Record<string, string>;
   /** Collaborators by login; defaults to WRITER (write) and READER (read) from payloads.ts. */
   collaborators?: Record<string, Role>;
+  /** The repository setting "Allow auto-merge" (default true); off, `enablePullRequestAutoMerge` fails. */
+  allowAutoMerge?: boolean;
 }
 
 export interface FakeGitHubOptions {
@@ -157,4 +159,121 @@ export interface FaultSpec {
   body?: unknown;
   /** How many requests in a row are answered with it (default 1). */
   times?: number;
+}
+
+// ------------------------------------------------------------------ pull requests
+
+export type MergeMethod = "merge" | "squash" | "rebase";
+
+/** What branch protection requires before a pull request into the branch can merge. */
+export interface BranchProtection {
+  /** Approving reviews by people with write access (their latest review counts). */
+  requiredApprovals?: number;
+  /** Check-run names whose latest run on the head must have succeeded (success, neutral or skipped). */
+  requiredChecks?: string[];
+  /** Approvals on an earlier head do not count (GitHub's "Dismiss stale pull request approvals"); pushes dismiss them. */
+  dismissStaleReviews?: boolean;
+}
+
+export interface AutoMergeState {
+  mergeMethod: MergeMethod;
+  enabledBy: UserSpec;
+  enabledAt: string;
+  expectedHeadOid: string | null;
+  commitHeadline: string | null;
+  commitBody: string | null;
+}
+
+/**
+ * The pull-request half of a pull request. The other half — number, title, body, state, labels,
+ * milestone, assignees, author, timestamps — is its issue (`IssueState` with the same number):
+ * on GitHub every pull request is an issue, and they share one number sequence.
+ */
+export interface PullRequestState {
+  number: number;
+  /** The pull request's database id (not its issue's); node_id is `PR_<id>`. */
+  id: number;
+  head: { ref: string; sha: string };
+  /** `sha` is the base branch's tip as last seen (for a merged pull request: just before the merge). */
+  base: { ref: string; sha: string };
+  draft: boolean;
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: UserSpec | null;
+  mergeCommitSha: string | null;
+  requestedReviewers: UserSpec[];
+  /** Team slugs. */
+  requestedTeams: string[];
+  maintainerCanModify: boolean;
+  autoMerge: AutoMergeState | null;
+}
+
+/** A pull request as `fake.pull(n)` returns it: both halves in one object. */
+export interface PullRequestInfo extends PullRequestState {
+  nodeId: string;
+  title: string;
+  body: string | null;
+  state: "open" | "closed";
+  user: UserSpec;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export type ReviewStateName = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+
+export interface ReviewState {
+  id: number;
+  pullNumber: number;
+  user: UserSpec;
+  /** As the REST API spells it (webhooks send it lowercase). */
+  state: ReviewStateName;
+  /** "" when none (as the REST API answers). */
+  body: string;
+  /** The head the review was made on. */
+  commitId: string;
+  submittedAt: string | null;
+  viaApp: boolean;
+}
+
+export interface ReviewCommentState {
+  id: number;
+  reviewId: number;
+  pullNumber: number;
+  path: string;
+  line: number;
+  side: "LEFT" | "RIGHT";
+  body: string;
+  user: UserSpec;
+  commitId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A line comment in a review, as people's actions and POST …/reviews take it. */
+export interface LineComment {
+  path: string;
+  line: number;
+  body: string;
+  side?: "LEFT" | "RIGHT";
+}
+
+export type CheckStatus = "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required" | "stale";
+
+export interface CheckRunState {
+  id: number;
+  name: string;
+  headSha: string;
+  status: CheckStatus;
+  conclusion: CheckConclusion | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  detailsUrl: string | null;
+  externalId: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  /** Who made it: the app (through the API), or CI (GitHub Actions, through `completeChecks`). */
+  owner: "app" | "github-actions";
+  suiteId: number;
 }

@@ -1,0 +1,120 @@
+/**
+ * Applies the pull-request plan of a repository (see plan-pull-requests.ts): phase and
+ * initiative statuses, and the GitHub writes. Runs inside reconcileTasks, before the task
+ * labels are decided, because a task whose work waits in an open PR is "in review".
+ */
+import { eq, inArray } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
+import { initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
+import { recordIntents } from "../../github/outbox-queue.js";
+import type { GitHubIntent, RepoRef } from "../intents.js";
+import { planPullRequests, type PrPlan } from "../plan-pull-requests.js";
+import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
+import type { PhaseStatus } from "../statuses.js";
+import { canPhaseTransition, initiativeTransition, phaseTransition } from "../transitions.js";
+import type { ProjectRow } from "./project-repo.js";
+
+export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: RepoRef): Promise<PrPlan> {
+  const initiativeRows = await tx.select().from(initiatives).where(eq(initiatives.projectId, project.id));
+  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, project.id));
+  const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, project.id));
+  const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
+  const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
+
+  const plan = planPullRequests({
+    defaultBranch: project.defaultBranch,
+    reviewers: config.reviewers,
+    mergeMethod: config.mergeMethod,
+    initiatives: initiativeRows
+      .filter((i) => i.status !== "archived")
+      .map((i) => ({
+        id: i.id,
+        name: i.name,
+        branch: i.branch,
+        milestoneNumber: i.milestoneNumber,
+        status: i.status,
+        executionMode: i.executionMode,
+        mergeRequiresApproval: i.mergeRequiresApproval,
+      })),
+    phases: phaseRows.map((p) => ({
+      id: p.id,
+      initiativeId: p.initiativeId,
+      issueNumber: p.issueNumber,
+      name: p.name,
+      branch: p.branch,
+      status: p.status,
+      issueState: p.issueState,
+      labels: p.labels,
+    })),
+    tasks: taskRows.map((t) => ({
+      id: t.id,
+      issueNumber: t.issueNumber,
+      name: t.name,
+      status: t.status,
+      summary: t.summary,
+      phaseId: t.phaseId,
+      initiativeId: t.initiativeId,
+      branch: t.branch,
+      issueState: t.issueState,
+    })),
+    prs: prRows.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      subjectId: p.subjectId,
+      head: p.head,
+      base: p.base,
+      number: p.number,
+      headSha: p.headSha,
+      state: p.state,
+      draft: p.draft,
+      merged: p.merged,
+      bodyHash: p.bodyHash,
+      approvedSha: p.approvedSha,
+      reviewRequested: p.reviewRequested,
+    })),
+  });
+
+  const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
+  for (const change of plan.phaseStatus) {
+    const from = phaseById.get(change.phaseId)!.status;
+    advancePhase(from, change.status);
+    await tx.update(phases).set({ status: change.status }).where(eq(phases.id, change.phaseId));
+  }
+  const initiativeById = new Map(initiativeRows.map((i) => [i.id, i]));
+  for (const change of plan.initiativeStatus) {
+    initiativeTransition(initiativeById.get(change.initiativeId)!.status, change.status);
+    await tx.update(initiatives).set({ status: change.status }).where(eq(initiatives.id, change.initiativeId));
+  }
+
+  const intents: GitHubIntent[] = [];
+  const reviewed: string[] = [];
+  for (const a of plan.actions) {
+    switch (a.kind) {
+      case "comment":
+        intents.push({ kind: "upsert-comment", repo, issueNumber: a.issueNumber, marker: a.marker, body: a.body });
+        break;
+      case "request-reviewers":
+        reviewed.push(a.prId);
+        intents.push({ kind: "request-reviewers", repo, head: a.head, base: a.base, reviewers: a.reviewers });
+        break;
+      case "merge-pull-request":
+        // Recorded once per head: the row remembers which head a merge was asked for.
+        await tx.update(pullRequests).set({ approvedSha: a.sha, approvedBy: "codewalkers" }).where(eq(pullRequests.id, a.prId));
+        intents.push({ kind: "merge-pull-request", repo, head: a.head, base: a.base, sha: a.sha, method: a.method });
+        break;
+      default:
+        intents.push({ ...a, repo } as GitHubIntent);
+    }
+  }
+  if (reviewed.length) await tx.update(pullRequests).set({ reviewRequested: true }).where(inArray(pullRequests.id, reviewed));
+  for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
+  await recordIntents(tx, intents);
+  return plan;
+}
+
+/** Phases may skip a step (pending straight to review when one run did all): go through in_progress. */
+function advancePhase(from: PhaseStatus, to: PhaseStatus): void {
+  if (from === to || canPhaseTransition(from, to)) return;
+  if (canPhaseTransition(from, "in_progress") && canPhaseTransition("in_progress", to)) return;
+  phaseTransition(from, to);
+}

@@ -1,0 +1,75 @@
+/**
+ * A pull request as GitHub shows it now → the app's record of it, and everything that follows
+ * (a merged phase completes, its dependents start; a merged initiative closes its milestone).
+ * Pull requests the app did not open are none of its business.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { pullRequests } from "../../db/schema.js";
+import type { ProjectRow } from "./project-repo.js";
+import { reconcileTasks } from "./reconcile-tasks.js";
+
+export interface PullRequestFacts {
+  number: number;
+  nodeId: string;
+  head: string;
+  base: string;
+  headSha: string;
+  state: "open" | "closed";
+  draft: boolean;
+  merged: boolean;
+  mergedSha: string | null;
+}
+
+export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullRequestFacts): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(pullRequests)
+      .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.head, pr.head), eq(pullRequests.base, pr.base)));
+    if (!row) return false;
+    if (row.number !== null && row.number !== pr.number) return false; // an older PR for the same branches
+    await tx
+      .update(pullRequests)
+      .set({
+        number: pr.number,
+        nodeId: pr.nodeId,
+        headSha: pr.headSha,
+        state: pr.state,
+        draft: pr.draft,
+        merged: pr.merged,
+        mergedSha: pr.mergedSha,
+      })
+      .where(eq(pullRequests.id, row.id));
+    await reconcileTasks(tx, project.id);
+    return true;
+  });
+}
+
+/**
+ * An approving review by a writer on the pull request's current head: the merge, guarded by
+ * that head. An approval of an older commit merges nothing. Two approvals at once are one
+ * merge: the intent coalesces and the merge checks the pull request first.
+ */
+export async function approvePullRequest(
+  db: Db,
+  project: ProjectRow,
+  input: { number: number; reviewedSha: string; headSha: string; by: string; method: "merge" | "squash" | "rebase" },
+): Promise<"merging" | "stale" | "not-ours" | "done"> {
+  const { recordIntents } = await import("../../github/outbox-queue.js");
+  const { repoRefOf } = await import("./project-repo.js");
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(pullRequests)
+      .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
+    if (!row) return "not-ours";
+    if (row.merged || row.state === "closed") return "done";
+    if (input.reviewedSha !== input.headSha || (row.headSha !== null && row.headSha !== input.headSha)) return "stale";
+    await tx.update(pullRequests).set({ approvedSha: input.reviewedSha, approvedBy: input.by, headSha: input.headSha }).where(eq(pullRequests.id, row.id));
+    await recordIntents(tx, [
+      { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha: input.reviewedSha, method: input.method },
+    ]);
+    return "merging";
+  });
+}

@@ -1,0 +1,274 @@
+/**
+ * Decides the pull requests of a repository from the state of its work, purely: a phase's
+ * draft PR once its first task is done, ready for review (and reviewers asked) once all are;
+ * the phase complete once merged, its task issues closed; the initiative's PR once every phase
+ * is merged, and the milestone closed once that merges; a standalone task's own PR. Merges
+ * without review happen only where the settings say so (yolo phases, initiatives that do not
+ * require approval), always guarded by the head they saw.
+ */
+import { createHash } from "node:crypto";
+import { STATUS_LABELS, type StatusLabel } from "./labels.js";
+import type { ExecutionMode, InitiativeStatus, PhaseStatus, TaskStatus } from "./statuses.js";
+
+export interface PrInitiative {
+  id: string;
+  name: string;
+  branch: string | null;
+  milestoneNumber: number | null;
+  status: InitiativeStatus;
+  executionMode: ExecutionMode;
+  mergeRequiresApproval: boolean;
+}
+
+export interface PrPhase {
+  id: string;
+  initiativeId: string;
+  issueNumber: number | null;
+  name: string;
+  branch: string | null;
+  status: PhaseStatus;
+  issueState: "open" | "closed";
+  labels: readonly string[];
+}
+
+export interface PrTask {
+  id: string;
+  issueNumber: number | null;
+  name: string;
+  status: TaskStatus;
+  summary: string | null;
+  phaseId: string | null;
+  initiativeId: string | null;
+  branch: string | null;
+  issueState: "open" | "closed";
+}
+
+export interface PrRecord {
+  id: string;
+  kind: "phase" | "initiative" | "task";
+  subjectId: string;
+  head: string;
+  base: string;
+  number: number | null;
+  headSha: string | null;
+  state: "open" | "closed";
+  draft: boolean;
+  merged: boolean;
+  bodyHash: string | null;
+  approvedSha: string | null;
+  reviewRequested: boolean;
+}
+
+export interface PrSnapshot {
+  defaultBranch: string;
+  reviewers: readonly string[];
+  mergeMethod: "merge" | "squash" | "rebase";
+  initiatives: readonly PrInitiative[];
+  phases: readonly PrPhase[];
+  tasks: readonly PrTask[];
+  prs: readonly PrRecord[];
+}
+
+export type PrAction =
+  | { kind: "ensure-pull-request"; head: string; base: string; title: string; body: string; draft: boolean; subject: { kind: PrRecord["kind"]; id: string } }
+  | { kind: "mark-ready"; head: string; base: string }
+  | { kind: "request-reviewers"; head: string; base: string; reviewers: string[]; prId: string }
+  | { kind: "merge-pull-request"; head: string; base: string; sha: string; method: PrSnapshot["mergeMethod"]; prId: string }
+  | { kind: "close-issue"; issueNumber: number }
+  | { kind: "close-milestone"; milestoneNumber: number }
+  | { kind: "comment"; issueNumber: number; marker: string; body: string };
+
+export interface PrPlan {
+  actions: PrAction[];
+  phaseStatus: { phaseId: string; status: PhaseStatus }[];
+  initiativeStatus: { initiativeId: string; status: InitiativeStatus }[];
+  phaseLabels: { issueNumber: number; label: StatusLabel | null }[];
+  /** Task ids whose work waits in an open pull request (their label is cw:in-review). */
+  inReview: Set<string>;
+}
+
+export const PR_CLOSED_MARKER = "pull-request-closed";
+
+export function pullRequestBodyHash(title: string, body: string): string {
+  return createHash("sha256").update(`${title}\n${body}`).digest("hex");
+}
+
+export function planPullRequests(s: PrSnapshot): PrPlan {
+  const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set() };
+  const prOf = (kind: PrRecord["kind"], id: string) => s.prs.find((p) => p.kind === kind && p.subjectId === id);
+  const live = (t: PrTask) => t.status !== "cancelled";
+
+  const ensure = (pr: PrRecord | undefined, a: Extract<PrAction, { kind: "ensure-pull-request" }>) => {
+    if (pr && (pr.merged || pr.state === "closed")) return;
+    if (pr && pr.bodyHash === pullRequestBodyHash(a.title, a.body)) return;
+    plan.actions.push(a);
+  };
+  const mergeOnce = (pr: PrRecord) => {
+    if (!pr.headSha || pr.merged || pr.state === "closed" || pr.approvedSha === pr.headSha) return;
+    plan.actions.push({ kind: "merge-pull-request", head: pr.head, base: pr.base, sha: pr.headSha, method: s.mergeMethod, prId: pr.id });
+  };
+  const askReviewers = (pr: PrRecord) => {
+    if (pr.reviewRequested || s.reviewers.length === 0) return;
+    plan.actions.push({ kind: "request-reviewers", head: pr.head, base: pr.base, reviewers: [...s.reviewers], prId: pr.id });
+  };
+
+  for (const initiative of s.initiatives) {
+    if (!initiative.branch) continue;
+    const phases = s.phases.filter((p) => p.initiativeId === initiative.id);
+    let everyPhaseMerged = true;
+    let anyWork = false;
+
+    for (const phase of phases) {
+      const tasks = s.tasks.filter((t) => t.phaseId === phase.id && live(t));
+      if (tasks.length === 0) continue;
+      anyWork = true;
+      const done = tasks.filter((t) => t.status === "completed");
+      const allDone = done.length === tasks.length;
+      const pr = prOf("phase", phase.id);
+      let status = phase.status;
+
+      if (pr?.merged) {
+        status = "completed";
+        for (const t of tasks) if (t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
+        if (phase.issueNumber !== null && phase.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: phase.issueNumber });
+      } else if (pr?.state === "closed") {
+        if (status !== "blocked" && phase.issueNumber !== null) {
+          plan.actions.push({
+            kind: "comment",
+            issueNumber: phase.issueNumber,
+            marker: PR_CLOSED_MARKER,
+            body: `⛔ The phase's pull request #${pr.number} was closed without merging, so this phase is blocked. Reopen it to go on.`,
+          });
+        }
+        status = "blocked";
+      } else if (phase.branch && done.length > 0) {
+        const title = phase.issueNumber !== null ? `${phase.name} (phase #${phase.issueNumber})` : phase.name;
+        ensure(pr, {
+          kind: "ensure-pull-request",
+          head: phase.branch,
+          base: initiative.branch,
+          title,
+          body: phaseBody(phase, tasks),
+          draft: !allDone,
+          subject: { kind: "phase", id: phase.id },
+        });
+        if (allDone && pr) {
+          status = "pending_review";
+          if (pr.draft) plan.actions.push({ kind: "mark-ready", head: pr.head, base: pr.base });
+          if (initiative.executionMode === "yolo") mergeOnce(pr);
+          else askReviewers(pr);
+        } else {
+          status = "in_progress";
+        }
+        if (pr && pr.state === "open" && !pr.merged) for (const t of done) plan.inReview.add(t.id);
+      }
+
+      if (status !== phase.status) plan.phaseStatus.push({ phaseId: phase.id, status });
+      if (status !== "completed") everyPhaseMerged = false;
+      if (phase.issueNumber !== null) {
+        const label = phaseLabel(status);
+        const current = phase.labels.filter((l) => (Object.values(STATUS_LABELS) as string[]).includes(l));
+        if (!(label === null ? current.length === 0 : current.length === 1 && current[0] === label)) {
+          plan.phaseLabels.push({ issueNumber: phase.issueNumber, label });
+        }
+      }
+    }
+
+    const loose = s.tasks.filter((t) => t.initiativeId === initiative.id && t.phaseId === null && live(t));
+    if (loose.length > 0) anyWork = true;
+    const allWorkDone = anyWork && everyPhaseMerged && loose.every((t) => t.status === "completed");
+    const pr = prOf("initiative", initiative.id);
+    if (pr?.merged) {
+      if (initiative.status !== "completed") plan.initiativeStatus.push({ initiativeId: initiative.id, status: "completed" });
+      if (initiative.milestoneNumber !== null && initiative.status === "active") {
+        plan.actions.push({ kind: "close-milestone", milestoneNumber: initiative.milestoneNumber });
+      }
+    } else if (allWorkDone) {
+      ensure(pr, {
+        kind: "ensure-pull-request",
+        head: initiative.branch,
+        base: s.defaultBranch,
+        title: initiative.name,
+        body: initiativeBody(initiative, phases, s.tasks),
+        draft: false,
+        subject: { kind: "initiative", id: initiative.id },
+      });
+      if (pr && pr.state === "open") {
+        if (initiative.mergeRequiresApproval) askReviewers(pr);
+        else mergeOnce(pr);
+      }
+    }
+  }
+
+  for (const task of s.tasks) {
+    if (task.initiativeId !== null || task.status !== "completed" || !task.branch || task.issueNumber === null) continue;
+    const pr = prOf("task", task.id);
+    if (pr?.merged) continue;
+    ensure(pr, {
+      kind: "ensure-pull-request",
+      head: task.branch,
+      base: s.defaultBranch,
+      title: task.name,
+      body: `Fixes #${task.issueNumber}\n\n${task.summary ?? ""}`.trim(),
+      draft: false,
+      subject: { kind: "task", id: task.id },
+    });
+    if (pr && pr.state === "open") {
+      plan.inReview.add(task.id);
+      askReviewers(pr);
+    }
+  }
+  return plan;
+}
+
+function phaseLabel(status: PhaseStatus): StatusLabel | null {
+  switch (status) {
+    case "in_progress":
+      return STATUS_LABELS.inProgress;
+    case "pending_review":
+      return STATUS_LABELS.inReview;
+    case "completed":
+      return STATUS_LABELS.done;
+    case "blocked":
+      return STATUS_LABELS.blocked;
+    default:
+      return null;
+  }
+}
+
+const ICON: Partial<Record<TaskStatus, string>> = {
+  completed: "✅ done",
+  in_progress: "🔄 in progress",
+  pending: "⏳ ready",
+  blocked: "⛔ blocked",
+  failed: "❌ failed",
+  pending_approval: "✋ awaiting approval",
+};
+
+function phaseBody(phase: PrPhase, tasks: readonly PrTask[]): string {
+  const rows = tasks.map((t) => {
+    const summary = (t.summary ?? "").split("\n")[0]!.replace(/\|/g, "\\|").slice(0, 200);
+    return `| #${t.issueNumber} ${t.name.replace(/\|/g, "\\|")} | ${ICON[t.status] ?? t.status} | ${summary} |`;
+  });
+  return [
+    phase.issueNumber !== null ? `Phase #${phase.issueNumber}: **${phase.name}**` : `Phase **${phase.name}**`,
+    "",
+    "| Task | Status | Summary |",
+    "| --- | --- | --- |",
+    ...rows,
+    "",
+    "An approving review of the current head merges this phase into its initiative branch.",
+  ].join("\n");
+}
+
+function initiativeBody(initiative: PrInitiative, phases: readonly PrPhase[], tasks: readonly PrTask[]): string {
+  const lines = [`Initiative **${initiative.name}**${initiative.milestoneNumber !== null ? ` (milestone ${initiative.milestoneNumber})` : ""}, every phase merged:`, ""];
+  for (const phase of phases) {
+    const mine = tasks.filter((t) => t.phaseId === phase.id && t.status === "completed");
+    if (mine.length === 0) continue;
+    lines.push(`- ${phase.issueNumber !== null ? `#${phase.issueNumber} ` : ""}${phase.name}: ${mine.map((t) => `#${t.issueNumber}`).join(", ")}`);
+  }
+  const loose = tasks.filter((t) => t.initiativeId === initiative.id && t.phaseId === null && t.status === "completed");
+  if (loose.length) lines.push(`- Tasks outside phases: ${loose.map((t) => `#${t.issueNumber}`).join(", ")}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,65 @@
+/**
+ * Merges a pull request with its approved head as guard. A head that moved (409) merges
+ * nothing and says so; a repository that requires checks or reviews (405) gets GitHub's
+ * auto-merge with the same guard; anything still in the way is said in a comment, never
+ * swallowed.
+ */
+import type { Db } from "../../db/client.js";
+import { commentMarker, type MergePullRequestIntent } from "../../core/intents.js";
+import type { AppOctokit } from "../octokit.js";
+import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
+
+export const MERGE_MARKER = "merge";
+
+export async function mergePullRequest(octokit: AppOctokit, intent: MergePullRequestIntent, db: Db): Promise<void> {
+  const { owner, repo } = intent.repo;
+  const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
+  if (!pr?.number) throw new Error(`no pull request from ${intent.head} yet`);
+  if (pr.merged || pr.state === "closed") return;
+  try {
+    const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: pr.number, sha: intent.sha, merge_method: intent.method });
+    await updatePullRequest(db, pr.id, { merged: true, mergedSha: data.sha, state: "closed", mergeBlockedReason: null });
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    const message = (error as { response?: { data?: { message?: string } } }).response?.data?.message ?? String(error);
+    if (status === 409) {
+      await say(octokit, intent, pr.number, db, pr.id, `The branch moved after the approval (it is no longer at ${intent.sha.slice(0, 7)}), so nothing was merged. Review and approve the new head to merge it.`);
+      return;
+    }
+    if (status === 405 || status === 422) {
+      if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
+        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
+        return;
+      }
+      await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It merges when approved again once that is resolved.`);
+      return;
+    }
+    throw error;
+  }
+}
+
+async function enableAutoMerge(octokit: AppOctokit, nodeId: string | null, intent: MergePullRequestIntent): Promise<boolean> {
+  if (!nodeId) return false;
+  try {
+    await octokit.graphql(
+      // Not `$method`: @octokit/graphql takes `method` as a request option, not a variable.
+      `mutation AutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $sha: GitObjectID!) {
+        enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $sha }) { clientMutationId }
+      }`,
+      { id: nodeId, mergeMethod: intent.method.toUpperCase(), sha: intent.sha },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function say(octokit: AppOctokit, intent: MergePullRequestIntent, prNumber: number, db: Db, id: string, text: string): Promise<void> {
+  await updatePullRequest(db, id, { mergeBlockedReason: text });
+  await octokit.rest.issues.createComment({
+    owner: intent.repo.owner,
+    repo: intent.repo.repo,
+    issue_number: prNumber,
+    body: `${commentMarker(MERGE_MARKER)}\n⏸️ ${text}`,
+  });
+}

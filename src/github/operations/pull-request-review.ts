@@ -1,0 +1,31 @@
+/** Draft → ready for review (GraphQL: REST cannot do it), and review requests. */
+import type { Db } from "../../db/client.js";
+import type { MarkReadyIntent, RequestReviewersIntent } from "../../core/intents.js";
+import type { AppOctokit } from "../octokit.js";
+import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
+
+export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db: Db): Promise<void> {
+  const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
+  if (!pr?.nodeId) throw new Error(`no pull request from ${intent.head} yet`);
+  if (!pr.draft) return;
+  await octokit.graphql(
+    `mutation MarkReady($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
+    { id: pr.nodeId },
+  );
+  await updatePullRequest(db, pr.id, { draft: false });
+}
+
+export async function requestReviewers(octokit: AppOctokit, intent: RequestReviewersIntent, db: Db): Promise<void> {
+  const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
+  if (!pr?.number) throw new Error(`no pull request from ${intent.head} yet`);
+  const users = intent.reviewers.filter((r) => !r.includes("/"));
+  const teams = intent.reviewers.filter((r) => r.includes("/")).map((r) => r.split("/")[1]!);
+  if (users.length === 0 && teams.length === 0) return;
+  await octokit.rest.pulls.requestReviewers({
+    owner: intent.repo.owner,
+    repo: intent.repo.repo,
+    pull_number: pr.number,
+    ...(users.length ? { reviewers: users } : {}),
+    ...(teams.length ? { team_reviewers: teams } : {}),
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * The phases issue's "done when": a milestone with two phases, the second depending on the
+ * first, each with two dependent tasks → two phase PRs, in order → approvals → both merged into
+ * the initiative branch → the initiative PR → merged into the default branch, milestone closed.
+ * Real git (a local bare repository), the fake agent, the fake GitHub; every step a webhook.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { initiatives, phases, pullRequests, tasks } from "../../src/db/schema.js";
+import { useBootedApp } from "../support/boot.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
+import { createBareRemote, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { READER, WRITER } from "../support/payloads.js";
+import { useStrictNock } from "../support/strict-nock.js";
+
+const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
+const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-phases-e2e-"));
+
+useStrictNock();
+const booted = useBootedApp(
+  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
+  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
+);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
+const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
+const script = (file: string, content: string, summary: string) =>
+  `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: content }, summary })}\n\`\`\`\n`;
+
+async function runUntilQuiet(fake: FakeGitHub) {
+  for (let round = 0; round < 40; round++) {
+    await fake.converge(booted.app.port, booted.settle);
+    const started = await booted.app.dispatcher.drain();
+    if (started === 0 && fake.pendingWebhooks.length === 0) {
+      await fake.converge(booted.app.port, booted.settle);
+      return;
+    }
+  }
+  throw new Error("runUntilQuiet: still busy after 40 rounds");
+}
+
+async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
+  const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
+  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
+  fake.install();
+  await fake.converge(booted.app.port, booted.settle);
+  await booted.app.reconciler.drain();
+  await fake.converge(booted.app.port, booted.settle);
+  return { fake, remote };
+}
+
+function task(fake: FakeGitHub, milestone: number, phase: number, title: string, file: string, extra = ""): number {
+  const n = fake.openIssue({ title, milestone, body: extra + script(file, `${title}\n`, `Did: ${title}.`) });
+  fake.addSubIssue(phase, n);
+  return n;
+}
+
+describe("phases and pull requests", () => {
+  it("two phases in order, each approved and merged, then the initiative lands on the default branch", async () => {
+    const { fake, remote } = await setup();
+    const m = fake.createMilestone({ title: "Checkout" });
+    const p1 = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });
+    const p2 = fake.openIssue({ title: "Payment", milestone: m, labels: ["cw:phase"] });
+    fake.addBlockedBy(p2, p1);
+    const t1 = task(fake, m, p1, "Cart model", "cart.txt");
+    const t2 = task(fake, m, p1, "Cart view", "cart-view.txt", `Depends on #${t1}`);
+    const t3 = task(fake, m, p2, "Payment model", "payment.txt");
+    const t4 = task(fake, m, p2, "Payment view", "payment-view.txt", `Depends on #${t3}`);
+    for (const n of [t1, t2, t3, t4]) fake.addLabels(n, ["cw:run"], WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    expect(statusOf(fake, t1)).toEqual(["cw:ready"]);
+    expect(statusOf(fake, t3)).toEqual(["cw:blocked"]); // its phase waits for the first phase
+
+    await runUntilQuiet(fake);
+
+    // Phase 1: both tasks done, one PR ready for review into the initiative branch.
+    const [pr1] = fake.pulls();
+    expect(fake.pulls()).toHaveLength(1);
+    expect(pr1).toMatchObject({ base: { ref: "cw/checkout" }, draft: false, state: "open" });
+    expect(pr1!.head.ref).toBe(`cw/checkout--phase-${p1}`);
+    expect(pr1!.body).toContain(`#${t1}`);
+    expect(pr1!.body).toContain("Did: Cart view.");
+    expect(statusOf(fake, p1)).toEqual(["cw:in-review"]);
+    expect(statusOf(fake, t1)).toEqual(["cw:in-review"]);
+    expect(statusOf(fake, t3)).toEqual(["cw:blocked"]);
+    const [phase1] = await booted.database.db.select().from(phases).where(eq(phases.issueNumber, p1));
+    expect(phase1!.status).toBe("pending_review");
+
+    // A reader's approval merges nothing; a writer's does.
+    fake.approve(pr1!.number, READER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr1!.number)!.merged).toBe(false);
+    fake.approve(pr1!.number, WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr1!.number)!.merged).toBe(true);
+    expect(await readFileAt(remote, "cw/checkout", "cart-view.txt")).toBe("Cart view\n");
+    expect(fake.issue(t1)!.state).toBe("closed");
+    expect(fake.issue(p1)!.state).toBe("closed");
+
+    // Phase 2 ran after phase 1 merged, on a branch cut from the updated initiative branch.
+    const pr2 = fake.pulls().find((p) => p.head.ref === `cw/checkout--phase-${p2}`);
+    expect(pr2).toBeDefined();
+    expect(await readFileAt(remote, pr2!.head.ref, "cart.txt")).toBe("Cart model\n");
+    fake.approve(pr2!.number, WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr2!.number)!.merged).toBe(true);
+
+    // The initiative PR: every phase merged; it waits for its own approval.
+    const prI = fake.pulls().find((p) => p.head.ref === "cw/checkout");
+    expect(prI).toMatchObject({ base: { ref: "main" }, state: "open" });
+    expect(await readFileAt(remote, "main", "payment.txt")).toBeUndefined();
+    fake.approve(prI!.number, WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(prI!.number)!.merged).toBe(true);
+    for (const file of ["cart.txt", "cart-view.txt", "payment.txt", "payment-view.txt"]) {
+      expect(await readFileAt(remote, "main", file)).toBeDefined();
+    }
+    expect(fake.milestone(m)!.state).toBe("closed");
+    const [initiative] = await booted.database.db.select().from(initiatives);
+    expect(initiative!.status).toBe("completed");
+    const all = await booted.database.db.select().from(tasks);
+    expect(all.every((t) => t.status === "completed")).toBe(true);
+    expect(fake.counts().redundantWrites).toBe(0);
+  });
+
+  it("an approval of an older commit merges nothing, and says so", async () => {
+    const { fake } = await setup();
+    const n = fake.openIssue({ title: "Standalone fix", labels: ["cw:run"], body: script("fix.txt", "fixed\n", "Fixed it.") });
+    await runUntilQuiet(fake);
+    const pr = fake.pulls()[0]!;
+    expect(pr).toMatchObject({ base: { ref: "main" }, state: "open" });
+    expect(pr.body).toContain(`Fixes #${n}`);
+    expect(statusOf(fake, n)).toEqual(["cw:in-review"]);
+    const oldHead = pr.head.sha;
+    fake.pushToBranch(pr.head.ref, { "extra.txt": "a person's commit\n" }, "A person's follow-up", WRITER);
+    await runUntilQuiet(fake);
+    fake.approve(pr.number, WRITER, { commitId: oldHead });
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr.number)!.merged).toBe(false);
+    expect(fake.commentsOn(pr.number).some((c) => c.body.includes("nothing was merged"))).toBe(true);
+
+    fake.approve(pr.number, WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr.number)!.merged).toBe(true);
+    expect(fake.issue(n)!.state).toBe("closed"); // Fixes #n
+    const [row] = await booted.database.db.select().from(pullRequests);
+    expect(row).toMatchObject({ merged: true, kind: "task" });
+  });
+});

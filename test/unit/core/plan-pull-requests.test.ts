@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import {
+  planPullRequests,
+  pullRequestBodyHash,
+  type PrPhase,
+  type PrRecord,
+  type PrSnapshot,
+  type PrTask,
+} from "../../../src/core/plan-pull-requests.js";
+
+const INIT = { id: "i1", name: "Checkout", branch: "cw/checkout", milestoneNumber: 3, status: "active" as const, executionMode: "review_per_phase" as const, mergeRequiresApproval: true };
+const phase = (over: Partial<PrPhase> = {}): PrPhase => ({
+  id: "p1", initiativeId: "i1", issueNumber: 10, name: "Cart", branch: "cw/checkout--phase-10", status: "in_progress", issueState: "open", labels: [], ...over,
+});
+const task = (n: number, over: Partial<PrTask> = {}): PrTask => ({
+  id: `t${n}`, issueNumber: n, name: `Task ${n}`, status: "completed", summary: `Did ${n}`, phaseId: "p1", initiativeId: "i1", branch: `cw/task-${n}`, issueState: "open", ...over,
+});
+const pr = (over: Partial<PrRecord> = {}): PrRecord => ({
+  id: "pr1", kind: "phase", subjectId: "p1", head: "cw/checkout--phase-10", base: "cw/checkout", number: 50, headSha: "abc", state: "open", draft: true, merged: false, bodyHash: null, approvedSha: null, reviewRequested: false, ...over,
+});
+const snap = (over: Partial<PrSnapshot>): PrSnapshot => ({
+  defaultBranch: "main", reviewers: [], mergeMethod: "squash", initiatives: [INIT], phases: [], tasks: [], prs: [], ...over,
+});
+
+describe("planPullRequests", () => {
+  it("opens a draft PR for a phase once its first task is done", () => {
+    const plan = planPullRequests(snap({ phases: [phase()], tasks: [task(1), task(2, { status: "in_progress" })] }));
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: "ensure-pull-request", head: "cw/checkout--phase-10", base: "cw/checkout", draft: true }),
+    ]);
+    expect(plan.phaseStatus).toEqual([]);
+    expect(plan.phaseLabels).toEqual([{ issueNumber: 10, label: "cw:in-progress" }]);
+  });
+
+  it("marks it ready, asks the reviewers once and puts the phase in review when every task is done", () => {
+    const plan = planPullRequests(snap({ reviewers: ["octo", "org/team"], phases: [phase()], tasks: [task(1), task(2)], prs: [pr()] }));
+    expect(plan.actions.map((a) => a.kind)).toEqual(["ensure-pull-request", "mark-ready", "request-reviewers"]);
+    expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "pending_review" }]);
+    expect([...plan.inReview].sort()).toEqual(["t1", "t2"]);
+    const again = planPullRequests(snap({ reviewers: ["octo"], phases: [phase({ status: "pending_review", labels: ["cw:in-review"] })], tasks: [task(1), task(2)], prs: [pr({ draft: false, reviewRequested: true, bodyHash: hashOf(plan) })] }));
+    expect(again.actions).toEqual([]);
+  });
+
+  it("merges a yolo phase without review, once per head", () => {
+    const yolo = { ...INIT, executionMode: "yolo" as const };
+    const plan = planPullRequests(snap({ initiatives: [yolo], phases: [phase()], tasks: [task(1)], prs: [pr({ draft: false })] }));
+    expect(plan.actions).toContainEqual({ kind: "merge-pull-request", head: "cw/checkout--phase-10", base: "cw/checkout", sha: "abc", method: "squash", prId: "pr1" });
+    const asked = planPullRequests(snap({ initiatives: [yolo], phases: [phase()], tasks: [task(1)], prs: [pr({ draft: false, approvedSha: "abc" })] }));
+    expect(asked.actions.some((a) => a.kind === "merge-pull-request")).toBe(false);
+  });
+
+  it("completes a merged phase and closes its issues; then opens the initiative PR", () => {
+    const plan = planPullRequests(snap({ phases: [phase({ status: "pending_review" })], tasks: [task(1), task(2, { issueState: "closed" })], prs: [pr({ merged: true, state: "closed" })] }));
+    expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "completed" }]);
+    expect(plan.actions).toEqual([
+      { kind: "close-issue", issueNumber: 1 },
+      { kind: "close-issue", issueNumber: 10 },
+      expect.objectContaining({ kind: "ensure-pull-request", head: "cw/checkout", base: "main", draft: false, subject: { kind: "initiative", id: "i1" } }),
+    ]);
+  });
+
+  it("closes the milestone and completes the initiative once its PR merged", () => {
+    const plan = planPullRequests(snap({
+      phases: [phase({ status: "completed", issueState: "closed", labels: ["cw:done"] })],
+      tasks: [task(1, { issueState: "closed" })],
+      prs: [pr({ merged: true, state: "closed" }), pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" })],
+    }));
+    expect(plan.initiativeStatus).toEqual([{ initiativeId: "i1", status: "completed" }]);
+    expect(plan.actions).toEqual([{ kind: "close-milestone", milestoneNumber: 3 }]);
+  });
+
+  it("blocks a phase whose PR a person closed, with one comment", () => {
+    const plan = planPullRequests(snap({ phases: [phase()], tasks: [task(1)], prs: [pr({ state: "closed" })] }));
+    expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "blocked" }]);
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: "comment", issueNumber: 10 })]);
+  });
+
+  it("gives a finished standalone task its own PR that fixes the issue", () => {
+    const plan = planPullRequests(snap({ initiatives: [], tasks: [task(7, { phaseId: null, initiativeId: null, branch: "cw/issue-7-x" })] }));
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ kind: "ensure-pull-request", head: "cw/issue-7-x", base: "main", body: "Fixes #7\n\nDid 7" }),
+    ]);
+  });
+});
+
+function hashOf(plan: ReturnType<typeof planPullRequests>): string {
+  const a = plan.actions.find((x) => x.kind === "ensure-pull-request");
+  if (!a || a.kind !== "ensure-pull-request") throw new Error("no PR");
+  return pullRequestBodyHash(a.title, a.body);
+}
