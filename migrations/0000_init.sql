@@ -95,6 +95,17 @@ CREATE TABLE "change_sets" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "check_runs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"project_id" text NOT NULL,
+	"head_sha" text NOT NULL,
+	"name" text NOT NULL,
+	"check_run_id" bigint NOT NULL,
+	"output_hash" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "conversations" (
 	"id" text PRIMARY KEY NOT NULL,
 	"from_agent_id" text NOT NULL,
@@ -354,6 +365,7 @@ ALTER TABLE "agents" ADD CONSTRAINT "agents_account_id_accounts_id_fk" FOREIGN K
 ALTER TABLE "change_set_entries" ADD CONSTRAINT "change_set_entries_change_set_id_change_sets_id_fk" FOREIGN KEY ("change_set_id") REFERENCES "public"."change_sets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "change_sets" ADD CONSTRAINT "change_sets_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "change_sets" ADD CONSTRAINT "change_sets_initiative_id_initiatives_id_fk" FOREIGN KEY ("initiative_id") REFERENCES "public"."initiatives"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "check_runs" ADD CONSTRAINT "check_runs_project_id_projects_id_fk" FOREIGN KEY ("project_id") REFERENCES "public"."projects"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_from_agent_id_agents_id_fk" FOREIGN KEY ("from_agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_to_agent_id_agents_id_fk" FOREIGN KEY ("to_agent_id") REFERENCES "public"."agents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_initiative_id_initiatives_id_fk" FOREIGN KEY ("initiative_id") REFERENCES "public"."initiatives"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -387,6 +399,7 @@ CREATE INDEX "agents_task_id_idx" ON "agents" USING btree ("task_id");--> statem
 CREATE INDEX "agents_status_idx" ON "agents" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "change_set_entries_change_set_id_idx" ON "change_set_entries" USING btree ("change_set_id");--> statement-breakpoint
 CREATE INDEX "change_sets_initiative_id_idx" ON "change_sets" USING btree ("initiative_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "check_runs_head_name_unique" ON "check_runs" USING btree ("project_id","head_sha","name");--> statement-breakpoint
 CREATE INDEX "conversations_to_agent_status_idx" ON "conversations" USING btree ("to_agent_id","status");--> statement-breakpoint
 CREATE INDEX "conversations_from_agent_idx" ON "conversations" USING btree ("from_agent_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "github_comments_marker_unique" ON "github_comments" USING btree ("project_id","issue_number","marker");--> statement-breakpoint

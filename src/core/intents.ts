@@ -21,7 +21,8 @@ export type GitHubIntent =
   | RequestReviewersIntent
   | MergePullRequestIntent
   | CloseIssueIntent
-  | CloseMilestoneIntent;
+  | CloseMilestoneIntent
+  | EnsureCheckRunIntent;
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -98,6 +99,19 @@ export interface MergePullRequestIntent {
   method: "merge" | "squash" | "rebase";
 }
 
+/** The check run `name` on commit `headSha` shows this progress (created once, then edited). */
+export interface EnsureCheckRunIntent {
+  kind: "ensure-check-run";
+  repo: RepoRef;
+  headSha: string;
+  name: string;
+  status: "in_progress" | "completed";
+  conclusion?: "success" | "failure" | "neutral" | "cancelled";
+  title: string;
+  summary: string;
+  text?: string;
+}
+
 export interface CloseIssueIntent {
   kind: "close-issue";
   repo: RepoRef;
@@ -131,6 +145,8 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `close-issue:${repo}#${intent.issueNumber}`;
     case "close-milestone":
       return `close-milestone:${repo}:${intent.milestoneNumber}`;
+    case "ensure-check-run":
+      return `check-run:${repo}:${intent.headSha}:${intent.name}`;
   }
 }
 

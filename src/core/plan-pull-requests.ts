@@ -41,6 +41,8 @@ export interface PrTask {
   initiativeId: string | null;
   branch: string | null;
   issueState: "open" | "closed";
+  /** The agent working on it right now, with the last lines of its log. */
+  agent?: { name: string; logTail: string } | null;
 }
 
 export interface PrRecord {
@@ -76,7 +78,19 @@ export type PrAction =
   | { kind: "merge-pull-request"; head: string; base: string; sha: string; method: PrSnapshot["mergeMethod"]; prId: string }
   | { kind: "close-issue"; issueNumber: number }
   | { kind: "close-milestone"; milestoneNumber: number }
-  | { kind: "comment"; issueNumber: number; marker: string; body: string };
+  | { kind: "comment"; issueNumber: number; marker: string; body: string }
+  | {
+      kind: "ensure-check-run";
+      headSha: string;
+      name: string;
+      status: "in_progress" | "completed";
+      conclusion?: "success";
+      title: string;
+      summary: string;
+      text?: string;
+    };
+
+export const CHECK_RUN_NAME = "Codewalkers";
 
 export interface PrPlan {
   actions: PrAction[];
@@ -161,6 +175,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           status = "in_progress";
         }
         if (pr && pr.state === "open" && !pr.merged) for (const t of done) plan.inReview.add(t.id);
+        if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone));
       }
 
       if (status !== phase.status) plan.phaseStatus.push({ phaseId: phase.id, status });
@@ -219,6 +234,28 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
     }
   }
   return plan;
+}
+
+/** The phase's progress on its PR's head: tasks done, agents at work, the tail of their logs. */
+function checkRun(headSha: string, tasks: readonly PrTask[], allDone: boolean): Extract<PrAction, { kind: "ensure-check-run" }> {
+  const done = tasks.filter((t) => t.status === "completed").length;
+  const working = tasks.filter((t) => t.agent);
+  const summary = [
+    `${done} of ${tasks.length} tasks done${working.length ? `; agents at work: ${working.map((t) => `\`${t.agent!.name}\` on #${t.issueNumber}`).join(", ")}` : ""}.`,
+    "",
+    ...tasks.map((t) => `- #${t.issueNumber} ${t.name}: ${ICON[t.status] ?? t.status}`),
+  ].join("\n");
+  const tails = working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``);
+  return {
+    kind: "ensure-check-run",
+    headSha,
+    name: CHECK_RUN_NAME,
+    status: allDone ? "completed" : "in_progress",
+    ...(allDone ? { conclusion: "success" as const } : {}),
+    title: allDone ? `All ${tasks.length} tasks done` : `${done} of ${tasks.length} tasks done`,
+    summary,
+    ...(tails.length ? { text: tails.join("\n\n") } : {}),
+  };
 }
 
 function phaseLabel(status: PhaseStatus): StatusLabel | null {

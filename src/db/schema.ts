@@ -606,6 +606,24 @@ export const pullRequests = pgTable(
   ],
 );
 
+/** The app's check runs, one per head commit and name, so an update is one PATCH or none. */
+export const checkRuns = pgTable(
+  "check_runs",
+  {
+    id: id(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    headSha: text("head_sha").notNull(),
+    name: text("name").notNull(),
+    checkRunId: ghId("check_run_id").notNull(),
+    outputHash: text("output_hash"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("check_runs_head_name_unique").on(t.projectId, t.headSha, t.name)],
+);
+
 /** Comments the app owns, by marker, so it edits its own comment instead of posting anew. */
 export const githubComments = pgTable(
   "github_comments",

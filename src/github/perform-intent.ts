@@ -10,6 +10,7 @@ import { ensurePullRequest } from "./operations/ensure-pull-request.js";
 import { markReady, requestReviewers } from "./operations/pull-request-review.js";
 import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
+import { ensureCheckRun } from "./operations/ensure-check-run.js";
 
 export interface PerformContext {
   db: Db;
@@ -37,5 +38,7 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return closeIssue(octokit, intent, ctx.db);
     case "close-milestone":
       return closeMilestone(octokit, intent);
+    case "ensure-check-run":
+      return ensureCheckRun(octokit, intent, ctx.db);
   }
 }

@@ -90,6 +90,10 @@ describe("phases and pull requests", () => {
     expect(statusOf(fake, t3)).toEqual(["cw:blocked"]);
     const [phase1] = await booted.database.db.select().from(phases).where(eq(phases.issueNumber, p1));
     expect(phase1!.status).toBe("pending_review");
+    // The "Codewalkers" check run on the PR's head shows the phase complete.
+    const checks = fake.checkRuns(pr1!.head.sha).filter((c) => c.name === "Codewalkers");
+    expect(checks).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+    expect(checks[0]!.output.title).toBe("All 2 tasks done");
 
     // A reader's approval merges nothing; a writer's does.
     fake.approve(pr1!.number, READER);

@@ -3,9 +3,10 @@
  * initiative statuses, and the GitHub writes. Runs inside reconcileTasks, before the task
  * labels are decided, because a task whose work waits in an open PR is "in review".
  */
-import { eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
+import { agentLogChunks, agents, checkRuns, initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
+import { checkRunHash } from "../../github/operations/ensure-check-run.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
 import { planPullRequests, type PrPlan } from "../plan-pull-requests.js";
@@ -19,6 +20,7 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
   const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, project.id));
   const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, project.id));
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
+  const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
   const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
 
   const plan = planPullRequests({
@@ -56,6 +58,7 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
       initiativeId: t.initiativeId,
       branch: t.branch,
       issueState: t.issueState,
+      agent: working.get(t.id) ?? null,
     })),
     prs: prRows.map((p) => ({
       id: p.id,
@@ -88,8 +91,15 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
 
   const intents: GitHubIntent[] = [];
   const reviewed: string[] = [];
+  const shown = new Map(
+    (await tx.select().from(checkRuns).where(eq(checkRuns.projectId, project.id))).map((c) => [`${c.headSha}:${c.name}`, c.outputHash]),
+  );
   for (const a of plan.actions) {
     switch (a.kind) {
+      case "ensure-check-run":
+        // The check run already shows exactly this: no write, not even a queued one.
+        if (shown.get(`${a.headSha}:${a.name}`) !== checkRunHash(a)) intents.push({ ...a, repo });
+        break;
       case "comment":
         intents.push({ kind: "upsert-comment", repo, issueNumber: a.issueNumber, marker: a.marker, body: a.body });
         break;
@@ -110,6 +120,26 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
   await recordIntents(tx, intents);
   return plan;
+}
+
+/** The agents at work on these tasks, each with the last lines of its log (for the check run). */
+async function runningAgents(tx: Tx, taskIds: string[]): Promise<Map<string, { name: string; logTail: string }>> {
+  const result = new Map<string, { name: string; logTail: string }>();
+  if (taskIds.length === 0) return result;
+  const rows = await tx
+    .select({ id: agents.id, name: agents.name, taskId: agents.taskId })
+    .from(agents)
+    .where(and(inArray(agents.taskId, taskIds), eq(agents.status, "running")));
+  for (const agent of rows) {
+    const [chunk] = await tx
+      .select({ content: agentLogChunks.content })
+      .from(agentLogChunks)
+      .where(eq(agentLogChunks.agentId, agent.id))
+      .orderBy(desc(agentLogChunks.seq))
+      .limit(1);
+    result.set(agent.taskId!, { name: agent.name, logTail: (chunk?.content ?? "").split("\n").slice(-20).join("\n") });
+  }
+  return result;
 }
 
 /** Phases may skip a step (pending straight to review when one run did all): go through in_progress. */

@@ -34,11 +34,29 @@ describe("planPullRequests", () => {
 
   it("marks it ready, asks the reviewers once and puts the phase in review when every task is done", () => {
     const plan = planPullRequests(snap({ reviewers: ["octo", "org/team"], phases: [phase()], tasks: [task(1), task(2)], prs: [pr()] }));
-    expect(plan.actions.map((a) => a.kind)).toEqual(["ensure-pull-request", "mark-ready", "request-reviewers"]);
+    expect(plan.actions.map((a) => a.kind)).toEqual(["ensure-pull-request", "mark-ready", "request-reviewers", "ensure-check-run"]);
+    expect(plan.actions.at(-1)).toMatchObject({ headSha: "abc", name: "Codewalkers", status: "completed", conclusion: "success", title: "All 2 tasks done" });
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "pending_review" }]);
     expect([...plan.inReview].sort()).toEqual(["t1", "t2"]);
     const again = planPullRequests(snap({ reviewers: ["octo"], phases: [phase({ status: "pending_review", labels: ["cw:in-review"] })], tasks: [task(1), task(2)], prs: [pr({ draft: false, reviewRequested: true, bodyHash: hashOf(plan) })] }));
-    expect(again.actions).toEqual([]);
+    // Nothing left to do but the (unchanged) check run, which the outbox skips by its hash.
+    expect(again.actions.map((a) => a.kind)).toEqual(["ensure-check-run"]);
+  });
+
+  it("shows the phase's progress on the PR's head: tasks done, agents at work, their log", () => {
+    const plan = planPullRequests(
+      snap({
+        phases: [phase()],
+        tasks: [task(1), task(2, { status: "in_progress", agent: { name: "jolly-otter", logTail: "compiling…" } })],
+        prs: [pr()],
+      }),
+    );
+    expect(plan.actions.find((a) => a.kind === "ensure-check-run")).toMatchObject({
+      status: "in_progress",
+      title: "1 of 2 tasks done",
+      summary: expect.stringContaining("`jolly-otter` on #2"),
+      text: expect.stringContaining("compiling…"),
+    });
   });
 
   it("merges a yolo phase without review, once per head", () => {
