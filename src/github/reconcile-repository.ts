@@ -12,6 +12,7 @@ import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initi
 import { syncIssue } from "../core/commands/sync-issue.js";
 import { upsertLink, type LinkState } from "../core/commands/issue-links.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Logger } from "../logger.js";
 import type { AppOctokit } from "./octokit.js";
@@ -42,7 +43,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
 
   // Milestones → initiatives; a milestone that is gone archives its initiative.
   const milestones = await octokit.paginate(octokit.rest.issues.listMilestones, { owner, repo, state: "all", per_page: 100 });
-  await db.transaction(async (tx) => {
+  await projectTransaction(db, project.id, async (tx) => {
     for (const m of milestones) await upsertInitiative(tx, project, milestoneFactsOf(m));
     const numbers = milestones.map((m) => m.number);
     const stale = await tx
@@ -108,7 +109,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
   for (const phase of phaseRows) {
     if (phase.issueNumber === null) continue;
     const children = await octokit.paginate(octokit.rest.issues.listSubIssues, { owner, repo, issue_number: phase.issueNumber, per_page: 100 });
-    await db.transaction(async (tx) => {
+    await projectTransaction(db, project.id, async (tx) => {
       for (const child of children) {
         await upsertLink(tx, project.id, "sub_issue", "native", phase.issueNumber!, {
           toRepo: project.name,
@@ -122,7 +123,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
   }
 
   await verifyLinks(octokit, deps, project);
-  await db.transaction((tx) => reconcileTasks(tx, project.id));
+  await projectTransaction(db, project.id, (tx) => reconcileTasks(tx, project.id));
 }
 
 async function whoLabelled(
@@ -144,7 +145,7 @@ async function whoLabelled(
 async function refreshNativeBlockers(octokit: AppOctokit, deps: ReconcileDeps, project: Project, issueNumber: number): Promise<void> {
   const [owner = "", repo = ""] = project.name.split("/");
   const blockers = await octokit.paginate(octokit.rest.issues.listDependenciesBlockedBy, { owner, repo, issue_number: issueNumber, per_page: 100 });
-  await deps.database.db.transaction(async (tx) => {
+  await projectTransaction(deps.database.db, project.id, async (tx) => {
     const mine = and(eq(issueLinks.projectId, project.id), eq(issueLinks.kind, "blocked_by"), eq(issueLinks.source, "native"), eq(issueLinks.fromNumber, issueNumber));
     await tx.delete(issueLinks).where(mine);
     for (const b of blockers) {
@@ -195,6 +196,6 @@ export async function verifyLinks(octokit: AppOctokit, deps: ReconcileDeps, proj
         ),
       );
   }
-  if (targets.size > 0) await db.transaction((tx) => reconcileTasks(tx, project.id));
+  if (targets.size > 0) await projectTransaction(db, project.id, (tx) => reconcileTasks(tx, project.id));
   return targets.size;
 }

@@ -12,7 +12,8 @@ import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { WakeSignal } from "../lib/wake-signal.js";
 import { runTask, type RunDeps } from "./run-task.js";
 import { startRun } from "./start-run.js";
-import { lockProjectTasks, reclaimExpiredLeases } from "./task-claims.js";
+import { reclaimExpiredLeases } from "./task-claims.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 
 export interface DispatcherOptions extends Omit<RunDeps, "onFinished"> {
   maxAgents: number;
@@ -113,11 +114,9 @@ export class Dispatcher {
     if (reclaimed.length === 0) return;
     this.options.log.warn({ tasks: reclaimed.map((t) => t.issueNumber) }, "took back tasks whose runner stopped renewing its lease");
     const projects = [...new Set(reclaimed.map((t) => t.projectId!))].sort();
-    await this.options.database.db.transaction(async (tx) => {
-      for (const projectId of projects) {
-        await lockProjectTasks(tx, projectId);
-        await reconcileTasks(tx, projectId);
-      }
-    });
+    // One project per transaction: no transaction ever holds two project locks.
+    for (const projectId of projects) {
+      await projectTransaction(this.options.database.db, projectId, (tx) => reconcileTasks(tx, projectId));
+    }
   }
 }

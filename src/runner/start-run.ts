@@ -12,7 +12,8 @@ import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
-import { claimReadyTask, lockProjectTasks, type Fence, type TaskRow } from "./task-claims.js";
+import { claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
 
 export interface StartedRun {
@@ -31,7 +32,8 @@ export async function startRun(db: Db, options: StartRunOptions): Promise<Starte
   return db.transaction(async (tx) => {
     const task = await claimReadyTask(tx, options.runnerId);
     if (!task) return undefined;
-    await lockProjectTasks(tx, task.projectId!);
+    // The claim comes first (the project is not known before it); its reconcile reads after the lock.
+    await lockProject(tx, task.projectId!);
     const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
     let agent: AgentRow | undefined;
     for (let i = 0; i < 5 && !agent; i++) {

@@ -18,8 +18,6 @@ export interface Fence {
 }
 
 export const LEASE_SECONDS = 60;
-/** The advisory lock class of "one project's task statuses" ("cwpr"); the project id is hashed into the second key. */
-const PROJECT_LOCK_CLASS = 0x63777072;
 
 /**
  * Claims one ready task inside `tx`, honouring the repository's agent limit (from its config)
@@ -76,17 +74,6 @@ export async function fencedTask(db: DbOrTx, fence: Fence): Promise<TaskRow | un
   return task;
 }
 
-/**
- * Runner transactions that end in `reconcileTasks` take turns per project. Each reads every task
- * of the project and records the status label each issue should carry; one that read before
- * another committed would replace the other's newer intents with its stale ones (two runners
- * finishing at once on PostgreSQL left a completed task's issue at cw:in-progress). Waiting for
- * the lock, then reading, sees the other's commit. Taken before the transaction locks any task
- * row but the one it claimed.
- */
-export async function lockProjectTasks(tx: Tx, projectId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${projectId}::text))`);
-}
 
 /**
  * Tasks whose runner stopped renewing its lease (the process died, the host vanished): back to

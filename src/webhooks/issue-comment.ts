@@ -17,6 +17,7 @@ import type { AppOctokit } from "../github/octokit.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp } from "./authorize.js";
 import { projectFor, rememberConfig } from "./project-for.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
 export const REPLY_MARKER = "reply";
@@ -43,7 +44,7 @@ async function maybeAnswer(services: Services, context: Context<"issue_comment">
   });
   // Only a writer's answer reaches the agent; others' comments are ordinary discussion.
   if (!decision.allowed) return;
-  const answered = await db.transaction((tx) =>
+  const answered = await projectTransaction(db, project.id, (tx) =>
     answerQuestions(tx, task.id, {
       body: sanitizeIssueText(payload.comment.body),
       author: payload.sender.login,

@@ -7,6 +7,7 @@ import { removeLink, upsertLink } from "../core/commands/issue-links.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 
 export function onIssueDependencies(services: Services) {
   return async (context: Context<"issue_dependencies">): Promise<void> => {
@@ -22,7 +23,7 @@ export function onIssueDependencies(services: Services) {
     if (blockedRepo.toLowerCase() !== project.name.toLowerCase()) return;
 
     const added = payload.action === "blocked_by_added" || payload.action === "blocking_added";
-    await services.database.db.transaction(async (tx) => {
+    await projectTransaction(services.database.db, project.id, async (tx) => {
       if (added) {
         await upsertLink(tx, project.id, "blocked_by", "native", blocked.number, {
           toRepo: blockingRepo,

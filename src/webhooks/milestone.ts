@@ -5,12 +5,13 @@ import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initi
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 
 export function onMilestone(services: Services) {
   return async (context: Context<"milestone">): Promise<void> => {
     const { payload } = context;
     const project = await projectFor(services, payload);
-    await services.database.db.transaction(async (tx) => {
+    await projectTransaction(services.database.db, project.id, async (tx) => {
       if (payload.action === "deleted") {
         await archiveInitiative(tx, project, payload.milestone.number);
       } else {

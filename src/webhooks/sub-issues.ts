@@ -4,6 +4,7 @@ import { removeLink, upsertLink } from "../core/commands/issue-links.js";
 import { refreshParent } from "../core/commands/sync-issue.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";
+import { projectTransaction } from "../core/commands/project-transaction.js";
 
 export function onSubIssues(services: Services) {
   return async (context: Context<"sub_issues">): Promise<void> => {
@@ -16,7 +17,7 @@ export function onSubIssues(services: Services) {
     const childRepo = ("sub_issue_repo" in payload && payload.sub_issue_repo?.full_name) || project.name;
     if (!sameRepo(parent.repository_url, project.name)) return;
     const added = payload.action === "sub_issue_added" || payload.action === "parent_issue_added";
-    await services.database.db.transaction(async (tx) => {
+    await projectTransaction(services.database.db, project.id, async (tx) => {
       if (added) {
         await upsertLink(tx, project.id, "sub_issue", "native", parent.number, {
           toRepo: childRepo,

@@ -10,7 +10,8 @@ import { agents, messages, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent } from "../intents.js";
 import { taskTransition } from "../transitions.js";
-import { fenceWhere, lockProjectTasks, type Fence } from "../../runner/task-claims.js";
+import { fenceWhere, type Fence } from "../../runner/task-claims.js";
+import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 
@@ -40,7 +41,7 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
   return db.transaction(async (tx) => {
     // Take turns with the project's other runner transactions before locking the task row.
     const [owner] = await tx.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, input.fence.taskId));
-    if (owner?.projectId) await lockProjectTasks(tx, owner.projectId);
+    if (owner?.projectId) await lockProject(tx, owner.projectId);
     const [task] = await tx.select().from(tasks).where(fenceWhere(input.fence)).for("update");
     const agentStatus = agentStatusFor(input.end);
     await tx

@@ -8,13 +8,16 @@ import { issueLinks, phases, tasks } from "../../db/schema.js";
 import { markLinkTargets, retargetLinks, type LinkState } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { projectTransaction, reconcileOthers } from "./project-transaction.js";
 
 export async function issueGone(db: Db, project: ProjectRow, issueNumber: number): Promise<void> {
-  await db.transaction(async (tx) => {
+  const affected = await projectTransaction(db, project.id, async (tx) => {
     await forget(tx, project, issueNumber);
     const affected = await markLinkTargets(tx, project.name, issueNumber, "missing");
-    for (const projectId of new Set([project.id, ...affected])) await reconcileTasks(tx, projectId);
+    await reconcileTasks(tx, project.id);
+    return affected;
   });
+  await reconcileOthers(db, affected, project.id);
 }
 
 export async function issueTransferred(
@@ -23,11 +26,13 @@ export async function issueTransferred(
   issueNumber: number,
   to: { repo: string; number: number; state: LinkState },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
+  const affected = await projectTransaction(db, project.id, async (tx) => {
     await forget(tx, project, issueNumber);
     const affected = await retargetLinks(tx, { repo: project.name, number: issueNumber }, to);
-    for (const projectId of new Set([project.id, ...affected])) await reconcileTasks(tx, projectId);
+    await reconcileTasks(tx, project.id);
+    return affected;
   });
+  await reconcileOthers(db, affected, project.id);
 }
 
 async function forget(tx: Tx, project: ProjectRow, issueNumber: number): Promise<void> {

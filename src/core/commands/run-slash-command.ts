@@ -10,6 +10,7 @@ import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
 import { steerTask } from "./steer-task.js";
 import { syncIssueIn } from "./sync-issue.js";
+import { projectTransaction } from "./project-transaction.js";
 import type { ProjectRow } from "./project-repo.js";
 
 export interface SlashCommandInput {
@@ -22,7 +23,7 @@ export interface SlashCommandInput {
 
 export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise<string> {
   const { project, issue, command, by } = input;
-  return db.transaction(async (tx) => {
+  return projectTransaction(db, project.id, async (tx) => {
     const [task] = await tx
       .select()
       .from(tasks)

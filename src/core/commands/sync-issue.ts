@@ -17,6 +17,7 @@ import { taskTransition } from "../transitions.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { projectTransaction, reconcileOthers } from "./project-transaction.js";
 import { upsertInitiative, type InitiativeRow } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -39,10 +40,14 @@ export interface SyncIssueResult {
   task: TaskRow | undefined;
   /** The task was created, or started again, by this sync. */
   started: boolean;
+  /** Other projects whose tasks wait on this issue: the caller reconciles them in their own turn. */
+  affectedProjects: string[];
 }
 
 export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssueResult> {
-  return db.transaction((tx) => syncIssueIn(tx, input));
+  const result = await projectTransaction(db, input.project.id, (tx) => syncIssueIn(tx, input));
+  await reconcileOthers(db, result.affectedProjects, input.project.id);
+  return result;
 }
 
 export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIssueResult> {
@@ -56,8 +61,8 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
 
   // Other repositories' tasks may wait on this issue.
   const affected = await markLinkTargets(tx, project.name, issue.number, issue.state);
-  for (const projectId of new Set([project.id, ...affected])) await reconcileTasks(tx, projectId);
-  return result;
+  await reconcileTasks(tx, project.id);
+  return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
 async function syncPhase(
@@ -112,7 +117,7 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
   // and stopRequested from the event); `/cw run` starts a task without the label.
   const [existing] = await tx.select().from(tasks).where(where);
   if (!existing && !(input.startedBy && issue.state === "open" && !issue.isPullRequest)) {
-    return { task: undefined, started: false };
+    return { task: undefined, started: false, affectedProjects: [] };
   }
 
   const parent = await resolveParent(tx, project, issue.number);
@@ -141,7 +146,7 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
         triggeredBy: input.startedBy,
       })
       .returning();
-    return { task, started: true };
+    return { task, started: true, affectedProjects: [] };
   }
 
   let status: TaskStatus = existing.status;
@@ -163,7 +168,7 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
     })
     .where(eq(tasks.id, existing.id))
     .returning();
-  return { task, started };
+  return { task, started, affectedProjects: [] };
 }
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */

@@ -8,6 +8,7 @@ import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { projectTransaction } from "./project-transaction.js";
 
 export interface PullRequestFacts {
   number: number;
@@ -22,7 +23,7 @@ export interface PullRequestFacts {
 }
 
 export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullRequestFacts): Promise<boolean> {
-  return db.transaction(async (tx) => {
+  return projectTransaction(db, project.id, async (tx) => {
     const [row] = await tx
       .select()
       .from(pullRequests)
@@ -58,7 +59,7 @@ export async function approvePullRequest(
 ): Promise<"merging" | "stale" | "not-ours" | "done"> {
   const { recordIntents } = await import("../../github/outbox-queue.js");
   const { repoRefOf } = await import("./project-repo.js");
-  return db.transaction(async (tx) => {
+  return projectTransaction(db, project.id, async (tx) => {
     const [row] = await tx
       .select()
       .from(pullRequests)
