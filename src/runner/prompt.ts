@@ -12,12 +12,15 @@ const MODE_GOALS: Record<AgentMode, string> = {
   merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
 };
 
-export function agentPrompt(mode: AgentMode, resume: boolean): string {
+export type ResumeKind = "answers" | "continue" | null;
+
+export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
   return [
     `You are a Codewalkers agent working in a git worktree. ${MODE_GOALS[mode]}`,
     "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
     "they describe the task, the larger goal and what the tasks before you did.",
-    resume ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
+    resume === "answers" ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
+    resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
     "When you finish, write .cw/output/result.json:",
     '{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}',

@@ -102,7 +102,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
           worktree: tree.path,
           inputDir,
           outputDir,
-          prompt: agentPrompt(agent.mode, ctx.resume !== null),
+          prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
           ...(ctx.resume ? { resume: { sessionId: resumeSession } } : {}),
           timeoutSeconds: settings.timeoutSeconds,
           idleSeconds: settings.idleSeconds,
