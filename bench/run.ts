@@ -16,6 +16,8 @@ const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "graph", run: async () => (await import("./graph.js")).benchGraph() },
   { name: "intake", run: async () => (await import("./intake.js")).benchIntake() },
   { name: "startup", run: async () => (await import("./startup.js")).benchStartup() },
+  { name: "sync", run: async () => (await import("./sync.js")).benchSync() },
+  { name: "runner", run: async () => (await import("./runner.js")).benchRunner() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -424,5 +424,5 @@ CREATE INDEX "tasks_status_idx" ON "tasks" USING btree ("status");--> statement-
 CREATE INDEX "tasks_dispatch_idx" ON "tasks" USING btree ("priority","critical_path","order") WHERE "tasks"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "tasks_phase_id_idx" ON "tasks" USING btree ("phase_id");--> statement-breakpoint
 CREATE INDEX "tasks_initiative_id_idx" ON "tasks" USING btree ("initiative_id");--> statement-breakpoint
-CREATE INDEX "webhook_deliveries_claim_idx" ON "webhook_deliveries" USING btree ("run_after","seq") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_claim_idx" ON "webhook_deliveries" USING btree ("seq") WHERE "webhook_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_processing_idx" ON "webhook_deliveries" USING btree ("queue_key") WHERE "webhook_deliveries"."status" = 'processing';

@@ -487,8 +487,9 @@ export const webhookDeliveries = pgTable(
     processedAt: tstz("processed_at"),
   },
   (t) => [
+    // Claims walk the pending rows in arrival order; done rows (nearly all) are never scanned.
     index("webhook_deliveries_claim_idx")
-      .on(t.runAfter, t.seq)
+      .on(t.seq)
       .where(sql`${t.status} = 'pending'`),
     index("webhook_deliveries_processing_idx")
       .on(t.queueKey)

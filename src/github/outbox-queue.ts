@@ -90,6 +90,26 @@ export async function retryOutboxRow(
   runAfter: Date,
   options: { countAttempt: boolean } = { countAttempt: true },
 ): Promise<void> {
+  try {
+    await putBack(database, row, error, runAfter, options);
+  } catch (e) {
+    // A newer intent for the same target was recorded by a transaction we could not see yet:
+    // it holds the one pending place, and it supersedes this row.
+    if ((e as { code?: string; cause?: { code?: string } }).code !== "23505" && (e as { cause?: { code?: string } }).cause?.code !== "23505") throw e;
+    await database.db
+      .update(outbox)
+      .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
+      .where(heldClaim(row));
+  }
+}
+
+async function putBack(
+  database: Database,
+  row: OutboxRow,
+  error: string,
+  runAfter: Date,
+  options: { countAttempt: boolean },
+): Promise<void> {
   await database.db.transaction(async (tx) => {
     const newer = await tx
       .select({ seq: outbox.seq })

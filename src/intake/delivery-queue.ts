@@ -20,6 +20,12 @@ export const MAX_DELIVERY_ATTEMPTS = 8;
 export async function claimDelivery(database: Database): Promise<StoredDelivery | undefined> {
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+    // A claim whose worker died (its lock ran out) is runnable again; its late outcome, if the
+    // worker comes back, is fenced out by the attempt number.
+    await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", lockedUntil: null })
+      .where(and(eq(webhookDeliveries.status, "processing"), sql`${webhookDeliveries.lockedUntil} < now()`));
     const [row] = await tx
       .update(webhookDeliveries)
       .set({
@@ -32,12 +38,10 @@ export async function claimDelivery(database: Database): Promise<StoredDelivery 
           webhookDeliveries.seq,
           sql`(
             select c.seq from ${webhookDeliveries} c
-            where ((c.status = 'pending' and c.run_after <= now())
-                or (c.status = 'processing' and c.locked_until < now()))
+            where c.status = 'pending' and c.run_after <= now()
               and not exists (
                 select 1 from ${webhookDeliveries} p
-                where p.queue_key = c.queue_key and p.status = 'processing'
-                  and p.locked_until >= now() and p.seq <> c.seq)
+                where p.queue_key = c.queue_key and p.status = 'processing')
             order by c.seq
             limit 1
             for update skip locked)`,

@@ -52,13 +52,24 @@ export async function projectFor(
   return project;
 }
 
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)).map(([k, x]) => [k, canonical(x)]))
+        : v;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
 /**
  * Keeps the repository's last valid config on the project: the runner's per-repository agent
  * limit and the pull-request settings (reviewers, merge method) are read from there.
  */
 export async function rememberConfig(services: Services, project: Project, config: RepoConfig): Promise<Project> {
   const value = { ...config } as Record<string, unknown>;
-  if (JSON.stringify(project.config) === JSON.stringify(value)) return project;
+  // Compared key by key: PostgreSQL's jsonb does not keep the order keys were written in.
+  if (sameJson(project.config, value)) return project;
   await services.database.db.transaction(async (tx) => {
     await tx.update(projects).set({ config: value }).where(eq(projects.id, project.id));
     const before = (project.config as Partial<RepoConfig> | null)?.triggerLabel ?? DEFAULT_TRIGGER_LABEL;

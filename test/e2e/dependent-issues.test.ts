@@ -9,24 +9,18 @@ import { initiatives, tasks, taskDependencies } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { READER, WRITER } from "../support/payloads.js";
+import { install, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 useStrictNock();
 const booted = useBootedApp();
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
 
 async function converge(fake: FakeGitHub) {
   await fake.converge(booted.app.port, booted.settle);
 }
 
-async function installed(fake: FakeGitHub) {
-  fake.install();
-  await converge(fake);
-  await booted.app.reconciler.drain();
-  await converge(fake);
-}
+const installed = (fake: FakeGitHub) => install(booted, fake);
 
 describe("a milestone of dependent issues", () => {
   it("shows ready and blocked, and unblocks dependents as blockers close", async () => {

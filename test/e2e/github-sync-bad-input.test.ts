@@ -10,21 +10,15 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { postDelivery } from "../support/github-app.js";
 import { WRITER } from "../support/payloads.js";
+import { install, statusOf } from "../support/flows.js";
 import { github, useStrictNock } from "../support/strict-nock.js";
 
 useStrictNock();
 const booted = useBootedApp();
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
 const converge = (fake: FakeGitHub) => fake.converge(booted.app.port, booted.settle);
 
-async function installed(fake: FakeGitHub) {
-  fake.install();
-  await converge(fake);
-  await booted.app.reconciler.drain();
-  await converge(fake);
-}
+const installed = (fake: FakeGitHub) => install(booted, fake);
 
 /** Makes every waiting outbox row runnable now (instead of waiting out its backoff). */
 async function hurryOutbox() {

@@ -15,6 +15,7 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { createBareRemote, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
+import { installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -27,31 +28,11 @@ const booted = useBootedApp(
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
 const script = (file: string, content: string, summary: string) =>
   `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: content }, summary })}\n\`\`\`\n`;
 
-async function runUntilQuiet(fake: FakeGitHub) {
-  for (let round = 0; round < 40; round++) {
-    await fake.converge(booted.app.port, booted.settle);
-    const started = await booted.app.dispatcher.drain();
-    if (started === 0 && fake.pendingWebhooks.length === 0) {
-      await fake.converge(booted.app.port, booted.settle);
-      return;
-    }
-  }
-  throw new Error("runUntilQuiet: still busy after 40 rounds");
-}
-
-async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
-  const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
-  fake.install();
-  await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
-  await fake.converge(booted.app.port, booted.settle);
-  return { fake, remote };
+function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
+  return installedRepository(booted, { "README.md": "# Shop\n" });
 }
 
 function task(fake: FakeGitHub, milestone: number, phase: number, title: string, file: string, extra = ""): number {
@@ -76,7 +57,7 @@ describe("phases and pull requests", () => {
     expect(statusOf(fake, t1)).toEqual(["cw:ready"]);
     expect(statusOf(fake, t3)).toEqual(["cw:blocked"]); // its phase waits for the first phase
 
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
 
     // Phase 1: both tasks done, one PR ready for review into the initiative branch.
     const [pr1] = fake.pulls();
@@ -97,10 +78,10 @@ describe("phases and pull requests", () => {
 
     // A reader's approval merges nothing; a writer's does.
     fake.approve(pr1!.number, READER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(pr1!.number)!.merged).toBe(false);
     fake.approve(pr1!.number, WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(pr1!.number)!.merged).toBe(true);
     expect(await readFileAt(remote, "cw/checkout", "cart-view.txt")).toBe("Cart view\n");
     expect(fake.issue(t1)!.state).toBe("closed");
@@ -111,7 +92,7 @@ describe("phases and pull requests", () => {
     expect(pr2).toBeDefined();
     expect(await readFileAt(remote, pr2!.head.ref, "cart.txt")).toBe("Cart model\n");
     fake.approve(pr2!.number, WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(pr2!.number)!.merged).toBe(true);
 
     // The initiative PR: every phase merged; it waits for its own approval.
@@ -119,7 +100,7 @@ describe("phases and pull requests", () => {
     expect(prI).toMatchObject({ base: { ref: "main" }, state: "open" });
     expect(await readFileAt(remote, "main", "payment.txt")).toBeUndefined();
     fake.approve(prI!.number, WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(prI!.number)!.merged).toBe(true);
     for (const file of ["cart.txt", "cart-view.txt", "payment.txt", "payment-view.txt"]) {
       expect(await readFileAt(remote, "main", file)).toBeDefined();
@@ -135,21 +116,21 @@ describe("phases and pull requests", () => {
   it("an approval of an older commit merges nothing, and says so", async () => {
     const { fake } = await setup();
     const n = fake.openIssue({ title: "Standalone fix", labels: ["cw:run"], body: script("fix.txt", "fixed\n", "Fixed it.") });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     const pr = fake.pulls()[0]!;
     expect(pr).toMatchObject({ base: { ref: "main" }, state: "open" });
     expect(pr.body).toContain(`Fixes #${n}`);
     expect(statusOf(fake, n)).toEqual(["cw:in-review"]);
     const oldHead = pr.head.sha;
     fake.pushToBranch(pr.head.ref, { "extra.txt": "a person's commit\n" }, "A person's follow-up", WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     fake.approve(pr.number, WRITER, { commitId: oldHead });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(pr.number)!.merged).toBe(false);
     expect(fake.commentsOn(pr.number).some((c) => c.body.includes("nothing was merged"))).toBe(true);
 
     fake.approve(pr.number, WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(fake.pull(pr.number)!.merged).toBe(true);
     expect(fake.issue(n)!.state).toBe("closed"); // Fixes #n
     const [row] = await booted.database.db.select().from(pullRequests);

@@ -16,6 +16,7 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, commitParents, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
+import { fakeAgentScript, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -43,9 +44,7 @@ const booted = useBootedApp(
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
-const script = (value: unknown) => `\n\n\`\`\`fake-agent\n${JSON.stringify(value)}\n\`\`\`\n`;
+const script = fakeAgentScript;
 
 async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   rmSync(barrier, { recursive: true, force: true });
@@ -69,19 +68,6 @@ async function initiativeBranch(): Promise<string> {
   return initiative!.branch!;
 }
 
-/** Webhooks, outbox and runner, round after round, until nothing moves. */
-async function runUntilQuiet(fake: FakeGitHub) {
-  for (let round = 0; round < 30; round++) {
-    await fake.converge(booted.app.port, booted.settle);
-    const started = await booted.app.dispatcher.drain();
-    if (started === 0 && fake.pendingWebhooks.length === 0) {
-      await fake.converge(booted.app.port, booted.settle);
-      return;
-    }
-  }
-  throw new Error("runUntilQuiet: still busy after 30 rounds");
-}
-
 describe("merging a task's work", () => {
   it("merges the first of two conflicting tasks and fails the other, naming the file", async () => {
     const { fake, remote } = await setup();
@@ -103,7 +89,7 @@ describe("merging a task's work", () => {
     expect(statusOf(fake, a)).toEqual(["cw:ready"]);
     expect(statusOf(fake, b)).toEqual(["cw:ready"]);
 
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
 
     const [ta, tb] = [await taskFor(a), await taskFor(b)];
     expect([ta.status, tb.status].sort()).toEqual(["completed", "failed"]);
@@ -157,7 +143,7 @@ describe("merging a task's work", () => {
       body: "Look, change nothing." + script({ behavior: "done", summary: "The readme is fine as it is." }),
       labels: ["cw:run"],
     });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
 
     const task = await taskFor(n);
     expect(task).toMatchObject({ status: "completed", summary: "The readme is fine as it is.", lastError: null });
@@ -190,7 +176,7 @@ describe("merging a task's work", () => {
         script({ steps: [{ behavior: "edit", files: { "notes.md": "# Notes\n" } }, { behavior: "fail", message: "ran out of steam" }] }),
       labels: ["cw:run"],
     });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     let task = await taskFor(n);
     expect(task).toMatchObject({ status: "pending", retryCount: 1 });
     const target = await initiativeBranch();
@@ -199,7 +185,7 @@ describe("merging a task's work", () => {
     expect(await readFileAt(remote, target, "notes.md")).toBeUndefined();
 
     await booted.database.db.update(tasks).set({ runAfter: new Date(0) }).where(eq(tasks.id, task.id));
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     task = await taskFor(n);
     expect(task).toMatchObject({ status: "completed", attempt: 2, summary: "Checked the notes; nothing more to do." });
     expect(await readFileAt(remote, target, "notes.md")).toBe("# Notes\n");

@@ -16,6 +16,7 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
+import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -38,31 +39,10 @@ const booted = useBootedApp(
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
-const script = (value: unknown) => `\n\n\`\`\`fake-agent\n${JSON.stringify(value)}\n\`\`\`\n`;
+const script = fakeAgentScript;
 
-/** Webhooks, outbox and runner, round after round, until nothing moves. */
-async function runUntilQuiet(fake: FakeGitHub) {
-  for (let round = 0; round < 30; round++) {
-    await fake.converge(booted.app.port, booted.settle);
-    const started = await booted.app.dispatcher.drain();
-    if (started === 0 && fake.pendingWebhooks.length === 0) {
-      await fake.converge(booted.app.port, booted.settle);
-      return;
-    }
-  }
-  throw new Error("runUntilQuiet: still busy after 30 rounds");
-}
-
-async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
-  const remote = await createBareRemote({ files: { "README.md": "# Greeter\n" } });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
-  fake.install();
-  await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
-  await fake.converge(booted.app.port, booted.settle);
-  return { fake, remote };
+function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
+  return installedRepository(booted, { "README.md": "# Greeter\n" });
 }
 
 function capturedFile(taskId: string, file: string): string {
@@ -101,7 +81,7 @@ describe("the runner", () => {
     expect(statusOf(fake, first)).toEqual(["cw:ready"]);
     expect(statusOf(fake, second)).toEqual(["cw:blocked"]);
 
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
 
     // Both agents' work is on the initiative branch, each through its own task branch.
     expect(await readFileAt(remote, "cw/greeting", "greeting.txt")).toBe("hello\n");
@@ -153,17 +133,17 @@ describe("the runner", () => {
       body: "Paint it." + script({ behavior: "ask", questions: [{ id: "q1", question: "Which colour?" }], files: { "colour.txt": "chosen\n" } }),
       labels: ["cw:run"],
     });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(statusOf(fake, n)).toEqual(["cw:needs-input"]);
     const asked = fake.commentsOn(n).find((c) => c.body.includes("Which colour?"));
     expect(asked).toBeDefined();
 
     fake.comment(n, "I am not a writer, but: red", READER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     expect(statusOf(fake, n)).toEqual(["cw:needs-input"]); // a reader's comment is not an answer
 
     fake.comment(n, "Blue, please.", WRITER);
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     const task = await taskFor(n);
     expect(task.status).toBe("completed");
     expect(task.summary).toContain("Blue, please.");
@@ -183,13 +163,13 @@ describe("the runner", () => {
       body: script({ steps: [{ behavior: "print", lines: ["working hard", "something broke"] }, { behavior: "crash", code: 3 }] }),
       labels: ["cw:run"],
     });
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     let task = await taskFor(n);
     expect(task).toMatchObject({ status: "pending", retryCount: 1 });
     expect(task.runAfter!.getTime()).toBeGreaterThan(Date.now());
 
     await booted.database.db.update(tasks).set({ runAfter: new Date(0) }).where(eq(tasks.id, task.id));
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     task = await taskFor(n);
     expect(task.status).toBe("failed");
     expect(statusOf(fake, n)).toEqual(["cw:failed"]);
@@ -253,7 +233,7 @@ describe("the runner", () => {
       runnerId: "dead-host:1:x",
     });
 
-    await runUntilQuiet(fake);
+    await runUntilQuiet(booted, fake);
     const done = await taskFor(n);
     expect(done).toMatchObject({ status: "completed", attempt: 2, summary: "Survived." });
     expect(capturedFile(done.id, "env.txt")).toMatch(/^CW_RESUME=1$/m);
