@@ -29,6 +29,8 @@ export interface PrPhase {
   status: PhaseStatus;
   issueState: "open" | "closed";
   labels: readonly string[];
+  /** Open sub-issues of the phase's issue that are no task yet (never started): work still to come. */
+  unstarted?: readonly number[];
 }
 
 export interface PrTask {
@@ -134,10 +136,14 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
 
     for (const phase of phases) {
       const tasks = s.tasks.filter((t) => t.phaseId === phase.id && live(t));
-      if (tasks.length === 0) continue;
+      const unstarted = phase.unstarted ?? [];
+      if (tasks.length === 0) {
+        if (unstarted.length > 0) everyPhaseMerged = false; // its tasks are yet to start
+        continue;
+      }
       anyWork = true;
       const done = tasks.filter((t) => t.status === "completed");
-      const allDone = done.length === tasks.length;
+      const allDone = done.length === tasks.length && unstarted.length === 0;
       const pr = prOf("phase", phase.id);
       let status = phase.status;
 
@@ -162,15 +168,18 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           head: phase.branch,
           base: initiative.branch,
           title,
-          body: phaseBody(phase, tasks),
+          body: phaseBody(phase, tasks, unstarted),
           draft: !allDone,
           subject: { kind: "phase", id: phase.id },
         });
         if (allDone && pr) {
           status = "pending_review";
           if (pr.draft) plan.actions.push({ kind: "mark-ready", head: pr.head, base: pr.base });
-          if (initiative.executionMode === "yolo") mergeOnce(pr);
-          else askReviewers(pr);
+          // A draft cannot merge (GitHub answers 405 and refuses auto-merge): merge once it is
+          // ready, which its ready_for_review event (or the periodic reconcile) brings back here.
+          if (initiative.executionMode === "yolo") {
+            if (!pr.draft) mergeOnce(pr);
+          } else askReviewers(pr);
         } else {
           status = "in_progress";
         }
@@ -282,7 +291,7 @@ const ICON: Partial<Record<TaskStatus, string>> = {
   pending_approval: "✋ awaiting approval",
 };
 
-function phaseBody(phase: PrPhase, tasks: readonly PrTask[]): string {
+function phaseBody(phase: PrPhase, tasks: readonly PrTask[], unstarted: readonly number[]): string {
   const rows = tasks.map((t) => {
     const summary = (t.summary ?? "").split("\n")[0]!.replace(/\|/g, "\\|").slice(0, 200);
     return `| #${t.issueNumber} ${t.name.replace(/\|/g, "\\|")} | ${ICON[t.status] ?? t.status} | ${summary} |`;
@@ -293,6 +302,7 @@ function phaseBody(phase: PrPhase, tasks: readonly PrTask[]): string {
     "| Task | Status | Summary |",
     "| --- | --- | --- |",
     ...rows,
+    ...unstarted.map((n) => `| #${n} | ⏸️ not started | |`),
     "",
     "An approving review of the current head merges this phase into its initiative branch.",
   ].join("\n");

@@ -19,6 +19,7 @@ export function onPullRequest(services: Services) {
       draft: pr.draft ?? false,
       merged: pr.merged === true,
       mergedSha: pr.merge_commit_sha ?? null,
+      autoMergeByBot: pr.auto_merge?.enabled_by?.type === "Bot",
     });
     if (changed) services.wakeOutbox();
   };

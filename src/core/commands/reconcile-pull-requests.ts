@@ -3,9 +3,9 @@
  * initiative statuses, and the GitHub writes. Runs inside reconcileTasks, before the task
  * labels are decided, because a task whose work waits in an open PR is "in review".
  */
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agentLogChunks, agents, checkRuns, initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
+import { agentLogChunks, agents, checkRuns, initiatives, issueLinks, phases, pullRequests, tasks } from "../../db/schema.js";
 import { checkRunHash } from "../../github/operations/ensure-check-run.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
@@ -21,6 +21,7 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
   const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, project.id));
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
   const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
+  const unstarted = await unstartedSubIssues(tx, project, phaseRows, taskRows);
   const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
 
   const plan = planPullRequests({
@@ -47,6 +48,7 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
       status: p.status,
       issueState: p.issueState,
       labels: p.labels,
+      unstarted: p.issueNumber === null ? [] : (unstarted.get(p.issueNumber) ?? []),
     })),
     tasks: taskRows.map((t) => ({
       id: t.id,
@@ -140,6 +142,39 @@ async function runningAgents(tx: Tx, taskIds: string[]): Promise<Map<string, { n
     result.set(agent.taskId!, { name: agent.name, logTail: (chunk?.content ?? "").split("\n").slice(-20).join("\n") });
   }
   return result;
+}
+
+/**
+ * Per phase issue: its open sub-issues (in this repository) that are no task yet. They are tasks
+ * not started, so the phase is not done: its PR stays a draft and nothing merges it.
+ */
+async function unstartedSubIssues(
+  tx: Tx,
+  project: ProjectRow,
+  phaseRows: readonly { issueNumber: number | null }[],
+  taskRows: readonly { issueNumber: number | null }[],
+): Promise<Map<number, number[]>> {
+  const parents = phaseRows.flatMap((p) => (p.issueNumber === null ? [] : [p.issueNumber]));
+  const byPhase = new Map<number, number[]>();
+  if (parents.length === 0) return byPhase;
+  const taskIssues = new Set(taskRows.map((t) => t.issueNumber));
+  const links = await tx
+    .select({ parent: issueLinks.fromNumber, child: issueLinks.toNumber })
+    .from(issueLinks)
+    .where(
+      and(
+        eq(issueLinks.projectId, project.id),
+        eq(issueLinks.kind, "sub_issue"),
+        inArray(issueLinks.fromNumber, parents),
+        eq(issueLinks.toState, "open"),
+        sql`lower(${issueLinks.toRepo}) = ${project.name.toLowerCase()}`,
+      ),
+    );
+  for (const { parent, child } of links) {
+    if (taskIssues.has(child) || byPhase.get(parent)?.includes(child)) continue;
+    byPhase.set(parent, [...(byPhase.get(parent) ?? []), child].sort((a, b) => a - b));
+  }
+  return byPhase;
 }
 
 /** Phases may skip a step (pending straight to review when one run did all): go through in_progress. */

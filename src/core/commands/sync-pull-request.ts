@@ -6,6 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
+import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -20,6 +21,8 @@ export interface PullRequestFacts {
   draft: boolean;
   merged: boolean;
   mergedSha: string | null;
+  /** GitHub's auto-merge is on, and a bot turned it on (the app does when required checks wait). */
+  autoMergeByBot?: boolean;
 }
 
 export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullRequestFacts): Promise<boolean> {
@@ -30,6 +33,10 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
       .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.head, pr.head), eq(pullRequests.base, pr.base)));
     if (!row) return false;
     if (row.number !== null && row.number !== pr.number) return false; // an older PR for the same branches
+    // Auto-merge follows the branch once on: a head that moved past the approval gets the merge
+    // of the approved head tried again, which finds it moved, turns auto-merge off and says so.
+    const movedPastApproval =
+      pr.autoMergeByBot === true && pr.state === "open" && !pr.merged && row.approvedSha !== null && row.approvedSha !== pr.headSha && row.headSha !== pr.headSha;
     await tx
       .update(pullRequests)
       .set({
@@ -42,6 +49,15 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
         mergedSha: pr.mergedSha,
       })
       .where(eq(pullRequests.id, row.id));
+    if (movedPastApproval) {
+      const { recordIntents } = await import("../../github/outbox-queue.js");
+      const { repoRefOf } = await import("./project-repo.js");
+      const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
+      // Recorded before the reconcile: a merge it plans (yolo, on the new head) replaces this one.
+      await recordIntents(tx, [
+        { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha: row.approvedSha!, method: config.mergeMethod },
+      ]);
+    }
     await reconcileTasks(tx, project.id);
     return true;
   });

@@ -1,13 +1,13 @@
 /**
  * Merges a pull request with its approved head as guard. A head that moved (409) merges
- * nothing and says so; a repository that requires checks or reviews (405) gets GitHub's
- * auto-merge with the same guard; anything still in the way is said in a comment, never
- * swallowed.
+ * nothing and says so, and turns off the auto-merge the app armed for that head; a repository
+ * that requires checks or reviews (405) gets GitHub's auto-merge with the same guard; anything
+ * still in the way is said in a comment, never swallowed.
  */
 import type { Db } from "../../db/client.js";
 import { commentMarker, type MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
-import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
+import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
 
 export const MERGE_MARKER = "merge";
 
@@ -23,7 +23,7 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
     const status = (error as { status?: number }).status;
     const message = (error as { response?: { data?: { message?: string } } }).response?.data?.message ?? String(error);
     if (status === 409) {
-      await say(octokit, intent, pr.number, db, pr.id, `The branch moved after the approval (it is no longer at ${intent.sha.slice(0, 7)}), so nothing was merged. Review and approve the new head to merge it.`);
+      await headMoved(octokit, intent, pr, db);
       return;
     }
     if (status === 405 || status === 422) {
@@ -31,11 +31,48 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
         return;
       }
+      // Auto-merge is refused for a head other than the approved one: the branch moved.
+      const { data: current } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
+      if (current.head.sha !== intent.sha) {
+        await headMoved(octokit, intent, pr, db, current);
+        return;
+      }
       await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It merges when approved again once that is resolved.`);
       return;
     }
     throw error;
   }
+}
+
+/**
+ * The head is no longer the approved one: nothing merges. GitHub's auto-merge, once on, follows
+ * the branch (the expected head is only checked when it is enabled), so auto-merge a bot turned
+ * on for the approved head (the app, waiting for required checks) is turned off: it would
+ * otherwise merge commits nobody approved. A person's own auto-merge is theirs to keep.
+ */
+async function headMoved(
+  octokit: AppOctokit,
+  intent: MergePullRequestIntent,
+  pr: PullRequestRow,
+  db: Db,
+  current?: { auto_merge?: { enabled_by?: { type?: string } | null } | null },
+): Promise<void> {
+  const { owner, repo } = intent.repo;
+  const now = current ?? (await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number! })).data;
+  const armed = now.auto_merge?.enabled_by?.type === "Bot" && pr.nodeId !== null;
+  if (armed) {
+    await octokit.graphql(`mutation DisableAutoMerge($id: ID!) { disablePullRequestAutoMerge(input: { pullRequestId: $id }) { clientMutationId } }`, {
+      id: pr.nodeId,
+    });
+  }
+  await say(
+    octokit,
+    intent,
+    pr.number!,
+    db,
+    pr.id,
+    `The branch moved after the approval (it is no longer at ${intent.sha.slice(0, 7)}), so nothing was merged${armed ? " and auto-merge is off" : ""}. Review and approve the new head to merge it.`,
+  );
 }
 
 async function enableAutoMerge(octokit: AppOctokit, nodeId: string | null, intent: MergePullRequestIntent): Promise<boolean> {
