@@ -18,6 +18,7 @@ const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "startup", run: async () => (await import("./startup.js")).benchStartup() },
   { name: "sync", run: async () => (await import("./sync.js")).benchSync() },
   { name: "runner", run: async () => (await import("./runner.js")).benchRunner() },
+  { name: "phases", run: async () => (await import("./phases.js")).benchPhases() },
 ];
 
 async function main(argv: string[]): Promise<number> {
