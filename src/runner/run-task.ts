@@ -86,11 +86,11 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
     await writeContextFiles(inputDir, ctx.taskContext);
     if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
 
-    const account = await chooseAccount(deps, ctx, agent.id);
+    const account = await chooseAccount(deps, agent.id);
     // A session lives in its account's config directory: another account cannot resume it.
     if (ctx.resume && account !== "exhausted" && ctx.resume.accountId !== (account?.accountId ?? null)) resumeSession = null;
     if (account === "exhausted") {
-      end = await allAccountsExhausted(deps, ctx);
+      end = await allAccountsExhausted(deps);
     } else {
       materialized = account ?? undefined;
       const adapter = createAgentAdapter(settings.agent);
@@ -241,7 +241,6 @@ function retryOrFail(ctx: RunContext, settings: RunnerSettings, error: string, l
 
 async function chooseAccount(
   deps: RunDeps,
-  ctx: RunContext,
   agentId: string,
 ): Promise<{ env: Record<string, string>; cleanup(): Promise<void>; accountId: string } | null | "exhausted"> {
   const { settings, database } = deps;
@@ -261,11 +260,10 @@ async function chooseAccount(
     // An OAuth refresh during the run rotates the tokens: keep the new ones.
     onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
   });
-  void ctx;
   return { ...materialized, accountId: account.id };
 }
 
-async function allAccountsExhausted(deps: RunDeps, ctx: RunContext): Promise<RunEnd> {
+async function allAccountsExhausted(deps: RunDeps): Promise<RunEnd> {
   const until = (await nextAvailableAt(deps.database.db, deps.settings.agent)) ?? new Date(Date.now() + 60 * 60_000);
   return {
     kind: "requeue",
@@ -276,7 +274,6 @@ async function allAccountsExhausted(deps: RunDeps, ctx: RunContext): Promise<Run
       body: `⏳ Every ${deps.settings.agent} account is at its usage limit. This task waits and starts again at ${until.toISOString()}.`,
     },
   };
-  void ctx;
 }
 
 /**

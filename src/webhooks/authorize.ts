@@ -15,6 +15,22 @@ export interface Sender {
   type?: string;
 }
 
+/** Whether `sender` may start or steer work here (admin, maintain or write; never a bot). */
+export async function isWriter(
+  services: Services,
+  context: Pick<Context, "octokit">,
+  project: Project,
+  sender: Sender,
+): Promise<{ allowed: boolean; permission: string; reason?: string | undefined }> {
+  const { owner, repo } = repoRefOf(project);
+  return services.permissions.check(context.octokit as unknown as AppOctokit, {
+    owner,
+    repo,
+    login: sender.login,
+    userType: sender.type,
+  });
+}
+
 export async function authorize(
   services: Services,
   context: Pick<Context, "octokit">,
@@ -23,12 +39,7 @@ export async function authorize(
   sender: Sender,
   what: string,
 ): Promise<boolean> {
-  const decision = await services.permissions.check(context.octokit as unknown as AppOctokit, {
-    owner: repoRefOf(project).owner,
-    repo: repoRefOf(project).repo,
-    login: sender.login,
-    userType: sender.type,
-  });
+  const decision = await isWriter(services, context, project, sender);
   if (decision.allowed) return true;
   services.log.info({ login: sender.login, permission: decision.permission, reason: decision.reason }, "refused an unauthorised request");
   await recordIntents(services.database.db, [

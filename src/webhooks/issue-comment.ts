@@ -13,9 +13,8 @@ import { tasks } from "../db/schema.js";
 import { answerQuestions } from "../core/commands/finish-run.js";
 import { sanitizeIssueText } from "../core/sanitize.js";
 import type { Project } from "../core/commands/upsert-project.js";
-import type { AppOctokit } from "../github/octokit.js";
 import type { Services } from "../services.js";
-import { authorize, isFromThisApp } from "./authorize.js";
+import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { projectFor, rememberConfig } from "./project-for.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
@@ -35,15 +34,8 @@ async function maybeAnswer(services: Services, context: Context<"issue_comment">
     .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, payload.issue.number)));
   if (!task || task.status !== "in_progress" || task.claimedBy !== null) return;
   if (payload.sender.type === "Bot") return;
-  const [owner = "", repo = ""] = project.name.split("/");
-  const decision = await services.permissions.check(context.octokit as unknown as AppOctokit, {
-    owner,
-    repo,
-    login: payload.sender.login,
-    userType: payload.sender.type,
-  });
   // Only a writer's answer reaches the agent; others' comments are ordinary discussion.
-  if (!decision.allowed) return;
+  if (!(await isWriter(services, context, project, payload.sender)).allowed) return;
   const answered = await projectTransaction(db, project.id, (tx) =>
     answerQuestions(tx, task.id, {
       body: sanitizeIssueText(payload.comment.body),

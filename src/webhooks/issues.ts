@@ -8,7 +8,7 @@ import { issueFactsOf, type IssueFacts } from "../core/issue-facts.js";
 import { syncIssue } from "../core/commands/sync-issue.js";
 import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
 import type { Services } from "../services.js";
-import { authorize, isFromThisApp } from "./authorize.js";
+import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { bodyLinksOf } from "./body-links.js";
 import { projectFor, rememberConfig } from "./project-for.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
@@ -63,7 +63,7 @@ export function onIssues(services: Services) {
     // Text that agents will read must come from a writer: edits by anyone else are ignored.
     const trustBody =
       startedBy !== null ||
-      (bodyEdited && Boolean(task) && !fromApp && (await isWriter(services, context, project, payload.sender)));
+      (bodyEdited && Boolean(task) && !fromApp && (await isWriter(services, context, project, payload.sender)).allowed);
 
     await syncIssue(db, {
       project: configured,
@@ -90,16 +90,4 @@ function isStartRequest(payload: IssuesContext["payload"], issue: IssueFacts, tr
     default:
       return false;
   }
-}
-
-async function isWriter(
-  services: Services,
-  context: IssuesContext,
-  project: Parameters<typeof authorize>[2],
-  sender: { login: string; type?: string },
-): Promise<boolean> {
-  const { permissions } = services;
-  const [owner = "", repo = ""] = project.name.split("/");
-  const decision = await permissions.check(context.octokit as never, { owner, repo, login: sender.login, userType: sender.type });
-  return decision.allowed;
 }

@@ -15,10 +15,15 @@ import type { PhaseStatus } from "../statuses.js";
 import { canPhaseTransition, initiativeTransition, phaseTransition } from "../transitions.js";
 import type { ProjectRow } from "./project-repo.js";
 
-export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: RepoRef): Promise<PrPlan> {
+/** The caller's rows of the project (read once per reconcile); phase statuses it changes are applied to them too. */
+export async function reconcilePullRequests(
+  tx: Tx,
+  project: ProjectRow,
+  repo: RepoRef,
+  taskRows: readonly (typeof tasks.$inferSelect)[],
+  phaseRows: (typeof phases.$inferSelect)[],
+): Promise<PrPlan> {
   const initiativeRows = await tx.select().from(initiatives).where(eq(initiatives.projectId, project.id));
-  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, project.id));
-  const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, project.id));
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
   const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
   const unstarted = await unstartedSubIssues(tx, project, phaseRows, taskRows);
@@ -84,6 +89,7 @@ export async function reconcilePullRequests(tx: Tx, project: ProjectRow, repo: R
     const from = phaseById.get(change.phaseId)!.status;
     advancePhase(from, change.status);
     await tx.update(phases).set({ status: change.status }).where(eq(phases.id, change.phaseId));
+    phaseById.get(change.phaseId)!.status = change.status;
   }
   const initiativeById = new Map(initiativeRows.map((i) => [i.id, i]));
   for (const change of plan.initiativeStatus) {

@@ -30,11 +30,13 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
   const project = await loadProject(tx, projectId);
   const repo = repoRefOf(project);
   await deriveDependencies(tx, projectId, project.name);
-  const prPlan = await reconcilePullRequests(tx, project, repo);
   const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, projectId));
+  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, projectId));
+  // Pull requests first: a task whose work waits in an open PR is "in review", and a merged
+  // phase (status updated on phaseRows) frees the phases after it.
+  const prPlan = await reconcilePullRequests(tx, project, repo, taskRows, phaseRows);
   if (taskRows.length === 0) return;
 
-  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, projectId));
   const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
   const deps = phaseRows.length
     ? await tx.select().from(phaseDependencies).where(inArray(phaseDependencies.phaseId, phaseRows.map((p) => p.id)))

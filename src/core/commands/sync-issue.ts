@@ -10,7 +10,7 @@ import { PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
-import { effectiveSettings, parseMilestoneSettings } from "../repo-config.js";
+import { effectiveSettings, type MilestoneSettings } from "../repo-config.js";
 import { sanitizeIssueText } from "../sanitize.js";
 import type { TaskStatus } from "../statuses.js";
 import { taskTransition } from "../transitions.js";
@@ -173,7 +173,7 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
 export function startStatus(config: RepoConfig, initiative: InitiativeRow | undefined): TaskStatus {
-  const milestone = initiative ? parseMilestoneSettings(initiative.description).settings : {};
+  const milestone = (initiative?.settings ?? {}) as MilestoneSettings;
   const settings = effectiveSettings(config, milestone);
   return settings.approvalRequired ? "pending_approval" : "pending";
 }
