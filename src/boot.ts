@@ -90,7 +90,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   };
   await probot.load(codewalkersApp(services));
 
-  const processor = createProcessor({ database, probot, log }) as WorkerLoop<unknown>;
+  const processor = createProcessor({ database, probot, log, onReconciled: () => outbox?.wake() }) as WorkerLoop<unknown>;
   outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
   reconciler = createReconciler({
     database,

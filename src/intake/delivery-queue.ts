@@ -1,10 +1,10 @@
 /**
- * SQL for the inbox. A claim takes the oldest runnable delivery of a repository that has none
- * in flight, so each repository's events are handled one at a time, in order, while different
- * repositories proceed in parallel. A claim whose process died is taken again when its lock
+ * SQL for the inbox. A claim takes the oldest runnable deliveries of a repository that has none
+ * in flight, so each repository's events are handled one batch at a time, in order, while
+ * different repositories proceed in parallel. A claim whose process died is taken again when its lock
  * expires.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema.js";
 import { backoffMs } from "../lib/backoff.js";
@@ -17,7 +17,15 @@ const LOCK_SECONDS = 300;
 const CLAIM_LOCK_KEY = 0x6377696e;
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
-export async function claimDelivery(database: Database): Promise<StoredDelivery | undefined> {
+/** The most deliveries of one repository handed to the handlers as one batch. */
+export const BATCH_LIMIT = 50;
+
+/**
+ * Claims the oldest runnable delivery of a repository with none in flight, together with that
+ * repository's next runnable ones (up to `limit`, in order): the processor handles them as one
+ * batch and reconciles the repository once, after the batch.
+ */
+export async function claimDeliveries(database: Database, limit = BATCH_LIMIT): Promise<StoredDelivery[]> {
   return database.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
     // A claim whose worker died (its lock ran out) is runnable again; its late outcome, if the
@@ -26,7 +34,19 @@ export async function claimDelivery(database: Database): Promise<StoredDelivery 
       .update(webhookDeliveries)
       .set({ status: "pending", lockedUntil: null })
       .where(and(eq(webhookDeliveries.status, "processing"), sql`${webhookDeliveries.lockedUntil} < now()`));
-    const [row] = await tx
+    const [head] = await tx
+      .select({ queueKey: webhookDeliveries.queueKey })
+      .from(webhookDeliveries)
+      .where(
+        sql`${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.runAfter} <= now()
+          and not exists (
+            select 1 from ${webhookDeliveries} p
+            where p.queue_key = ${webhookDeliveries.queueKey} and p.status = 'processing')`,
+      )
+      .orderBy(webhookDeliveries.seq)
+      .limit(1);
+    if (!head) return [];
+    return tx
       .update(webhookDeliveries)
       .set({
         status: "processing",
@@ -34,22 +54,17 @@ export async function claimDelivery(database: Database): Promise<StoredDelivery 
         lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
       })
       .where(
-        eq(
+        inArray(
           webhookDeliveries.seq,
           sql`(
             select c.seq from ${webhookDeliveries} c
-            where c.status = 'pending' and c.run_after <= now()
-              and not exists (
-                select 1 from ${webhookDeliveries} p
-                where p.queue_key = c.queue_key and p.status = 'processing')
+            where c.queue_key = ${head.queueKey} and c.status = 'pending' and c.run_after <= now()
             order by c.seq
-            limit 1
-            for update skip locked)`,
+            limit ${limit})`,
         ),
       )
       .returning();
-    return row;
-  });
+  }).then((rows) => rows.sort((a, b) => a.seq - b.seq));
 }
 
 /**
@@ -64,11 +79,12 @@ function heldClaim(delivery: Pick<StoredDelivery, "seq" | "attempts">) {
   );
 }
 
-export async function completeDelivery(database: Database, delivery: Pick<StoredDelivery, "seq" | "attempts">): Promise<void> {
+export async function completeDeliveries(database: Database, batch: readonly Pick<StoredDelivery, "seq" | "attempts">[]): Promise<void> {
+  if (batch.length === 0) return;
   await database.db
     .update(webhookDeliveries)
     .set({ status: "done", lockedUntil: null, processedAt: new Date(), error: null })
-    .where(heldClaim(delivery));
+    .where(or(...batch.map(heldClaim)));
 }
 
 /** Keeps the error on the row; retries with backoff until the attempts run out. */

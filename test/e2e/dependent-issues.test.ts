@@ -67,6 +67,22 @@ describe("a milestone of dependent issues", () => {
     expect(counts.redundantWrites).toBe(0);
   });
 
+  it("answers a `/cw status` asked in the same burst as the labels with the state the burst leads to", async () => {
+    const fake = new FakeGitHub();
+    await installed(fake);
+    const first = fake.openIssue({ title: "First" });
+    const second = fake.openIssue({ title: "Second", body: `Depends on #${first}` });
+    // Queued together, these reach the handlers as one batch; the reconcile comes once, at the end.
+    for (const n of [first, second]) fake.addLabels(n, ["cw:run"], WRITER);
+    fake.comment(second, "/cw status", WRITER);
+    await converge(fake);
+
+    expect(statusOf(fake, second)).toEqual(["cw:blocked"]);
+    const reply = fake.commentsOn(second).find((c) => c.viaApp);
+    expect(reply?.body).toContain("is blocked");
+    expect(reply?.body).toContain(`#${first}`);
+  });
+
   it("names a dependency cycle once on every issue in it, and lifts it when the cycle breaks", async () => {
     const fake = new FakeGitHub();
     await installed(fake);

@@ -10,8 +10,8 @@ import { bootApp, type RunningApp } from "../../src/boot.js";
 import { projects, webhookDeliveries } from "../../src/db/schema.js";
 import { labelDefinitions } from "../../src/core/labels.js";
 import {
-  claimDelivery,
-  completeDelivery,
+  claimDeliveries,
+  completeDeliveries,
   failDelivery,
   MAX_DELIVERY_ATTEMPTS,
 } from "../../src/intake/delivery-queue.js";
@@ -275,6 +275,8 @@ describe("a handler that fails", () => {
 
 describe("per-repository ordering", () => {
   const INSTALLATION = 9001;
+  /** One delivery at a time, as a batch of one. */
+  const claimOne = async () => (await claimDeliveries(booted.database, 1))[0];
 
   async function store(deliveryId: string, repositoryId: number | undefined) {
     const payload: Record<string, unknown> = { action: "opened", installation: { id: INSTALLATION } };
@@ -288,27 +290,44 @@ describe("per-repository ordering", () => {
     await store("b1", 2);
     await store("i1", undefined);
 
-    const first = await claimDelivery(booted.database);
-    const second = await claimDelivery(booted.database);
-    const third = await claimDelivery(booted.database);
+    const first = await claimOne();
+    const second = await claimOne();
+    const third = await claimOne();
     expect([first?.deliveryId, second?.deliveryId, third?.deliveryId]).toEqual(["a1", "b1", "i1"]);
     expect([first?.queueKey, second?.queueKey, third?.queueKey]).toEqual(["repo:1", "repo:2", `installation:${INSTALLATION}`]);
     expect(first).toMatchObject({ status: "processing", attempts: 1 });
     expect(first!.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
     // a2 waits while a1 is in flight.
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
 
-    await completeDelivery(booted.database, first!);
-    const next = await claimDelivery(booted.database);
+    await completeDeliveries(booted.database, [first!]);
+    const next = await claimOne();
     expect(next?.deliveryId).toBe("a2");
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
+  });
+
+  it("takes a repository's queued deliveries as one batch, in order and up to the limit; the rest wait for it", async () => {
+    for (const [id, repo] of [["a1", 1], ["b1", 2], ["a2", 1], ["a3", 1]] as const) await store(id, repo);
+
+    const batch = await claimDeliveries(booted.database, 2);
+    expect(batch.map((d) => [d.deliveryId, d.status, d.attempts])).toEqual([
+      ["a1", "processing", 1],
+      ["a2", "processing", 1],
+    ]);
+    expect((await claimDeliveries(booted.database, 2)).map((d) => d.deliveryId)).toEqual(["b1"]);
+    // a3 waits while its repository's batch is in flight.
+    expect(await claimDeliveries(booted.database, 2)).toEqual([]);
+
+    await completeDeliveries(booted.database, batch);
+    expect((await storedDeliveries()).filter((d) => d.status === "done").map((d) => d.deliveryId).sort()).toEqual(["a1", "a2"]);
+    expect((await claimDeliveries(booted.database, 2)).map((d) => d.deliveryId)).toEqual(["a3"]);
   });
 
   it("hands concurrent claims different repositories", async () => {
     for (const [id, repo] of [["r1-a", 1], ["r1-b", 1], ["r2-a", 2], ["r2-b", 2], ["r3-a", 3]] as const) await store(id, repo);
 
     // On PostgreSQL these run on separate connections at the same time.
-    const claims = await Promise.all(Array.from({ length: 5 }, () => claimDelivery(booted.database)));
+    const claims = await Promise.all(Array.from({ length: 5 }, () => claimOne()));
     const taken = claims.filter((c) => c !== undefined).map((c) => c.deliveryId).sort();
     expect(taken).toEqual(["r1-a", "r2-a", "r3-a"]);
     const processing = await booted.database.db
@@ -321,36 +340,36 @@ describe("per-repository ordering", () => {
   it("does not take a delivery before its run_after", async () => {
     await store("later", 1);
     await booted.database.db.update(webhookDeliveries).set({ runAfter: sql`now() + interval '1 hour'` });
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
   });
 
   it("takes a delivery again when the process that held it died (its lock expired)", async () => {
     await store("a1", 1);
     await store("a2", 1);
-    const stale = await claimDelivery(booted.database);
+    const stale = await claimOne();
     expect(stale?.deliveryId).toBe("a1");
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
 
     // The worker holding a1 died: its lock runs out.
     await booted.database.db
       .update(webhookDeliveries)
       .set({ lockedUntil: sql`now() - interval '1 second'` })
       .where(eq(webhookDeliveries.seq, stale!.seq));
-    const retaken = await claimDelivery(booted.database);
+    const retaken = await claimOne();
     expect(retaken).toMatchObject({ deliveryId: "a1", status: "processing", attempts: 2 });
     expect(retaken!.lockedUntil!.getTime()).toBeGreaterThan(Date.now());
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
 
     // The old worker finishing late changes nothing: the outcome belongs to the new claim.
-    await completeDelivery(booted.database, stale!);
+    await completeDeliveries(booted.database, [stale!]);
     await failDelivery(booted.database, stale!, "late failure");
     const [row] = await storedDeliveries();
     expect(row).toMatchObject({ deliveryId: "a1", status: "processing", attempts: 2, error: null });
-    expect(await claimDelivery(booted.database)).toBeUndefined();
+    expect(await claimOne()).toBeUndefined();
 
-    await completeDelivery(booted.database, retaken!);
+    await completeDeliveries(booted.database, [retaken!]);
     expect((await storedDeliveries())[0]).toMatchObject({ deliveryId: "a1", status: "done" });
-    expect((await claimDelivery(booted.database))?.deliveryId).toBe("a2");
+    expect((await claimOne())?.deliveryId).toBe("a2");
   });
 });
 

@@ -9,17 +9,39 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
+import { inProcessorBatch } from "./deferred-reconcile.js";
 
 /** The advisory lock class of "one project's tasks" ("cwpr"); the project id is hashed into the second key. */
 const PROJECT_LOCK_CLASS = 0x63777072;
 
-export async function lockProject(tx: Tx, projectId: string): Promise<void> {
+export async function lockProject(tx: Tx, projectId: string, options: { flushedLater?: boolean } = {}): Promise<void> {
+  if (options.flushedLater) {
+    // Same statement, no extra round trip: this transaction's commit does not wait for its WAL
+    // to reach the disk (see projectTransaction).
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${projectId}::text)), set_config('synchronous_commit', 'off', true)`,
+    );
+    return;
+  }
   await tx.execute(sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${projectId}::text))`);
 }
 
-export function projectTransaction<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * `flushedLater` (default: inside a processor batch) commits without waiting for the disk. That
+ * is safe only when a later durable commit depends on this one: the processor marks a batch's
+ * deliveries done in a synchronous commit, which flushes the WAL up to and past every commit
+ * before it. A crash that loses this commit loses that mark too, so the deliveries are handled
+ * again and the state converges as before. It saves a disk flush (~3 ms here) per command.
+ */
+export function projectTransaction<T>(
+  db: Db,
+  projectId: string,
+  fn: (tx: Tx) => Promise<T>,
+  options: { flushedLater?: boolean } = {},
+): Promise<T> {
+  const flushedLater = options.flushedLater ?? inProcessorBatch();
   return db.transaction(async (tx) => {
-    await lockProject(tx, projectId);
+    await lockProject(tx, projectId, { flushedLater });
     return fn(tx);
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Converges every task of a repository on what its blockers say: status, status label and the
  * cycle / missing-dependency comments. Called at the end of every command that may change a
- * blocker, and by the periodic reconcile; running it twice changes nothing the second time.
+ * blocker (deferred to the end of the batch when the processor runs one), and by the periodic
+ * reconcile; running it twice changes nothing the second time.
  */
 import { createHash } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -19,6 +20,7 @@ import {
   type RepositorySnapshot,
 } from "../plan-task-statuses.js";
 import { taskTransition } from "../transitions.js";
+import { deferReconcile } from "./deferred-reconcile.js";
 import { deriveDependencies } from "./derive-dependencies.js";
 import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
@@ -27,6 +29,12 @@ const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
 const RESOLVED: Record<string, string> = { [CYCLE_MARKER]: CYCLE_RESOLVED_TEXT, [MISSING_MARKER]: MISSING_RESOLVED_TEXT };
 
 export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
+  // In a processor batch the reconcile is owed once, after the batch (deferred-reconcile.ts).
+  if (deferReconcile(projectId)) return;
+  await reconcileTasksNow(tx, projectId);
+}
+
+export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void> {
   const project = await loadProject(tx, projectId);
   const repo = repoRefOf(project);
   await deriveDependencies(tx, projectId, project.name);
@@ -97,8 +105,15 @@ export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
 
   const plan = planTaskStatuses(snapshot);
   const byId = new Map(taskRows.map((t) => [t.id, t]));
-  for (const { taskId, criticalPath } of plan.criticalPaths) {
-    await tx.update(tasks).set({ criticalPath }).where(eq(tasks.id, taskId));
+  if (plan.criticalPaths.length > 0) {
+    // One statement for every changed path: a new dependency can move dozens at once.
+    const values = sql.join(
+      plan.criticalPaths.map(({ taskId, criticalPath }) => sql`(${taskId}::text, ${criticalPath}::int)`),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`update ${tasks} set critical_path = v.path, updated_at = now() from (values ${values}) as v(id, path) where ${tasks.id} = v.id`,
+    );
   }
   for (const change of plan.statusChanges) {
     const current = byId.get(change.taskId)!;

@@ -8,6 +8,8 @@ import { describeTask } from "../describe-task.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
+import { takeOwedReconcile } from "./deferred-reconcile.js";
+import { reconcileTasksNow } from "./reconcile-tasks.js";
 import { steerTask } from "./steer-task.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -24,6 +26,8 @@ export interface SlashCommandInput {
 export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise<string> {
   const { project, issue, command, by } = input;
   return projectTransaction(db, project.id, async (tx) => {
+    // The answer reports state: earlier events of this batch are converged first.
+    if (command.name === "status" && takeOwedReconcile(project.id)) await reconcileTasksNow(tx, project.id);
     const [task] = await tx
       .select()
       .from(tasks)
