@@ -10,6 +10,7 @@ import type { RepoConfig } from "../core/repo-config.js";
 import { DEFAULT_TRIGGER_LABEL, labelDefinitions } from "../core/labels.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
 import { recordIntents } from "../github/outbox-queue.js";
+import { sameJson } from "../lib/same-json.js";
 
 export interface RepositoryPayload {
   id: number;
@@ -50,16 +51,6 @@ export async function projectFor(
   });
   services.wakeOutbox();
   return project;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)).map(([k, x]) => [k, canonical(x)]))
-        : v;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /**

@@ -2,7 +2,7 @@
  * "Blocked by" and sub-issue links between issues, as GitHub and issue bodies state them.
  * Kept whether or not either end is a task yet; task and phase dependencies are derived.
  */
-import { and, eq, notInArray, sql } from "drizzle-orm";
+import { and, eq, getTableName, notInArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { issueLinks } from "../../db/schema.js";
 
@@ -38,7 +38,17 @@ export async function replaceBodyLinks(
         ? and(mine, notInArray(sql`lower(${issueLinks.toRepo}) || '#' || ${issueLinks.toNumber}`, keep))
         : mine,
     );
-  for (const t of targets) await upsertLink(tx, projectId, "blocked_by", "body", fromNumber, t);
+  await upsertLinks(tx, projectId, "blocked_by", "body", fromNumber, targets);
+}
+
+/** A body naming the same issue twice is one link (a statement may not upsert a row twice). */
+function uniqueTargets(targets: readonly LinkTarget[]): LinkTarget[] {
+  const byKey = new Map<string, LinkTarget>();
+  for (const t of targets) {
+    const key = `${t.toRepo}#${t.toNumber}`;
+    if (!byKey.has(key) || t.verified) byKey.set(key, t);
+  }
+  return [...byKey.values()];
 }
 
 export async function upsertLink(
@@ -49,25 +59,46 @@ export async function upsertLink(
   fromNumber: number,
   target: LinkTarget,
 ): Promise<void> {
+  await upsertLinks(tx, projectId, kind, source, fromNumber, [target]);
+}
+
+/**
+ * Links from one issue, in one statement. What is already known of the other end is kept
+ * unless the new target knows better (it is verified); an unverified one only touches the row.
+ */
+async function upsertLinks(
+  tx: DbOrTx,
+  projectId: string,
+  kind: "blocked_by" | "sub_issue",
+  source: "native" | "body",
+  fromNumber: number,
+  targets: readonly LinkTarget[],
+): Promise<void> {
+  if (targets.length === 0) return;
+  const known = sql.raw(`"${getTableName(issueLinks)}"`);
   await tx
     .insert(issueLinks)
-    .values({
-      projectId,
-      kind,
-      source,
-      fromNumber,
-      toRepo: target.toRepo,
-      toNumber: target.toNumber,
-      toIssueId: target.toIssueId ?? null,
-      toState: target.toState,
-      verified: target.verified,
-    })
+    .values(
+      uniqueTargets(targets).map((t) => ({
+        projectId,
+        kind,
+        source,
+        fromNumber,
+        toRepo: t.toRepo,
+        toNumber: t.toNumber,
+        toIssueId: t.toIssueId ?? null,
+        toState: t.toState,
+        verified: t.verified,
+      })),
+    )
     .onConflictDoUpdate({
       target: [issueLinks.projectId, issueLinks.kind, issueLinks.source, issueLinks.fromNumber, issueLinks.toRepo, issueLinks.toNumber],
-      // What is already known of the other end is kept unless this call knows better.
-      set: target.verified
-        ? { toState: target.toState, verified: true, ...(target.toIssueId ? { toIssueId: target.toIssueId } : {}) }
-        : { updatedAt: new Date() },
+      set: {
+        toState: sql`case when excluded.verified then excluded.to_state else ${known}.to_state end`,
+        verified: sql`${known}.verified or excluded.verified`,
+        toIssueId: sql`case when excluded.verified then coalesce(excluded.to_issue_id, ${known}.to_issue_id) else ${known}.to_issue_id end`,
+        updatedAt: sql`now()`,
+      },
     });
 }
 

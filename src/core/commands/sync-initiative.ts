@@ -11,6 +11,7 @@ import type { MilestoneFacts } from "../issue-facts.js";
 import { parseMilestoneSettings } from "../repo-config.js";
 import { initiativeTransition } from "../transitions.js";
 import type { ProjectRow } from "./project-repo.js";
+import { sameJson } from "../../lib/same-json.js";
 
 export type InitiativeRow = typeof initiatives.$inferSelect;
 
@@ -33,6 +34,8 @@ export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, mileston
   };
   if (existing) {
     const next = existing.status === status ? status : initiativeTransition(existing.status, status);
+    // Most issue events carry a milestone that has not changed: no write for them.
+    if (sameInitiative(existing, { ...values, status: next })) return existing;
     const [row] = await tx
       .update(initiatives)
       .set({ ...values, status: next })
@@ -58,6 +61,13 @@ export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, mileston
   if (row) return row;
   // Another transaction created it first: take theirs.
   return upsertInitiative(tx, project, milestone);
+}
+
+function sameInitiative(existing: InitiativeRow, wanted: Partial<InitiativeRow>): boolean {
+  return Object.entries(wanted).every(([key, value]) => {
+    const have = existing[key as keyof InitiativeRow];
+    return typeof value === "object" && value !== null ? sameJson(have, value) : have === value;
+  });
 }
 
 export async function archiveInitiative(tx: DbOrTx, project: ProjectRow, milestoneNumber: number): Promise<void> {
