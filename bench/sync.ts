@@ -32,6 +32,7 @@ import {
 } from "../test/support/payloads.js";
 import { bootBenchApp, loadAverage, localNetworkOnly, seededRandom, waitUntil, type BenchApp } from "./support/bench-app.js";
 import { round } from "./support/load.js";
+import { processCpuMs } from "./support/process-cpu.js";
 
 type Figures = Record<string, number | string>;
 
@@ -338,11 +339,27 @@ async function processingRate(): Promise<Figures> {
            where status = 'processing' or (status = 'pending' and run_after <= now())`,
         )
       )[0]!.n;
+    // CPU per event (this process, and the database's backends) does not depend on how busy
+    // the machine is, unlike the rate: it says what the rate would be with the CPUs to spare.
+    const backends = async () =>
+      (await db.rows<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
     const load = loadAverage();
     const started = performance.now();
+    const appCpuBefore = process.cpuUsage();
     booted.app.processor.start();
+    const pids = await backends();
+    const postgresBefore = processCpuMs(pids);
     const finished = await waitUntil(async () => (await remaining()) === 0, PROCESS_TIMEOUT_MS, 20);
     const elapsed = (performance.now() - started) / 1000;
+    // Connections the pool opened meanwhile count whole (their CPU is all from this run).
+    const opened = (await backends()).filter((pid) => !pids.includes(pid));
+    const postgresAfter = processCpuMs(pids);
+    const postgresOpened = processCpuMs(opened);
+    const postgresCpuMs =
+      postgresBefore === undefined || postgresAfter === undefined || postgresOpened === undefined
+        ? undefined
+        : postgresAfter - postgresBefore + postgresOpened;
+    const appCpu = process.cpuUsage(appCpuBefore);
     await booted.app.processor.stop();
 
     const byStatus = await db.rows<{ status: string; n: number }>(
@@ -375,6 +392,9 @@ async function processingRate(): Promise<Figures> {
       "sync.processing.loadavg1": load,
       "sync.processing.seconds": round(elapsed, 2),
       "sync.processing.perSecond": round(perSecond, 0),
+      "sync.processing.cpuMsPerEvent.app": round((appCpu.user + appCpu.system) / 1000 / Math.max(done, 1), 2),
+      "sync.processing.cpuMsPerEvent.postgres":
+        postgresCpuMs === undefined ? "n/a" : round(postgresCpuMs / Math.max(done, 1), 2),
       "sync.processing.rows.done": done,
       "sync.processing.rows.pending": count("pending"),
       "sync.processing.rows.pendingAfterFailure": retrying,

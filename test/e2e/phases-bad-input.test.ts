@@ -464,13 +464,17 @@ describe("bad input for phases and pull requests", () => {
       started: 1,
     });
     expect(fake.pull(pr).draft).toBe(true);
-    fake.failNext("POST /graphql", { status: 502 });
+    // GitHub keeps failing until told otherwise: on a busy machine a single failure's backoff
+    // (under a second) could pass while the step below still runs, and the retry land early.
+    fake.failNext("POST /graphql", { status: 502, times: 1_000 });
     fake.addLabels(taskNumbers[1]!, ["cw:run"], WRITER);
     await runUntilQuiet(fake);
     expect(fake.pull(pr)).toMatchObject({ draft: true, merged: false });
     const [retry] = await booted.database.db.select().from(outbox).where(eq(outbox.operation, "mark-ready"));
     expect(retry).toMatchObject({ status: "pending" });
+    expect(mergeRequests(fake)).toEqual([]);
 
+    fake.heal("POST /graphql"); // GitHub is well again
     await hurryOutbox();
     await runUntilQuiet(fake);
     expect(fake.pull(pr)).toMatchObject({ draft: false, merged: true });

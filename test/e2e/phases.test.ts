@@ -42,7 +42,9 @@ function task(fake: FakeGitHub, milestone: number, phase: number, title: string,
 }
 
 describe("phases and pull requests", () => {
-  it("two phases in order, each approved and merged, then the initiative lands on the default branch", async () => {
+  // The whole scenario: a dozen agent runs, merges and reviews on real git; on a busy machine it
+  // needs more than the default 30 s.
+  it("two phases in order, each approved and merged, then the initiative lands on the default branch", { timeout: 120_000 }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Checkout" });
     const p1 = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });

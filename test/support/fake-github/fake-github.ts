@@ -464,6 +464,11 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     this.#faults.set(route, { ...fault, remaining: fault.times ?? 1 });
   }
 
+  /** Ends the failures failNext set on a route: GitHub answers it normally again. */
+  heal(route: string): void {
+    this.#faults.delete(route);
+  }
+
   // ---------------------------------------------------------------- webhooks
 
   /** The webhooks GitHub would send and that were not delivered yet, oldest first. */
