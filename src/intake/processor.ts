@@ -4,8 +4,9 @@
  *
  * Deliveries come a repository's batch at a time (see delivery-queue.ts): the handlers run one
  * after another, each command committing its own change, and the reconcile they owe their
- * repository runs once at the end (see deferred-reconcile.ts). A delivery counts as done only
- * after that reconcile has committed; one whose handler failed is retried on its own.
+ * repository runs once at the end (see deferred-reconcile.ts), followed by the replies that
+ * report state. A delivery counts as done only after that reconcile has committed; one whose
+ * handler failed is retried on its own.
  */
 import type { Probot } from "probot";
 import { deferringReconciles } from "../core/commands/deferred-reconcile.js";
@@ -60,13 +61,16 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
       return batch.length > 0 ? batch : undefined;
     },
     async handle(batch) {
-      const { result: handled, projects } = await deferringReconciles(async () => {
+      const { result: handled, scope } = await deferringReconciles<StoredDelivery, StoredDelivery[]>(async (scope) => {
         const ok: StoredDelivery[] = [];
-        for (const delivery of batch) if (await handleOne(delivery)) ok.push(delivery);
+        for (const delivery of batch) {
+          scope.current = delivery;
+          if (await handleOne(delivery)) ok.push(delivery);
+        }
         return ok;
       });
       try {
-        for (const projectId of projects) {
+        for (const projectId of scope.projects) {
           await projectTransaction(database.db, projectId, (tx) => reconcileTasksNow(tx, projectId), { flushedLater: true });
         }
       } catch (error) {
@@ -76,8 +80,19 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
         for (const delivery of handled) await failDelivery(database, delivery, message);
         return;
       }
-      await completeDeliveries(database, handled);
-      if (projects.size > 0) options.onReconciled?.();
+      // Replies that report state, now that the state is converged.
+      const failed = new Set<StoredDelivery>();
+      for (const followUp of scope.followUps) {
+        if (followUp.key === undefined || failed.has(followUp.key)) continue;
+        try {
+          await followUp.run();
+        } catch (error) {
+          failed.add(followUp.key);
+          await failDelivery(database, followUp.key, describeError(error));
+        }
+      }
+      await completeDeliveries(database, handled.filter((d) => !failed.has(d)));
+      if (scope.projects.size > 0 || scope.followUps.length > 0) options.onReconciled?.();
     },
   });
 }

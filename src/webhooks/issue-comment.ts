@@ -4,7 +4,7 @@
  */
 import type { Context } from "probot";
 import { issueFactsOf } from "../core/issue-facts.js";
-import { parseSlashCommands } from "../core/slash-commands.js";
+import { parseSlashCommands, type SlashCommand } from "../core/slash-commands.js";
 import { runSlashCommand } from "../core/commands/run-slash-command.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
 import { recordIntents } from "../github/outbox-queue.js";
@@ -16,10 +16,13 @@ import type { Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { projectFor, rememberConfig } from "./project-for.js";
+import { afterBatchReconcile } from "../core/commands/deferred-reconcile.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
 export const REPLY_MARKER = "reply";
+
+const REPORTING = new Set<SlashCommand["name"]>(["status", "help", "unknown"]);
 
 /**
  * A comment that is not a command may answer an agent's questions: the next comment by a
@@ -61,26 +64,32 @@ export function onIssueComment(services: Services) {
     await rememberConfig(services, project, configResult.config);
     if (!(await authorize(services, context, project, issue.number, payload.sender, "use `/cw` commands"))) return;
 
-    const replies: string[] = [];
-    for (const command of commands) {
-      const reply = await runSlashCommand(services.database.db, {
-        project,
-        issue,
-        config: configResult.config,
-        command,
-        by: payload.sender.login,
-      });
-      replies.push(`> ${command.line.trim()}\n\n${reply}`);
-    }
-    await recordIntents(services.database.db, [
-      {
-        kind: "upsert-comment",
-        repo: repoRefOf(project),
-        issueNumber: issue.number,
-        marker: REPLY_MARKER,
-        body: `@${payload.sender.login}\n\n${replies.join("\n\n---\n\n")}`,
-      },
-    ]);
+    const respond = async (): Promise<void> => {
+      const replies: string[] = [];
+      for (const command of commands) {
+        const reply = await runSlashCommand(services.database.db, {
+          project,
+          issue,
+          config: configResult.config,
+          command,
+          by: payload.sender.login,
+        });
+        replies.push(`> ${command.line.trim()}\n\n${reply}`);
+      }
+      await recordIntents(services.database.db, [
+        {
+          kind: "upsert-comment",
+          repo: repoRefOf(project),
+          issueNumber: issue.number,
+          marker: REPLY_MARKER,
+          body: `@${payload.sender.login}\n\n${replies.join("\n\n---\n\n")}`,
+        },
+      ]);
+    };
+    // Commands that only report (`/cw status`, `/cw help`) answer once the events queued with
+    // them are reconciled; commands that change something run in their place in the order.
+    if (commands.every((c) => REPORTING.has(c.name)) && afterBatchReconcile(respond)) return;
+    await respond();
     services.wakeOutbox();
   };
 }

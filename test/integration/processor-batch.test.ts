@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { Probot } from "probot";
 import { issueLinks, outbox, projects, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { afterBatchReconcile } from "../../src/core/commands/deferred-reconcile.js";
 import { projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { reconcileTasks } from "../../src/core/commands/reconcile-tasks.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
@@ -96,6 +97,33 @@ describe("the processor's batches", () => {
       ["d2", "pending"],
     ]);
     expect(rows.every((r) => r.error?.includes("reconcile after the batch failed"))).toBe(true);
+  });
+
+  it("runs the replies that report state after the batch's reconcile; a failing one fails only its own delivery", async () => {
+    for (const id of ["label", "status", "broken-status"]) await store(id);
+    const reported: string[] = [];
+    const processor = createProcessor({
+      database,
+      log: createLogger("silent"),
+      probot: fakeProbot(async (id) => {
+        if (id === "label") return projectTransaction(database.db, projectId, (tx) => reconcileTasks(tx, projectId));
+        const queued = afterBatchReconcile(async () => {
+          if (id === "broken-status") throw new Error("could not reply");
+          reported.push(await taskStatus());
+        });
+        expect(queued).toBe(true);
+      }),
+    });
+    await processor.drain();
+    expect(reported).toEqual(["blocked"]);
+    const rows = await database.db.select().from(webhookDeliveries).orderBy(asc(webhookDeliveries.seq));
+    expect(rows.map((r) => [r.deliveryId, r.status])).toEqual([
+      ["label", "done"],
+      ["status", "done"],
+      ["broken-status", "pending"],
+    ]);
+    expect(rows[2]!.error).toContain("could not reply");
+    expect(afterBatchReconcile(async () => {})).toBe(false); // outside a batch the caller runs it
   });
 
   it("outside a batch nothing is deferred: a command reconciles before it commits", async () => {

@@ -10,33 +10,59 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 
-const owed = new AsyncLocalStorage<Set<string>>();
+interface FollowUp<K> {
+  /** The delivery being handled when it was asked for: it fails if the follow-up does. */
+  key: K;
+  run(): Promise<void>;
+}
 
-/** Runs `fn` with reconciles deferred; returns what it returned and the projects owed one. */
-export async function deferringReconciles<T>(fn: () => Promise<T>): Promise<{ result: T; projects: Set<string> }> {
-  const projects = new Set<string>();
-  const result = await owed.run(projects, fn);
-  return { result, projects };
+export interface BatchScope<K> {
+  /** Projects owed a reconcile. */
+  projects: Set<string>;
+  /** Work that reports state, to run once the batch is reconciled. */
+  followUps: FollowUp<K>[];
+  /** The delivery whose handlers run now. */
+  current: K | undefined;
+}
+
+const scopes = new AsyncLocalStorage<BatchScope<unknown>>();
+
+/** Runs `fn` with reconciles deferred; `fn` gets the scope, to say which delivery is current. */
+export async function deferringReconciles<K, T>(fn: (scope: BatchScope<K>) => Promise<T>): Promise<{ result: T; scope: BatchScope<K> }> {
+  const scope: BatchScope<K> = { projects: new Set(), followUps: [], current: undefined };
+  const result = await scopes.run(scope as BatchScope<unknown>, () => fn(scope));
+  return { result, scope };
 }
 
 /** Whether this code runs inside a processor batch. */
 export function inProcessorBatch(): boolean {
-  return owed.getStore() !== undefined;
+  return scopes.getStore() !== undefined;
 }
 
 /** Inside a batch: notes that `projectId` is owed a reconcile and returns true. Outside: false. */
 export function deferReconcile(projectId: string): boolean {
-  const projects = owed.getStore();
-  if (!projects) return false;
-  projects.add(projectId);
+  const scope = scopes.getStore();
+  if (!scope) return false;
+  scope.projects.add(projectId);
   return true;
 }
 
 /**
- * Whether `projectId` is owed a reconcile in this batch, forgetting it: a command about to
- * report state (`/cw status`) converges first, so it never answers with a status the batch's
- * reconcile is about to change.
+ * Inside a batch: queues `run` for after the batch's reconcile and returns true. A reply that
+ * reports state (`/cw status`) waits for it, so it never tells a status the reconcile is about
+ * to change. Outside a batch: false (the caller runs it now).
+ */
+export function afterBatchReconcile(run: () => Promise<void>): boolean {
+  const scope = scopes.getStore();
+  if (!scope) return false;
+  scope.followUps.push({ key: scope.current, run });
+  return true;
+}
+
+/**
+ * Whether `projectId` is owed a reconcile in this batch, forgetting it: a command that reports
+ * state next to others that change it converges first.
  */
 export function takeOwedReconcile(projectId: string): boolean {
-  return owed.getStore()?.delete(projectId) ?? false;
+  return scopes.getStore()?.projects.delete(projectId) ?? false;
 }
