@@ -3,19 +3,14 @@
  * its agent's questions, which makes the task ready to resume the same session, or the decision
  * of a decision checkpoint, which completes it.
  */
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, messages, tasks } from "../../db/schema.js";
+import { agents, tasks } from "../../db/schema.js";
 import { taskTransition } from "../transitions.js";
 import { personWaitOf } from "./person-wait.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { recordResponse, type Answer } from "./record-response.js";
 import { recordDecision } from "./settle-checkpoint.js";
-
-export interface Answer {
-  body: string;
-  author: string;
-  commentId: number;
-}
 
 /** False when the task waits for no reply (nothing changes). */
 export async function answerQuestions(tx: Tx, taskId: string, answer: Answer): Promise<boolean> {
@@ -33,27 +28,4 @@ export async function answerQuestions(tx: Tx, taskId: string, answer: Answer): P
   await tx.update(tasks).set({ status: "pending", runAfter: null }).where(eq(tasks.id, taskId));
   await reconcileTasks(tx, task.projectId!);
   return true;
-}
-
-/** The task's pending questions are answered by this reply (kept as a response message). */
-export async function recordResponse(tx: Tx, taskId: string, answer: Answer, agentId: string | null): Promise<void> {
-  const questions = await tx
-    .select()
-    .from(messages)
-    .where(and(eq(messages.taskId, taskId), eq(messages.type, "question"), eq(messages.status, "pending")));
-  for (const q of questions) {
-    await tx.update(messages).set({ status: "responded" }).where(eq(messages.id, q.id));
-  }
-  await tx.insert(messages).values({
-    senderType: "user",
-    recipientType: "agent",
-    recipientId: agentId,
-    type: "response",
-    content: answer.body,
-    status: "pending",
-    parentMessageId: questions[0]?.id ?? null,
-    taskId,
-    commentId: answer.commentId,
-    author: answer.author,
-  });
 }

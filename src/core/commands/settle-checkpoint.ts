@@ -11,8 +11,7 @@ import { recordIntents } from "../../github/outbox-queue.js";
 import { approvedText, CHECKPOINT_MARKER, decidedText, decisionSummary } from "../checkpoint-comments.js";
 import { questionOf, resolveDecision } from "../checkpoint-questions.js";
 import { taskTransition } from "../transitions.js";
-import type { Answer } from "./answer-questions.js";
-import { recordResponse } from "./answer-questions.js";
+import { recordResponse, type Answer } from "./record-response.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 
