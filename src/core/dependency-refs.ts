@@ -67,6 +67,11 @@ export function parseDependencyRefs(body: string | null | undefined, here: RepoR
   return refs;
 }
 
+/** Whether a prose line declares dependencies (`Depends on …`, `Blocked by …`). */
+export function isDependencyLine(text: string): boolean {
+  return DEPENDENCY_LINE.test(text);
+}
+
 /** "#12" within `here`, "owner/repo#12" anywhere else. */
 export function formatIssueRef(ref: IssueRef, here: RepoRef): string {
   return sameRepo(ref, here) ? `#${ref.number}` : `${ref.owner}/${ref.repo}#${ref.number}`;

@@ -1,4 +1,5 @@
 /** The `/cw status` answer: where a task stands, what holds it, who works on it. */
+import type { PersonWait } from "./checkpoints.js";
 import { statusLabelFor } from "./plan-task-statuses.js";
 import type { TaskStatus } from "./statuses.js";
 
@@ -6,7 +7,8 @@ export interface TaskStatusView {
   issueNumber: number;
   status: TaskStatus;
   blockedReason: string | null;
-  awaitingInput: boolean;
+  /** What a person is asked for, if anything. */
+  wait: PersonWait | null;
   inReview: boolean;
   agent: { name: string; status: string; startedAt: Date | null } | null;
   branch: string | null;
@@ -24,10 +26,18 @@ const WORDS: Record<TaskStatus, string> = {
   cancelled: "is stopped; `/cw run` starts it again",
 };
 
+const WAITING_FOR: Record<PersonWait, string> = {
+  answers: "an answer to the agent's questions (reply in a comment).",
+  approval: "a writer to verify the agent's work and reply `/cw approve` (or `/cw retry` to run it again).",
+  decision: "a writer's decision (reply in a comment).",
+  action: "a person to do what this issue asks, then close it.",
+};
+
 export function describeTask(view: TaskStatusView): string {
-  const label = statusLabelFor(view);
-  const lines = [`**Status:** ${label ? `\`${label}\`` : "not scheduled"} — this task ${WORDS[view.status]}.`];
-  if (view.awaitingInput) lines.push("**Waiting for:** an answer to the agent's questions (reply in a comment).");
+  const label = statusLabelFor({ ...view, awaitingInput: view.wait !== null });
+  const words = view.wait ? "waits for a person" : WORDS[view.status];
+  const lines = [`**Status:** ${label ? `\`${label}\`` : "not scheduled"} — this task ${words}.`];
+  if (view.wait) lines.push(`**Waiting for:** ${WAITING_FOR[view.wait]}`);
   if (view.blockedReason) lines.push(`**Held by:** ${view.blockedReason}`);
   if (view.agent) {
     const since = view.agent.startedAt ? ` since ${view.agent.startedAt.toISOString()}` : "";

@@ -22,7 +22,8 @@ export type GitHubIntent =
   | MergePullRequestIntent
   | CloseIssueIntent
   | CloseMilestoneIntent
-  | EnsureCheckRunIntent;
+  | EnsureCheckRunIntent
+  | AddAssigneesIntent;
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -118,6 +119,17 @@ export interface CloseIssueIntent {
   issueNumber: number;
 }
 
+/**
+ * These people are among the issue's assignees (added; those already assigned, or assigned by
+ * people, stay). GitHub ignores logins that cannot be assigned.
+ */
+export interface AddAssigneesIntent {
+  kind: "add-assignees";
+  repo: RepoRef;
+  issueNumber: number;
+  assignees: string[];
+}
+
 export interface CloseMilestoneIntent {
   kind: "close-milestone";
   repo: RepoRef;
@@ -147,6 +159,8 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `close-milestone:${repo}:${intent.milestoneNumber}`;
     case "ensure-check-run":
       return `check-run:${repo}:${intent.headSha}:${intent.name}`;
+    case "add-assignees":
+      return `assignees:${repo}#${intent.issueNumber}`;
   }
 }
 

@@ -11,6 +11,9 @@ export interface MilestoneFacts {
   state: "open" | "closed";
 }
 
+/** Why an issue was closed (or reopened), as GitHub says it. */
+export type IssueStateReason = "completed" | "not_planned" | "reopened" | "duplicate";
+
 export interface IssueFacts {
   number: number;
   id: number;
@@ -18,6 +21,7 @@ export interface IssueFacts {
   title: string;
   body: string | null;
   state: "open" | "closed";
+  stateReason: IssueStateReason | null;
   labels: string[];
   milestone: MilestoneFacts | null;
   isPullRequest: boolean;
@@ -30,6 +34,7 @@ interface IssueLike {
   title: string;
   body?: string | null;
   state?: string;
+  state_reason?: string | null;
   labels?: readonly (string | { name?: string } | null)[];
   milestone?: {
     number: number;
@@ -50,10 +55,17 @@ export function issueFactsOf(issue: IssueLike): IssueFacts {
     title: issue.title,
     body: issue.body ?? null,
     state: issue.state === "closed" ? "closed" : "open",
+    stateReason: stateReasonOf(issue.state_reason),
     labels: (issue.labels ?? []).map((l) => (typeof l === "string" ? l : (l?.name ?? ""))).filter(Boolean),
     milestone: issue.milestone ? milestoneFactsOf(issue.milestone) : null,
     isPullRequest: issue.pull_request !== undefined && issue.pull_request !== null,
   };
+}
+
+const STATE_REASONS: readonly IssueStateReason[] = ["completed", "not_planned", "reopened", "duplicate"];
+
+function stateReasonOf(reason: string | null | undefined): IssueStateReason | null {
+  return STATE_REASONS.find((r) => r === reason) ?? null;
 }
 
 export function milestoneFactsOf(m: NonNullable<IssueLike["milestone"]>): MilestoneFacts {

@@ -51,7 +51,7 @@ const STATUS_DEFINITIONS: LabelDefinition[] = [
   { name: STATUS_LABELS.blocked, color: "b60205", description: "Codewalkers: waiting for an open blocker" },
   { name: STATUS_LABELS.ready, color: "0e8a16", description: "Codewalkers: ready for an agent" },
   { name: STATUS_LABELS.inProgress, color: "1d76db", description: "Codewalkers: an agent is working on it" },
-  { name: STATUS_LABELS.needsInput, color: "d93f0b", description: "Codewalkers: the agent asked a question" },
+  { name: STATUS_LABELS.needsInput, color: "d93f0b", description: "Codewalkers: waiting for a person: an answer, an approval, a decision or an action" },
   { name: STATUS_LABELS.inReview, color: "5319e7", description: "Codewalkers: its pull request awaits review" },
   { name: STATUS_LABELS.done, color: "0e8a16", description: "Codewalkers: finished" },
   { name: STATUS_LABELS.failed, color: "b60205", description: "Codewalkers: failed; /cw retry starts again" },

@@ -5,7 +5,8 @@
  * whatever order the events came in.
  */
 import { STATUS_LABELS, ALL_STATUS_LABELS, type StatusLabel } from "./labels.js";
-import type { TaskStatus } from "./statuses.js";
+import { isPersonCheckpoint, isStranded, personWait } from "./checkpoints.js";
+import type { TaskStatus, TaskType } from "./statuses.js";
 import { buildGraph, criticalPathLength, findCycles, type GraphNode } from "./task-graph.js";
 
 /** "owner/repo#12", lower-cased: one name for an issue, whether it is a task or not. */
@@ -19,6 +20,9 @@ export interface SnapshotTask {
   id: string;
   issueNumber: number;
   status: TaskStatus;
+  type: TaskType;
+  /** A runner holds it: its agent is at work. */
+  claimed: boolean;
   issueState: "open" | "closed";
   labels: readonly string[];
   blockedReason: string | null;
@@ -81,6 +85,8 @@ export interface TaskStatusPlan {
   statusChanges: StatusChange[];
   labelChanges: LabelChange[];
   comments: CommentChange[];
+  /** Decision and human-action checkpoints that became ready now: their person is to be asked. */
+  checkpointsOpened: string[];
 }
 
 export const CYCLE_MARKER = "dependency-cycle";
@@ -88,7 +94,10 @@ export const MISSING_MARKER = "missing-dependencies";
 export const CYCLE_RESOLVED_TEXT = "✅ The dependency cycle that held this issue is resolved.";
 export const MISSING_RESOLVED_TEXT = "✅ Every dependency of this issue can now be read.";
 
-/** Statuses the planner may move between; the others belong to the runner or to people. */
+/**
+ * Statuses the planner may move between; the others belong to the runner or to people (except a
+ * stranded task in progress, which nobody holds or waits on: it is made ready again).
+ */
 const WAITING: ReadonlySet<TaskStatus> = new Set(["pending", "blocked"]);
 
 export function planTaskStatuses(snapshot: RepositorySnapshot): TaskStatusPlan {
@@ -134,7 +143,7 @@ export function planTaskStatuses(snapshot: RepositorySnapshot): TaskStatusPlan {
   for (const cycle of cycles) for (const key of cycle) cycleOf.set(key, cycle);
 
   const phaseByNumber = new Map(snapshot.phases.map((p) => [p.issueNumber, p]));
-  const plan: TaskStatusPlan = { criticalPaths: [], statusChanges: [], labelChanges: [], comments: [] };
+  const plan: TaskStatusPlan = { criticalPaths: [], statusChanges: [], labelChanges: [], comments: [], checkpointsOpened: [] };
 
   for (const task of snapshot.tasks) {
     const key = issueKey(here, task.issueNumber);
@@ -149,20 +158,25 @@ export function planTaskStatuses(snapshot: RepositorySnapshot): TaskStatusPlan {
 
     let status = task.status;
     let blockedReason = task.blockedReason;
-    if (WAITING.has(task.status)) {
+    const facts = { type: task.type, claimed: task.claimed, agentWaiting: task.awaitingInput };
+    if (WAITING.has(task.status) || isStranded({ ...facts, status: task.status })) {
       const reasons: string[] = [];
       if (cycle) reasons.push(`dependency cycle: ${describe(cycle, here)}`);
       if (missing.length > 0) reasons.push(`missing: ${missing.map((l) => refText(l, here)).join(", ")}`);
       if (open.length > 0) reasons.push(`blocked by ${open.map((l) => refText(l, here)).join(", ")}`);
       if (waitingPhases.length > 0) reasons.push(`waiting for phase ${waitingPhases.map((n) => `#${n}`).join(", ")}`);
-      status = reasons.length > 0 ? "blocked" : "pending";
+      // Ready: a runner takes it, unless no agent runs on it: then it waits for its person at once.
+      const ready: TaskStatus = isPersonCheckpoint(task.type) ? "in_progress" : "pending";
+      status = reasons.length > 0 ? "blocked" : ready;
       blockedReason = reasons.length > 0 ? reasons.join("; ") : null;
       if (status !== task.status || blockedReason !== task.blockedReason) {
         plan.statusChanges.push({ taskId: task.id, status, blockedReason });
       }
+      if (status === "in_progress" && task.status !== "in_progress") plan.checkpointsOpened.push(task.id);
     }
 
-    const label = statusLabelFor({ ...task, status });
+    const awaitingInput = personWait({ ...facts, status }) !== null;
+    const label = statusLabelFor({ status, awaitingInput, inReview: task.inReview });
     if (!carriesExactly(task.labels, label)) plan.labelChanges.push({ issueNumber: task.issueNumber, label });
 
     const inCycle = Boolean(cycle) && WAITING.has(status);
@@ -205,7 +219,10 @@ export function planTaskStatuses(snapshot: RepositorySnapshot): TaskStatusPlan {
   return plan;
 }
 
-/** The one status label a task's issue carries (none once the task is cancelled). */
+/**
+ * The one status label a task's issue carries (none once the task is cancelled). A task in
+ * progress that waits for a person (answers, approval, a decision, an action) needs input.
+ */
 export function statusLabelFor(task: Pick<SnapshotTask, "status" | "awaitingInput" | "inReview">): StatusLabel | null {
   switch (task.status) {
     case "pending_approval":

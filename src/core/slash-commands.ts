@@ -47,8 +47,8 @@ function toCommand(words: string[], line: string): SlashCommand {
 const COMMAND_HELP: ReadonlyArray<readonly [usage: string, description: string]> = [
   ["/cw run", "start this issue as a task (the same as adding the trigger label)"],
   ["/cw stop", "stop the agent working on this task and cancel it"],
-  ["/cw retry", "start a failed or stopped task again"],
-  ["/cw approve", "let a task waiting for approval start"],
+  ["/cw retry", "start a failed or stopped task again, or run the agent again instead of approving its work"],
+  ["/cw approve", "let a task waiting for approval start, or complete a `human-verify` checkpoint whose work you checked"],
   ["/cw status", "show where this task stands: its status, its agent, what blocks it"],
   ["/cw revert <change-set>", "undo the issues a plan, detail or refine agent created or edited in that change set"],
   ["/cw help", "show this list"],

@@ -13,7 +13,7 @@ export const TASK_TRANSITIONS = transitionTable<TaskStatus>({
     "completed", // a person did it by hand and closed the issue as completed
   ],
   pending: [
-    "in_progress", // claimed by a runner
+    "in_progress", // claimed by a runner, or a checkpoint that waits for its person
     "blocked", // a cycle, a missing dependency
     "cancelled",
     "pending_approval", // the initiative started requiring approval before anything ran
@@ -21,13 +21,14 @@ export const TASK_TRANSITIONS = transitionTable<TaskStatus>({
   ],
   in_progress: [
     "completed",
-    "pending", // requeued after a crash or a retry, or resumed once its questions are answered
+    "pending", // requeued after a crash or a retry, resumed once its questions are answered, or run again instead of approved
     "failed", // retries exhausted
     "blocked", // its PR was closed unmerged
     "cancelled", // `/cw stop`, `cw:run` removed, issue closed
   ],
   blocked: [
     "pending", // the cycle or missing dependency was fixed
+    "in_progress", // a decision or human-action checkpoint is free to go: it waits for its person at once
     "cancelled",
     "pending_approval",
     "completed", // closed as completed by a person

@@ -11,6 +11,7 @@ import { markReady, requestReviewers } from "./operations/pull-request-review.js
 import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
 import { ensureCheckRun } from "./operations/ensure-check-run.js";
+import { addAssignees } from "./operations/add-assignees.js";
 
 export interface PerformContext {
   db: Db;
@@ -40,5 +41,7 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return closeMilestone(octokit, intent);
     case "ensure-check-run":
       return ensureCheckRun(octokit, intent, ctx.db);
+    case "add-assignees":
+      return addAssignees(octokit, intent);
   }
 }

@@ -8,6 +8,7 @@
 import { and, eq, lt, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import { tasks } from "../db/schema.js";
+import { PERSON_CHECKPOINT_TYPES } from "../core/checkpoints.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
@@ -21,7 +22,8 @@ export const LEASE_SECONDS = 60;
 
 /**
  * Claims one ready task inside `tx`, honouring the repository's agent limit (from its config)
- * and the per-runner limit the caller checks. Order: priority, then the longest chain of work
+ * and the per-runner limit the caller checks. Decision and human-action checkpoints are never
+ * claimed: no agent runs on them (the planner hands them to a person as soon as they are ready). Order: priority, then the longest chain of work
  * waiting on the task, then its order, then age.
  */
 export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow | undefined> {
@@ -29,6 +31,7 @@ export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow 
     select t.id from tasks t
     join projects p on p.id = t.project_id
     where t.status = 'pending'
+      and t.type::text not in (${sql.join(PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`), sql`, `)})
       and p.installed
       and (t.run_after is null or t.run_after <= now())
       and (

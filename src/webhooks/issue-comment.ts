@@ -10,7 +10,7 @@ import { repoRefOf } from "../core/commands/project-repo.js";
 import { recordIntents } from "../github/outbox-queue.js";
 import { and, eq } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
-import { answerQuestions } from "../core/commands/finish-run.js";
+import { answerQuestions } from "../core/commands/answer-questions.js";
 import { sanitizeIssueText } from "../core/sanitize.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";

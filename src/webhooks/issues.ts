@@ -73,6 +73,7 @@ export function onIssues(services: Services) {
       stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
       trustBody,
       bodyLinks: trustBody ? await bodyLinksOf(db, project, issue) : null,
+      actor: payload.sender.login,
     });
     services.wakeOutbox();
   };

@@ -161,6 +161,23 @@ describe("FakeGitHub: REST endpoints", () => {
     expect(fake.pendingWebhooks[1]!.payload.changes).toEqual({ title: { from: "t" }, body: { from: "" } });
   });
 
+  it("adds assignees, keeping those there, dropping who cannot be assigned; adding them again is redundant", async () => {
+    const fake = new FakeGitHub();
+    const n = fake.openIssue({ title: "t", assignees: [WRITER.login] });
+    fake.setPermission("octo-triager", "triage");
+    fake.dropWebhooks();
+    const gh = octokit();
+
+    const added = await gh.rest.issues.addAssignees({ owner, repo, issue_number: n, assignees: ["octo-triager", READER.login, "stranger"] });
+    expect(added.status).toBe(201);
+    expect(added.data.assignees?.map((u) => u.login)).toEqual([WRITER.login, "octo-triager"]);
+    expect(fake.pendingWebhooks.map((w) => `${w.event}.${w.action} ${(w.payload.assignee as Payload).login}`)).toEqual(["issues.assigned octo-triager"]);
+    const again = await gh.rest.issues.addAssignees({ owner, repo, issue_number: n, assignees: [WRITER.login] });
+    expect(again.status).toBe(201);
+    expect(fake.issue(n).assignees.map((u) => u.login)).toEqual([WRITER.login, "octo-triager"]);
+    expect(fake.counts()).toMatchObject({ writes: 2, redundantWrites: 1 });
+  });
+
   it("keeps comments: the app's carry performed_via_github_app; a deleted one answers 404 to a PATCH", async () => {
     const fake = new FakeGitHub();
     const n = fake.openIssue({ title: "t" });

@@ -4,11 +4,13 @@
  * A run whose fence no longer holds (stopped meanwhile, or reclaimed after a lost lease)
  * changes nothing but its own agent row.
  */
-import { and, eq, sql } from "drizzle-orm";
-import type { Db, Tx } from "../../db/client.js";
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
 import { agents, messages, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent } from "../intents.js";
+import { completesWhenAgentDone } from "../checkpoints.js";
+import { askForVerification, CHECKPOINT_MARKER } from "../checkpoint-comments.js";
 import { taskTransition } from "../transitions.js";
 import { fenceWhere, type Fence } from "../../runner/task-claims.js";
 import { lockProject } from "./project-transaction.js";
@@ -68,14 +70,19 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     // the agent and its work on the branch, but the task stays where people put it.
     const end: RunEnd = task.status === "in_progress" ? input.end : { kind: "stopped", comment: stoppedComment(input.end) };
     switch (end.kind) {
-      case "completed":
-        taskTransition(task.status, "completed");
+      case "completed": {
+        // A human-verify checkpoint's work (committed and merged like any other) waits for a
+        // writer's `/cw approve`: the task stays in progress, released, like one with questions.
+        const status = completesWhenAgentDone(task.type) ? "completed" : "in_progress";
+        taskTransition(task.status, status);
         await tx
           .update(tasks)
-          .set({ status: "completed", summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
+          .set({ status, summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
+        if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
         break;
+      }
       case "questions":
         // The task stays in progress, released: the next answer by a writer resumes it.
         await tx.update(tasks).set({ claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
@@ -176,40 +183,4 @@ function resultText(end: RunEnd): string {
     case "stopped":
       return "stopped";
   }
-}
-
-/** A writer answered the agent's questions: the task is ready again and resumes the same session. */
-export async function answerQuestions(tx: Tx, taskId: string, answer: { body: string; author: string; commentId: number }): Promise<boolean> {
-  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for("update");
-  if (!task || task.status !== "in_progress" || task.claimedBy !== null) return false;
-  const [agent] = await tx
-    .select()
-    .from(agents)
-    .where(and(eq(agents.taskId, taskId), eq(agents.status, "waiting_for_input")))
-    .limit(1);
-  if (!agent) return false;
-  const questions = await tx
-    .select()
-    .from(messages)
-    .where(and(eq(messages.taskId, taskId), eq(messages.type, "question"), eq(messages.status, "pending")));
-  for (const q of questions) {
-    await tx.update(messages).set({ status: "responded" }).where(eq(messages.id, q.id));
-  }
-  await tx.insert(messages).values({
-    senderType: "user",
-    recipientType: "agent",
-    recipientId: agent.id,
-    type: "response",
-    content: answer.body,
-    status: "pending",
-    parentMessageId: questions[0]?.id ?? null,
-    taskId,
-    commentId: answer.commentId,
-    author: answer.author,
-  });
-  await tx.update(agents).set({ status: "idle" }).where(eq(agents.id, agent.id));
-  taskTransition(task.status, "pending");
-  await tx.update(tasks).set({ status: "pending", runAfter: null }).where(eq(tasks.id, taskId));
-  await reconcileTasks(tx, task.projectId!);
-  return true;
 }

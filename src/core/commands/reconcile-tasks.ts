@@ -22,6 +22,7 @@ import {
 import { taskTransition } from "../transitions.js";
 import { deferReconcile } from "./deferred-reconcile.js";
 import { deriveDependencies } from "./derive-dependencies.js";
+import { openCheckpoints } from "./open-checkpoints.js";
 import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 
@@ -80,6 +81,8 @@ export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void
           id: t.id,
           issueNumber: t.issueNumber!,
           status: t.status,
+          type: t.type,
+          claimed: t.claimedBy !== null,
           issueState: t.issueState,
           labels: t.labels,
           blockedReason: t.blockedReason,
@@ -123,6 +126,7 @@ export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void
       .set({ status: change.status, blockedReason: change.blockedReason })
       .where(and(eq(tasks.id, change.taskId), eq(tasks.status, current.status)));
   }
+  await openCheckpoints(tx, repo, plan.checkpointsOpened.map((id) => byId.get(id)!));
   const intents: GitHubIntent[] = [
     ...plan.labelChanges.map((c) => ({ kind: "set-status-label" as const, repo, issueNumber: c.issueNumber, label: c.label })),
     ...plan.comments

@@ -11,6 +11,7 @@ import { renderHelp, type SlashCommand } from "../slash-commands.js";
 import { takeOwedReconcile } from "./deferred-reconcile.js";
 import { reconcileTasksNow } from "./reconcile-tasks.js";
 import { steerTask } from "./steer-task.js";
+import { personWaitOf } from "./person-wait.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
 import type { ProjectRow } from "./project-repo.js";
@@ -61,6 +62,7 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         if (!task) return `There is no Codewalkers task on this issue. Add the \`${input.config.triggerLabel}\` label or say \`/cw run\`.`;
         const result = await steerTask(tx, task, command.name, by);
         if (result.refusal) return `Nothing to ${command.name}: ${result.refusal}.`;
+        if (result.reply) return result.reply;
         return { stop: "Stopped: this task is no longer scheduled.", retry: "Retrying: the task is scheduled again.", approve: "Approved: the task may start when nothing blocks it." }[command.name];
       }
       case "status": {
@@ -75,7 +77,7 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
           issueNumber: task.issueNumber ?? issue.number,
           status: task.status,
           blockedReason: task.blockedReason,
-          awaitingInput: agent?.status === "waiting_for_input",
+          wait: (await personWaitOf(tx, task)).wait,
           inReview: false,
           agent: agent ? { name: agent.name, status: agent.status, startedAt: agent.startedAt } : null,
           branch: task.branch,

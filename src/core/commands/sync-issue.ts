@@ -14,6 +14,9 @@ import { effectiveSettings, type MilestoneSettings } from "../repo-config.js";
 import { sanitizeIssueText } from "../sanitize.js";
 import type { TaskStatus } from "../statuses.js";
 import { taskTransition } from "../transitions.js";
+import { actionDoneText, actionSummary } from "../checkpoint-comments.js";
+import { issueChangeEffect } from "../issue-change.js";
+import { noteOnCheckpoint } from "./settle-checkpoint.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
@@ -34,6 +37,8 @@ export interface SyncIssueInput {
   trustBody: boolean;
   /** The body's dependency references with what is known of each; null leaves body links as they are. */
   bodyLinks: readonly LinkTarget[] | null;
+  /** Who made this change, when known (named when it completes a human action). */
+  actor?: string | null;
 }
 
 export interface SyncIssueResult {
@@ -149,25 +154,32 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
     return { task, started: true, affectedProjects: [] };
   }
 
-  let status: TaskStatus = existing.status;
-  let started = false;
-  if (input.stopRequested || issue.state === "closed") {
-    // Unlabelled or closed: no longer scheduled. A finished task stays finished.
-    if (status !== "completed" && status !== "cancelled") status = "cancelled";
-  } else if (input.startedBy && (status === "cancelled" || status === "failed")) {
-    status = startStatus(config, initiative);
-    started = true;
-  }
+  // Unlabelled or closed: no longer scheduled (a finished task stays finished), except a human
+  // action, whose closing is how its person says it is done. Asked for again: scheduled again.
+  const effect = issueChangeEffect(
+    { status: existing.status, type: attributes.type },
+    { state: issue.state, stateReason: issue.stateReason, stopRequested: input.stopRequested, startRequested: input.startedBy !== null },
+  );
+  const status: TaskStatus = {
+    keep: existing.status,
+    cancel: "cancelled" as const,
+    complete: "completed" as const,
+    // A done task asked for again was approved once already: it does not wait for approval again.
+    restart: existing.status === "completed" ? ("pending" as const) : startStatus(config, initiative),
+  }[effect];
+  const started = effect === "restart";
   if (status !== existing.status) taskTransition(existing.status, status);
   const [task] = await tx
     .update(tasks)
     .set({
       ...mirrored,
       status,
-      ...(started ? { triggeredBy: input.startedBy, retryCount: 0, lastError: null, blockedReason: null } : {}),
+      ...(started ? { triggeredBy: input.startedBy, retryCount: 0, lastError: null, blockedReason: null, summary: null } : {}),
+      ...(effect === "complete" ? { summary: actionSummary(input.actor ?? null) } : {}),
     })
     .where(eq(tasks.id, existing.id))
     .returning();
+  if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
   return { task, started, affectedProjects: [] };
 }
 

@@ -244,6 +244,22 @@ route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", "write", (ctx) => 
   return { ...ok(ctx.repo.issueObject(ctx.repo.issue(issueNumber(ctx)))), redundant: !changed };
 });
 
+// Adds assignees, keeping those already there. As on GitHub, logins that cannot be assigned
+// (not collaborators with at least triage) are dropped without an error, and an issue holds at
+// most 10 assignees; the answer is the issue, 201 even when nothing changed.
+route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees", "write", (ctx) => {
+  const { assignees = [] } = (ctx.body ?? {}) as { assignees?: (string | { login: string })[] };
+  const issue = ctx.repo.issue(issueNumber(ctx));
+  const current = issue.assignees.map((u) => u.login);
+  const assignable = assignees
+    .map((a) => (typeof a === "string" ? a : a.login))
+    .filter((login) => ["admin", "maintain", "write", "triage"].includes(ctx.repo.role(login) ?? "none"))
+    .filter((login) => !current.some((c) => c.toLowerCase() === login.toLowerCase()));
+  const wanted = [...current, ...new Set(assignable)].slice(0, 10);
+  const changed = ctx.repo.updateIssue(issueNumber(ctx), { assignees: wanted }, APP_BOT);
+  return { ...ok(ctx.repo.issueObject(ctx.repo.issue(issueNumber(ctx))), 201), redundant: !changed };
+});
+
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", "read", (ctx) => {
   const issue = ctx.repo.issue(issueNumber(ctx));
   return page(ctx, issue.events.map((e) => ctx.repo.eventObject(e)));

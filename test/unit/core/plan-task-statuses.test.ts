@@ -18,6 +18,9 @@ function task(issueNumber: number, over: Partial<SnapshotTask> = {}): SnapshotTa
     id: `t${issueNumber}`,
     issueNumber,
     status: "pending",
+    type: "auto",
+    // A task in progress is held by its runner unless it says otherwise.
+    claimed: over.status === "in_progress",
     issueState: "open",
     labels: [],
     blockedReason: null,
@@ -66,7 +69,7 @@ describe("planTaskStatuses", () => {
 
   it("changes nothing when the issue already carries the right label", () => {
     const plan = planTaskStatuses(snapshot({ tasks: [task(1, { labels: ["bug", "cw:ready"] })] }));
-    expect(plan).toEqual({ criticalPaths: [], statusChanges: [], labelChanges: [], comments: [] });
+    expect(plan).toEqual({ criticalPaths: [], statusChanges: [], labelChanges: [], comments: [], checkpointsOpened: [] });
   });
 
   it("blocks every task of a cycle and names the cycle in one comment each", () => {
@@ -126,7 +129,7 @@ describe("planTaskStatuses", () => {
     const plan = planTaskStatuses(
       snapshot({
         tasks: [
-          task(1, { status: "in_progress", awaitingInput: true }),
+          task(1, { status: "in_progress", awaitingInput: true, claimed: false }),
           task(2, { status: "pending_approval" }),
           task(3, { status: "failed" }),
           task(4, { status: "cancelled", labels: ["cw:ready"] }),
@@ -146,6 +149,66 @@ describe("planTaskStatuses", () => {
   it("ignores a link of an issue to itself", () => {
     const plan = planTaskStatuses(snapshot({ tasks: [task(1)], links: [dep(1, 1)] }));
     expect(plan.statusChanges).toEqual([]);
+  });
+});
+
+describe("planTaskStatuses: checkpoints", () => {
+  it("hands a ready decision or human action to its person at once: in progress, needs input, opened once", () => {
+    const plan = planTaskStatuses(
+      snapshot({
+        tasks: [task(1, { type: "checkpoint:decision" }), task(2, { type: "checkpoint:human-action", status: "blocked", blockedReason: "blocked by #9" }), task(3, { type: "checkpoint:human-verify" })],
+        links: [],
+      }),
+    );
+    expect(plan.statusChanges).toEqual([
+      { taskId: "t1", status: "in_progress", blockedReason: null },
+      { taskId: "t2", status: "in_progress", blockedReason: null },
+    ]);
+    expect(plan.checkpointsOpened).toEqual(["t1", "t2"]);
+    // A human-verify checkpoint runs its agent first: it is ready like any task.
+    expect(plan.labelChanges).toEqual([
+      { issueNumber: 1, label: "cw:needs-input" },
+      { issueNumber: 2, label: "cw:needs-input" },
+      { issueNumber: 3, label: "cw:ready" },
+    ]);
+  });
+
+  it("keeps a held decision blocked, and does not ask again once it waits", () => {
+    const plan = planTaskStatuses(
+      snapshot({
+        tasks: [
+          task(1, { type: "checkpoint:decision", labels: ["cw:blocked"] }),
+          task(2, { type: "checkpoint:decision", status: "in_progress", claimed: false, labels: ["cw:needs-input"] }),
+        ],
+        links: [dep(1, 9), dep(2, 9)],
+      }),
+    );
+    expect(plan.statusChanges).toEqual([{ taskId: "t1", status: "blocked", blockedReason: "blocked by #9" }]);
+    expect(plan.checkpointsOpened).toEqual([]);
+    expect(plan.labelChanges).toEqual([]);
+  });
+
+  it("shows a human-verify checkpoint whose work waits for approval as needing input", () => {
+    const plan = planTaskStatuses(
+      snapshot({
+        tasks: [
+          task(1, { type: "checkpoint:human-verify", status: "in_progress", claimed: false }),
+          task(2, { type: "checkpoint:human-verify", status: "in_progress", claimed: true }),
+        ],
+      }),
+    );
+    expect(plan.statusChanges).toEqual([]);
+    expect(plan.labelChanges).toEqual([
+      { issueNumber: 1, label: "cw:needs-input" },
+      { issueNumber: 2, label: "cw:in-progress" },
+    ]);
+  });
+
+  it("makes a task in progress that nothing holds or waits on ready again (its checkpoint label went)", () => {
+    const plan = planTaskStatuses(snapshot({ tasks: [task(1, { status: "in_progress", claimed: false, labels: ["cw:needs-input"] })] }));
+    expect(plan.statusChanges).toEqual([{ taskId: "t1", status: "pending", blockedReason: null }]);
+    expect(plan.labelChanges).toEqual([{ issueNumber: 1, label: "cw:ready" }]);
+    expect(plan.checkpointsOpened).toEqual([]);
   });
 });
 
