@@ -8,7 +8,8 @@ import { issueLinks, phases, tasks } from "../../db/schema.js";
 import { markLinkTargets, retargetLinks, type LinkState } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
-import { projectTransaction, reconcileOthers } from "./project-transaction.js";
+import { projectTransaction } from "./project-transaction.js";
+import { reconcileOthers } from "./reconcile-others.js";
 
 export async function issueGone(db: Db, project: ProjectRow, issueNumber: number): Promise<void> {
   const affected = await projectTransaction(db, project.id, async (tx) => {

@@ -5,7 +5,7 @@
  * last) replace the newer intents with its stale ones. Taking the project's lock before any read
  * or write closes that, and taking it first (before any row lock) keeps it deadlock-free.
  * Other projects a command touches (a blocker in another repository) get their own transaction
- * afterwards, so no transaction ever holds two project locks.
+ * afterwards (reconcile-others.ts), so no transaction ever holds two project locks.
  */
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
@@ -44,12 +44,4 @@ export function projectTransaction<T>(
     await lockProject(tx, projectId, { flushedLater });
     return fn(tx);
   });
-}
-
-/** Converges other projects a command affected, each in its own turn. */
-export async function reconcileOthers(db: Db, projectIds: Iterable<string>, except: string): Promise<void> {
-  const { reconcileTasks } = await import("./reconcile-tasks.js");
-  for (const projectId of new Set(projectIds)) {
-    if (projectId !== except) await projectTransaction(db, projectId, (tx) => reconcileTasks(tx, projectId));
-  }
 }

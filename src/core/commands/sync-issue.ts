@@ -20,7 +20,8 @@ import { noteOnCheckpoint } from "./settle-checkpoint.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
-import { projectTransaction, reconcileOthers } from "./project-transaction.js";
+import { projectTransaction } from "./project-transaction.js";
+import { reconcileOthers } from "./reconcile-others.js";
 import { upsertInitiative, type InitiativeRow } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;

@@ -7,7 +7,8 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
 import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
-import type { ProjectRow } from "./project-repo.js";
+import { recordIntents } from "../../github/outbox-queue.js";
+import { repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
 
@@ -50,8 +51,6 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
       })
       .where(eq(pullRequests.id, row.id));
     if (movedPastApproval) {
-      const { recordIntents } = await import("../../github/outbox-queue.js");
-      const { repoRefOf } = await import("./project-repo.js");
       const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
       // Recorded before the reconcile: a merge it plans (yolo, on the new head) replaces this one.
       await recordIntents(tx, [
@@ -73,8 +72,6 @@ export async function approvePullRequest(
   project: ProjectRow,
   input: { number: number; reviewedSha: string; headSha: string; by: string; method: "merge" | "squash" | "rebase" },
 ): Promise<"merging" | "stale" | "not-ours" | "done"> {
-  const { recordIntents } = await import("../../github/outbox-queue.js");
-  const { repoRefOf } = await import("./project-repo.js");
   return projectTransaction(db, project.id, async (tx) => {
     const [row] = await tx
       .select()
