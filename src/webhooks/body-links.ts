@@ -5,6 +5,7 @@
  * reference each other costs no reads.
  */
 import { and, eq, inArray } from "drizzle-orm";
+import { unionAll } from "drizzle-orm/pg-core";
 import type { Db } from "../db/client.js";
 import { phases, tasks } from "../db/schema.js";
 import { parseDependencyRefs } from "../core/dependency-refs.js";
@@ -20,13 +21,12 @@ export async function bodyLinksOf(db: Db, project: Project, issue: IssueFacts): 
   const local = refs.filter((r) => sameRepo(r, project.name)).map((r) => r.number);
   const known = new Map<number, "open" | "closed">();
   if (local.length > 0) {
-    for (const table of [tasks, phases] as const) {
-      const rows = await db
+    const of = (table: typeof tasks | typeof phases) =>
+      db
         .select({ n: table.issueNumber, state: table.issueState })
         .from(table)
         .where(and(eq(table.projectId, project.id), inArray(table.issueNumber, local)));
-      for (const row of rows) if (row.n !== null) known.set(row.n, row.state);
-    }
+    for (const row of await unionAll(of(tasks), of(phases))) if (row.n !== null) known.set(row.n, row.state);
   }
   return refs.map((r) => {
     const state = sameRepo(r, project.name) ? known.get(r.number) : undefined;

@@ -38,10 +38,14 @@ export function onIssues(services: Services) {
     const issue = issueFactsOf(payload.issue);
     const fromApp = isFromThisApp(payload.sender, services.appId, payload.issue);
     const configResult = await services.repoConfig.load(context);
-    const [task] = await db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number)));
+    // Whether the issue is a task matters for a reopen, an edit or a broken config only.
+    const needsTask = payload.action === "reopened" || payload.action === "edited" || !configResult.ok;
+    const [task] = needsTask
+      ? await db
+          .select({ id: tasks.id })
+          .from(tasks)
+          .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number)))
+      : [];
 
     const trigger = configResult.ok ? configResult.config.triggerLabel : undefined;
     const asksToStart = !fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, Boolean(task));
