@@ -16,7 +16,7 @@ import { eq } from "drizzle-orm";
 import { initiatives, outbox, phases, pullRequests } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
-import { createBareRemote, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { commitParents, createBareRemote, forcePush, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { postDelivery } from "../support/github-app.js";
 import { WRITER, type UserSpec } from "../support/payloads.js";
 import { useStrictNock } from "../support/strict-nock.js";
@@ -382,6 +382,31 @@ describe("bad input for phases and pull requests", () => {
     expect(await readFileAt(remote, INITIATIVE_BRANCH, "person.txt")).toBe("a person's commit\n");
     expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBe("Cart part 1, improved by a person\n");
     expect(fake.pull(pr).title).toBe("Cart, as a person titled it");
+  });
+
+  it("7b. a person force-pushes the phase branch: their history stands, and the next task's work is merged on top of it", { timeout: 90_000 }, async () => {
+    const { fake, remote, tasks: taskNumbers, pr } = await phaseInReview({ taskCount: 2, started: 1 });
+    const branch = fake.pull(pr).head.ref;
+    expect(await readFileAt(remote, branch, "cart-1.txt")).toBe("Cart part 1\n");
+    // The person rewrites the branch: the first task's work is gone, their commit is the tip.
+    const forced = await forcePush(remote, branch, INITIATIVE_BRANCH, { "person.txt": "rewritten by a person\n" }, "A person's rewrite");
+    fake.syncWithGit(WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr).head.sha).toBe(forced);
+
+    fake.addLabels(taskNumbers[1]!, ["cw:run"], WRITER);
+    await runUntilQuiet(fake);
+    expect(statusOf(fake, taskNumbers[1]!)).not.toContain("cw:failed");
+    expect(await commitParents(remote, fake.pull(pr).head.sha)).toContain(forced); // merged on top, not over it
+    expect(await readFileAt(remote, branch, "person.txt")).toBe("rewritten by a person\n");
+    expect(await readFileAt(remote, branch, "cart-2.txt")).toBe("Cart part 2\n");
+    expect(await readFileAt(remote, branch, "cart-1.txt")).toBeUndefined(); // the person dropped it; nothing brings it back
+
+    fake.approve(pr, WRITER);
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr).merged).toBe(true);
+    expect(await readFileAt(remote, INITIATIVE_BRANCH, "person.txt")).toBe("rewritten by a person\n");
+    expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-2.txt")).toBe("Cart part 2\n");
   });
 
   it("8. two approvals at once send one merge request and merge once", async () => {

@@ -74,10 +74,27 @@ export async function cloneAndCommit(remote: BareRemote, branch: string, files: 
   return commitTo(remote, branch, parent, files, message);
 }
 
+/**
+ * Someone force-pushing: `branch` of the remote becomes one new commit with `files` on top of
+ * `onto` (a branch), whatever the branch held before. Returns the new commit's sha.
+ */
+export async function forcePush(remote: BareRemote, branch: string, onto: string, files: FileChanges, message: string): Promise<string> {
+  const parent = await branchSha(remote, onto);
+  if (!parent) throw new Error(`${remote.path} has no branch ${onto}`);
+  return commitTo(remote, branch, parent, files, message, { force: true });
+}
+
 /** Each fixture commit is one second after the previous: `git log` order is the order of writing. */
 let clock = 1_700_000_000;
 
-async function commitTo(remote: BareRemote, branch: string, parent: string | undefined, files: FileChanges, message: string): Promise<string> {
+async function commitTo(
+  remote: BareRemote,
+  branch: string,
+  parent: string | undefined,
+  files: FileChanges,
+  message: string,
+  options: { force?: boolean } = {},
+): Promise<string> {
   const data = (text: string): string => `data ${Buffer.byteLength(text)}\n${text}`;
   const lines = [
     `commit refs/heads/${branch}`,
@@ -90,7 +107,7 @@ async function commitTo(remote: BareRemote, branch: string, parent: string | und
     lines.push(content === null ? `D ${file}` : `M 100644 inline ${file}\n${data(content)}`);
   }
   const marks = path.join(remote.path, `fixture-marks-${process.pid}`);
-  await execa("git", ["fast-import", "--quiet", `--export-marks=${marks}`], {
+  await execa("git", ["fast-import", "--quiet", ...(options.force ? ["--force"] : []), `--export-marks=${marks}`], {
     cwd: remote.path,
     env: GIT_ENV,
     input: `${lines.join("\n")}\n`,
