@@ -23,8 +23,9 @@ export const LEASE_SECONDS = 60;
 /**
  * Claims one ready task inside `tx`, honouring the repository's agent limit (from its config)
  * and the per-runner limit the caller checks. Decision and human-action checkpoints are never
- * claimed: no agent runs on them (the planner hands them to a person as soon as they are ready). Order: priority, then the longest chain of work
- * waiting on the task, then its order, then age.
+ * claimed: no agent runs on them (the planner hands them to a person as soon as they are
+ * ready). Order: priority, then the longest chain of work waiting on the task, then its order,
+ * then age.
  */
 export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow | undefined> {
   const rows = await tx.execute<{ id: string }>(sql`
