@@ -4,7 +4,8 @@
  *   2. make sure the initiative and phase branches exist, and add the agent's worktree;
  *   3. write `.cw/input/`, pick an account, run the agent (lease renewed meanwhile; a stop
  *      or a lost lease kills it);
- *   4. commit what it left, push, merge into the phase (or initiative) branch;
+ *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
+ *      resolves a conflict: `resolve-conflicts.ts`);
  *   5. record the outcome in one fenced transaction, and remove the worktree.
  * No database transaction is open during steps 2–4.
  */
@@ -29,7 +30,8 @@ import { loadRunContext, type RunContext } from "./run-context.js";
 import { agentPrompt } from "./prompt.js";
 import { LogSink } from "./log-sink.js";
 import type { StartedRun } from "./start-run.js";
-import { describeCompletion, describeFailure, describeQuestions, describeRetry } from "./run-comments.js";
+import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
+import { resolveConflicts } from "./resolve-conflicts.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -118,7 +120,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
       if (result.outcome === "usage_limited" && account?.accountId) {
         await markExhausted(db, account.accountId, result.limitResetAt ?? null);
       }
-      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed });
+      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed, started, signal });
     }
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
@@ -149,7 +151,7 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean },
+  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -168,6 +170,7 @@ async function settle(
     case "done": {
       let mergedSha = commit.sha;
       let mergedInto: string | null = null;
+      let conflicts: ConflictResolution | null = null;
       // An earlier attempt's pushed work is merged too, even when this run changed nothing more.
       if (ctx.branches.mergeInto && (commit.sha !== startSha || o.branchPushed)) {
         const merge = await workspace.mergeBranch({
@@ -178,15 +181,14 @@ async function settle(
           author: AUTHOR,
           ...auth,
         });
-        if (merge.status === "conflict") {
-          return {
-            kind: "failed",
-            error: `merging ${ctx.branches.taskBranch} into ${ctx.branches.mergeInto} conflicts in ${merge.files.join(", ")}`,
-            comment: describeFailure(o.agentName, `Its work is on \`${ctx.branches.taskBranch}\`, but merging it into \`${ctx.branches.mergeInto}\` conflicts in ${merge.files.map((f) => `\`${f}\``).join(", ")}. Resolve the conflict on the branch, then \`/cw retry\`.`, result.logTail),
-          };
-        }
-        mergedSha = merge.sha;
+        const landed =
+          merge.status === "conflict"
+            ? await resolveConflicts(deps, { ...o, ctx, source: ctx.branches.taskBranch, target: ctx.branches.mergeInto, files: merge.files, taskSummary: o.redact(result.summary ?? ""), author: AUTHOR })
+            : merge;
+        if (landed.status === "ended") return landed.end;
+        mergedSha = landed.sha;
         mergedInto = ctx.branches.mergeInto;
+        if (landed.status === "resolved") conflicts = landed.resolution;
       }
       const stat = commit.sha !== startSha ? await workspace.diffStat({ repo, base: startSha, head: commit.sha }) : null;
       const summary = o.redact(result.summary ?? "(no summary)");
@@ -202,6 +204,7 @@ async function settle(
           mergedSha,
           compareUrl: compareUrl(ctx.project.url, startSha, commit.sha),
           usage: result.usage,
+          conflicts,
         }),
         ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
