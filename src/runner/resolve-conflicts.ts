@@ -51,7 +51,8 @@ export interface ConflictRun {
   redact: (text: string) => string;
 }
 
-export type Landing = { status: "resolved"; sha: string; resolution: ConflictResolution } | { status: "ended"; end: RunEnd };
+/** Merged (`resolution` null when, after all, no agent had to resolve anything), or the run's end. */
+export type Landing = { status: "resolved"; sha: string; resolution: ConflictResolution | null } | { status: "ended"; end: RunEnd };
 
 type InProgress = Extract<ConflictMergeStart, { status: "in-progress" }>;
 type AgentOutcome = { kind: "done"; agent: AgentRow; result: AgentRunResult } | { kind: "ended"; landing: Landing };
@@ -66,7 +67,7 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
   try {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const merge = await workspace.startConflictMerge({ repo, source: run.source, target: run.target, path: tree, author: run.author, ...auth });
-      if (merge.status === "up-to-date") return { status: "resolved", sha: merge.sha, resolution };
+      if (merge.status === "up-to-date") return landed(merge.sha, resolution);
       facts = { ...facts, files: merge.files };
       for (const file of merge.files) if (!resolution.files.includes(file)) resolution.files.push(file);
 
@@ -96,7 +97,7 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
               resolution.agentNames.push(agent.name);
               resolution.summary = said;
             }
-            if (finished.status !== "moved") return { status: "resolved", sha: finished.sha, resolution };
+            if (finished.status !== "moved") return landed(finished.sha, resolution);
             deps.log.info({ target: run.target, round }, "the target moved over the resolved lines while the merge agent worked: merging again");
             break;
           case "unresolved":
@@ -106,7 +107,8 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
                 ? `left conflict markers in ${codeList(finished.files)}`
                 : `did not leave the merge to commit: ${finished.reason}`;
             if (agent) await finishMergeAgent(deps.database.db, agent.id, agentEnd("crashed", `the merge agent ${why}`, ran.result));
-            return failed(run, facts, `The merge agent \`${agent?.name ?? "?"}\` ${why} (it said: ${said}).`, ran?.result.logTail ?? "");
+            const who = agent ? `The merge agent \`${agent.name}\`` : "The merge";
+            return failed(run, facts, `${who} ${why} (it said: ${said}).`, ran?.result.logTail ?? "");
           }
         }
       } catch (error) {
@@ -201,6 +203,10 @@ async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress,
     default:
       return { kind: "ended", landing: failed(run, facts, `The merge agent \`${agent.name}\` could not resolve them (${result.outcome}): ${said}`, result.logTail) };
   }
+}
+
+function landed(sha: string, resolution: ConflictResolution): Landing {
+  return { status: "resolved", sha, resolution: resolution.agentNames.length > 0 ? resolution : null };
 }
 
 function ended(end: RunEnd): AgentOutcome {

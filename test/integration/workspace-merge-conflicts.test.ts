@@ -66,6 +66,17 @@ describe("startConflictMerge", () => {
     expect(await branchSha(w.remote, PHASE)).toBe(w.phaseSha);
   });
 
+  it("leaves a clean merge in progress too (the phase moved so that nothing conflicts any more), for the runner to commit", async () => {
+    const w = await conflicting();
+    await git(w.remote.path, ["update-ref", `refs/heads/${PHASE}`, await git(w.remote.path, ["rev-parse", "main"])]);
+    const main = (await branchSha(w.remote, PHASE))!;
+    const started = await start(w);
+    expect(started).toMatchObject({ targetSha: main, sourceSha: w.taskSha, files: [] });
+    expect((await finish(w, started)).status).toBe("merged");
+    expect(await commitParents(w.remote, (await branchSha(w.remote, PHASE))!)).toEqual([main, w.taskSha]);
+    expect(await readFileAt(w.remote, PHASE, "src/auth.ts")).toBe("line 1\ntask's line 2\nline 3\n");
+  });
+
   it("finds nothing to merge when the task is already in the phase", async () => {
     const w = await conflicting();
     await git(w.remote.path, ["update-ref", `refs/heads/${PHASE}`, w.taskSha]);
