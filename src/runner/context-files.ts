@@ -8,6 +8,8 @@
  *   phase.md                  the phase: name, branch; body: its content
  *   context/tasks/<issue>.md  each related task: status, summary; body: its title
  *   answers.md                the answers to the agent's questions, when resuming
+ *   merge.md                  for a merge agent: the conflicted files, both branches and tips,
+ *                             and the task's summary (front matter); how to read the markers (body)
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -46,7 +48,7 @@ export interface TaskContext {
 }
 
 /** Files this module writes; removed first, so nothing from an earlier run is left behind. */
-const OWNED = ["task.md", "initiative.md", "phase.md", "answers.md", "context"];
+const OWNED = ["task.md", "initiative.md", "phase.md", "answers.md", "merge.md", "context"];
 
 /** Writes the agent's input files into `inputDir` (created when missing). */
 export async function writeContextFiles(inputDir: string, ctx: TaskContext): Promise<void> {
@@ -108,6 +110,45 @@ export async function writeContextFiles(inputDir: string, ctx: TaskContext): Pro
   await Promise.all(OWNED.map((name) => rm(path.join(inputDir, name), { recursive: true, force: true })));
   if (ctx.relatedTasks.length > 0) await mkdir(path.join(inputDir, "context", "tasks"), { recursive: true });
   await Promise.all(files.map(([name, text]) => writeFile(path.join(inputDir, name), text, "utf8")));
+}
+
+/** What a merge agent is told about the merge in progress in its worktree. */
+export interface MergeContext {
+  /** The task's branch, merged in ("theirs"). */
+  sourceBranch: string;
+  sourceSha: string;
+  /** The phase (or initiative) branch, checked out ("ours", HEAD). */
+  targetBranch: string;
+  targetSha: string;
+  conflictedFiles: string[];
+  /** What the task's agent said it did. */
+  taskSummary: string;
+}
+
+/** Writes `merge.md` into `inputDir`, beside the task's own input files. */
+export async function writeMergeFile(inputDir: string, m: MergeContext): Promise<void> {
+  const body = [
+    `# Merge \`${m.sourceBranch}\` into \`${m.targetBranch}\``,
+    "",
+    `The task's work, on \`${m.sourceBranch}\`, is being merged into \`${m.targetBranch}\`, which other tasks changed meanwhile.`,
+    "The merge is in progress in this worktree and stopped at the conflicts. In each conflicted file, git wrote:",
+    "",
+    `- from \`<<<<<<< HEAD\`: the lines as \`${m.targetBranch}\` has them (the other tasks' work);`,
+    "- from `|||||||`: the lines as they were before either side changed them;",
+    `- from \`=======\` to \`>>>>>>> origin/${m.sourceBranch}\`: the lines as this task wrote them.`,
+    "",
+    "Keep what both sides meant to do, remove every marker line, and say in your summary how you combined them.",
+  ].join("\n");
+  await mkdir(inputDir, { recursive: true });
+  const frontMatter = {
+    source_branch: m.sourceBranch,
+    source_sha: m.sourceSha,
+    target_branch: m.targetBranch,
+    target_sha: m.targetSha,
+    conflicted_files: m.conflictedFiles,
+    task_summary: m.taskSummary,
+  };
+  await writeFile(path.join(inputDir, "merge.md"), markdown(frontMatter, body), "utf8");
 }
 
 /** `---\n<yaml>---\n\n<body>\n`: the front matter block, then the body. */

@@ -14,11 +14,24 @@ const MODE_GOALS: Record<AgentMode, string> = {
 
 export type ResumeKind = "answers" | "continue" | null;
 
+const READ_INPUT = [
+  "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
+  "they describe the task, the larger goal and what the tasks before you did.",
+].join("\n");
+
+/** What a merge agent must know beyond its goal: where the conflicts are, and what the runner checks. */
+const MERGE_RULES = [
+  "Read .cw/input/merge.md first: it names the conflicted files, the two branches and what the task did.",
+  "Then read .cw/input/task.md (the task whose branch is being merged) and, when present, .cw/input/phase.md and .cw/input/context/.",
+  "A merge is in progress in this worktree (git merge --no-commit). In every conflicted file, keep what both sides meant to do,",
+  "and remove every conflict marker line (<<<<<<<, |||||||, =======, >>>>>>>). Do not abort, reset or restart the merge, and do not switch branches.",
+  "The runner checks that no conflict marker is left in those files, then commits the merge and pushes it.",
+].join("\n");
+
 export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
   return [
     `You are a Codewalkers agent working in a git worktree. ${MODE_GOALS[mode]}`,
-    "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
-    "they describe the task, the larger goal and what the tasks before you did.",
+    mode === "merge" ? MERGE_RULES : READ_INPUT,
     resume === "answers" ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
     resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",

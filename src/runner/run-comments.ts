@@ -11,6 +11,22 @@ export interface CompletionFacts {
   mergedSha: string;
   compareUrl: string | null;
   usage?: AgentUsage | undefined;
+  /** Present when merging needed the merge agent. */
+  conflicts?: ConflictResolution | null;
+}
+
+/** A merge of a task branch that conflicts. */
+export interface ConflictFacts {
+  source: string;
+  target: string;
+  files: string[];
+}
+
+/** How the merge agent(s) resolved a conflicting merge. */
+export interface ConflictResolution {
+  files: string[];
+  agentNames: string[];
+  summary: string;
 }
 
 export function describeCompletion(f: CompletionFacts): string {
@@ -22,10 +38,38 @@ export function describeCompletion(f: CompletionFacts): string {
   } else {
     lines.push("**Changes:** none.");
   }
+  if (f.conflicts) {
+    const by = f.conflicts.agentNames.map((name) => `\`${name}\``).join(", then ");
+    lines.push("", `🔀 Conflicts in ${codeList(f.conflicts.files)} were resolved by the merge agent ${by}: ${oneLine(f.conflicts.summary)}`);
+  }
   lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
   const usage = describeUsage(f.usage);
   if (usage) lines.push(`**Usage:** ${usage}`);
   return lines.join("\n");
+}
+
+export function describeMergeAgentAtWork(workerName: string, mergeAgentName: string, c: ConflictFacts): string {
+  return [
+    `🔀 Agent \`${workerName}\` finished this task, but merging \`${c.source}\` into \`${c.target}\` conflicts in ${codeList(c.files)}.`,
+    "",
+    `Agent \`${mergeAgentName}\` is resolving the conflicts.`,
+    "",
+    "`/cw stop` stops it.",
+  ].join("\n");
+}
+
+/** The one-line reason a conflicting merge failed the task, for `describeFailure`; `why` says what the merge agent did. */
+export function describeUnresolvedConflict(c: ConflictFacts, why: string): string {
+  return `Its work is on \`${c.source}\`, but merging it into \`${c.target}\` conflicts in ${codeList(c.files)}. ${oneLine(why)} Resolve the conflict on the branch, then \`/cw retry\`.`;
+}
+
+export function codeList(items: readonly string[]): string {
+  return items.map((item) => `\`${item}\``).join(", ");
+}
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }
 
 export function describeUsage(usage: AgentUsage | undefined): string | null {

@@ -3,7 +3,7 @@
  * work goes (branches), what the agent is told (context files), and whether it resumes an
  * earlier session.
  */
-import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { agents, initiatives, messages, phases, projects, taskDependencies, tasks } from "../db/schema.js";
 import { phaseBranch, standaloneTaskBranch, taskBranch } from "../core/branch-names.js";
@@ -56,11 +56,12 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
   ];
   const related = scope.length ? await db.select().from(tasks).where(or(...scope)) : [];
 
-  // The run's own agent, recorded at the claim under the task's current attempt, is not its predecessor.
+  // The run's own agent, recorded at the claim under the task's current attempt, is not its
+  // predecessor; nor is a merge agent, whose session is about a merge, not the task.
   const [previous] = await db
     .select()
     .from(agents)
-    .where(and(eq(agents.taskId, task.id), lt(agents.attempt, task.attempt)))
+    .where(and(eq(agents.taskId, task.id), lt(agents.attempt, task.attempt), ne(agents.mode, "merge")))
     .orderBy(desc(agents.createdAt))
     .limit(1);
   const { answers, answerMessageIds } = previous ? await answersFor(db, task.id, previous) : { answers: [], answerMessageIds: [] };

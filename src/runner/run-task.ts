@@ -4,7 +4,8 @@
  *   2. make sure the initiative and phase branches exist, and add the agent's worktree;
  *   3. write `.cw/input/`, pick an account, run the agent (lease renewed meanwhile; a stop
  *      or a lost lease kills it);
- *   4. commit what it left, push, merge into the phase (or initiative) branch;
+ *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
+ *      resolves a conflict: `resolve-conflicts.ts`);
  *   5. record the outcome in one fenced transaction, and remove the worktree.
  * No database transaction is open during steps 2–4.
  */
@@ -14,23 +15,23 @@ import { eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { agents, messages, phases, tasks } from "../db/schema.js";
 import type { Logger } from "../logger.js";
-import { finishRun, ACCOUNTS_MARKER, type RunEnd } from "../core/commands/finish-run.js";
+import { finishRun, type RunEnd } from "../core/commands/finish-run.js";
 import { backoffMs } from "../lib/backoff.js";
 import { createRedactor } from "../lib/redact.js";
 import { writeContextFiles } from "./context-files.js";
 import { createAgentAdapter } from "./agents/create-agent-adapter.js";
 import type { AgentName, AgentRunResult } from "./agents/types.js";
-import { accountDir, materializeAccount } from "./accounts/account-environment.js";
-import { loadAccountSecrets, updateAccountCredentials } from "./accounts/account-store.js";
-import { markExhausted, nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
+import { markExhausted } from "./accounts/pick-account.js";
+import { allAccountsExhausted, chooseAccount } from "./choose-account.js";
+import { startHeartbeat } from "./heartbeat.js";
 import type { GitWorkspace } from "./workspace/index.js";
 import type { GitAuthor, RepoRef as GitRepo } from "./workspace/types.js";
 import { loadRunContext, type RunContext } from "./run-context.js";
 import { agentPrompt } from "./prompt.js";
 import { LogSink } from "./log-sink.js";
-import { renewLease, type Fence } from "./task-claims.js";
 import type { StartedRun } from "./start-run.js";
-import { describeCompletion, describeFailure, describeQuestions, describeRetry } from "./run-comments.js";
+import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
+import { resolveConflicts } from "./resolve-conflicts.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -119,7 +120,7 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
       if (result.outcome === "usage_limited" && account?.accountId) {
         await markExhausted(db, account.accountId, result.limitResetAt ?? null);
       }
-      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed });
+      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed, started, signal });
     }
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
@@ -150,7 +151,7 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean },
+  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -169,6 +170,7 @@ async function settle(
     case "done": {
       let mergedSha = commit.sha;
       let mergedInto: string | null = null;
+      let conflicts: ConflictResolution | null = null;
       // An earlier attempt's pushed work is merged too, even when this run changed nothing more.
       if (ctx.branches.mergeInto && (commit.sha !== startSha || o.branchPushed)) {
         const merge = await workspace.mergeBranch({
@@ -179,15 +181,14 @@ async function settle(
           author: AUTHOR,
           ...auth,
         });
-        if (merge.status === "conflict") {
-          return {
-            kind: "failed",
-            error: `merging ${ctx.branches.taskBranch} into ${ctx.branches.mergeInto} conflicts in ${merge.files.join(", ")}`,
-            comment: describeFailure(o.agentName, `Its work is on \`${ctx.branches.taskBranch}\`, but merging it into \`${ctx.branches.mergeInto}\` conflicts in ${merge.files.map((f) => `\`${f}\``).join(", ")}. Resolve the conflict on the branch, then \`/cw retry\`.`, result.logTail),
-          };
-        }
-        mergedSha = merge.sha;
+        const landed =
+          merge.status === "conflict"
+            ? await resolveConflicts(deps, { ...o, ctx, source: ctx.branches.taskBranch, target: ctx.branches.mergeInto, files: merge.files, taskSummary: o.redact(result.summary ?? ""), author: AUTHOR })
+            : merge;
+        if (landed.status === "ended") return landed.end;
+        mergedSha = landed.sha;
         mergedInto = ctx.branches.mergeInto;
+        if (landed.status === "resolved") conflicts = landed.resolution;
       }
       const stat = commit.sha !== startSha ? await workspace.diffStat({ repo, base: startSha, head: commit.sha }) : null;
       const summary = o.redact(result.summary ?? "(no summary)");
@@ -203,6 +204,7 @@ async function settle(
           mergedSha,
           compareUrl: compareUrl(ctx.project.url, startSha, commit.sha),
           usage: result.usage,
+          conflicts,
         }),
         ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
@@ -237,71 +239,6 @@ function retryOrFail(ctx: RunContext, settings: RunnerSettings, error: string, l
     return { kind: "retry", error, runAfter: new Date(Date.now() + wait), comment: describeRetry(error, retries + 1, settings.maxRetries, wait) };
   }
   return { kind: "failed", error, comment: describeFailure(null, error, logTail) };
-}
-
-async function chooseAccount(
-  deps: RunDeps,
-  agentId: string,
-): Promise<{ env: Record<string, string>; cleanup(): Promise<void>; accountId: string } | null | "exhausted"> {
-  const { settings, database } = deps;
-  if (settings.agent === "command" || !settings.secretKey) return null;
-  const account = await pickAccount(database.db, settings.agent);
-  if (!account) {
-    // No account registered at all: the agent uses the host's own login.
-    return (await nextAvailableAt(database.db, settings.agent)) === null ? null : "exhausted";
-  }
-  await database.db.update(agents).set({ accountId: account.id }).where(eq(agents.id, agentId));
-  const secrets = await loadAccountSecrets(database.db, settings.secretKey, account.id);
-  const key = settings.secretKey;
-  const materialized = await materializeAccount({
-    provider: account.provider,
-    secrets,
-    dir: accountDir(settings.workDir, account.id),
-    // An OAuth refresh during the run rotates the tokens: keep the new ones.
-    onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
-  });
-  return { ...materialized, accountId: account.id };
-}
-
-async function allAccountsExhausted(deps: RunDeps): Promise<RunEnd> {
-  const until = (await nextAvailableAt(deps.database.db, deps.settings.agent)) ?? new Date(Date.now() + 60 * 60_000);
-  return {
-    kind: "requeue",
-    reason: `every ${deps.settings.agent} account is at its usage limit`,
-    runAfter: until,
-    comment: {
-      marker: ACCOUNTS_MARKER,
-      body: `⏳ Every ${deps.settings.agent} account is at its usage limit. This task waits and starts again at ${until.toISOString()}.`,
-    },
-  };
-}
-
-/**
- * Renews the lease every `ms`; when the run is no longer ours (stopped by `/cw stop`, the label
- * removed, the issue closed, or the lease lost and the task reclaimed) the agent is killed.
- */
-function startHeartbeat(deps: RunDeps, fence: Fence, agentId: string, ms: number, outer: AbortSignal) {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  outer.addEventListener("abort", abort);
-  const timer = setInterval(() => {
-    void (async () => {
-      try {
-        const ours = await renewLease(deps.database.db, fence);
-        await deps.database.db.update(agents).set({ heartbeatAt: new Date() }).where(eq(agents.id, agentId));
-        if (!ours) controller.abort();
-      } catch (error) {
-        deps.log.warn({ err: error }, "could not renew the lease");
-      }
-    })();
-  }, ms);
-  return {
-    signal: controller.signal,
-    stop() {
-      clearInterval(timer);
-      outer.removeEventListener("abort", abort);
-    },
-  };
 }
 
 /** A link to the commits, for GitHub-hosted remotes; none for local paths. */

@@ -3,7 +3,7 @@
  * this runner's lease, an agent with a readable alias is recorded for it, and the issue is told
  * (status label, and the status comment the app keeps up to date).
  */
-import type { Db } from "../db/client.js";
+import type { Db, Tx } from "../db/client.js";
 import { agents } from "../db/schema.js";
 import { recordIntents } from "../github/outbox-queue.js";
 import type { AgentMode } from "../core/statuses.js";
@@ -15,6 +15,8 @@ import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
 import { claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
+
+type AgentInsert = typeof agents.$inferInsert;
 
 export interface StartedRun {
   task: TaskRow;
@@ -35,44 +37,47 @@ export async function startRun(db: Db, options: StartRunOptions): Promise<Starte
     // The claim comes first (the project is not known before it); its reconcile reads after the lock.
     await lockProject(tx, task.projectId!);
     const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
-    let agent: AgentRow | undefined;
-    for (let i = 0; i < 5 && !agent; i++) {
-      const name = i < 2 ? agentAlias() : agentAliasWithSuffix();
-      [agent] = await tx
-        .insert(agents)
-        .values({
-          name,
-          taskId: task.id,
-          initiativeId: task.initiativeId,
-          worktreeId: name,
-          provider: options.provider,
-          status: "running",
-          mode,
-          runnerId: options.runnerId,
-          host: options.host,
-          attempt: task.attempt,
-          startedAt: new Date(),
-          heartbeatAt: new Date(),
-        })
-        .onConflictDoNothing({ target: agents.name })
-        .returning();
-    }
-    if (!agent) throw new Error("could not find a free agent alias");
-    const project = await loadProject(tx, task.projectId!);
-    await recordIntents(tx, [
-      {
-        kind: "upsert-comment",
-        repo: repoRefOf(project),
-        issueNumber: task.issueNumber!,
-        marker: AGENT_COMMENT_MARKER,
-        body:
-          `🤖 Agent \`${agent.name}\` is working on this task.\n\n` +
-          `- **Started:** ${agent.startedAt!.toISOString()}\n` +
-          `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
-          "`/cw stop` stops it.",
-      },
-    ]);
-    await reconcileTasks(tx, project.id);
+    const agent = await recordAgent(tx, {
+      taskId: task.id,
+      initiativeId: task.initiativeId,
+      provider: options.provider,
+      mode,
+      runnerId: options.runnerId,
+      host: options.host,
+      attempt: task.attempt,
+    });
+    await announceAgent(
+      tx,
+      task,
+      `🤖 Agent \`${agent.name}\` is working on this task.\n\n` +
+        `- **Started:** ${agent.startedAt!.toISOString()}\n` +
+        `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
+        "`/cw stop` stops it.",
+    );
     return { task, agent, fence: { taskId: task.id, attempt: task.attempt, runnerId: options.runnerId } };
   });
+}
+
+/** A running agent of a task, under a free readable alias (its worktree is named after it unless said otherwise). */
+export async function recordAgent(
+  tx: Tx,
+  values: Pick<AgentInsert, "taskId" | "initiativeId" | "provider" | "mode" | "runnerId" | "host" | "attempt"> & { worktreeId?: string },
+): Promise<AgentRow> {
+  for (let i = 0; i < 5; i++) {
+    const name = i < 2 ? agentAlias() : agentAliasWithSuffix();
+    const [agent] = await tx
+      .insert(agents)
+      .values({ name, worktreeId: name, ...values, status: "running", startedAt: new Date(), heartbeatAt: new Date() })
+      .onConflictDoNothing({ target: agents.name })
+      .returning();
+    if (agent) return agent;
+  }
+  throw new Error("could not find a free agent alias");
+}
+
+/** Tells the task's issue about its agent (the status comment the app keeps), and reconciles: the label, the phase's check run. */
+export async function announceAgent(tx: Tx, task: TaskRow, body: string): Promise<void> {
+  const project = await loadProject(tx, task.projectId!);
+  await recordIntents(tx, [{ kind: "upsert-comment", repo: repoRefOf(project), issueNumber: task.issueNumber!, marker: AGENT_COMMENT_MARKER, body }]);
+  await reconcileTasks(tx, project.id);
 }

@@ -1,22 +1,24 @@
 /**
- * What the runner does with work that cannot be merged, and with no work at all: two
- * independent tasks of one milestone whose agents write the same file differently (one merges
- * into the initiative branch, the other fails, naming the file, with its work kept on its own
- * branch), and a task whose agent changes nothing (done, "Changes: none.", no merge). Real git
- * on a bare remote; the fake agent through the `command` adapter.
+ * What the runner does when work does not merge cleanly, and with no work at all. Two tasks of
+ * one phase whose agents write the same lines: the first merges into the phase branch, the
+ * second's merge conflicts and a merge agent (CW_MODE=merge) resolves it in the same run; or
+ * fails to (markers left, an error), is stopped, or sees the phase branch move under it. Also a
+ * task whose agent changes nothing (done, "Changes: none.", no merge). Real git on a bare
+ * remote; the fake agent through the `command` adapter.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { eq } from "drizzle-orm";
-import { agents, initiatives, tasks } from "../../src/db/schema.js";
+import { and, asc, eq } from "drizzle-orm";
+import { agentLogChunks, agents, initiatives, phases, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { branchSha, commitParents, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { branchSha, cloneAndCommit, commitParents, createBareRemote, git, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
-import { fakeAgentScript, runUntilQuiet, statusOf } from "../support/flows.js";
+import { fakeAgentScript, fakeMergeScript, runUntilQuiet, statusOf } from "../support/flows.js";
+import { alive, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -26,7 +28,7 @@ const barrier = path.join(scratch, "barrier");
 // started: both worktrees then come from the same initiative commit, as when two runners take
 // two tasks at the same moment, and neither sees the other's work.
 const AGENT_COMMAND = [
-  `if grep -q wait-for-sibling "$CW_INPUT_DIR/task.md"; then`,
+  `if [ "$CW_MODE" != merge ] && grep -q wait-for-sibling "$CW_INPUT_DIR/task.md"; then`,
   `  touch "${barrier}/$CW_TASK_ID";`,
   `  while [ "$(ls "${barrier}" | wc -l)" -lt 2 ]; do sleep 0.05; done;`,
   `fi;`,
@@ -68,70 +70,235 @@ async function initiativeBranch(): Promise<string> {
   return initiative!.branch!;
 }
 
+type Task = typeof tasks.$inferSelect;
+
+/** Two agents, a merge agent (two in one test), a phase PR and its webhooks: on two busy CPUs this takes a while. */
+const SLOW = 90_000;
+
+const COLOURS = { blue: "colour = blue\n", green: "colour = green\n" };
+
+/**
+ * A phase with two tasks that both write settings.conf, each run by an agent that waits for the
+ * other to start (so neither sees the other's work); `merge` is what their merge agent does.
+ */
+async function conflictingPhase(fake: FakeGitHub, merge: unknown): Promise<{ phase: number; issues: number[] }> {
+  const m = fake.createMilestone({ title: "Settings" });
+  const phase = fake.openIssue({ title: "Colours", milestone: m, labels: ["cw:phase"] });
+  const body = (colour: keyof typeof COLOURS) =>
+    "wait-for-sibling" +
+    script({ behavior: "edit", files: { "settings.conf": COLOURS[colour] }, summary: `Made it ${colour}.` }) +
+    fakeMergeScript(merge);
+  const issues = [
+    fake.openIssue({ title: "Make it blue", milestone: m, body: body("blue") }),
+    fake.openIssue({ title: "Make it green", milestone: m, body: body("green") }),
+  ];
+  for (const n of issues) fake.addSubIssue(phase, n);
+  for (const n of issues) fake.addLabels(n, ["cw:run"], WRITER);
+  await fake.converge(booted.app.port, booted.settle);
+  for (const n of issues) expect(statusOf(fake, n)).toEqual(["cw:ready"]);
+  return { phase, issues };
+}
+
+/** The two tasks: `first` merged cleanly; `second` met the conflict and got the merge agent. */
+async function firstAndSecond(issues: number[]): Promise<{ first: Task; second: Task; phaseBranch: string }> {
+  const both = await Promise.all(issues.map(taskFor));
+  const merging = await booted.database.db.select().from(agents).where(eq(agents.mode, "merge"));
+  const second = both.find((t) => merging.some((a) => a.taskId === t.id));
+  const first = both.find((t) => t !== second);
+  if (!first || !second) throw new Error("expected exactly one task to have a merge agent");
+  const [phase] = await booted.database.db.select().from(phases);
+  return { first, second, phaseBranch: phase!.branch! };
+}
+
+async function agentsOf(task: Task) {
+  return booted.database.db.select().from(agents).where(eq(agents.taskId, task.id)).orderBy(asc(agents.createdAt));
+}
+
+function colourOf(task: Task): string {
+  return task.name === "Make it blue" ? COLOURS.blue : COLOURS.green;
+}
+
+/** The first task's merge, which the phase branch must still end with after a failed resolution. */
+async function expectOnlyFirstMerged(remote: BareRemote, phaseBranch: string, first: Task, second: Task): Promise<void> {
+  expect((await logSubjects(remote, phaseBranch))[0]).toBe(`Merge ${first.branch}: ${first.name}`);
+  expect(await readFileAt(remote, phaseBranch, "settings.conf")).toBe(colourOf(first));
+  expect(await logSubjects(remote, phaseBranch)).not.toContain(second.name);
+  // The second task's work is kept on its own branch.
+  expect(await readFileAt(remote, second.branch!, "settings.conf")).toBe(colourOf(second));
+}
+
+function agentComment(fake: FakeGitHub, n: number) {
+  const found = fake.commentsOn(n).filter((c) => c.body.startsWith("<!-- codewalkers:agent -->"));
+  expect(found).toHaveLength(1);
+  return found[0]!.body;
+}
+
+
 describe("merging a task's work", () => {
-  it("merges the first of two conflicting tasks and fails the other, naming the file", async () => {
+  it("merges the first of two conflicting tasks; a merge agent resolves the second's conflict in the same run", { timeout: SLOW }, async () => {
     const { fake, remote } = await setup();
-    const m = fake.createMilestone({ title: "Settings" });
-    const writes = { a: "colour = blue\n", b: "colour = green\n" };
-    const a = fake.openIssue({
-      title: "Make it blue",
-      milestone: m,
-      body: "wait-for-sibling" + script({ behavior: "edit", files: { "settings.conf": writes.a }, summary: "Blue." }),
-      labels: ["cw:run"],
-    });
-    const b = fake.openIssue({
-      title: "Make it green",
-      milestone: m,
-      body: "wait-for-sibling" + script({ behavior: "edit", files: { "settings.conf": writes.b }, summary: "Green." }),
-      labels: ["cw:run"],
-    });
-    await fake.converge(booted.app.port, booted.settle);
-    expect(statusOf(fake, a)).toEqual(["cw:ready"]);
-    expect(statusOf(fake, b)).toEqual(["cw:ready"]);
+    const resolved = "colour = blue-green\n";
+    const { issues } = await conflictingPhase(fake, { behavior: "resolve", files: { "settings.conf": resolved }, summary: "Blended blue and green." });
 
     await runUntilQuiet(booted, fake);
 
-    const [ta, tb] = [await taskFor(a), await taskFor(b)];
-    expect([ta.status, tb.status].sort()).toEqual(["completed", "failed"]);
-    const [merged, conflicted] = ta.status === "completed" ? [ta, tb] : [tb, ta];
-    const mergedText = merged.issueNumber === a ? writes.a : writes.b;
-    const conflictedText = conflicted.issueNumber === a ? writes.a : writes.b;
-    const target = await initiativeBranch();
+    const { first, second, phaseBranch } = await firstAndSecond(issues);
+    expect(first).toMatchObject({ status: "completed", lastError: null });
+    expect(second).toMatchObject({ status: "completed", lastError: null, retryCount: 0, attempt: 1, summary: second.name === "Make it blue" ? "Made it blue." : "Made it green." });
 
-    // The initiative branch has the first task's work, merged from its branch.
-    expect(await readFileAt(remote, target, "settings.conf")).toBe(mergedText);
-    expect(await readFileAt(remote, merged.branch!, "settings.conf")).toBe(mergedText);
-    const tip = (await branchSha(remote, target))!;
-    expect(await commitParents(remote, tip)).toHaveLength(2);
-    expect((await logSubjects(remote, target))[0]).toBe(`Merge ${merged.branch}: ${merged.name}`);
-    // The other's work is kept on its own branch, and nowhere else.
-    expect(await readFileAt(remote, conflicted.branch!, "settings.conf")).toBe(conflictedText);
-    expect(await logSubjects(remote, target)).not.toContain(conflicted.name);
-    expect(await readFileAt(remote, "main", "settings.conf")).toBeUndefined();
+    // The phase branch ends with a merge commit of the first task's merge and the second task's head.
+    const tip = (await branchSha(remote, phaseBranch))!;
+    const [before, taskHead] = await commitParents(remote, tip);
+    expect(taskHead).toBe(await branchSha(remote, second.branch!));
+    expect(await git(remote.path, ["log", "-1", "--format=%s", before!])).toBe(`Merge ${first.branch}: ${first.name}`);
+    expect((await logSubjects(remote, phaseBranch))[0]).toBe(`Merge ${second.branch}: ${second.name}`);
+    // ...with the file as the merge agent resolved it, and no conflict marker anywhere.
+    expect(await readFileAt(remote, phaseBranch, "settings.conf")).toBe(resolved);
+    expect(await readFileAt(remote, phaseBranch, ".cw/input/merge.md")).toBeUndefined();
+    // The task's own branch keeps the task's own work.
+    expect(await readFileAt(remote, second.branch!, "settings.conf")).toBe(colourOf(second));
 
-    expect(merged).toMatchObject({ summary: mergedText === writes.a ? "Blue." : "Green.", lastError: null });
-    // A conflict is not something a retry of the agent fixes: failed at once, not retried.
-    expect(conflicted).toMatchObject({ status: "failed", retryCount: 0, attempt: 1, summary: null });
-    expect(conflicted.lastError).toBe(`merging ${conflicted.branch} into ${target} conflicts in settings.conf`);
-    expect(await booted.database.db.select().from(agents).where(eq(agents.taskId, conflicted.id))).toHaveLength(1);
+    // Two agents for the second task's one attempt: its worker and the merge agent.
+    const [worker, merger] = await agentsOf(second);
+    expect(worker).toMatchObject({ mode: "execute", status: "idle", attempt: 1 });
+    expect(merger).toMatchObject({ mode: "merge", status: "idle", attempt: 1, result: "Blended blue and green.", worktreeId: `${worker!.name}-merge` });
+    expect(merger!.finishedAt).not.toBeNull();
+    const log = await booted.database.db.select().from(agentLogChunks).where(eq(agentLogChunks.agentId, merger!.id));
+    expect(log.map((c) => c.content).join("\n")).toContain("resolved settings.conf");
+    expect(await agentsOf(first)).toHaveLength(1);
 
-    expect(statusOf(fake, merged.issueNumber!)).toEqual(["cw:done"]);
-    expect(statusOf(fake, conflicted.issueNumber!)).toEqual(["cw:failed"]);
-    const done = fake.commentsOn(merged.issueNumber!).filter((c) => c.body.includes("Agent `"));
-    expect(done).toHaveLength(1);
-    expect(done[0]!.body).toContain(`merged into \`${target}\``);
-    const failed = fake.commentsOn(conflicted.issueNumber!).filter((c) => c.body.includes("Agent `"));
-    expect(failed).toHaveLength(1);
-    expect(failed[0]!.body).toContain("could not finish this task");
-    expect(failed[0]!.body).toContain(`Its work is on \`${conflicted.branch}\``);
-    expect(failed[0]!.body).toContain(`merging it into \`${target}\` conflicts in \`settings.conf\``);
-    expect(failed[0]!.body).toContain("Resolve the conflict on the branch, then `/cw retry`.");
+    // Both tasks are done; the phase is ready for review, so their label says so.
+    for (const t of [first, second]) expect(statusOf(fake, t.issueNumber!)).toEqual(["cw:in-review"]);
+    const report = agentComment(fake, second.issueNumber!);
+    expect(report).toContain(`Agent \`${worker!.name}\` finished this task.`);
+    expect(report).toContain(`🔀 Conflicts in \`settings.conf\` were resolved by the merge agent \`${merger!.name}\`: Blended blue and green.`);
+    expect(report).toContain(`merged into \`${phaseBranch}\` (${tip.slice(0, 7)})`);
+    expect(agentComment(fake, first.issueNumber!)).not.toContain("Conflicts");
+    // The phase's PR holds both tasks' work.
+    const [pr] = fake.pulls();
+    expect(pr).toMatchObject({ head: { ref: phaseBranch, sha: tip }, draft: false });
+  });
 
-    // /cw retry makes it ready again, for after the conflict is resolved.
-    fake.comment(conflicted.issueNumber!, "/cw retry", WRITER);
+  it("fails the task, naming the file, when the merge agent leaves conflict markers", { timeout: SLOW }, async () => {
+    const { fake, remote } = await setup();
+    const { issues } = await conflictingPhase(fake, { behavior: "done", summary: "All sorted." });
+    await runUntilQuiet(booted, fake);
+
+    const { first, second, phaseBranch } = await firstAndSecond(issues);
+    expect(first.status).toBe("completed");
+    // A conflict the merge agent could not resolve is not something a retry fixes: failed at once.
+    expect(second).toMatchObject({ status: "failed", retryCount: 0, attempt: 1, summary: null });
+    const [worker, merger] = await agentsOf(second);
+    expect(second.lastError).toBe(
+      `merging ${second.branch} into ${phaseBranch} conflicts in settings.conf; The merge agent \`${merger!.name}\` left conflict markers in \`settings.conf\` (it said: All sorted.).`,
+    );
+    expect(merger).toMatchObject({ mode: "merge", status: "crashed", result: "the merge agent left conflict markers in `settings.conf`" });
+    expect(worker!.status).toBe("crashed");
+    await expectOnlyFirstMerged(remote, phaseBranch, first, second);
+
+    expect(statusOf(fake, second.issueNumber!)).toEqual(["cw:failed"]);
+    const failed = agentComment(fake, second.issueNumber!);
+    expect(failed).toContain(`Agent \`${worker!.name}\` could not finish this task`);
+    expect(failed).toContain(`Its work is on \`${second.branch}\`, but merging it into \`${phaseBranch}\` conflicts in \`settings.conf\`.`);
+    expect(failed).toContain(`The merge agent \`${merger!.name}\` left conflict markers in \`settings.conf\``);
+    expect(failed).toContain("Resolve the conflict on the branch, then `/cw retry`.");
+
+    // /cw retry makes it ready again, for after the conflict is resolved; the retry resumes the
+    // task's own agent, never the merge agent.
+    fake.comment(second.issueNumber!, "/cw retry", WRITER);
     await fake.converge(booted.app.port, booted.settle);
-    expect((await taskFor(conflicted.issueNumber!)).status).toBe("pending");
-    expect(statusOf(fake, conflicted.issueNumber!)).toEqual(["cw:ready"]);
+    expect((await taskFor(second.issueNumber!)).status).toBe("pending");
+    expect(statusOf(fake, second.issueNumber!)).toEqual(["cw:ready"]);
+  });
+
+  it("fails the task with what the merge agent said when it gives up", { timeout: SLOW }, async () => {
+    const { fake, remote } = await setup();
+    const { issues } = await conflictingPhase(fake, {
+      steps: [{ behavior: "print", lines: ["looking at settings.conf"] }, { behavior: "fail", message: "Blue and green\nexclude each other." }],
+    });
+    await runUntilQuiet(booted, fake);
+
+    const { first, second, phaseBranch } = await firstAndSecond(issues);
+    expect(second).toMatchObject({ status: "failed", retryCount: 0 });
+    const [, merger] = await agentsOf(second);
+    expect(merger).toMatchObject({ mode: "merge", status: "crashed", result: "Blue and green\nexclude each other." });
+    expect(second.lastError).toContain(`could not resolve them (error): Blue and green`);
+    await expectOnlyFirstMerged(remote, phaseBranch, first, second);
+
+    const failed = agentComment(fake, second.issueNumber!);
+    expect(failed).toContain(`conflicts in \`settings.conf\`. The merge agent \`${merger!.name}\` could not resolve them (error): Blue and green exclude each other.`);
+    // The merge agent's log, not the worker's, is the one shown.
+    expect(failed).toContain("looking at settings.conf");
+    expect(statusOf(fake, second.issueNumber!)).toEqual(["cw:failed"]);
+  });
+
+  it("/cw stop during the merge agent kills it and leaves the phase branch as it was", { timeout: SLOW }, async () => {
+    const { fake, remote } = await setup();
+    const { issues } = await conflictingPhase(fake, { behavior: "hang", line: "thinking about colours" });
+    const running = booted.app.dispatcher.drain();
+    let merger: typeof agents.$inferSelect | undefined;
+    await waitFor(async () => {
+      [merger] = await booted.database.db.select().from(agents).where(and(eq(agents.mode, "merge"), eq(agents.status, "running")));
+      return merger?.pid != null;
+    });
+    const pid = merger!.pid!;
+    expect(alive(pid)).toBe(true);
+    const second = (await Promise.all(issues.map(taskFor))).find((t) => t.id === merger!.taskId)!;
+    // The issue says who is resolving what.
+    await fake.converge(booted.app.port, booted.settle);
+    const working = agentComment(fake, second.issueNumber!);
+    expect(working).toContain(`merging \`${second.branch}\` into`);
+    expect(working).toContain(`conflicts in \`settings.conf\`.`);
+    expect(working).toContain(`Agent \`${merger!.name}\` is resolving the conflicts.`);
+    expect(statusOf(fake, second.issueNumber!)).toEqual(["cw:in-progress"]);
+    // The phase's check run names the merge agent at work.
+    const [phase] = await booted.database.db.select().from(phases);
+    const check = fake.checkRuns((await branchSha(remote, phase!.branch!))!).find((c) => c.name === "Codewalkers");
+    expect(check?.output.summary).toContain(`agents at work: \`${merger!.name}\` on #${second.issueNumber}`);
+
+    fake.comment(second.issueNumber!, "/cw stop", WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    const stoppedAt = Date.now();
+    await running;
+    expect(alive(pid)).toBe(false);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    await fake.converge(booted.app.port, booted.settle);
+
+    const { first, phaseBranch } = await firstAndSecond(issues);
+    expect((await taskFor(second.issueNumber!)).status).toBe("cancelled");
+    const [, stopped] = await agentsOf(second);
+    expect(stopped).toMatchObject({ id: merger!.id, status: "stopped" });
+    await expectOnlyFirstMerged(remote, phaseBranch, first, second);
+    expect(agentComment(fake, second.issueNumber!)).toContain(`Merge agent \`${merger!.name}\` was stopped.`);
+  });
+
+  it("merges again, with a second merge agent, when the phase branch moves over the resolved lines meanwhile", { timeout: SLOW }, async () => {
+    const { fake, remote } = await setup();
+    const started = path.join(scratch, "merge-started");
+    const go = path.join(scratch, "merge-go");
+    rmSync(started, { force: true });
+    rmSync(go, { force: true });
+    const { issues } = await conflictingPhase(fake, { steps: [{ behavior: "wait-file", touch: started, path: go }, { behavior: "resolve" }] });
+    const running = booted.app.dispatcher.drain();
+    await waitFor(() => existsSync(started));
+    // Someone pushes to the phase branch while the merge agent works, over the same lines.
+    const [phase] = await booted.database.db.select().from(phases);
+    const moved = await cloneAndCommit(remote, phase!.branch!, { "settings.conf": "colour = red\nshade = dark\n" }, "Recolour by hand");
+    writeFileSync(go, "");
+    await running;
+    await runUntilQuiet(booted, fake);
+
+    const { second, phaseBranch } = await firstAndSecond(issues);
+    expect(second).toMatchObject({ status: "completed", lastError: null, attempt: 1 });
+    const tip = (await branchSha(remote, phaseBranch))!;
+    expect(await commitParents(remote, tip)).toEqual([moved, await branchSha(remote, second.branch!)]);
+    // The second round merged the task into the moved branch: both sides kept, no markers.
+    expect(await readFileAt(remote, phaseBranch, "settings.conf")).toBe(`colour = red\nshade = dark\n${colourOf(second)}`);
+    const [, round1, round2] = await agentsOf(second);
+    expect([round1?.mode, round1?.status, round2?.mode, round2?.status]).toEqual(["merge", "idle", "merge", "idle"]);
+    expect(agentComment(fake, second.issueNumber!)).toContain(
+      `🔀 Conflicts in \`settings.conf\` were resolved by the merge agent \`${round1!.name}\`, then \`${round2!.name}\`: kept both sides in settings.conf`,
+    );
   });
 
   it("completes a task whose agent changed nothing, with no commit and no merge", async () => {

@@ -17,6 +17,7 @@ import { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
+import { alive, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -254,21 +255,3 @@ describe("the runner", () => {
     expect((await taskFor(n)).status).toBe("completed");
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error("waitFor: timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-

@@ -3,35 +3,21 @@
  * diff stat and the commits for pull-request bodies.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createGitWorkspace, type GitWorkspace, type RepoRef } from "../../src/runner/workspace/index.js";
 import {
   branchSha,
   cleanupGitFixtures,
   cloneAndCommit,
   commitParents,
-  createBareRemote,
   git,
   logSubjects,
-  makeTempDir,
   readFileAt,
-  type BareRemote,
 } from "../support/git-fixtures.js";
+import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
 afterEach(cleanupGitFixtures);
 
-const AUTHOR = { name: "Codewalkers", email: "codewalkers@example.com" };
-const PHASE = "cw/user-auth--phase-3";
-const TASK = "cw/task-12-add-login";
-
-async function setup(): Promise<{ remote: BareRemote; repo: RepoRef; workspace: GitWorkspace }> {
-  const remote = await createBareRemote({
-    files: { "README.md": "# widgets\n", "src/auth.ts": "line 1\nline 2\nline 3\n" },
-  });
-  const workDir = await makeTempDir("cw-work-");
-  const repo = { owner: "acme", name: "widgets", cloneUrl: remote.url };
-  const workspace = createGitWorkspace({ workDir });
-  await workspace.ensureRemoteBranch({ repo, branch: PHASE, from: "main" });
-  return { remote, repo, workspace };
+function setup(): Promise<WorkspaceWorld> {
+  return workspaceWithPhase({ "README.md": "# widgets\n", "src/auth.ts": "line 1\nline 2\nline 3\n" });
 }
 
 describe("mergeBranch", () => {

@@ -5,40 +5,21 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createGitWorkspace, type GitWorkspace, type RepoRef } from "../../src/runner/workspace/index.js";
 import {
   branchSha,
   cleanupGitFixtures,
   cloneAndCommit,
-  createBareRemote,
   filesAt,
   git,
   logSubjects,
-  makeTempDir,
   readFileAt,
-  type BareRemote,
 } from "../support/git-fixtures.js";
+import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
 afterEach(cleanupGitFixtures);
 
-const AUTHOR = { name: "Codewalkers", email: "codewalkers@example.com" };
-const PHASE = "cw/user-auth--phase-3";
-const TASK = "cw/task-12-add-login";
-
-interface Setup {
-  remote: BareRemote;
-  workDir: string;
-  repo: RepoRef;
-  workspace: GitWorkspace;
-}
-
-async function setup(): Promise<Setup> {
-  const remote = await createBareRemote({ files: { "README.md": "# widgets\n", "src/auth.ts": "export const users = [];\n" } });
-  const workDir = await makeTempDir("cw-work-");
-  const repo = { owner: "acme", name: "widgets", cloneUrl: remote.url };
-  const workspace = createGitWorkspace({ workDir });
-  await workspace.ensureRemoteBranch({ repo, branch: PHASE, from: "main" });
-  return { remote, workDir, repo, workspace };
+function setup(): Promise<WorkspaceWorld> {
+  return workspaceWithPhase({ "README.md": "# widgets\n", "src/auth.ts": "export const users = [];\n" });
 }
 
 /** What an agent does: edits, adds and deletes files, and writes its `.cw/` files. */

@@ -7,7 +7,8 @@
  *
  * What it does comes from FAKE_AGENT_SCRIPT, or else from a ```fake-agent fenced block in
  * `$CW_INPUT_DIR/task.md` (so an issue body can drive it end to end), or else "edit" with no
- * files. A script is a behaviour name (`crash`), one step (`{"behavior":"edit","files":{…}}`) or
+ * files. As a merge agent (CW_MODE=merge) it reads FAKE_AGENT_MERGE_SCRIPT, or else a
+ * ```fake-agent-merge block of task.md, or else "resolve". A script is a behaviour name (`crash`), one step (`{"behavior":"edit","files":{…}}`) or
  * a chain (`{"steps":[{"behavior":"print","lines":["a"]},{"behavior":"sleep","ms":100},"fail"]}`).
  *
  * Behaviours:
@@ -35,6 +36,10 @@
  *                   turn.completed with usage; `usageLimit: true` prints a usage-limit error and exits 1
  *   dump-env        write the environment as JSON to $FAKE_AGENT_ENVFILE, then result done
  *   print-secret    print a fake installation token (ghs_ + 36 characters), then result done
+ *   resolve         (merge) for each file in merge.md's `conflicted_files`: write `files[path]` when
+ *                   given, else keep both sides (ours, then theirs, without markers or the base);
+ *                   then result done with `summary`
+ *   wait-file       create the file `touch` (when given), then wait until the file `path` exists
  *
  * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON.
  */
@@ -70,11 +75,13 @@ function writeFiles(files = {}) {
 }
 
 function readScript() {
-  let text = env.FAKE_AGENT_SCRIPT;
+  const merging = env.CW_MODE === "merge";
+  let text = merging ? env.FAKE_AGENT_MERGE_SCRIPT : env.FAKE_AGENT_SCRIPT;
   if (!text) {
     const taskFile = path.join(inputDir, "task.md");
-    const block = existsSync(taskFile) ? /```fake-agent\s*\n([\s\S]*?)```/.exec(readFileSync(taskFile, "utf8")) : null;
-    text = block?.[1]?.trim() ?? '"edit"';
+    const fence = merging ? /```fake-agent-merge\s*\n([\s\S]*?)```/ : /```fake-agent\s*\n([\s\S]*?)```/;
+    const block = existsSync(taskFile) ? fence.exec(readFileSync(taskFile, "utf8")) : null;
+    text = block?.[1]?.trim() ?? (merging ? '"resolve"' : '"edit"');
   }
   let script;
   try {
@@ -94,6 +101,27 @@ function readAnswers() {
   const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
   const data = match ? parseYaml(match[1]) : null;
   return Array.isArray(data?.answers) ? data.answers : [];
+}
+
+/** merge.md as the runner writes it: its front matter. */
+function readMerge() {
+  const text = readFileSync(path.join(inputDir, "merge.md"), "utf8");
+  const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
+  return match ? parseYaml(match[1]) : {};
+}
+
+/** A conflicted file with both sides kept: ours, then theirs; the markers and the base dropped. */
+function bothSides(text) {
+  const kept = [];
+  let section = null; // null | "ours" | "base" | "theirs"
+  for (const line of text.split("\n")) {
+    if (line.startsWith("<<<<<<<")) section = "ours";
+    else if (line.startsWith("|||||||") && section === "ours") section = "base";
+    else if (line.startsWith("=======") && section !== null) section = "theirs";
+    else if (line.startsWith(">>>>>>>") && section === "theirs") section = null;
+    else if (section !== "base") kept.push(line);
+  }
+  return kept.join("\n");
 }
 
 async function run(step) {
@@ -226,6 +254,20 @@ async function run(step) {
       say(`using token ${FAKE_TOKEN} to push`);
       say(`remote: https://x-access-token:${FAKE_TOKEN}@github.com/o/r.git`, "stderr");
       writeResult({ status: "done", summary: "printed a secret" });
+      return;
+    case "resolve": {
+      const files = readMerge().conflicted_files ?? [];
+      for (const file of files) {
+        const content = step.files?.[file] ?? bothSides(readFileSync(path.resolve(file), "utf8"));
+        writeFileSync(path.resolve(file), content);
+      }
+      say(`resolved ${files.join(", ")}`);
+      writeResult({ status: "done", summary: step.summary ?? `kept both sides in ${files.join(", ")}` });
+      return;
+    }
+    case "wait-file":
+      if (step.touch) writeFileSync(step.touch, "");
+      while (!existsSync(step.path)) await sleep(50);
       return;
     default:
       say(`fake agent: unknown behavior ${JSON.stringify(step.behavior)}`, "stderr");

@@ -18,6 +18,11 @@ export function fakeAgentScript(value: unknown): string {
   return `\n\n\`\`\`fake-agent\n${JSON.stringify(value)}\n\`\`\`\n`;
 }
 
+/** The block the fake agent follows when it runs as the task's merge agent (CW_MODE=merge). */
+export function fakeMergeScript(value: unknown): string {
+  return `\n\n\`\`\`fake-agent-merge\n${JSON.stringify(value)}\n\`\`\`\n`;
+}
+
 /** Installs the app on the fake's repository and lets it settle, reconcile included. */
 export async function install(booted: BootedApp, fake: FakeGitHub): Promise<void> {
   fake.install();

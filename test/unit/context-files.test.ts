@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeContextFiles, type TaskContext } from "../../src/runner/context-files.js";
+import { writeContextFiles, writeMergeFile, type TaskContext } from "../../src/runner/context-files.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "cw-context-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -142,5 +142,36 @@ describe("writeContextFiles", () => {
       relatedTasks: [{ issueNumber: Number.NaN, title: "x", status: "pending", summary: null, dependency: false }],
     });
     await expect(writeContextFiles(dir, bad)).rejects.toThrow(/invalid issue number/);
+  });
+});
+
+describe("writeMergeFile", () => {
+  it("writes merge.md: both branches and tips, the conflicted files and the task's summary, and how to read the markers", async () => {
+    const dir = freshDir();
+    await writeContextFiles(dir, context());
+    const merge = {
+      sourceBranch: "cw/task-42-fix-login",
+      sourceSha: "a".repeat(40),
+      targetBranch: "cw/user-auth--phase-40",
+      targetSha: "b".repeat(40),
+      conflictedFiles: ["src/login.ts", "docs/a: b.md"],
+      taskSummary: 'Redirects back: "next" param.\n---\nmore',
+    };
+    await writeMergeFile(dir, merge);
+    const { data, body } = readMarkdown(path.join(dir, "merge.md"));
+    expect(data).toEqual({
+      source_branch: merge.sourceBranch,
+      source_sha: merge.sourceSha,
+      target_branch: merge.targetBranch,
+      target_sha: merge.targetSha,
+      conflicted_files: merge.conflictedFiles,
+      task_summary: merge.taskSummary,
+    });
+    expect(body).toContain("# Merge `cw/task-42-fix-login` into `cw/user-auth--phase-40`");
+    expect(body).toContain("`>>>>>>> origin/cw/task-42-fix-login`");
+    // Beside the task's own input, which a later writeContextFiles clears it from.
+    expect(existsSync(path.join(dir, "task.md"))).toBe(true);
+    await writeContextFiles(dir, context());
+    expect(existsSync(path.join(dir, "merge.md"))).toBe(false);
   });
 });

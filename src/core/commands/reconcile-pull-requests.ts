@@ -3,7 +3,7 @@
  * initiative statuses, and the GitHub writes. Runs inside reconcileTasks, before the task
  * labels are decided, because a task whose work waits in an open PR is "in review".
  */
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { agentLogChunks, agents, checkRuns, initiatives, issueLinks, phases, pullRequests, tasks } from "../../db/schema.js";
 import { checkRunHash } from "../../github/operations/ensure-check-run.js";
@@ -137,7 +137,9 @@ async function runningAgents(tx: Tx, taskIds: string[]): Promise<Map<string, { n
   const rows = await tx
     .select({ id: agents.id, name: agents.name, taskId: agents.taskId })
     .from(agents)
-    .where(and(inArray(agents.taskId, taskIds), eq(agents.status, "running")));
+    .where(and(inArray(agents.taskId, taskIds), eq(agents.status, "running")))
+    // Oldest first, so a task's newest agent wins: its merge agent, while the agent whose work it merges finishes.
+    .orderBy(asc(agents.createdAt));
   for (const agent of rows) {
     const [chunk] = await tx
       .select({ content: agentLogChunks.content })

@@ -17,8 +17,7 @@ export interface CommitAllInput {
 
 export async function commitAll(input: CommitAllInput): Promise<CommitResult> {
   const cwd = path.resolve(input.path);
-  await runGit({ cwd, args: ["add", "--all"] });
-  await runGit({ cwd, args: ["rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", ":(top).cw"] });
+  await stageAll(cwd);
   // Index against HEAD only: no second scan of the working tree.
   const staged = await runGit({ cwd, args: ["diff", "--cached", "--quiet", "--no-ext-diff"], allowExitCodes: [1] });
   const committed = staged.exitCode === 1;
@@ -33,4 +32,10 @@ export async function commitAll(input: CommitAllInput): Promise<CommitResult> {
   }
   const sha = await gitText({ cwd, args: ["rev-parse", "--verify", "HEAD"] });
   return { sha, committed };
+}
+
+/** Stages every change in the worktree but `.cw/`. */
+export async function stageAll(cwd: string): Promise<void> {
+  await runGit({ cwd, args: ["add", "--all"] });
+  await runGit({ cwd, args: ["rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", ":(top).cw"] });
 }

@@ -7,11 +7,19 @@ import { commitAll, type CommitAllInput } from "./commit-all.js";
 import { ensureRemoteBranch, type EnsureRemoteBranchInput } from "./ensure-remote-branch.js";
 import { commitsBetween, diffStat, type RangeInput } from "./history.js";
 import { mergeBranch, type MergeBranchInput } from "./merge-branch.js";
+import {
+  finishConflictMerge,
+  startConflictMerge,
+  type FinishConflictMergeInput,
+  type StartConflictMergeInput,
+} from "./merge-with-conflicts.js";
 import { mirrorPath, remoteFor, syncMirror } from "./mirror.js";
 import { pushBranch, type PushBranchInput } from "./push-branch.js";
 import { addWorktree, removeWorktree, type AddWorktreeInput } from "./worktrees.js";
 import type {
   CommitResult,
+  ConflictMergeEnd,
+  ConflictMergeStart,
   CommitSummary,
   DiffStat,
   MergeResult,
@@ -33,6 +41,9 @@ export interface GitWorkspace {
   commitAll(input: CommitAllInput): Promise<CommitResult>;
   pushBranch(input: PushBranchInput): Promise<PushResult>;
   mergeBranch(input: MergeBranchInput): Promise<MergeResult>;
+  /** A conflicting merge left in a worktree, for the merge agent; then its resolution, committed and pushed. */
+  startConflictMerge(input: StartConflictMergeInput): Promise<ConflictMergeStart>;
+  finishConflictMerge(input: FinishConflictMergeInput): Promise<ConflictMergeEnd>;
   diffStat(input: RangeInput): Promise<DiffStat>;
   commitsBetween(input: RangeInput): Promise<CommitSummary[]>;
 }
@@ -49,6 +60,8 @@ export function createGitWorkspace(options: { workDir: string }): GitWorkspace {
     commitAll: (input) => commitAll(input),
     pushBranch: (input) => pushBranch(workDir, input),
     mergeBranch: (input) => mergeBranch(workDir, input),
+    startConflictMerge: (input) => startConflictMerge(workDir, input),
+    finishConflictMerge: (input) => finishConflictMerge(workDir, input),
     diffStat: (input) => diffStat(workDir, input),
     commitsBetween: (input) => commitsBetween(workDir, input),
   };
@@ -58,5 +71,14 @@ export { gitAuthArgs } from "./git-auth.js";
 export { GitError } from "./run-git.js";
 export { MissingBranchError } from "./mirror.js";
 export { BranchMovedError } from "./merge-branch.js";
-export type { AddWorktreeInput, CommitAllInput, EnsureRemoteBranchInput, MergeBranchInput, PushBranchInput, RangeInput };
+export type {
+  AddWorktreeInput,
+  CommitAllInput,
+  EnsureRemoteBranchInput,
+  FinishConflictMergeInput,
+  MergeBranchInput,
+  PushBranchInput,
+  RangeInput,
+  StartConflictMergeInput,
+};
 export type * from "./types.js";

@@ -6,10 +6,9 @@
  * fetch and the push, the merge is recomputed once on the new target.
  */
 import { assertBranchName } from "./branch-name.js";
-import { identityEnv, NO_SIGNING } from "./identity.js";
 import { remoteFor, requireRemoteBranches, syncMirror } from "./mirror.js";
 import { pushRef } from "./push-ref.js";
-import { gitText, runGit } from "./run-git.js";
+import { commitMerge, isAncestor, mergeTrees } from "./merge-tree.js";
 import type { GitAuthor, MergeResult, RepoRef } from "./types.js";
 
 export interface MergeBranchInput {
@@ -45,25 +44,8 @@ export async function mergeBranch(workDir: string, input: MergeBranchInput): Pro
 }
 
 async function mergeCommit(mirror: string, sourceSha: string, targetSha: string, input: MergeBranchInput): Promise<MergeResult> {
-  const contained = await runGit({ cwd: mirror, args: ["merge-base", "--is-ancestor", sourceSha, targetSha], allowExitCodes: [1] });
-  if (contained.exitCode === 0) return { status: "up-to-date", sha: targetSha };
-
-  // Exit 1 is a conflict; output (-z): the tree, then each conflicted path once.
-  const merge = await runGit({
-    cwd: mirror,
-    args: ["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", targetSha, sourceSha],
-    allowExitCodes: [1],
-  });
-  const [tree, ...conflicted] = merge.stdout.split("\0").filter((part) => part !== "");
-  if (merge.exitCode === 1) return { status: "conflict", files: [...new Set(conflicted)] };
-  if (!tree) throw new Error(`git merge-tree printed no tree for ${targetSha} ${sourceSha}`);
-
-  const message = input.message.endsWith("\n") ? input.message : `${input.message}\n`;
-  const sha = await gitText({
-    cwd: mirror,
-    env: identityEnv(input.author),
-    input: message,
-    args: [...NO_SIGNING, "commit-tree", tree, "-p", targetSha, "-p", sourceSha, "-F", "-"],
-  });
-  return { status: "merged", sha };
+  if (await isAncestor(mirror, sourceSha, targetSha)) return { status: "up-to-date", sha: targetSha };
+  const merge = await mergeTrees(mirror, targetSha, sourceSha);
+  if (merge.status === "conflict") return merge;
+  return { status: "merged", sha: await commitMerge(mirror, merge.tree, [targetSha, sourceSha], input.message, input.author) };
 }

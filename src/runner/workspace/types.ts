@@ -59,3 +59,19 @@ export interface CommitSummary {
   sha: string;
   subject: string;
 }
+
+/** A conflicting merge left in a worktree for an agent (or nothing to merge after all). */
+export type ConflictMergeStart =
+  | { status: "up-to-date"; sha: string }
+  | { status: "in-progress"; path: string; targetSha: string; sourceSha: string; files: string[] };
+
+/** What became of the worktree's merge once the agent was done. */
+export type ConflictMergeEnd =
+  | { status: "merged"; sha: string }
+  | { status: "up-to-date"; sha: string }
+  /** Paths still unmerged or holding conflict markers. */
+  | { status: "unresolved"; files: string[] }
+  /** The merge was aborted, reset or replaced: there is nothing to record. */
+  | { status: "abandoned"; reason: string }
+  /** The target moved meanwhile, and its new commits conflict with the resolution: start over. */
+  | { status: "moved"; files: string[] };

@@ -40,23 +40,33 @@ export async function addWorktree(workDir: string, input: AddWorktreeInput): Pro
   const headSha = resumedFrom ?? tips.get(input.base);
   if (!headSha) throw new MissingBranchError(input.base);
 
-  await mirrorLock.run(remote.mirror, async () => {
-    await clearWorktreePath(remote.mirror, target);
-    const add = {
-      cwd: remote.mirror,
-      args: ["worktree", "add", "--quiet", "--no-track", "-B", input.branch, target, headSha],
-      retryOnLock: true,
-    };
+  await addAt(remote.mirror, target, ["--no-track", "-B", input.branch, target, headSha]);
+  return { path: target, headSha, resumed: resumedFrom !== undefined };
+}
+
+/**
+ * A worktree at `sha` with a detached HEAD, on no branch: several of them may stand on one
+ * commit at once (two merges into the same phase branch). A leftover worktree there is replaced.
+ */
+export async function addDetachedWorktree(mirror: string, worktreePath: string, sha: string): Promise<string> {
+  const target = path.resolve(worktreePath);
+  await addAt(mirror, target, ["--detach", target, sha]);
+  return target;
+}
+
+async function addAt(mirror: string, target: string, args: string[]): Promise<void> {
+  await mirrorLock.run(mirror, async () => {
+    await clearWorktreePath(mirror, target);
+    const add = { cwd: mirror, args: ["worktree", "add", "--quiet", ...args], retryOnLock: true };
     try {
       await runGit(add);
     } catch (error) {
       if (!(error instanceof GitError) || !STALE_ENTRY.test(error.stderrTail)) throw error;
-      await runGit({ cwd: remote.mirror, args: ["worktree", "prune"] });
+      await runGit({ cwd: mirror, args: ["worktree", "prune"] });
       await runGit(add);
     }
   });
-  worktreeMirrors.set(target, remote.mirror);
-  return { path: target, headSha, resumed: resumedFrom !== undefined };
+  worktreeMirrors.set(target, mirror);
 }
 
 /** Removes the worktree (discarding anything uncommitted) and prunes the mirror's worktree list. */

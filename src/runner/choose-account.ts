@@ -1,0 +1,49 @@
+/**
+ * Which agent-provider account a run uses (DESIGN §1 "account"): the least recently used one
+ * that is not at its usage limit, its secrets written into a private directory for the run;
+ * none (the host's own login) when no account is registered or accounts are off; "exhausted"
+ * when every registered account is resting.
+ */
+import { eq } from "drizzle-orm";
+import { agents } from "../db/schema.js";
+import { ACCOUNTS_MARKER, type RunEnd } from "../core/commands/finish-run.js";
+import { accountDir, materializeAccount } from "./accounts/account-environment.js";
+import { loadAccountSecrets, updateAccountCredentials } from "./accounts/account-store.js";
+import { nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
+import type { RunDeps } from "./run-task.js";
+
+export type ChosenAccount = { env: Record<string, string>; cleanup(): Promise<void>; accountId: string } | null | "exhausted";
+
+export async function chooseAccount(deps: Pick<RunDeps, "database" | "settings">, agentId: string): Promise<ChosenAccount> {
+  const { settings, database } = deps;
+  if (settings.agent === "command" || !settings.secretKey) return null;
+  const account = await pickAccount(database.db, settings.agent);
+  if (!account) {
+    // No account registered at all: the agent uses the host's own login.
+    return (await nextAvailableAt(database.db, settings.agent)) === null ? null : "exhausted";
+  }
+  await database.db.update(agents).set({ accountId: account.id }).where(eq(agents.id, agentId));
+  const secrets = await loadAccountSecrets(database.db, settings.secretKey, account.id);
+  const key = settings.secretKey;
+  const materialized = await materializeAccount({
+    provider: account.provider,
+    secrets,
+    dir: accountDir(settings.workDir, account.id),
+    // An OAuth refresh during the run rotates the tokens: keep the new ones.
+    onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
+  });
+  return { ...materialized, accountId: account.id };
+}
+
+export async function allAccountsExhausted(deps: Pick<RunDeps, "database" | "settings">): Promise<RunEnd> {
+  const until = (await nextAvailableAt(deps.database.db, deps.settings.agent)) ?? new Date(Date.now() + 60 * 60_000);
+  return {
+    kind: "requeue",
+    reason: `every ${deps.settings.agent} account is at its usage limit`,
+    runAfter: until,
+    comment: {
+      marker: ACCOUNTS_MARKER,
+      body: `⏳ Every ${deps.settings.agent} account is at its usage limit. This task waits and starts again at ${until.toISOString()}.`,
+    },
+  };
+}
