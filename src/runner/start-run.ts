@@ -11,8 +11,10 @@ import { AGENT_MODES } from "../core/statuses.js";
 import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
+import { taskThread } from "../core/commands/refine-thread.js";
+import { refineStartedBody } from "../core/refine-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
-import { claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import { anotherRefineAtWork, claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
 
@@ -28,12 +30,23 @@ export interface StartRunOptions {
   provider: string;
 }
 
+/** Rolls the claim back: a refine of the same pull request was claimed at the same moment. */
+class ClaimGivenBack extends Error {}
+
 export async function startRun(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
+  return claim(db, options).catch((error: unknown) => {
+    if (error instanceof ClaimGivenBack) return undefined;
+    throw error;
+  });
+}
+
+function claim(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
   return db.transaction(async (tx) => {
     const task = await claimReadyTask(tx, options.runnerId);
     if (!task) return undefined;
     // The claim comes first (the project is not known before it); its reconcile reads after the lock.
     await lockProject(tx, task.projectId!);
+    if (await anotherRefineAtWork(tx, task)) throw new ClaimGivenBack();
     const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
     let agent: AgentRow | undefined;
     for (let i = 0; i < 5 && !agent; i++) {
@@ -59,18 +72,17 @@ export async function startRun(db: Db, options: StartRunOptions): Promise<Starte
     }
     if (!agent) throw new Error("could not find a free agent alias");
     const project = await loadProject(tx, task.projectId!);
+    const thread = await taskThread(tx, repoRefOf(project), task);
     await recordIntents(tx, [
-      {
-        kind: "upsert-comment",
-        repo: repoRefOf(project),
-        issueNumber: task.issueNumber!,
-        marker: AGENT_COMMENT_MARKER,
-        body:
-          `🤖 Agent \`${agent.name}\` is working on this task.\n\n` +
-          `- **Started:** ${agent.startedAt!.toISOString()}\n` +
-          `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
-          "`/cw stop` stops it.",
-      },
+      thread.refine
+        ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: refineStartedBody(thread.refine.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount) }
+        : thread.comment(
+            AGENT_COMMENT_MARKER,
+            `🤖 Agent \`${agent.name}\` is working on this task.\n\n` +
+              `- **Started:** ${agent.startedAt!.toISOString()}\n` +
+              `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
+              "`/cw stop` stops it.",
+          ),
     ]);
     await reconcileTasks(tx, project.id);
     return { task, agent, fence: { taskId: task.id, attempt: task.attempt, runnerId: options.runnerId } };

@@ -14,6 +14,7 @@ import { fenceWhere, type Fence } from "../../runner/task-claims.js";
 import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { refineDoneIntents, taskThread } from "./refine-thread.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
 export const QUESTIONS_MARKER = "questions";
@@ -61,12 +62,12 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     const project = await loadProject(tx, task.projectId!);
     const repo = repoRefOf(project);
     const intents: GitHubIntent[] = [];
-    const comment = (marker: string, body: string) =>
-      intents.push({ kind: "upsert-comment", repo, issueNumber: task.issueNumber!, marker, body });
-
     // Stopped (or unlabelled, or closed) while the agent was finishing: its result is kept on
     // the agent and its work on the branch, but the task stays where people put it.
     const end: RunEnd = task.status === "in_progress" ? input.end : { kind: "stopped", comment: stoppedComment(input.end) };
+    // A task talks on its issue; a refine task on the pull request it refines.
+    const thread = await taskThread(tx, repo, task);
+    const comment = (marker: string, body: string) => intents.push(thread.comment(marker, body, { completed: end.kind === "completed" }));
     switch (end.kind) {
       case "completed":
         taskTransition(task.status, "completed");
@@ -75,6 +76,7 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
           .set({ status: "completed", summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
+        if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
         break;
       case "questions":
         // The task stays in progress, released: the next answer by a writer resumes it.
@@ -143,6 +145,11 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     await reconcileTasks(tx, project.id);
     return true;
   });
+}
+
+async function agentName(tx: Tx, agentId: string): Promise<string | null> {
+  const [agent] = await tx.select({ name: agents.name }).from(agents).where(eq(agents.id, agentId));
+  return agent?.name ?? null;
 }
 
 function stoppedComment(end: RunEnd): string {
