@@ -2,9 +2,9 @@
  * "Request changes" on one of the app's pull requests becomes a refine task: a task with no
  * issue, category `refine`, tied to the pull request (and to its phase or initiative), whose
  * text is the review. A review submitted while a refine of the same pull request waits to start
- * joins that refine; one submitted while a refine is at work queues a new one after it (the
+ * joins that refine; one submitted once a refine has started queues a new one after it (the
  * runner never runs two refines of one pull request at once). A dismissed review leaves a refine
- * that is not running; a refine left with no review is cancelled.
+ * that has not started; a refine left with no review is cancelled.
  */
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
@@ -34,7 +34,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
     if (seen) return "duplicate"; // a redelivery
 
     const active = await activeRefines(tx, pr.id);
-    const waiting = active.find((t) => t.status === "pending");
+    const waiting = active.find(notStarted);
     let taskId: string;
     if (waiting) {
       taskId = waiting.id;
@@ -73,7 +73,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
   });
 }
 
-/** A dismissed review: dropped from its refine if that is not running; a refine with none left is cancelled. */
+/** A dismissed review: dropped from its refine if that has not started; a refine with none left is cancelled. */
 export async function dismissRefine(db: Db, project: ProjectRow, input: { reviewId: number }): Promise<"cancelled" | "dropped" | "started" | "unknown"> {
   return projectTransaction(db, project.id, async (tx) => {
     const [row] = await tx
@@ -82,8 +82,8 @@ export async function dismissRefine(db: Db, project: ProjectRow, input: { review
       .where(and(eq(refineReviews.projectId, project.id), eq(refineReviews.reviewId, input.reviewId)));
     if (!row || row.dismissed) return "unknown";
     const [task] = await tx.select().from(tasks).where(eq(tasks.id, row.taskId)).for("update");
-    // At work, waiting for answers, or finished: the dismissal comes too late to undo anything.
-    if (!task || task.status !== "pending") return "started";
+    // At work, waiting for answers or for a retry, or finished: too late to undo anything.
+    if (!task || !notStarted(task)) return "started";
     await tx.update(refineReviews).set({ dismissed: true }).where(eq(refineReviews.id, row.id));
     const refine = (await loadRefine(tx, task))!;
     const repo = repoRefOf(project);
@@ -110,9 +110,14 @@ export async function isRefining(tx: Tx, pullRequestId: string): Promise<boolean
   return (await activeRefines(tx, pullRequestId)).length > 0;
 }
 
+/** Queued and never claimed: a review may still join it or leave it. */
+function notStarted(task: { status: string; attempt: number }): boolean {
+  return task.status === "pending" && task.attempt === 0;
+}
+
 async function activeRefines(tx: Tx, pullRequestId: string) {
   return tx
-    .select({ id: tasks.id, status: tasks.status })
+    .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt })
     .from(tasks)
     .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"])))
     .orderBy(asc(tasks.createdAt));
