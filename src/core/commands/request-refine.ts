@@ -58,7 +58,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
     const { comments, ...review } = input.review;
     await tx.insert(refineReviews).values({ projectId: project.id, taskId, pullRequestId: pr.id, ...review, comments: [...comments] });
     const refine = (await loadRefine(tx, { id: taskId, pullRequestId: pr.id }))!;
-    await describe(tx, taskId, refine);
+    await retitle(tx, taskId, refine);
     await recordIntents(tx, [
       {
         kind: "upsert-comment",
@@ -95,7 +95,7 @@ export async function dismissRefine(db: Db, project: ProjectRow, input: { review
       await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineCancelledBody([reviewOf(row)], "dismissed") }]);
       outcome = "cancelled";
     } else {
-      await describe(tx, task.id, refine);
+      await retitle(tx, task.id, refine);
       const behind = (await activeRefines(tx, refine.pr.id)).some((t) => t.status === "in_progress");
       await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineQueuedBody(refine.pr, refine.reviews, behind) }]);
       outcome = "dropped";
@@ -124,7 +124,7 @@ async function activeRefines(tx: Tx, pullRequestId: string) {
 }
 
 /** The task's title and text: what the agent is given, rendered from the reviews it answers. */
-async function describe(tx: Tx, taskId: string, refine: LoadedRefine): Promise<void> {
+async function retitle(tx: Tx, taskId: string, refine: LoadedRefine): Promise<void> {
   await tx
     .update(tasks)
     .set({ name: refineTitle(refine.pr, refine.reviews), description: refineInput(refine.pr, refine.reviews) })
