@@ -30,3 +30,8 @@ export function standaloneTaskBranch(issueNumber: number, title: string): string
 export function taskBranch(issueNumber: number, title: string): string {
   return `cw/task-${issueNumber}-${slugify(title, 30)}`;
 }
+
+/** A refine's own branch, next to the pull request head it is merged into. */
+export function refineBranch(headBranch: string, reviewId: number | string): string {
+  return `${headBranch}--refine-${reviewId}`;
+}

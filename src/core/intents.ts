@@ -19,6 +19,8 @@ export type GitHubIntent =
   | EnsurePullRequestIntent
   | MarkReadyIntent
   | RequestReviewersIntent
+  | RequestReviewAgainIntent
+  | ReplyToReviewCommentIntent
   | MergePullRequestIntent
   | CloseIssueIntent
   | CloseMilestoneIntent
@@ -88,6 +90,30 @@ export interface RequestReviewersIntent {
 }
 
 /**
+ * These people, who reviewed pull request `pullNumber` and asked for changes, are asked to
+ * review it again once the changes are made.
+ */
+export interface RequestReviewAgainIntent {
+  kind: "request-review-again";
+  repo: RepoRef;
+  pullNumber: number;
+  reviewers: string[];
+}
+
+/**
+ * The thread of line comment `commentId` on pull request `pullNumber` has one reply of the app's
+ * with this marker: posted once, never repeated.
+ */
+export interface ReplyToReviewCommentIntent {
+  kind: "reply-review-comment";
+  repo: RepoRef;
+  pullNumber: number;
+  commentId: number;
+  marker: string;
+  body: string;
+}
+
+/**
  * The pull request from `head` is merged — only if its head is still `sha` (the approved
  * commit). Where the repository requires checks or reviews GitHub's auto-merge takes over.
  */
@@ -151,6 +177,10 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `pr-ready:${repo}:${intent.head}->${intent.base}`;
     case "request-reviewers":
       return `pr-reviewers:${repo}:${intent.head}->${intent.base}`;
+    case "request-review-again":
+      return `pr-rereview:${repo}#${intent.pullNumber}:${[...intent.reviewers].map((r) => r.toLowerCase()).sort().join(",")}`;
+    case "reply-review-comment":
+      return `review-reply:${repo}#${intent.pullNumber}:${intent.marker}`;
     case "merge-pull-request":
       return `pr-merge:${repo}:${intent.head}->${intent.base}`;
     case "close-issue":

@@ -63,14 +63,26 @@ export interface PrRecord {
   reviewRequested: boolean;
 }
 
+/** A refine of a pull request (changes requested in a review) that waits to start or is at work. */
+export interface PrRefine {
+  taskId: string;
+  prId: string;
+  status: "pending" | "in_progress";
+  /** Who asked for the changes. */
+  reviewers: readonly string[];
+  agent?: { name: string; logTail: string } | null;
+}
+
 export interface PrSnapshot {
   defaultBranch: string;
   reviewers: readonly string[];
   mergeMethod: "merge" | "squash" | "rebase";
   initiatives: readonly PrInitiative[];
   phases: readonly PrPhase[];
+  /** The tasks of the plan: refine tasks are not among them (see `refines`). */
   tasks: readonly PrTask[];
   prs: readonly PrRecord[];
+  refines?: readonly PrRefine[];
 }
 
 export type PrAction =
@@ -86,7 +98,7 @@ export type PrAction =
       headSha: string;
       name: string;
       status: "in_progress" | "completed";
-      conclusion?: "success";
+      conclusion?: "success" | "neutral";
       title: string;
       summary: string;
       text?: string;
@@ -101,6 +113,8 @@ export interface PrPlan {
   phaseLabels: { issueNumber: number; label: StatusLabel | null }[];
   /** Task ids whose work waits in an open pull request (their label is cw:in-review). */
   inReview: Set<string>;
+  /** Refine tasks whose pull request was merged or closed meanwhile: nothing left to refine. */
+  cancelRefines: string[];
 }
 
 export const PR_CLOSED_MARKER = "pull-request-closed";
@@ -110,9 +124,14 @@ export function pullRequestBodyHash(title: string, body: string): string {
 }
 
 export function planPullRequests(s: PrSnapshot): PrPlan {
-  const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set() };
+  const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set(), cancelRefines: [] };
   const prOf = (kind: PrRecord["kind"], id: string) => s.prs.find((p) => p.kind === kind && p.subjectId === id);
   const live = (t: PrTask) => t.status !== "cancelled";
+  const refinesOf = (pr: PrRecord) => (s.refines ?? []).filter((r) => r.prId === pr.id);
+  for (const r of s.refines ?? []) {
+    const pr = s.prs.find((p) => p.id === r.prId);
+    if (pr && (pr.merged || pr.state === "closed")) plan.cancelRefines.push(r.taskId);
+  }
 
   const ensure = (pr: PrRecord | undefined, a: Extract<PrAction, { kind: "ensure-pull-request" }>) => {
     if (pr && (pr.merged || pr.state === "closed")) return;
@@ -121,6 +140,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
   };
   const mergeOnce = (pr: PrRecord) => {
     if (!pr.headSha || pr.merged || pr.state === "closed" || pr.approvedSha === pr.headSha) return;
+    if (refinesOf(pr).length > 0) return; // changes were asked for: the refine's push comes first
     plan.actions.push({ kind: "merge-pull-request", head: pr.head, base: pr.base, sha: pr.headSha, method: s.mergeMethod, prId: pr.id });
   };
   const askReviewers = (pr: PrRecord) => {
@@ -184,7 +204,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           status = "in_progress";
         }
         if (pr && pr.state === "open" && !pr.merged) for (const t of done) plan.inReview.add(t.id);
-        if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone));
+        if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone, refinesOf(pr)));
       }
 
       if (status !== phase.status) plan.phaseStatus.push({ phaseId: phase.id, status });
@@ -245,23 +265,41 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
   return plan;
 }
 
-/** The phase's progress on its PR's head: tasks done, agents at work, the tail of their logs. */
-function checkRun(headSha: string, tasks: readonly PrTask[], allDone: boolean): Extract<PrAction, { kind: "ensure-check-run" }> {
+/**
+ * The phase's progress on its PR's head: tasks done, agents at work, the tail of their logs; and
+ * a refine under way (changes requested), which makes the conclusion neutral: this head is not
+ * the one to approve.
+ */
+function checkRun(
+  headSha: string,
+  tasks: readonly PrTask[],
+  allDone: boolean,
+  refines: readonly PrRefine[],
+): Extract<PrAction, { kind: "ensure-check-run" }> {
   const done = tasks.filter((t) => t.status === "completed").length;
   const working = tasks.filter((t) => t.agent);
+  const asked = [...new Set(refines.flatMap((r) => r.reviewers))].map((r) => `@${r}`).join(", ");
+  const refining = refines.map(
+    (r) => `- Changes requested by ${r.reviewers.map((x) => `@${x}`).join(", ")}: ${r.agent ? `agent \`${r.agent.name}\` at work` : "⏳ queued"}`,
+  );
   const summary = [
     `${done} of ${tasks.length} tasks done${working.length ? `; agents at work: ${working.map((t) => `\`${t.agent!.name}\` on #${t.issueNumber}`).join(", ")}` : ""}.`,
     "",
     ...tasks.map((t) => `- #${t.issueNumber} ${t.name}: ${ICON[t.status] ?? t.status}`),
+    ...(refining.length ? ["", "**Refining**", "", ...refining] : []),
   ].join("\n");
-  const tails = working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``);
+  const tails = [
+    ...working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``),
+    ...refines.filter((r) => r.agent?.logTail.trim()).map((r) => `Refine (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
+  ];
+  const title = allDone ? `All ${tasks.length} tasks done` : `${done} of ${tasks.length} tasks done`;
   return {
     kind: "ensure-check-run",
     headSha,
     name: CHECK_RUN_NAME,
     status: allDone ? "completed" : "in_progress",
-    ...(allDone ? { conclusion: "success" as const } : {}),
-    title: allDone ? `All ${tasks.length} tasks done` : `${done} of ${tasks.length} tasks done`,
+    ...(allDone ? { conclusion: refines.length ? ("neutral" as const) : ("success" as const) } : {}),
+    title: refines.length ? `${title}; refining the changes requested by ${asked}` : title,
     summary,
     ...(tails.length ? { text: tails.join("\n\n") } : {}),
   };

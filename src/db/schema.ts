@@ -43,6 +43,7 @@ import {
   TASK_STATUSES,
   TASK_TYPES,
 } from "../core/statuses.js";
+import type { ReviewLineComment } from "../core/refine-review.js";
 
 const id = () =>
   text("id")
@@ -228,6 +229,11 @@ export const tasks = pgTable(
     blockedReason: text("blocked_reason"),
     /** Longest chain of unfinished work waiting on this task (itself included): dispatch order. */
     criticalPath: integer("critical_path").notNull().default(1),
+    /**
+     * A refine task (no issue): the app's pull request whose requested changes it makes. Its
+     * work is merged into that pull request's head; see refine_reviews for what was asked.
+     */
+    pullRequestId: text("pull_request_id").references((): AnyPgColumn => pullRequests.id, { onDelete: "cascade" }),
   },
   (t) => [
     uniqueIndex("tasks_project_issue_unique").on(t.projectId, t.issueNumber),
@@ -237,6 +243,7 @@ export const tasks = pgTable(
       .where(sql`${t.status} = 'pending'`),
     index("tasks_phase_id_idx").on(t.phaseId),
     index("tasks_initiative_id_idx").on(t.initiativeId),
+    index("tasks_pull_request_id_idx").on(t.pullRequestId),
   ],
 );
 
@@ -605,6 +612,40 @@ export const pullRequests = pgTable(
     uniqueIndex("pull_requests_head_base_unique").on(t.projectId, t.head, t.base),
     index("pull_requests_number_idx").on(t.projectId, t.number),
   ],
+);
+
+/**
+ * The reviews that asked for changes on one of the app's pull requests, each tied to the refine
+ * task that makes them (several reviews submitted before it starts share one task). What the
+ * agent is given is rendered from these rows; a dismissed review is dropped from a refine that
+ * has not started.
+ */
+export const refineReviews = pgTable(
+  "refine_reviews",
+  {
+    id: id(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    pullRequestId: text("pull_request_id")
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: "cascade" }),
+    reviewId: ghId("review_id").notNull(),
+    reviewer: text("reviewer").notNull(),
+    /** The review's body, sanitized. */
+    body: text("body").notNull(),
+    htmlUrl: text("html_url"),
+    /** The commit the review was made on. */
+    commitId: text("commit_id"),
+    /** Its line comments (file, line, diff hunk, sanitized body), as GitHub listed them. */
+    comments: jsonb("comments").$type<ReviewLineComment[]>().notNull().default([]),
+    dismissed: boolean("dismissed").notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("refine_reviews_review_unique").on(t.projectId, t.reviewId), index("refine_reviews_task_id_idx").on(t.taskId)],
 );
 
 /** The app's check runs, one per head commit and name, so an update is one PATCH or none. */

@@ -7,7 +7,8 @@ import { ensureLabels } from "./operations/ensure-labels.js";
 import { setStatusLabel } from "./operations/set-status-label.js";
 import { upsertComment } from "./operations/upsert-comment.js";
 import { ensurePullRequest } from "./operations/ensure-pull-request.js";
-import { markReady, requestReviewers } from "./operations/pull-request-review.js";
+import { markReady, requestReviewAgain, requestReviewers } from "./operations/pull-request-review.js";
+import { replyToReviewComment } from "./operations/reply-review-comment.js";
 import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
 import { ensureCheckRun } from "./operations/ensure-check-run.js";
@@ -33,6 +34,10 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return markReady(octokit, intent, ctx.db);
     case "request-reviewers":
       return requestReviewers(octokit, intent, ctx.db);
+    case "request-review-again":
+      return requestReviewAgain(octokit, intent);
+    case "reply-review-comment":
+      return replyToReviewComment(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
     case "merge-pull-request":
       return mergePullRequest(octokit, intent, ctx.db);
     case "close-issue":

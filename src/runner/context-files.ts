@@ -3,7 +3,8 @@
  * `.cw/input/`. Front matter is written by the `yaml` package, so any title (quotes, colons,
  * newlines, a line of `---`) stays inside its value.
  *
- *   task.md                   front matter: the task; body: the issue text (already sanitized)
+ *   task.md                   front matter: the task; body: the issue text (already sanitized); for a
+ *                             refine: its pull request and reviews; body: the reviews and line comments
  *   initiative.md             the milestone: name, branch; body: its description
  *   phase.md                  the phase: name, branch; body: its content
  *   context/tasks/<issue>.md  each related task: status, summary; body: its title
@@ -19,7 +20,8 @@ import type { TaskCategory, TaskPriority, TaskStatus, TaskType } from "../core/s
 export interface TaskContext {
   task: {
     id: string;
-    issueNumber: number;
+    /** Null for a refine task: it has no issue (see `refine`). */
+    issueNumber: number | null;
     title: string;
     /** The issue text, already sanitized. */
     body: string;
@@ -45,6 +47,11 @@ export interface TaskContext {
   }[];
   /** Present when resuming after questions. */
   answers?: { id: string; question: string; answer: string }[];
+  /** A refine task: the pull request whose requested changes it makes, and the reviews that asked. */
+  refine?: {
+    pullRequest: { number: number; head: string; base: string };
+    reviews: { id: number; reviewer: string; url: string | null }[];
+  };
 }
 
 /** Files this module writes; removed first, so nothing from an earlier run is left behind. */
@@ -69,6 +76,12 @@ export async function writeContextFiles(inputDir: string, ctx: TaskContext): Pro
             ? { milestone_number: task.initiative.milestoneNumber, name: task.initiative.name }
             : null,
           dependencies: task.dependencies,
+          ...(ctx.refine
+            ? {
+                pull_request: ctx.refine.pullRequest,
+                reviews: ctx.refine.reviews.map((r) => ({ id: r.id, reviewer: r.reviewer, url: r.url })),
+              }
+            : {}),
         },
         task.body,
       ),

@@ -1,4 +1,5 @@
 /** What the issue is told at the end of a run: the bodies of the app's status comments. */
+import { TASK_RETRY_HINT } from "../core/refine-review.js";
 import type { AgentUsage } from "./agents/types.js";
 import type { DiffStat } from "./workspace/types.js";
 
@@ -102,7 +103,7 @@ export function describeFailure(agentName: string | null, error: string, logTail
     `❌ ${who} could not finish this task: ${firstLine(error)}`,
     ...(tail ? ["", "<details><summary>The last lines of its log</summary>", "", "```", tail.replace(/```/g, "ʼʼʼ"), "```", "</details>"] : []),
     "",
-    "`/cw retry` starts it again.",
+    TASK_RETRY_HINT,
   ].join("\n");
 }
 

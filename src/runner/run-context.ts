@@ -7,7 +7,9 @@ import { and, desc, eq, inArray, lt, ne, or } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { agents, initiatives, messages, phases, projects, taskDependencies, tasks } from "../db/schema.js";
 import { phaseBranch, standaloneTaskBranch, taskBranch } from "../core/branch-names.js";
+import { loadRefine } from "../core/commands/refine-thread.js";
 import type { TaskContext } from "./context-files.js";
+import { refineBranches, refineFrontMatter } from "./refine-context.js";
 import type { TaskRow } from "./task-claims.js";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -32,6 +34,8 @@ export interface RunContext {
   initiative: InitiativeRow | null;
   phase: PhaseRow | null;
   branches: BranchPlan;
+  /** The issue (or, for a refine, the pull request) its commits refer to. */
+  refNumber: number;
   taskContext: TaskContext;
   /** The session to resume, when an earlier agent of this task left one, and the account it ran on (null: the host's login). */
   resume: { sessionId: string | null; previousAgentId: string; accountId: string | null } | null;
@@ -45,7 +49,9 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
   if (!project) throw new Error(`task ${task.id} has no project`);
   const [initiative] = task.initiativeId ? await db.select().from(initiatives).where(eq(initiatives.id, task.initiativeId)) : [];
   const [phase] = task.phaseId ? await db.select().from(phases).where(eq(phases.id, task.phaseId)) : [];
-  const branches = planBranches(project, task, initiative ?? null, phase ?? null);
+  const refine = await loadRefine(db, task);
+  if (task.issueNumber === null && !refine) throw new Error(`task ${task.id} has no issue and refines no pull request`);
+  const branches = refine ? refineBranches(task, refine) : planBranches(project, task, initiative ?? null, phase ?? null);
 
   const deps = await db.select().from(taskDependencies).where(eq(taskDependencies.taskId, task.id));
   const dependencyIds = new Set(deps.map((d) => d.dependsOnTaskId));
@@ -53,6 +59,8 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
     ...(task.phaseId ? [eq(tasks.phaseId, task.phaseId)] : []),
     ...(task.initiativeId ? [eq(tasks.initiativeId, task.initiativeId)] : []),
     ...(dependencyIds.size ? [inArray(tasks.id, [...dependencyIds])] : []),
+    // A standalone task's pull request: the task it carries is the refine's context.
+    ...(refine?.pr.kind === "task" ? [eq(tasks.id, refine.pr.subjectId)] : []),
   ];
   const related = scope.length ? await db.select().from(tasks).where(or(...scope)) : [];
 
@@ -70,7 +78,7 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
   const taskContext: TaskContext = {
     task: {
       id: task.id,
-      issueNumber: task.issueNumber!,
+      issueNumber: task.issueNumber,
       title: task.name,
       body: task.description ?? "",
       category: task.category,
@@ -92,6 +100,7 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
         dependency: dependencyIds.has(t.id),
       })),
     ...(answers.length ? { answers } : {}),
+    ...(refine ? { refine: refineFrontMatter(refine) } : {}),
   };
 
   return {
@@ -100,6 +109,7 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
     initiative: initiative ?? null,
     phase: phase ?? null,
     branches,
+    refNumber: task.issueNumber ?? refine!.pr.number,
     taskContext,
     resume: resumable ? { sessionId: previous.sessionId, previousAgentId: previous.id, accountId: previous.accountId } : null,
     answers,

@@ -156,7 +156,7 @@ async function settle(
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
   const auth = o.token ? { token: o.token } : {};
-  const n = ctx.task.issueNumber!;
+  const n = ctx.refNumber;
   const done = result.outcome === "done";
   const message = done ? `${ctx.task.name}\n\nRefs #${n}` : `WIP: ${ctx.task.name} (${result.outcome})\n\nRefs #${n}`;
   // Work done so far is never lost: whatever the outcome, it is committed and pushed.

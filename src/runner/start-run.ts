@@ -1,7 +1,8 @@
 /**
  * The claim, as one short transaction: the most urgent ready task becomes in progress under
- * this runner's lease, an agent with a readable alias is recorded for it, and the issue is told
- * (status label, and the status comment the app keeps up to date).
+ * this runner's lease, an agent with a readable alias is recorded for it, and the issue (or, for
+ * a refine, the pull request) is told: status label, and the status comment the app keeps up
+ * to date.
  */
 import type { Db, Tx } from "../db/client.js";
 import { agents } from "../db/schema.js";
@@ -11,8 +12,10 @@ import { AGENT_MODES } from "../core/statuses.js";
 import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
+import { taskThread } from "../core/commands/refine-thread.js";
+import { refineStartedBody } from "../core/refine-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
-import { claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import { anotherRefineAtWork, claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
 
@@ -30,12 +33,23 @@ export interface StartRunOptions {
   provider: string;
 }
 
+/** Rolls the claim back: a refine of the same pull request was claimed at the same moment. */
+class ClaimGivenBack extends Error {}
+
 export async function startRun(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
+  return claim(db, options).catch((error: unknown) => {
+    if (error instanceof ClaimGivenBack) return undefined;
+    throw error;
+  });
+}
+
+function claim(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
   return db.transaction(async (tx) => {
     const task = await claimReadyTask(tx, options.runnerId);
     if (!task) return undefined;
     // The claim comes first (the project is not known before it); its reconcile reads after the lock.
     await lockProject(tx, task.projectId!);
+    if (await anotherRefineAtWork(tx, task)) throw new ClaimGivenBack();
     const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
     const agent = await recordAgent(tx, {
       taskId: task.id,
@@ -53,6 +67,7 @@ export async function startRun(db: Db, options: StartRunOptions): Promise<Starte
         `- **Started:** ${agent.startedAt!.toISOString()}\n` +
         `- **Attempt:** ${task.attempt}${task.retryCount > 0 ? ` (retry ${task.retryCount})` : ""}\n\n` +
         "`/cw stop` stops it.",
+      agent,
     );
     return { task, agent, fence: { taskId: task.id, attempt: task.attempt, runnerId: options.runnerId } };
   });
@@ -75,9 +90,18 @@ export async function recordAgent(
   throw new Error("could not find a free agent alias");
 }
 
-/** Tells the task's issue about its agent (the status comment the app keeps), and reconciles: the label, the phase's check run. */
-export async function announceAgent(tx: Tx, task: TaskRow, body: string): Promise<void> {
+/**
+ * Tells the task's thread about its agent (the status comment the app keeps: on the issue, or
+ * on the pull request for a refine, which says which reviews it works on), and reconciles: the
+ * label, the phase's check run.
+ */
+export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?: AgentRow): Promise<void> {
   const project = await loadProject(tx, task.projectId!);
-  await recordIntents(tx, [{ kind: "upsert-comment", repo: repoRefOf(project), issueNumber: task.issueNumber!, marker: AGENT_COMMENT_MARKER, body }]);
+  const thread = await taskThread(tx, repoRefOf(project), task);
+  await recordIntents(tx, [
+    thread.refine && agent
+      ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: refineStartedBody(thread.refine.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount) }
+      : thread.comment(AGENT_COMMENT_MARKER, body),
+  ]);
   await reconcileTasks(tx, project.id);
 }

@@ -5,7 +5,7 @@
  * run afterwards is fenced by (task, attempt, runner): a runner whose lease expired and whose
  * task was reclaimed changes nothing with its late result.
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import { tasks } from "../db/schema.js";
 import { PERSON_CHECKPOINT_TYPES } from "../core/checkpoints.js";
@@ -35,6 +35,9 @@ export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow 
       and t.type::text not in (${sql.join(PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`), sql`, `)})
       and p.installed
       and (t.run_after is null or t.run_after <= now())
+      -- One refine of a pull request at a time: each starts from the head the one before pushed.
+      and (t.pull_request_id is null or not exists (
+        select 1 from tasks o where o.pull_request_id = t.pull_request_id and o.id <> t.id and o.status = 'in_progress'))
       and (
         (p.config ->> 'maxConcurrentAgents') is null
         or (select count(*) from tasks r where r.project_id = t.project_id and r.status = 'in_progress' and r.claimed_by is not null)
@@ -56,6 +59,21 @@ export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow 
     .where(and(eq(tasks.id, id), eq(tasks.status, "pending")))
     .returning();
   return task;
+}
+
+/**
+ * Whether another refine of the same pull request is in progress. The claim query leaves such a
+ * refine alone, but two runners claiming at the same moment cannot see each other's claim; the
+ * second to take the project's lock sees the first's and gives its claim back.
+ */
+export async function anotherRefineAtWork(tx: Tx, task: TaskRow): Promise<boolean> {
+  if (!task.pullRequestId) return false;
+  const [other] = await tx
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.pullRequestId, task.pullRequestId), ne(tasks.id, task.id), eq(tasks.status, "in_progress")))
+    .limit(1);
+  return other !== undefined;
 }
 
 /** Renews the lease; false when the run is no longer ours (stopped, reclaimed, finished). */

@@ -11,6 +11,7 @@ import { recordIntents } from "../github/outbox-queue.js";
 import { and, eq } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
 import { answerQuestions } from "../core/commands/answer-questions.js";
+import { refineAwaitingAnswer } from "../core/commands/refine-thread.js";
 import { sanitizeIssueText } from "../core/sanitize.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";
@@ -26,15 +27,18 @@ const REPORTING = new Set<SlashCommand["name"]>(["status", "help", "unknown"]);
 
 /**
  * A comment that is not a command may answer an agent's questions: the next comment by a
- * writer on a task whose agent waits for input resumes that agent with it.
+ * writer on a task whose agent waits for input (or on the pull request a waiting refine agent
+ * works on) resumes that agent with it.
  */
 async function maybeAnswer(services: Services, context: Context<"issue_comment">, project: Project): Promise<void> {
   const { payload } = context;
   const db = services.database.db;
-  const [task] = await db
+  const [byIssue] = await db
     .select()
     .from(tasks)
     .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, payload.issue.number)));
+  // A refine agent asks on the pull request it refines.
+  const task = byIssue ?? (await refineAwaitingAnswer(db, project.id, payload.issue.number));
   if (!task || task.status !== "in_progress" || task.claimedBy !== null) return;
   if (payload.sender.type === "Bot") return;
   // Only a writer's answer reaches the agent; others' comments are ordinary discussion.

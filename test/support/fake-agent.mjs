@@ -34,6 +34,7 @@
  *   api-retry       `count` system/api_retry events with `status` (default 429), then hang
  *   codex-stream    Codex --json: thread.started (`sessionId`), agent_message (`summary`),
  *                   turn.completed with usage; `usageLimit: true` prints a usage-limit error and exits 1
+ *   wait-file       wait until the file `path` exists (`timeoutMs`, default 15 s, then exit 4)
  *   dump-env        write the environment as JSON to $FAKE_AGENT_ENVFILE, then result done
  *   print-secret    print a fake installation token (ghs_ + 36 characters), then result done
  *   resolve         (merge) for each file in merge.md's `conflicted_files`: write `files[path]` when
@@ -41,10 +42,11 @@
  *                   then result done with `summary`
  *   wait-file       create the file `touch` (when given), then wait until the file `path` exists
  *
- * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON.
+ * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON; $FAKE_AGENT_INPUT_LOG, when
+ * set, one JSON line per run with the task id, the mode and the task.md it was given.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -246,6 +248,18 @@ async function run(step) {
       event({ type: "turn.completed", usage: { input_tokens: 900, cached_input_tokens: 100, output_tokens: 200 } });
       return;
     }
+    case "wait-file": {
+      // Holds the run until the test creates `path` (absolute): lets a test act while it runs.
+      const deadline = Date.now() + (step.timeoutMs ?? 15_000);
+      while (!existsSync(step.path)) {
+        if (Date.now() > deadline) {
+          say(`fake agent: ${step.path} never appeared`, "stderr");
+          process.exit(4);
+        }
+        await sleep(25);
+      }
+      return;
+    }
     case "dump-env":
       writeFileSync(env.FAKE_AGENT_ENVFILE, JSON.stringify(process.env));
       writeResult({ status: "done", summary: "dumped the environment" });
@@ -273,6 +287,14 @@ async function run(step) {
       say(`fake agent: unknown behavior ${JSON.stringify(step.behavior)}`, "stderr");
       process.exit(2);
   }
+}
+
+// $FAKE_AGENT_INPUT_LOG, when set, receives one JSON line per run: the task id, the mode and the
+// task.md the agent was given.
+if (env.FAKE_AGENT_INPUT_LOG) {
+  const taskFile = path.join(inputDir, "task.md");
+  const line = { taskId: env.CW_TASK_ID, mode: env.CW_MODE, taskMd: existsSync(taskFile) ? readFileSync(taskFile, "utf8") : null };
+  appendFileSync(env.FAKE_AGENT_INPUT_LOG, `${JSON.stringify(line)}\n`);
 }
 
 for (const step of readScript()) await run(step);

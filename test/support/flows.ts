@@ -35,9 +35,10 @@ export async function install(booted: BootedApp, fake: FakeGitHub): Promise<void
 export async function installedRepository(
   booted: BootedApp,
   files: FileChanges = { "README.md": "# Project\n" },
+  options: { installationId?: number } = {},
 ): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   const remote = await createBareRemote({ files });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
+  const fake = new FakeGitHub({ ...options, repositories: [{ cloneUrl: remote.path }] });
   await install(booted, fake);
   return { fake, remote };
 }

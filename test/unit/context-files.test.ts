@@ -45,6 +45,27 @@ function context(overrides: Partial<TaskContext> = {}): TaskContext {
 }
 
 describe("writeContextFiles", () => {
+  it("a refine's task.md: no issue, its pull request and reviews in front matter, the reviews as body", async () => {
+    const dir = freshDir();
+    const base = context();
+    await writeContextFiles(dir, {
+      ...base,
+      task: { ...base.task, issueNumber: null, category: "refine", title: "Changes requested on #50 by @alice", body: "## Review by @alice\n\nRename it." },
+      refine: {
+        pullRequest: { number: 50, head: "cw/user-auth--phase-40", base: "cw/user-auth" },
+        reviews: [{ id: 900, reviewer: "alice", url: "https://github.com/o/r/pull/50#pullrequestreview-900" }],
+      },
+    });
+    const { data, body } = readMarkdown(path.join(dir, "task.md"));
+    expect(data).toMatchObject({
+      issue_number: null,
+      category: "refine",
+      pull_request: { number: 50, head: "cw/user-auth--phase-40", base: "cw/user-auth" },
+      reviews: [{ id: 900, reviewer: "alice", url: "https://github.com/o/r/pull/50#pullrequestreview-900" }],
+    });
+    expect(body).toBe("\n## Review by @alice\n\nRename it.\n");
+  });
+
   it("writes task.md with the task's facts in front matter and the issue text as body", async () => {
     const dir = freshDir();
     await writeContextFiles(dir, context());

@@ -362,6 +362,33 @@ describe("FakeGitHub pull requests: branch protection, reviews and checks", () =
     expect(fake.reviewCommentsOn(pr.number).map((c) => c.body)).toEqual(["Typo here", "And here"]);
   });
 
+  it("line comments carry their diff hunk up to the line (from git); the app replies in a thread, never to a reply", async () => {
+    const { fake } = await gitFake();
+    const gh = octokit();
+    const pr = await createPull(gh);
+    const changes = fake.requestChanges(pr.number, MAINTAINER, "Please fix", [
+      { path: "src/feature.txt", line: 1, body: "Typo here" },
+      { path: "README.md", line: 1, body: "Not in the diff" },
+    ]);
+    const { data: lineComments } = await gh.rest.pulls.listCommentsForReview({ owner, repo, pull_number: pr.number, review_id: changes });
+    expect(lineComments.map((c) => c.diff_hunk)).toEqual(["@@ -0,0 +1 @@\n+feature", "@@ -1,1 +1,1 @@"]);
+    expect(lineComments[0]).not.toHaveProperty("in_reply_to_id");
+    fake.dropWebhooks();
+
+    const { data: reply } = await gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: lineComments[0]!.id, body: "Fixed." });
+    expect(reply).toMatchObject({ in_reply_to_id: lineComments[0]!.id, path: "src/feature.txt", line: 1, body: "Fixed.", user: { login: APP_BOT.login } });
+    expect(fake.pendingWebhooks.map((w) => `${w.event}.${w.action} ${w.fromApp}`)).toEqual(["pull_request_review.submitted true"]);
+    expect(fake.reviewsOn(pr.number).at(-1)).toMatchObject({ state: "COMMENTED", user: { login: APP_BOT.login } });
+    const { data: all } = await gh.rest.pulls.listReviewComments({ owner, repo, pull_number: pr.number });
+    expect(all.map((c) => [c.body, c.in_reply_to_id ?? null])).toEqual([
+      ["Typo here", null],
+      ["Not in the diff", null],
+      ["Fixed.", lineComments[0]!.id],
+    ]);
+    expect((await failure(gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: reply.id, body: "Again" }))).status).toBe(422);
+    expect((await failure(gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: 1, body: "Nobody" }))).status).toBe(404);
+  });
+
   it("the app replies with a COMMENT review (echoed); it cannot approve its own pull request", async () => {
     const { fake, feature } = await gitFake();
     const gh = octokit();

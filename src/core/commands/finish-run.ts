@@ -5,7 +5,7 @@
  * changes nothing but its own agent row.
  */
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
+import type { Db, Tx } from "../../db/client.js";
 import { agents, messages, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent } from "../intents.js";
@@ -16,6 +16,7 @@ import { fenceWhere, type Fence } from "../../runner/task-claims.js";
 import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
+import { refineDoneIntents, taskThread } from "./refine-thread.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
 export const QUESTIONS_MARKER = "questions";
@@ -63,12 +64,12 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     const project = await loadProject(tx, task.projectId!);
     const repo = repoRefOf(project);
     const intents: GitHubIntent[] = [];
-    const comment = (marker: string, body: string) =>
-      intents.push({ kind: "upsert-comment", repo, issueNumber: task.issueNumber!, marker, body });
-
     // Stopped (or unlabelled, or closed) while the agent was finishing: its result is kept on
     // the agent and its work on the branch, but the task stays where people put it.
     const end: RunEnd = task.status === "in_progress" ? input.end : { kind: "stopped", comment: stoppedComment(input.end) };
+    // A task talks on its issue; a refine task on the pull request it refines.
+    const thread = await taskThread(tx, repo, task);
+    const comment = (marker: string, body: string) => intents.push(thread.comment(marker, body, { completed: end.kind === "completed" }));
     switch (end.kind) {
       case "completed": {
         // A human-verify checkpoint's work (committed and merged like any other) waits for a
@@ -81,6 +82,7 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
         if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
+        if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
         break;
       }
       case "questions":
@@ -150,6 +152,11 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     await reconcileTasks(tx, project.id);
     return true;
   });
+}
+
+async function agentName(tx: Tx, agentId: string): Promise<string | null> {
+  const [agent] = await tx.select({ name: agents.name }).from(agents).where(eq(agents.id, agentId));
+  return agent?.name ?? null;
 }
 
 function stoppedComment(end: RunEnd): string {

@@ -12,7 +12,9 @@ import type { GitHubIntent, RepoRef } from "../intents.js";
 import { planPullRequests, type PrPlan } from "../plan-pull-requests.js";
 import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
 import type { PhaseStatus } from "../statuses.js";
-import { canPhaseTransition, initiativeTransition, phaseTransition } from "../transitions.js";
+import { canPhaseTransition, initiativeTransition, phaseTransition, taskTransition } from "../transitions.js";
+import { refineCancelledBody, refineMarker } from "../refine-review.js";
+import { loadRefine, reviewersByTask } from "./refine-thread.js";
 import type { ProjectRow } from "./project-repo.js";
 
 /** The caller's rows of the project (read once per reconcile); phase statuses it changes are applied to them too. */
@@ -27,6 +29,10 @@ export async function reconcilePullRequests(
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
   const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
   const unstarted = await unstartedSubIssues(tx, project, phaseRows, taskRows);
+  // Refine tasks are no part of a phase's work: they are shown, and hold merges, by pull request.
+  const planned = taskRows.filter((t) => t.pullRequestId === null);
+  const refining = taskRows.filter((t) => t.pullRequestId !== null && (t.status === "pending" || t.status === "in_progress"));
+  const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
   const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
 
   const plan = planPullRequests({
@@ -55,7 +61,7 @@ export async function reconcilePullRequests(
       labels: p.labels,
       unstarted: p.issueNumber === null ? [] : (unstarted.get(p.issueNumber) ?? []),
     })),
-    tasks: taskRows.map((t) => ({
+    tasks: planned.map((t) => ({
       id: t.id,
       issueNumber: t.issueNumber,
       name: t.name,
@@ -81,6 +87,13 @@ export async function reconcilePullRequests(
       bodyHash: p.bodyHash,
       approvedSha: p.approvedSha,
       reviewRequested: p.reviewRequested,
+    })),
+    refines: refining.map((t) => ({
+      taskId: t.id,
+      prId: t.pullRequestId!,
+      status: t.status as "pending" | "in_progress",
+      reviewers: askedBy.get(t.id) ?? [],
+      agent: working.get(t.id) ?? null,
     })),
   });
 
@@ -125,6 +138,15 @@ export async function reconcilePullRequests(
     }
   }
   if (reviewed.length) await tx.update(pullRequests).set({ reviewRequested: true }).where(inArray(pullRequests.id, reviewed));
+  for (const taskId of plan.cancelRefines) {
+    const task = refining.find((t) => t.id === taskId)!;
+    taskTransition(task.status, "cancelled");
+    await tx.update(tasks).set({ status: "cancelled", claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
+    const refine = await loadRefine(tx, task);
+    if (refine) {
+      intents.push({ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker: refineMarker(task.id), body: refineCancelledBody(refine.reviews, "closed") });
+    }
+  }
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
   await recordIntents(tx, intents);
   return plan;

@@ -1,6 +1,6 @@
-/** Draft → ready for review (GraphQL: REST cannot do it), and review requests. */
+/** Draft → ready for review (GraphQL: REST cannot do it), and review requests (first and again). */
 import type { Db } from "../../db/client.js";
-import type { MarkReadyIntent, RequestReviewersIntent } from "../../core/intents.js";
+import type { MarkReadyIntent, RequestReviewAgainIntent, RequestReviewersIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
 
@@ -27,5 +27,16 @@ export async function requestReviewers(octokit: AppOctokit, intent: RequestRevie
     pull_number: pr.number,
     ...(users.length ? { reviewers: users } : {}),
     ...(teams.length ? { team_reviewers: teams } : {}),
+  });
+}
+
+/** GitHub's "re-request review": the same request, for people who already reviewed. */
+export async function requestReviewAgain(octokit: AppOctokit, intent: RequestReviewAgainIntent): Promise<void> {
+  if (intent.reviewers.length === 0) return;
+  await octokit.rest.pulls.requestReviewers({
+    owner: intent.repo.owner,
+    repo: intent.repo.repo,
+    pull_number: intent.pullNumber,
+    reviewers: intent.reviewers,
   });
 }

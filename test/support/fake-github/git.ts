@@ -158,6 +158,37 @@ export class BareGit {
       });
   }
 
+  /**
+   * A line comment's `diff_hunk`, as GitHub gives it: the hunk of the pull request's diff
+   * (`base...head`, three lines of context) that holds the commented line, cut after that line.
+   * `line` counts in the new file on the RIGHT side, in the old one on the LEFT. Undefined when
+   * the line is not in the diff (GitHub then refuses the comment).
+   */
+  diffHunk(base: string, head: string, path: string, line: number, side: "LEFT" | "RIGHT"): string | undefined {
+    const out = this.run(["diff", "--no-color", "--no-ext-diff", "--unified=3", `${base}...${head}`, "--", path]).stdout;
+    let hunk: string[] | undefined;
+    let oldLine = 0;
+    let newLine = 0;
+    for (const text of out.split("\n")) {
+      const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(text);
+      if (header) {
+        hunk = [text];
+        oldLine = Number(header[1]);
+        newLine = Number(header[2]);
+        continue;
+      }
+      if (!hunk || text.startsWith("\\")) continue;
+      const kind = text[0];
+      if (kind !== " " && kind !== "+" && kind !== "-") continue;
+      hunk.push(text);
+      const here = side === "RIGHT" ? (kind === "-" ? undefined : newLine) : kind === "+" ? undefined : oldLine;
+      if (here === line) return hunk.join("\n");
+      if (kind !== "+") oldLine++;
+      if (kind !== "-") newLine++;
+    }
+    return undefined;
+  }
+
   /** Lines added and deleted and files changed from the merge base of `base` and `head` to `head`. */
   diffStats(base: string, head: string): { additions: number; deletions: number; changedFiles: number } {
     const out = this.text(["diff", "--numstat", `${base}...${head}`]);

@@ -678,13 +678,16 @@ export class PullRequests {
     };
     this.reviews.set(review.id, review);
     for (const c of comments) {
+      const side = c.side ?? "RIGHT";
       const comment: ReviewCommentState = {
         id: this.hub.nextId(),
         reviewId: review.id,
         pullNumber: number,
+        inReplyTo: null,
         path: c.path,
         line: c.line,
-        side: c.side ?? "RIGHT",
+        side,
+        diffHunk: this.diffHunk(pr, commitId, c.path, c.line, side),
         body: c.body,
         user: actor,
         commitId,
@@ -700,6 +703,52 @@ export class PullRequests {
       this.autoMergeSweep();
     }
     return review;
+  }
+
+  /**
+   * A reply in a line comment's thread (POST …/comments/{id}/replies): like on GitHub, it is a
+   * single-comment review (COMMENTED, `pull_request_review.submitted`). Replies to replies are
+   * refused: the thread's first comment is the one to answer.
+   */
+  replyToReviewComment(number: number, commentId: number, body: string, actor: UserSpec): ReviewCommentState {
+    const pr = this.get(number);
+    const target = this.reviewComments.get(commentId);
+    if (!target || target.pullNumber !== number) throw notFound();
+    if (target.inReplyTo !== null) throw validationFailed("Validation Failed", [{ resource: "PullRequestReviewComment", code: "invalid", field: "in_reply_to", message: "replies to replies are not supported" }]);
+    if (!body) throw validationFailed("Validation Failed", [{ resource: "PullRequestReviewComment", code: "missing_field", field: "body" }]);
+    const now = this.hub.now();
+    const review: ReviewState = {
+      id: this.hub.nextId(),
+      pullNumber: number,
+      user: actor,
+      state: "COMMENTED",
+      body: "",
+      commitId: pr.head.sha,
+      submittedAt: now,
+      viaApp: isBot(actor),
+    };
+    this.reviews.set(review.id, review);
+    const reply: ReviewCommentState = {
+      ...target,
+      id: this.hub.nextId(),
+      reviewId: review.id,
+      inReplyTo: target.id,
+      body,
+      user: actor,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.reviewComments.set(reply.id, reply);
+    this.repo.touch(this.issueOf(pr));
+    this.queueReview("submitted", review, pr, actor);
+    return reply;
+  }
+
+  /** The diff hunk ending at the commented line, from git; a bare hunk header otherwise (or off the diff). */
+  private diffHunk(pr: PullRequestState, commitId: string, path: string, line: number, side: "LEFT" | "RIGHT"): string {
+    const base = this.git?.branchSha(pr.base.ref);
+    const hunk = base ? this.git!.diffHunk(base, commitId, path, line, side) : undefined;
+    return hunk ?? `@@ -${line},1 +${line},1 @@`;
   }
 
   /** Dismisses an approval or a change request; 422 for other reviews. */
@@ -1000,12 +1049,13 @@ export class PullRequests {
       pull_request_review_id: comment.reviewId,
       id: comment.id,
       node_id: `PRRC_${comment.id}`,
-      diff_hunk: `@@ -${comment.line},1 +${comment.line},1 @@`,
+      diff_hunk: comment.diffHunk,
       path: comment.path,
       position: comment.line,
       original_position: comment.line,
       commit_id: comment.commitId,
       original_commit_id: comment.commitId,
+      ...(comment.inReplyTo !== null ? { in_reply_to_id: comment.inReplyTo } : {}),
       user: userObject(comment.user),
       body: comment.body,
       created_at: comment.createdAt,

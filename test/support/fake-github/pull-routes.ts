@@ -178,6 +178,13 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
     return ok(prs.reviewObject(review));
   });
 
+  route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", "write", (ctx) => {
+    const prs = ctx.repo.pullRequests;
+    const body = (ctx.body ?? {}) as Json;
+    const reply = prs.replyToReviewComment(pullNumber(ctx), Number(ctx.params.comment_id), String(body.body ?? ""), APP_BOT);
+    return ok(prs.reviewCommentObject(reply), 201);
+  });
+
   route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", "read", (ctx) => {
     const prs = ctx.repo.pullRequests;
     prs.get(pullNumber(ctx));

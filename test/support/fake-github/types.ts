@@ -241,9 +241,13 @@ export interface ReviewCommentState {
   id: number;
   reviewId: number;
   pullNumber: number;
+  /** The thread's first comment, for a reply. */
+  inReplyTo: number | null;
   path: string;
   line: number;
   side: "LEFT" | "RIGHT";
+  /** The diff up to the commented line (from git when the repository has it). */
+  diffHunk: string;
   body: string;
   user: UserSpec;
   commitId: string;

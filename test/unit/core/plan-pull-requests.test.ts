@@ -4,6 +4,7 @@ import {
   pullRequestBodyHash,
   type PrPhase,
   type PrRecord,
+  type PrRefine,
   type PrSnapshot,
   type PrTask,
 } from "../../../src/core/plan-pull-requests.js";
@@ -106,3 +107,46 @@ function hashOf(plan: ReturnType<typeof planPullRequests>): string {
   if (!a || a.kind !== "ensure-pull-request") throw new Error("no PR");
   return pullRequestBodyHash(a.title, a.body);
 }
+
+describe("planPullRequests: refines (changes requested on a PR)", () => {
+  const refine = (over: Partial<PrRefine> = {}): PrRefine => ({ taskId: "r1", prId: "pr1", status: "pending", reviewers: ["alice"], agent: null, ...over });
+
+  it("shows a refine on the phase's check run, neutral: this head is not the one to approve", () => {
+    const plan = planPullRequests(
+      snap({
+        phases: [phase({ status: "pending_review" })],
+        tasks: [task(1), task(2)],
+        prs: [pr({ draft: false, reviewRequested: true })],
+        refines: [refine({ status: "in_progress", agent: { name: "calm-heron", logTail: "renaming…" } })],
+      }),
+    );
+    expect(plan.actions.find((a) => a.kind === "ensure-check-run")).toMatchObject({
+      status: "completed",
+      conclusion: "neutral",
+      title: "All 2 tasks done; refining the changes requested by @alice",
+      summary: expect.stringContaining("Changes requested by @alice: agent `calm-heron` at work"),
+      text: expect.stringContaining("renaming…"),
+    });
+    expect(plan.phaseStatus).toEqual([]);
+    expect(plan.cancelRefines).toEqual([]);
+  });
+
+  it("holds a merge without review (yolo) while a refine waits or works", () => {
+    const yolo = { ...INIT, executionMode: "yolo" as const };
+    const base = { initiatives: [yolo], phases: [phase({ status: "pending_review" })], tasks: [task(1)], prs: [pr({ draft: false })] };
+    expect(planPullRequests(snap(base)).actions.map((a) => a.kind)).toContain("merge-pull-request");
+    expect(planPullRequests(snap({ ...base, refines: [refine()] })).actions.map((a) => a.kind)).not.toContain("merge-pull-request");
+  });
+
+  it("cancels the refines of a PR that was merged or closed meanwhile", () => {
+    const plan = planPullRequests(
+      snap({
+        phases: [phase()],
+        tasks: [task(1)],
+        prs: [pr({ merged: true, state: "closed" }), pr({ id: "pr2", subjectId: "other", head: "cw/x", state: "closed" })],
+        refines: [refine(), refine({ taskId: "r2", prId: "pr2", status: "in_progress" }), refine({ taskId: "r3", prId: "elsewhere" })],
+      }),
+    );
+    expect(plan.cancelRefines).toEqual(["r1", "r2"]);
+  });
+});
