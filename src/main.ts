@@ -65,14 +65,17 @@ async function start(config: Config, log: ReturnType<typeof createLogger>): Prom
     await run(() => {}, { env: { ...process.env, PORT: String(config.port) } });
     return new Promise<number>(() => {});
   }
-  const app = await bootApp({ config, log });
+  // The handlers go in before the boot: /healthz answers while the workers are still starting,
+  // and a SIGTERM then must stop the app cleanly, not kill it mid-start.
+  const booting = bootApp({ config, log });
   const shutdown = async (signal: string) => {
     log.info(`${signal}: stopping`);
-    await app.stop();
+    await (await booting).stop();
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  await booting;
   return new Promise<number>(() => {});
 }
 

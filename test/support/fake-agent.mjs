@@ -34,13 +34,13 @@
  *   api-retry       `count` system/api_retry events with `status` (default 429), then hang
  *   codex-stream    Codex --json: thread.started (`sessionId`), agent_message (`summary`),
  *                   turn.completed with usage; `usageLimit: true` prints a usage-limit error and exits 1
- *   wait-file       wait until the file `path` exists (`timeoutMs`, default 15 s, then exit 4)
+ *   wait-file       create the file `touch` (when given), then wait until the file `path` exists
+ *                   (`timeoutMs`, default 15 s, then exit 4)
  *   dump-env        write the environment as JSON to $FAKE_AGENT_ENVFILE, then result done
  *   print-secret    print a fake installation token (ghs_ + 36 characters), then result done
  *   resolve         (merge) for each file in merge.md's `conflicted_files`: write `files[path]` when
  *                   given, else keep both sides (ours, then theirs, without markers or the base);
  *                   then result done with `summary`
- *   wait-file       create the file `touch` (when given), then wait until the file `path` exists
  *
  * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON; $FAKE_AGENT_INPUT_LOG, when
  * set, one JSON line per run with the task id, the mode and the task.md it was given.
@@ -250,6 +250,8 @@ async function run(step) {
     }
     case "wait-file": {
       // Holds the run until the test creates `path` (absolute): lets a test act while it runs.
+      // `touch`, when given, is created first, to tell the test the run has got this far.
+      if (step.touch) writeFileSync(step.touch, "");
       const deadline = Date.now() + (step.timeoutMs ?? 15_000);
       while (!existsSync(step.path)) {
         if (Date.now() > deadline) {
@@ -279,10 +281,6 @@ async function run(step) {
       writeResult({ status: "done", summary: step.summary ?? `kept both sides in ${files.join(", ")}` });
       return;
     }
-    case "wait-file":
-      if (step.touch) writeFileSync(step.touch, "");
-      while (!existsSync(step.path)) await sleep(50);
-      return;
     default:
       say(`fake agent: unknown behavior ${JSON.stringify(step.behavior)}`, "stderr");
       process.exit(2);
