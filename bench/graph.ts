@@ -2,6 +2,7 @@
  * How long the task-graph queries take on a 10,000-task plan, the size the runner must answer in
  * a few milliseconds per dispatch. Seeded, so two runs measure the same graph.
  */
+import { seededRandom } from "./support/seeded-random.js";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import {
@@ -35,25 +36,13 @@ export async function benchGraph(): Promise<Record<string, string | number>> {
 
 /** Each node depends on up to three earlier ones, so the graph is acyclic; about 30% are done. */
 function randomDag(count: number, seed: number): GraphNode[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => {
     const dependsOn = new Set<string>();
     const wanted = i === 0 ? 0 : Math.floor(random() * 4);
     for (let k = 0; k < wanted; k++) dependsOn.add(String(1 + Math.floor(random() * i)));
     return { id: String(i + 1), done: random() < 0.3, dependsOn: [...dependsOn] };
   });
-}
-
-/** A tiny seeded generator: Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The median resists the odd garbage-collection pause; one untimed run warms the JIT first. */

@@ -4,6 +4,7 @@
  * measured), side by side with a bare Probot app whose webhook middleware only verifies and
  * answers. Target: ≥ 1,000 deliveries/s and p99 ≤ 20 ms, at least half the bare app's throughput.
  */
+import { seededRandom } from "./support/seeded-random.js";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -210,7 +211,7 @@ function deliveryMix(): { templates: LoadTemplate[]; schedule: number[] } {
     // 10 × share slots per 1,000 requests, rotating through this event's examples.
     for (let k = 0; k < share * 10; k++) schedule.push(first + (k % examples.length));
   }
-  const random = mulberry32(0x1a7a6e);
+  const random = seededRandom(0x1a7a6e);
   for (let i = schedule.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [schedule[i], schedule[j]] = [schedule[j] as number, schedule[i] as number];
@@ -227,17 +228,6 @@ function statuses(result: LoadResult): string {
   return Object.entries(all)
     .map(([status, n]) => `${status}×${n}`)
     .join(" ");
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const entry = process.argv[1];

@@ -126,17 +126,7 @@ export async function bootBenchApp(
   };
 }
 
-/** A small seeded PRNG (mulberry32): the same scenario on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "./seeded-random.js";
 
 export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;

@@ -19,6 +19,7 @@ import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
 import { commitParents, createBareRemote, forcePush, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { postDelivery } from "../support/github-app.js";
 import { WRITER, type UserSpec } from "../support/payloads.js";
+import { install, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -36,8 +37,6 @@ const MERGE_ROUTE = "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge";
 const SECOND_WRITER: UserSpec = { login: "octo-second", id: 1003 };
 const OTHER_BOT: UserSpec = { login: "dependabot[bot]", type: "Bot", id: 49699333 };
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
 const script = (file: string, content: string, summary: string) =>
   `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: content }, summary })}\n\`\`\`\n`;
 const settingsBlock = (yaml: string) => `The checkout.\n\n\`\`\`codewalkers\n${yaml}\n\`\`\`\n`;
@@ -48,17 +47,7 @@ const mergeRequests = (fake: FakeGitHub) => fake.requests.filter((r) => r.route 
 const appComments = (fake: FakeGitHub, n: number, text: string) =>
   fake.commentsOn(n).filter((c) => !c.deleted && c.user.login === APP_BOT.login && c.body.includes(text));
 
-async function runUntilQuiet(fake: FakeGitHub) {
-  for (let round = 0; round < 40; round++) {
-    await converge(fake);
-    const started = await booted.app.dispatcher.drain();
-    if (started === 0 && fake.pendingWebhooks.length === 0) {
-      await converge(fake);
-      return;
-    }
-  }
-  throw new Error("runUntilQuiet: still busy after 40 rounds");
-}
+const runUntilQuiet = (fake: FakeGitHub) => runUntilQuietIn(booted, fake);
 
 /**
  * Each test installs the app anew, under its own installation id: the app paces its writes per
@@ -71,10 +60,7 @@ async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
   const fake = new FakeGitHub({ installationId: nextInstallationId++, repositories: [{ cloneUrl: remote.path }] });
   fake.setPermission(SECOND_WRITER.login, "write");
-  fake.install();
-  await converge(fake);
-  await booted.app.reconciler.drain();
-  await converge(fake);
+  await install(booted, fake);
   return { fake, remote };
 }
 

@@ -18,8 +18,7 @@ import { accounts, agents, tasks } from "../../src/db/schema.js";
 import { addAccount } from "../../src/runner/accounts/account-store.js";
 import { accountDir } from "../../src/runner/accounts/account-environment.js";
 import { useBootedApp } from "../support/boot.js";
-import { FakeGitHub } from "../support/fake-github/index.js";
-import { createBareRemote } from "../support/git-fixtures.js";
+import { installedRepository, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
@@ -61,8 +60,6 @@ const booted = useBootedApp(
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
-const statusOf = (fake: FakeGitHub, n: number) => fake.labelsOf(n).filter((l) => STATUS.test(l));
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 function limit(apiKey: string, resetAt: number | null): void {
@@ -97,12 +94,7 @@ async function setup() {
   rmSync(spawns, { recursive: true, force: true });
   mkdirSync(spawns, { recursive: true });
   for (const f of readdirSync(limits)) rmSync(path.join(limits, f));
-  const remote = await createBareRemote({ files: { "README.md": "# Accounts\n" } });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
-  fake.install();
-  await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
-  await fake.converge(booted.app.port, booted.settle);
+  const { fake, remote } = await installedRepository(booted, { "README.md": "# Accounts\n" });
   const db = booted.database.db;
   const one = await addAccount(db, SECRET_KEY, { email: "one@example.com", provider: "claude", apiKey: "key-one", sortOrder: 0 });
   const two = await addAccount(db, SECRET_KEY, { email: "two@example.com", provider: "claude", apiKey: "key-two", sortOrder: 1 });

@@ -15,9 +15,9 @@ import { and, asc, eq } from "drizzle-orm";
 import { agentLogChunks, agents, initiatives, phases, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { branchSha, cloneAndCommit, commitParents, createBareRemote, git, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { branchSha, cloneAndCommit, commitParents, git, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
-import { fakeAgentScript, fakeMergeScript, runUntilQuiet, statusOf } from "../support/flows.js";
+import { fakeAgentScript, fakeMergeScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { alive, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
@@ -51,13 +51,7 @@ const script = fakeAgentScript;
 async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   rmSync(barrier, { recursive: true, force: true });
   mkdirSync(barrier, { recursive: true });
-  const remote = await createBareRemote({ files: { "README.md": "# Settings\n" } });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
-  fake.install();
-  await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
-  await fake.converge(booted.app.port, booted.settle);
-  return { fake, remote };
+  return installedRepository(booted, { "README.md": "# Settings\n" });
 }
 
 async function taskFor(issueNumber: number) {

@@ -20,7 +20,8 @@ import { startRun } from "../../src/runner/start-run.js";
 import { reclaimExpiredLeases } from "../../src/runner/task-claims.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { createBareRemote, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import { installedRepository } from "../support/flows.js";
 import { testConfig, testLog } from "../support/github-app.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
@@ -57,14 +58,8 @@ function secondRunner(): Dispatcher {
   return dispatcher;
 }
 
-async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
-  const remote = await createBareRemote({ files: { "README.md": "# Race\n" } });
-  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
-  fake.install();
-  await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
-  await fake.converge(booted.app.port, booted.settle);
-  return { fake, remote };
+function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
+  return installedRepository(booted, { "README.md": "# Race\n" });
 }
 
 async function taskFor(issueNumber: number) {
