@@ -5,7 +5,7 @@
 import { TEST_APP_ID } from "../github-app.js";
 import { APP_BOT, errorBody } from "./objects.js";
 import { GitHubError, notFound, validationFailed } from "./errors.js";
-import { GraphQLFailure, type PullRequests } from "./pull-requests.js";
+import { GraphQLFailure, type CheckRunInput, type PullRequests } from "./pull-requests.js";
 import type { FakeRepository } from "./repository.js";
 import type { PageFn, RouteContext, RouteFn, RouteHost, RouteResponse } from "./routes.js";
 import type { CheckConclusion, CheckStatus, LineComment, MergeMethod, PullRequestState } from "./types.js";
@@ -233,15 +233,7 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
   route("POST", "/graphql", "write", ({ host, body }) => graphql(host, (body ?? {}) as Json));
 }
 
-function checkRunFields(input: Json): {
-  status?: CheckStatus;
-  conclusion?: CheckConclusion | null;
-  output?: { title?: string | null; summary?: string | null; text?: string | null };
-  detailsUrl?: string | null;
-  externalId?: string | null;
-  startedAt?: string;
-  completedAt?: string;
-} {
+function checkRunFields(input: Json): Omit<CheckRunInput, "name" | "headSha"> {
   return {
     status: input.status as CheckStatus | undefined,
     conclusion: input.conclusion as CheckConclusion | null | undefined,
