@@ -63,9 +63,14 @@ export interface PrRecord {
   reviewRequested: boolean;
 }
 
-/** A refine of a pull request (changes requested in a review) that waits to start or is at work. */
+/**
+ * Work on a pull request's head that waits to start or is at work: a refine (changes requested
+ * in a review) or an update (the base merged in, conflicts resolved). Either holds the merge.
+ */
 export interface PrRefine {
   taskId: string;
+  /** Absent: a refine. */
+  kind?: "refine" | "update";
   prId: string;
   status: "pending" | "in_progress";
   /** Who asked for the changes. */
@@ -122,6 +127,9 @@ export const PR_CLOSED_MARKER = "pull-request-closed";
 export function pullRequestBodyHash(title: string, body: string): string {
   return createHash("sha256").update(`${title}\n${body}`).digest("hex");
 }
+
+/** Who the pull request's record says approved a merge the app asked for itself (yolo, no approval needed). */
+export const APP_APPROVER = "codewalkers";
 
 export function planPullRequests(s: PrSnapshot): PrPlan {
   const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set(), cancelRefines: [] };
@@ -279,18 +287,21 @@ function checkRun(
   const done = tasks.filter((t) => t.status === "completed").length;
   const working = tasks.filter((t) => t.agent);
   const asked = [...new Set(refines.flatMap((r) => r.reviewers))].map((r) => `@${r}`).join(", ");
-  const refining = refines.map(
-    (r) => `- Changes requested by ${r.reviewers.map((x) => `@${x}`).join(", ")}: ${r.agent ? `agent \`${r.agent.name}\` at work` : "⏳ queued"}`,
+  const at = (r: PrRefine) => (r.agent ? `agent \`${r.agent.name}\` at work` : "⏳ queued");
+  const refining = refines.map((r) =>
+    r.kind === "update"
+      ? `- Conflicts with the base branch, merged into this one: ${at(r)}`
+      : `- Changes requested by ${r.reviewers.map((x) => `@${x}`).join(", ")}: ${at(r)}`,
   );
   const summary = [
     `${done} of ${tasks.length} tasks done${working.length ? `; agents at work: ${working.map((t) => `\`${t.agent!.name}\` on #${t.issueNumber}`).join(", ")}` : ""}.`,
     "",
     ...tasks.map((t) => `- #${t.issueNumber} ${t.name}: ${ICON[t.status] ?? t.status}`),
-    ...(refining.length ? ["", "**Refining**", "", ...refining] : []),
+    ...(refining.length ? ["", refines.some((r) => r.kind !== "update") ? "**Refining**" : "**Updating**", "", ...refining] : []),
   ].join("\n");
   const tails = [
     ...working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``),
-    ...refines.filter((r) => r.agent?.logTail.trim()).map((r) => `Refine (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
+    ...refines.filter((r) => r.agent?.logTail.trim()).map((r) => `${r.kind === "update" ? "Merge" : "Refine"} (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
   ];
   const title = allDone ? `All ${tasks.length} tasks done` : `${done} of ${tasks.length} tasks done`;
   return {
@@ -299,7 +310,11 @@ function checkRun(
     name: CHECK_RUN_NAME,
     status: allDone ? "completed" : "in_progress",
     ...(allDone ? { conclusion: refines.length ? ("neutral" as const) : ("success" as const) } : {}),
-    title: refines.length ? `${title}; refining the changes requested by ${asked}` : title,
+    title: refines.some((r) => r.kind !== "update")
+      ? `${title}; refining the changes requested by ${asked}`
+      : refines.length
+        ? `${title}; resolving conflicts with the base branch`
+        : title,
     summary,
     ...(tails.length ? { text: tails.join("\n\n") } : {}),
   };

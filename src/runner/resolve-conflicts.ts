@@ -27,7 +27,14 @@ import { LogSink } from "./log-sink.js";
 import { finishMergeAgent, recordAgentPid, startMergeAgent } from "./merge-agent-record.js";
 import { agentPrompt } from "./prompt.js";
 import type { AgentRow, RunContext } from "./run-context.js";
-import { codeList, describeFailure, describeUnresolvedConflict, type ConflictFacts, type ConflictResolution } from "./run-comments.js";
+import {
+  codeList,
+  describeFailure,
+  describeUnresolvedConflict,
+  describeUnresolvedUpdate,
+  type ConflictFacts,
+  type ConflictResolution,
+} from "./run-comments.js";
 import type { RunDeps } from "./run-task.js";
 import type { StartedRun } from "./start-run.js";
 import type { ConflictMergeStart, GitAuthor, RepoRef } from "./workspace/types.js";
@@ -49,6 +56,12 @@ export interface ConflictRun {
   author: GitAuthor;
   token: string | undefined;
   redact: (text: string) => string;
+  /**
+   * A branch update (`update-branch.ts`): the base is merged into a pull request's head, not a
+   * task's work into its phase. Its claim's own agent is the first merge agent, and the merge
+   * commit says what it merges.
+   */
+  update?: { agent: AgentRow; message: string };
 }
 
 /** Merged (`resolution` null when, after all, no agent had to resolve anything), or the run's end. */
@@ -72,7 +85,7 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
       for (const file of merge.files) if (!resolution.files.includes(file)) resolution.files.push(file);
 
       // The target may have moved so that the merge is clean now: nothing for an agent to do.
-      const ran: AgentOutcome | null = merge.files.length > 0 ? await runMergeAgent(deps, run, merge, facts) : null;
+      const ran: AgentOutcome | null = merge.files.length > 0 ? await runMergeAgent(deps, run, merge, facts, round) : null;
       if (ran?.kind === "ended") return ran.landing;
       const agent = ran?.agent;
       try {
@@ -83,7 +96,7 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
           targetSha: merge.targetSha,
           sourceSha: merge.sourceSha,
           files: merge.files,
-          message: `Merge ${run.source}: ${run.ctx.task.name}\n\nRefs #${run.ctx.task.issueNumber}`,
+          message: run.update?.message ?? `Merge ${run.source}: ${run.ctx.task.name}\n\nRefs #${run.ctx.task.issueNumber}`,
           author: run.author,
           ...auth,
         });
@@ -123,10 +136,13 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
 }
 
 /** One merge agent on the merge in progress: recorded, given its input, run to its end. */
-async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress, facts: ConflictFacts): Promise<AgentOutcome> {
+async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress, facts: ConflictFacts, round: number): Promise<AgentOutcome> {
   const { database, settings } = deps;
   const db = database.db;
-  const agent = await startMergeAgent(db, { fence: run.started.fence, worker: run.started.agent, worktreeId: path.basename(merge.path), conflict: facts });
+  const agent =
+    run.update && round === 1
+      ? run.update.agent
+      : await startMergeAgent(db, { fence: run.started.fence, worker: run.started.agent, worktreeId: path.basename(merge.path), conflict: facts });
   if (!agent) {
     return ended({ kind: "stopped", comment: `⏹️ The task was stopped before its merge agent started. Its work is on \`${run.source}\`, not merged.` });
   }
@@ -187,7 +203,12 @@ async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress,
   await finishMergeAgent(db, agent.id, agentEnd(result.outcome === "stopped" ? "stopped" : "crashed", said, result));
   switch (result.outcome) {
     case "stopped":
-      return ended({ kind: "stopped", comment: `⏹️ Merge agent \`${agent.name}\` was stopped. The task's work is on \`${run.source}\`, not merged into \`${run.target}\`.` });
+      return ended({
+        kind: "stopped",
+        comment: run.update
+          ? `⏹️ Merge agent \`${agent.name}\` was stopped: nothing was pushed to \`${run.target}\`.`
+          : `⏹️ Merge agent \`${agent.name}\` was stopped. The task's work is on \`${run.source}\`, not merged into \`${run.target}\`.`,
+      });
     case "usage_limited":
       if (account?.accountId) await markExhausted(db, account.accountId, result.limitResetAt ?? null);
       // The next run finds the task's work pushed, merges it again, and meets the same conflict.
@@ -220,7 +241,7 @@ function failed(run: ConflictRun, facts: ConflictFacts, why: string, logTail: st
     end: {
       kind: "failed",
       error: `merging ${facts.source} into ${facts.target} conflicts in ${facts.files.join(", ")}; ${why}`,
-      comment: describeFailure(run.started.agent.name, describeUnresolvedConflict(facts, why), logTail),
+      comment: describeFailure(run.started.agent.name, run.update ? describeUnresolvedUpdate(facts, why) : describeUnresolvedConflict(facts, why), logTail),
     },
   };
 }

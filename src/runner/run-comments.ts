@@ -64,6 +64,11 @@ export function describeUnresolvedConflict(c: ConflictFacts, why: string): strin
   return `Its work is on \`${c.source}\`, but merging it into \`${c.target}\` conflicts in ${codeList(c.files)}. ${oneLine(why)} Resolve the conflict on the branch, then \`/cw retry\`.`;
 }
 
+/** A branch update that did not land: the pull request keeps its head. */
+export function describeUnresolvedUpdate(c: ConflictFacts, why: string): string {
+  return `Merging \`${c.source}\` into \`${c.target}\` conflicts in ${codeList(c.files)}. ${oneLine(why)} You can also merge \`${c.source}\` into the branch by hand.`;
+}
+
 export function codeList(items: readonly string[]): string {
   return items.map((item) => `\`${item}\``).join(", ");
 }

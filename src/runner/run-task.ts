@@ -7,6 +7,8 @@
  *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
  *      resolves a conflict: `resolve-conflicts.ts`);
  *   5. record the outcome in one fenced transaction, and remove the worktree.
+ * A branch update (the base of one of the app's pull requests merged into its head) skips 2–4:
+ * `update-branch.ts` merges, with a merge agent where it conflicts.
  * No database transaction is open during steps 2–4.
  */
 import { mkdir } from "node:fs/promises";
@@ -32,6 +34,7 @@ import { LogSink } from "./log-sink.js";
 import type { StartedRun } from "./start-run.js";
 import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
 import { resolveConflicts } from "./resolve-conflicts.js";
+import { updateBranch } from "./update-branch.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -77,50 +80,54 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
   let resumeSession = ctx.resume?.sessionId ?? null;
 
   try {
-    await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
-    for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, ...(token ? { token } : {}) });
-    if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
-    const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, ...(token ? { token } : {}) });
-    const inputDir = path.join(tree.path, ".cw", "input");
-    const outputDir = path.join(tree.path, ".cw", "output");
-    await mkdir(outputDir, { recursive: true });
-    await writeContextFiles(inputDir, ctx.taskContext);
-    if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
-
-    const account = await chooseAccount(deps, agent.id);
-    // A session lives in its account's config directory: another account cannot resume it.
-    if (ctx.resume && account !== "exhausted" && ctx.resume.accountId !== (account?.accountId ?? null)) resumeSession = null;
-    if (account === "exhausted") {
-      end = await allAccountsExhausted(deps);
+    if (ctx.task.category === "merge" && ctx.taskContext.refine) {
+      end = await updateBranch(deps, ctx, started, signal, { token, redact, author: AUTHOR });
     } else {
-      materialized = account ?? undefined;
-      const adapter = createAgentAdapter(settings.agent);
-      const heartbeat = startHeartbeat(deps, fence, agent.id, settings.heartbeatMs, signal);
-      try {
-        result = await adapter.run({
-          taskId: ctx.task.id,
-          mode: agent.mode,
-          worktree: tree.path,
-          inputDir,
-          outputDir,
-          prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
-          ...(ctx.resume ? { resume: { sessionId: resumeSession } } : {}),
-          timeoutSeconds: settings.timeoutSeconds,
-          idleSeconds: settings.idleSeconds,
-          env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
-          ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
-          redact,
-          onOutput: (lines) => sink.push(lines),
-          onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
-          signal: heartbeat.signal,
-        });
-      } finally {
-        heartbeat.stop();
+      await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
+      for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, ...(token ? { token } : {}) });
+      if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
+      const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, ...(token ? { token } : {}) });
+      const inputDir = path.join(tree.path, ".cw", "input");
+      const outputDir = path.join(tree.path, ".cw", "output");
+      await mkdir(outputDir, { recursive: true });
+      await writeContextFiles(inputDir, ctx.taskContext);
+      if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
+
+      const account = await chooseAccount(deps, agent.id);
+      // A session lives in its account's config directory: another account cannot resume it.
+      if (ctx.resume && account !== "exhausted" && ctx.resume.accountId !== (account?.accountId ?? null)) resumeSession = null;
+      if (account === "exhausted") {
+        end = await allAccountsExhausted(deps);
+      } else {
+        materialized = account ?? undefined;
+        const adapter = createAgentAdapter(settings.agent);
+        const heartbeat = startHeartbeat(deps, fence, agent.id, settings.heartbeatMs, signal);
+        try {
+          result = await adapter.run({
+            taskId: ctx.task.id,
+            mode: agent.mode,
+            worktree: tree.path,
+            inputDir,
+            outputDir,
+            prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
+            ...(ctx.resume ? { resume: { sessionId: resumeSession } } : {}),
+            timeoutSeconds: settings.timeoutSeconds,
+            idleSeconds: settings.idleSeconds,
+            env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
+            ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
+            redact,
+            onOutput: (lines) => sink.push(lines),
+            onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
+            signal: heartbeat.signal,
+          });
+        } finally {
+          heartbeat.stop();
+        }
+        if (result.outcome === "usage_limited" && account?.accountId) {
+          await markExhausted(db, account.accountId, result.limitResetAt ?? null);
+        }
+        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed, started, signal });
       }
-      if (result.outcome === "usage_limited" && account?.accountId) {
-        await markExhausted(db, account.accountId, result.limitResetAt ?? null);
-      }
-      end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed, started, signal });
     }
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));

@@ -12,7 +12,8 @@ import { AGENT_MODES } from "../core/statuses.js";
 import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
 import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
-import { taskThread } from "../core/commands/refine-thread.js";
+import { taskThread, type LoadedRefine } from "../core/commands/refine-thread.js";
+import { updateStartedBody } from "../core/branch-update.js";
 import { refineStartedBody } from "../core/refine-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
 import { anotherRefineAtWork, claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
@@ -92,16 +93,18 @@ export async function recordAgent(
 
 /**
  * Tells the task's thread about its agent (the status comment the app keeps: on the issue, or
- * on the pull request for a refine, which says which reviews it works on), and reconciles: the
+ * on the pull request for a refine, which says which reviews it works on, or for a branch
+ * update), and reconciles: the
  * label, the phase's check run.
  */
 export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?: AgentRow): Promise<void> {
   const project = await loadProject(tx, task.projectId!);
   const thread = await taskThread(tx, repoRefOf(project), task);
-  await recordIntents(tx, [
-    thread.refine && agent
-      ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: refineStartedBody(thread.refine.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount) }
-      : thread.comment(AGENT_COMMENT_MARKER, body),
-  ]);
+  const work = thread.refine;
+  const started = (work: LoadedRefine, agent: AgentRow) =>
+    work.kind === "update"
+      ? updateStartedBody(work.pr, agent.name, agent.startedAt!, task.attempt, task.retryCount)
+      : refineStartedBody(work.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount);
+  await recordIntents(tx, [work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body)]);
   await reconcileTasks(tx, project.id);
 }

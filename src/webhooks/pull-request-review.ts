@@ -64,6 +64,11 @@ async function onApproved(services: Services, context: ReviewContext): Promise<v
       REFINING_APPROVAL_MARKER,
       `@${payload.sender.login} changes were requested on this pull request and an agent is making them: nothing was merged. Approve the head it pushes to merge it (or dismiss the review before its refine starts).`,
     );
+  } else if (outcome === "updating") {
+    await reply(
+      REFINING_APPROVAL_MARKER,
+      `@${payload.sender.login} this pull request conflicts with \`${pr.base.ref}\` and an agent is merging it in: nothing was merged. Approve the head it pushes to merge it.`,
+    );
   }
   services.wakeOutbox();
 }

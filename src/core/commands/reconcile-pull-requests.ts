@@ -9,11 +9,12 @@ import { agentLogChunks, agents, checkRuns, initiatives, issueLinks, phases, pul
 import { checkRunHash } from "../../github/operations/ensure-check-run.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
-import { planPullRequests, type PrPlan } from "../plan-pull-requests.js";
+import { APP_APPROVER, planPullRequests, type PrPlan } from "../plan-pull-requests.js";
 import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
 import type { PhaseStatus } from "../statuses.js";
 import { canPhaseTransition, initiativeTransition, phaseTransition, taskTransition } from "../transitions.js";
 import { refineCancelledBody, refineMarker } from "../refine-review.js";
+import { updateCancelledBody } from "../branch-update.js";
 import { loadRefine, reviewersByTask } from "./refine-thread.js";
 import type { ProjectRow } from "./project-repo.js";
 
@@ -90,6 +91,7 @@ export async function reconcilePullRequests(
     })),
     refines: refining.map((t) => ({
       taskId: t.id,
+      kind: t.category === "merge" ? ("update" as const) : ("refine" as const),
       prId: t.pullRequestId!,
       status: t.status as "pending" | "in_progress",
       reviewers: askedBy.get(t.id) ?? [],
@@ -130,7 +132,7 @@ export async function reconcilePullRequests(
         break;
       case "merge-pull-request":
         // Recorded once per head: the row remembers which head a merge was asked for.
-        await tx.update(pullRequests).set({ approvedSha: a.sha, approvedBy: "codewalkers" }).where(eq(pullRequests.id, a.prId));
+        await tx.update(pullRequests).set({ approvedSha: a.sha, approvedBy: APP_APPROVER }).where(eq(pullRequests.id, a.prId));
         intents.push({ kind: "merge-pull-request", repo, head: a.head, base: a.base, sha: a.sha, method: a.method });
         break;
       default:
@@ -144,7 +146,8 @@ export async function reconcilePullRequests(
     await tx.update(tasks).set({ status: "cancelled", claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
     const refine = await loadRefine(tx, task);
     if (refine) {
-      intents.push({ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker: refineMarker(task.id), body: refineCancelledBody(refine.reviews, "closed") });
+      const body = refine.kind === "update" ? updateCancelledBody(refine.pr) : refineCancelledBody(refine.reviews, "closed");
+      intents.push({ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker: refineMarker(task.id), body });
     }
   }
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });

@@ -17,14 +17,20 @@ import {
   type RefinePullRequest,
   type RefineReview,
 } from "../refine-review.js";
+import { updateOutcomeBody } from "../branch-update.js";
+import { APP_APPROVER } from "../plan-pull-requests.js";
 
 type TaskRow = typeof tasks.$inferSelect;
 type ReviewRow = typeof refineReviews.$inferSelect;
 
 export interface LoadedRefine {
+  /** `refine`: changes a review asked for; `update`: the base merged into the head (`core/branch-update.ts`). */
+  kind: "refine" | "update";
   pr: RefinePullRequest & { id: string; subjectId: string; state: "open" | "closed"; merged: boolean };
-  /** The reviews it answers (dismissed ones left out), oldest first. */
+  /** The reviews it answers (dismissed ones left out), oldest first; none for an update. */
   reviews: RefineReview[];
+  /** Who is asked to review again when it is done: the reviewers, or the person whose approval met the conflict. */
+  askAgain: string[];
 }
 
 export function reviewOf(row: ReviewRow): RefineReview {
@@ -38,8 +44,11 @@ export function reviewOf(row: ReviewRow): RefineReview {
   };
 }
 
-/** The pull request a refine task works on and the reviews it answers; null for other tasks. */
-export async function loadRefine(tx: DbOrTx, task: Pick<TaskRow, "id" | "pullRequestId">): Promise<LoadedRefine | null> {
+/** The pull request a refine (or branch update) task works on and the reviews it answers; null for other tasks. */
+export async function loadRefine(
+  tx: DbOrTx,
+  task: Pick<TaskRow, "id" | "pullRequestId" | "category" | "triggeredBy">,
+): Promise<LoadedRefine | null> {
   if (!task.pullRequestId) return null;
   const [pr] = await tx.select().from(pullRequests).where(eq(pullRequests.id, task.pullRequestId));
   if (!pr || pr.number === null) return null;
@@ -48,9 +57,14 @@ export async function loadRefine(tx: DbOrTx, task: Pick<TaskRow, "id" | "pullReq
     .from(refineReviews)
     .where(and(eq(refineReviews.taskId, task.id), eq(refineReviews.dismissed, false)))
     .orderBy(asc(refineReviews.createdAt), asc(refineReviews.reviewId));
+  const reviews = rows.map(reviewOf);
+  const update = task.category === "merge";
   return {
+    kind: update ? "update" : "refine",
     pr: { id: pr.id, number: pr.number, kind: pr.kind, head: pr.head, base: pr.base, subjectId: pr.subjectId, state: pr.state, merged: pr.merged },
-    reviews: rows.map(reviewOf),
+    reviews,
+    // The app itself "approves" in yolo: nobody to ask then.
+    askAgain: update ? (task.triggeredBy && task.triggeredBy !== APP_APPROVER ? [task.triggeredBy] : []) : reviewers(reviews),
   };
 }
 
@@ -101,7 +115,10 @@ export async function taskThread(tx: DbOrTx, repo: RepoRef, task: TaskRow): Prom
       repo,
       issueNumber: refine.pr.number,
       marker: refineMarker(task.id),
-      body: refineOutcomeBody(refine.reviews, body, options?.completed ?? false),
+      body:
+        refine.kind === "update"
+          ? updateOutcomeBody(refine.pr, body, options?.completed ?? false, refine.askAgain)
+          : refineOutcomeBody(refine.reviews, body, options?.completed ?? false),
     }),
   };
 }
@@ -109,7 +126,7 @@ export async function taskThread(tx: DbOrTx, repo: RepoRef, task: TaskRow): Prom
 /** A refine is done: its reviewers are asked again, and each line comment's thread gets a reply. */
 export function refineDoneIntents(repo: RepoRef, taskId: string, refine: LoadedRefine, agentName: string | null): GitHubIntent[] {
   const intents: GitHubIntent[] = [];
-  const asked = reviewers(refine.reviews);
+  const asked = refine.askAgain;
   if (asked.length) intents.push({ kind: "request-review-again", repo, pullNumber: refine.pr.number, reviewers: asked });
   const threads = new Set<number>();
   for (const review of refine.reviews) {

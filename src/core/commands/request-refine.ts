@@ -34,7 +34,8 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
     if (seen) return "duplicate"; // a redelivery
 
     const active = await activeRefines(tx, pr.id);
-    const waiting = active.find(notStarted);
+    // A branch update waiting on the same pull request is no refine to join.
+    const waiting = active.find((t) => t.category === "refine" && notStarted(t));
     let taskId: string;
     if (waiting) {
       taskId = waiting.id;
@@ -57,7 +58,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
     }
     const { comments, ...review } = input.review;
     await tx.insert(refineReviews).values({ projectId: project.id, taskId, pullRequestId: pr.id, ...review, comments: [...comments] });
-    const refine = (await loadRefine(tx, { id: taskId, pullRequestId: pr.id }))!;
+    const refine = (await loadRefine(tx, { id: taskId, pullRequestId: pr.id, category: "refine", triggeredBy: null }))!;
     await retitle(tx, taskId, refine);
     await recordIntents(tx, [
       {
@@ -105,19 +106,15 @@ export async function dismissRefine(db: Db, project: ProjectRow, input: { review
   });
 }
 
-/** Whether a refine of this pull request waits to start or is at work (then nothing merges it). */
-export async function isRefining(tx: Tx, pullRequestId: string): Promise<boolean> {
-  return (await activeRefines(tx, pullRequestId)).length > 0;
-}
-
 /** Queued and never claimed: a review may still join it or leave it. */
 function notStarted(task: { status: string; attempt: number }): boolean {
   return task.status === "pending" && task.attempt === 0;
 }
 
-async function activeRefines(tx: Tx, pullRequestId: string) {
+/** The work on this pull request's head (refines and branch updates) that waits or is at work, oldest first. */
+export async function activeRefines(tx: Tx, pullRequestId: string) {
   return tx
-    .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt })
+    .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt, category: tasks.category })
     .from(tasks)
     .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"])))
     .orderBy(asc(tasks.createdAt));
@@ -132,7 +129,7 @@ async function retitle(tx: Tx, taskId: string, refine: LoadedRefine): Promise<vo
 }
 
 /** A refine belongs where its pull request's work does: the phase (and initiative), the initiative, or nowhere. */
-async function ownerOf(tx: Tx, pr: PullRequestRow): Promise<{ phaseId: string | null; initiativeId: string | null }> {
+export async function ownerOf(tx: Tx, pr: PullRequestRow): Promise<{ phaseId: string | null; initiativeId: string | null }> {
   if (pr.kind === "initiative") return { phaseId: null, initiativeId: pr.subjectId };
   if (pr.kind === "task") return { phaseId: null, initiativeId: null };
   const [phase] = await tx.select({ id: phases.id, initiativeId: phases.initiativeId }).from(phases).where(eq(phases.id, pr.subjectId));

@@ -11,7 +11,7 @@ import { recordIntents } from "../../github/outbox-queue.js";
 import { repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
-import { isRefining } from "./request-refine.js";
+import { activeRefines } from "./request-refine.js";
 
 export interface PullRequestFacts {
   number: number;
@@ -65,15 +65,15 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
 
 /**
  * An approving review by a writer on the pull request's current head: the merge, guarded by
- * that head. An approval of an older commit merges nothing, nor does one while a refine of the
- * pull request waits or works (its push will move the head). Two approvals at once are one
+ * that head. An approval of an older commit merges nothing, nor does one while a refine or a
+ * branch update of the pull request waits or works (its push will move the head). Two approvals at once are one
  * merge: the intent coalesces and the merge checks the pull request first.
  */
 export async function approvePullRequest(
   db: Db,
   project: ProjectRow,
   input: { number: number; reviewedSha: string; headSha: string; by: string; method: "merge" | "squash" | "rebase" },
-): Promise<"merging" | "stale" | "refining" | "not-ours" | "done"> {
+): Promise<"merging" | "stale" | "refining" | "updating" | "not-ours" | "done"> {
   return projectTransaction(db, project.id, async (tx) => {
     const [row] = await tx
       .select()
@@ -81,8 +81,10 @@ export async function approvePullRequest(
       .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
     if (!row) return "not-ours";
     if (row.merged || row.state === "closed") return "done";
-    // Changes were asked for and an agent is (about to be) making them: its push moves the head.
-    if (await isRefining(tx, row.id)) return "refining";
+    // Changes were asked for, or the base is being merged in, and an agent is (about to be)
+    // at work on it: its push moves the head.
+    const busy = await activeRefines(tx, row.id);
+    if (busy.length > 0) return busy.some((t) => t.category === "merge") ? "updating" : "refining";
     if (input.reviewedSha !== input.headSha || (row.headSha !== null && row.headSha !== input.headSha)) return "stale";
     await tx.update(pullRequests).set({ approvedSha: input.reviewedSha, approvedBy: input.by, headSha: input.headSha }).where(eq(pullRequests.id, row.id));
     await recordIntents(tx, [

@@ -1,13 +1,16 @@
 /**
  * Merges a pull request with its approved head as guard. A head that moved (409) merges
- * nothing and says so, and turns off the auto-merge the app armed for that head; a repository
- * that requires checks or reviews (405) gets GitHub's auto-merge with the same guard; anything
- * still in the way is said in a comment, never swallowed.
+ * nothing and says so, and turns off the auto-merge the app armed for that head; a head that
+ * conflicts with its base gets a branch update (a merge agent merges the base in, and the new
+ * head waits for a fresh approval); a repository that requires checks or reviews (405) gets
+ * GitHub's auto-merge with the same guard; anything still in the way is said in a comment,
+ * never swallowed.
  */
 import type { Db } from "../../db/client.js";
 import { commentMarker, type MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
+import { requestBranchUpdate } from "../../core/commands/request-branch-update.js";
 
 export const MERGE_MARKER = "merge";
 
@@ -27,14 +30,20 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
       return;
     }
     if (status === 405 || status === 422) {
-      if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
-        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
-        return;
-      }
-      // Auto-merge is refused for a head other than the approved one: the branch moved.
       const { data: current } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
       if (current.head.sha !== intent.sha) {
         await headMoved(octokit, intent, pr, db, current);
+        return;
+      }
+      // GitHub works mergeability out after the base moves: null means not yet. Asked again later.
+      if (current.mergeable === null && current.state === "open") throw new Error(`GitHub has not yet worked out whether #${pr.number} can merge`);
+      if (current.mergeable === false) {
+        // It conflicts with its base: a merge agent merges the base in; the new head then needs a fresh approval.
+        await requestBranchUpdate(db, { projectId: pr.projectId, pullRequestId: pr.id });
+        return;
+      }
+      if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
+        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
         return;
       }
       await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It merges when approved again once that is resolved.`);
