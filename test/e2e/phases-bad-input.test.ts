@@ -3,7 +3,7 @@
  * repository) and the fake agent, asserting what people see: the pull request's state, the
  * comments and labels, the files on the branches, and the rows behind them. Stale and bot
  * approvals, a head that moves between approval and merge, required checks, branch protection
- * without auto-merge, a phase PR closed or edited by hand, two approvals at once, yolo, and an
+ * without auto-merge, a merge queue, a phase PR closed or edited by hand, two approvals at once, yolo, and an
  * initiative that needs no approval — and around them: a push while auto-merge waits, a draft
  * that GitHub fails to make ready, and sub-issues of a phase that were never started.
  */
@@ -312,6 +312,28 @@ describe("bad input for phases and pull requests", () => {
     await runUntilQuiet(fake);
     expect(fake.pull(pr).merged).toBe(true);
     expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBe("Cart part 1\n");
+    expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
+  });
+
+  it("5b. a base that requires a merge queue, auto-merge not allowed: the approval enqueues it, and the queue merges it once its check passes", async () => {
+    const { fake, remote, pr } = await phaseInReview();
+    fake.protectBranch(INITIATIVE_BRANCH, { requiredChecks: ["ci"], mergeQueue: true });
+    fake.setAllowAutoMerge(false);
+    const head = fake.pull(pr).head.sha;
+    fake.approve(pr, WRITER);
+    await runUntilQuiet(fake);
+
+    expect(mergeRequests(fake).map((r) => r.status)).toEqual([405]);
+    const enqueued = fake.requests.filter((r) => r.route === "POST /graphql" && JSON.stringify(r.body).includes("enqueuePullRequest"));
+    expect(enqueued.map((r) => r.status)).toEqual([200]);
+    expect(fake.pull(pr)).toMatchObject({ merged: false, autoMerge: null, mergeQueueEntry: { enqueuedBy: { login: APP_BOT.login }, expectedHeadOid: head } });
+    expect(appComments(fake, pr, "it is in the merge queue")).toHaveLength(1);
+
+    fake.completeChecks(head, "success");
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr)).toMatchObject({ merged: true, mergedBy: { login: APP_BOT.login } });
+    expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBe("Cart part 1\n");
+    expect(mergeRequests(fake)).toHaveLength(1); // the queue merged it, not a second request
     expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
   });
 

@@ -3,8 +3,9 @@
  * nothing and says so, and turns off the auto-merge the app armed for that head; a head that
  * conflicts with its base gets a branch update (a merge agent merges the base in, and the new
  * head waits for a fresh approval); a repository that requires checks or reviews (405) gets
- * GitHub's auto-merge with the same guard; anything still in the way is said in a comment,
- * never swallowed.
+ * GitHub's auto-merge with the same guard, or, where the base requires a merge queue and
+ * auto-merge is not allowed, goes into the queue with the same guard; anything still in the
+ * way is said in a comment, never swallowed.
  */
 import type { Db } from "../../db/client.js";
 import { commentMarker, type MergePullRequestIntent } from "../../core/intents.js";
@@ -44,6 +45,11 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
       }
       if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
         await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
+        return;
+      }
+      // A base that requires a merge queue, where auto-merge is not allowed: the queue merges it.
+      if (await enqueue(octokit, pr.nodeId, intent)) {
+        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it directly (${message}): it is in the merge queue, which merges it once the repository's rules are met.`);
         return;
       }
       await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It merges when approved again once that is resolved.`);
@@ -93,6 +99,19 @@ async function enableAutoMerge(octokit: AppOctokit, nodeId: string | null, inten
         enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $sha }) { clientMutationId }
       }`,
       { id: nodeId, mergeMethod: intent.method.toUpperCase(), sha: intent.sha },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function enqueue(octokit: AppOctokit, nodeId: string | null, intent: MergePullRequestIntent): Promise<boolean> {
+  if (!nodeId) return false;
+  try {
+    await octokit.graphql(
+      `mutation Enqueue($id: ID!, $sha: GitObjectID!) { enqueuePullRequest(input: { pullRequestId: $id, expectedHeadOid: $sha }) { clientMutationId } }`,
+      { id: nodeId, sha: intent.sha },
     );
     return true;
   } catch {

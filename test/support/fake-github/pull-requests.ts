@@ -71,6 +71,8 @@ export interface MergeInput {
   method?: MergeMethod;
   commitTitle?: string;
   commitMessage?: string;
+  /** The merge queue (or auto-merge through it) merges: a "require merge queue" rule lets it. */
+  viaQueue?: boolean;
 }
 
 export interface ReviewInput {
@@ -281,6 +283,8 @@ export class PullRequests {
     // GitHub keeps auto-merge on through a writer's push (`expectedHeadOid` is checked when it is
     // enabled, not later), and turns it off when someone without write access pushes.
     if (pr.autoMerge && !isBot(actor) && !this.canWrite(actor)) this.disableAutoMerge(pr, actor);
+    // A push takes the pull request out of the merge queue.
+    if (pr.mergeQueueEntry) this.dequeue(pr, actor);
   }
 
   // ---------------------------------------------------------------- protection
@@ -336,6 +340,7 @@ export class PullRequests {
       requestedTeams: [],
       maintainerCanModify: input.maintainerCanModify ?? !isBot(actor),
       autoMerge: null,
+      mergeQueueEntry: null,
     };
     this.pulls.set(pr.number, pr);
     this.queuePull("opened", pr, actor);
@@ -482,6 +487,7 @@ export class PullRequests {
     }
     const state = this.mergeability(pr).state;
     if (state === "dirty" || state === "draft" || state === "blocked") throw new GitHubError(405, errorBody(NOT_MERGEABLE));
+    if (this.protectionFor(pr.base.ref)?.mergeQueue && !input.viaQueue) throw new GitHubError(405, errorBody("Changes must be made through the merge queue"));
     const method = input.method ?? "merge";
     const { sha, baseBefore } = this.writeMerge(pr, method, input, actor);
 
@@ -578,19 +584,46 @@ export class PullRequests {
     return true;
   }
 
-  /** Merges every open pull request whose auto-merge is on and whose requirements are now met. */
+  /** Merges every open pull request whose auto-merge is on, or that is in the merge queue, and whose requirements are now met. */
   autoMergeSweep(): void {
     for (const pr of this.open()) {
-      if (!pr.autoMerge) continue;
+      if (!pr.autoMerge && !pr.mergeQueueEntry) continue;
       const state = this.mergeability(pr).state;
       if (state !== "clean" && state !== "unstable") continue;
       const auto = pr.autoMerge;
+      const by = auto?.enabledBy ?? pr.mergeQueueEntry!.enqueuedBy;
       try {
-        this.merge(pr.number, { method: auto.mergeMethod, commitTitle: auto.commitHeadline ?? undefined, commitMessage: auto.commitBody ?? undefined }, auto.enabledBy);
+        this.merge(pr.number, { method: auto?.mergeMethod, commitTitle: auto?.commitHeadline ?? undefined, commitMessage: auto?.commitBody ?? undefined, viaQueue: true }, by);
+        pr.mergeQueueEntry = null;
       } catch (error) {
         if (!(error instanceof GitHubError)) throw error;
       }
     }
+  }
+
+  // ---------------------------------------------------------------- merge queue
+
+  /** `enqueuePullRequest`: only where the base requires a merge queue; the head guarded like auto-merge's. */
+  enqueue(pr: PullRequestState, input: { expectedHeadOid?: string | null }, actor: UserSpec): boolean {
+    if (!this.protectionFor(pr.base.ref)?.mergeQueue) {
+      throw new GraphQLFailure("UNPROCESSABLE", "Pull request could not be enqueued: merge queue not enabled for the base branch");
+    }
+    if (!this.isOpen(pr)) throw new GraphQLFailure("UNPROCESSABLE", "Pull request is closed");
+    if (input.expectedHeadOid && input.expectedHeadOid !== pr.head.sha) {
+      throw new GraphQLFailure("UNPROCESSABLE", "Pull request head commit does not match the expected head oid");
+    }
+    const state = this.mergeability(pr).state;
+    if (state === "dirty" || state === "draft") throw new GraphQLFailure("UNPROCESSABLE", `Pull request is in ${state} status`);
+    if (pr.mergeQueueEntry) return false;
+    pr.mergeQueueEntry = { enqueuedBy: actor, enqueuedAt: this.hub.now(), expectedHeadOid: input.expectedHeadOid ?? null };
+    this.queuePull("enqueued", pr, actor);
+    this.autoMergeSweep();
+    return true;
+  }
+
+  private dequeue(pr: PullRequestState, actor: UserSpec): void {
+    pr.mergeQueueEntry = null;
+    this.queuePull("dequeued", pr, actor, { reason: "Pull request head changed" });
   }
 
   // ---------------------------------------------------------------- review requests

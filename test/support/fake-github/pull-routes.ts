@@ -367,8 +367,9 @@ function graphql(host: RouteHost, body: Json): RouteResponse {
         return answer(prs, pr, true, { actor: { login: APP_BOT.login } });
       }
       case "enqueuePullRequest": {
-        findPull();
-        throw new GraphQLFailure("UNPROCESSABLE", "Pull request could not be enqueued: merge queue not enabled for the base branch");
+        const { prs, pr } = findPull();
+        const changed = prs.enqueue(pr, { expectedHeadOid: text("expectedHeadOid") }, APP_BOT);
+        return answer(prs, pr, changed, { mergeQueueEntry: { state: pr.merged ? "MERGEABLE" : "QUEUED" } });
       }
       default:
         return {

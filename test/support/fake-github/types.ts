@@ -173,6 +173,15 @@ export interface BranchProtection {
   requiredChecks?: string[];
   /** Approvals on an earlier head do not count (GitHub's "Dismiss stale pull request approvals"); pushes dismiss them. */
   dismissStaleReviews?: boolean;
+  /** "Require merge queue": the merge button (REST merge) answers 405; pull requests merge through the queue. */
+  mergeQueue?: boolean;
+}
+
+/** A pull request waiting in the merge queue (the fake's queue merges it once its requirements are met). */
+export interface MergeQueueEntryState {
+  enqueuedBy: UserSpec;
+  enqueuedAt: string;
+  expectedHeadOid: string | null;
 }
 
 export interface AutoMergeState {
@@ -206,6 +215,7 @@ export interface PullRequestState {
   requestedTeams: string[];
   maintainerCanModify: boolean;
   autoMerge: AutoMergeState | null;
+  mergeQueueEntry: MergeQueueEntryState | null;
 }
 
 /** A pull request as `fake.pull(n)` returns it: both halves in one object. */
