@@ -161,6 +161,8 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
     const phases = s.phases.filter((p) => p.initiativeId === initiative.id);
     let everyPhaseMerged = true;
     let anyWork = false;
+    /** Whether any of its work was committed (a phase branch, or a task of its own): else there is nothing to merge. */
+    let committed = false;
 
     for (const phase of phases) {
       const tasks = s.tasks.filter((t) => t.phaseId === phase.id && live(t));
@@ -175,10 +177,20 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
       const pr = prOf("phase", phase.id);
       let status = phase.status;
 
-      if (pr?.merged) {
-        status = "completed";
+      const closeIssues = () => {
         for (const t of tasks) if (t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
         if (phase.issueNumber !== null && phase.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: phase.issueNumber });
+      };
+      if (phase.branch) committed = true;
+
+      if (pr?.merged) {
+        status = "completed";
+        closeIssues();
+      } else if (!phase.branch && allDone) {
+        // Only person checkpoints (decisions, human actions): no agent ran, nothing was
+        // committed, so there is no pull request to wait for.
+        status = "completed";
+        closeIssues();
       } else if (pr?.state === "closed") {
         if (status !== "blocked" && phase.issueNumber !== null) {
           plan.actions.push({
@@ -228,9 +240,11 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
 
     const loose = s.tasks.filter((t) => t.initiativeId === initiative.id && t.phaseId === null && live(t));
     if (loose.length > 0) anyWork = true;
+    if (loose.some((t) => t.branch !== null)) committed = true;
     const allWorkDone = anyWork && everyPhaseMerged && loose.every((t) => t.status === "completed");
     const pr = prOf("initiative", initiative.id);
-    if (pr?.merged) {
+    if (pr?.merged || (allWorkDone && !committed && !pr)) {
+      // Merged; or everything was done by people, with nothing to merge into the default branch.
       if (initiative.status !== "completed") plan.initiativeStatus.push({ initiativeId: initiative.id, status: "completed" });
       if (initiative.milestoneNumber !== null && initiative.status === "active") {
         plan.actions.push({ kind: "close-milestone", milestoneNumber: initiative.milestoneNumber });

@@ -289,3 +289,33 @@ describe("a human-action checkpoint", () => {
     expect(statusOf(fake, n)).toEqual([]);
   });
 });
+
+describe("a phase of person checkpoints only", () => {
+  it("completes without a pull request once its person is done, and the phase after it starts", async () => {
+    const { fake } = await installedRepository(booted);
+    const m = fake.createMilestone({ title: "Launch" });
+    const first = fake.openIssue({ title: "Decide", milestone: m, labels: ["cw:phase"] });
+    const second = fake.openIssue({ title: "Build", milestone: m, labels: ["cw:phase"] });
+    fake.addBlockedBy(second, first);
+    const decision = fake.openIssue({ title: "Pick the database", milestone: m, body: "- [ ] PostgreSQL\n- [ ] SQLite", labels: ["cw:checkpoint:decision"] });
+    const build = fake.openIssue({ title: "Build it", milestone: m, body: fakeAgentScript({ behavior: "edit", files: { "db.txt": "sqlite\n" }, summary: "Built it." }) });
+    fake.addSubIssue(first, decision);
+    fake.addSubIssue(second, build);
+    fake.addLabels(decision, ["cw:run"], WRITER);
+    fake.addLabels(build, ["cw:run"], WRITER);
+    await runUntilQuiet(booted, fake);
+    expect(statusOf(fake, decision)).toEqual(["cw:needs-input"]);
+    expect(statusOf(fake, build)).toEqual(["cw:blocked"]);
+
+    fake.comment(decision, "2", WRITER);
+    await runUntilQuiet(booted, fake);
+    // Nothing was committed for the first phase: no branch, no PR; it is complete and closed.
+    expect(fake.issue(first).state).toBe("closed");
+    expect(statusOf(fake, first)).toEqual(["cw:done"]);
+    expect(fake.issue(decision).state).toBe("closed");
+    expect(fake.branchSha(`cw/launch--phase-${first}`)).toBeUndefined();
+    // The phase after it ran, from the initiative branch, and its PR is the only one.
+    expect((await taskFor(build)).status).toBe("completed");
+    expect(fake.pulls().map((p) => [p.head.ref, p.base.ref])).toEqual([[`cw/launch--phase-${second}`, "cw/launch"]]);
+  });
+});

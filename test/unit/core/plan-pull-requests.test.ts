@@ -78,6 +78,37 @@ describe("planPullRequests", () => {
     ]);
   });
 
+  it("completes a phase of person checkpoints only (no branch, nothing committed) without a PR", () => {
+    const people = phase({ branch: null, status: "in_progress" });
+    const decided = task(1, { branch: null });
+    const plan = planPullRequests(snap({ phases: [people, phase({ id: "p2", issueNumber: 20, branch: null, status: "pending" })], tasks: [decided, task(2, { phaseId: "p2", status: "pending", branch: null })] }));
+    expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "completed" }]);
+    expect(plan.actions).toEqual([
+      { kind: "close-issue", issueNumber: 1 },
+      { kind: "close-issue", issueNumber: 10 },
+    ]);
+    // Not while one of them is still waiting for its person.
+    const waiting = planPullRequests(snap({ phases: [people], tasks: [decided, task(2, { status: "in_progress", branch: null })] }));
+    expect(waiting.phaseStatus).toEqual([]);
+    expect(waiting.actions).toEqual([]);
+  });
+
+  it("completes an initiative whose work was all done by people, with no PR to open", () => {
+    const plan = planPullRequests(snap({ phases: [phase({ branch: null, status: "completed", issueState: "closed" })], tasks: [task(1, { branch: null, issueState: "closed" })] }));
+    expect(plan.initiativeStatus).toEqual([{ initiativeId: "i1", status: "completed" }]);
+    expect(plan.actions).toEqual([{ kind: "close-milestone", milestoneNumber: 3 }]);
+    // One phase with commits is enough for the initiative PR.
+    const mixed = planPullRequests(
+      snap({
+        phases: [phase({ branch: null, status: "completed", issueState: "closed" }), phase({ id: "p2", issueNumber: 20, status: "completed", issueState: "closed" })],
+        tasks: [task(1, { branch: null, issueState: "closed" }), task(2, { phaseId: "p2", issueState: "closed" })],
+        prs: [pr({ subjectId: "p2", merged: true, state: "closed" })],
+      }),
+    );
+    expect(mixed.initiativeStatus).toEqual([]);
+    expect(mixed.actions).toEqual([expect.objectContaining({ kind: "ensure-pull-request", head: "cw/checkout", base: "main" })]);
+  });
+
   it("closes the milestone and completes the initiative once its PR merged", () => {
     const plan = planPullRequests(snap({
       phases: [phase({ status: "completed", issueState: "closed", labels: ["cw:done"] })],
