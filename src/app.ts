@@ -13,6 +13,7 @@ import { onSubIssues } from "./webhooks/sub-issues.js";
 import { onIssueDependencies } from "./webhooks/issue-dependencies.js";
 import { onPullRequest } from "./webhooks/pull-request.js";
 import { onPullRequestReview } from "./webhooks/pull-request-review.js";
+import { onCheckSuite } from "./webhooks/check-suite.js";
 
 type Route = { event: string; register(app: Probot, services: Services): void };
 
@@ -29,6 +30,7 @@ const routes: Route[] = [
   { event: "issue_dependencies", register: (app, s) => app.on("issue_dependencies", onIssueDependencies(s)) },
   { event: "pull_request", register: (app, s) => app.on("pull_request", onPullRequest(s)) },
   { event: "pull_request_review", register: (app, s) => app.on("pull_request_review", onPullRequestReview(s)) },
+  { event: "check_suite", register: (app, s) => app.on("check_suite", onCheckSuite(s)) },
 ];
 
 const HANDLED_EVENTS = new Set(routes.map((r) => r.event));

@@ -284,7 +284,7 @@ describe("bad input for phases and pull requests", () => {
     expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
   });
 
-  it("5. branch protection blocks the merge and auto-merge is not allowed: it waits and says why, no dead letter", async () => {
+  it("5. branch protection blocks the merge and auto-merge is not allowed: it waits and says why, no dead letter, and merges once the check passes", async () => {
     const { fake, remote, pr } = await phaseInReview();
     fake.protectBranch(INITIATIVE_BRANCH, { requiredChecks: ["ci"] });
     fake.setAllowAutoMerge(false);
@@ -304,15 +304,36 @@ describe("bad input for phases and pull requests", () => {
     const [row] = await booted.database.db.select().from(pullRequests).where(eq(pullRequests.number, pr));
     expect(row!.mergeBlockedReason).toContain("Waiting to merge");
 
-    // Once the check passes, approving again merges, as the comment says.
-    fake.completeChecks(fake.pull(pr).head.sha, "success");
+    // A check suite that fails changes nothing; once the check passes (check_suite.completed),
+    // the approved head is merged: what the approval asked for, now that the rules are met.
+    const head = fake.pull(pr).head.sha;
+    fake.completeChecks(head, "failure");
     await runUntilQuiet(fake);
-    expect(fake.pull(pr).merged).toBe(false); // nothing merges behind people's backs
+    expect(fake.pull(pr).merged).toBe(false);
+    expect(mergeRequests(fake).map((r) => r.status)).toEqual([405]);
+    fake.completeChecks(head, "success");
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr)).toMatchObject({ merged: true, mergedBy: { login: APP_BOT.login } });
+    expect(mergeRequests(fake).map((r) => r.status)).toEqual([405, 200]);
+    expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBe("Cart part 1\n");
+    expect(appComments(fake, pr, "Waiting to merge")).toHaveLength(1); // one comment, never a second
+    expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
+  });
+
+  it("5c. a push after the approval: the passing check of the new head merges nothing", async () => {
+    const { fake, remote, pr } = await phaseInReview();
+    fake.protectBranch(INITIATIVE_BRANCH, { requiredChecks: ["ci"] });
+    fake.setAllowAutoMerge(false);
     fake.approve(pr, WRITER);
     await runUntilQuiet(fake);
-    expect(fake.pull(pr).merged).toBe(true);
-    expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBe("Cart part 1\n");
-    expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
+    expect(appComments(fake, pr, "Waiting to merge")).toHaveLength(1);
+    const pushed = fake.pushToBranch(fake.pull(pr).head.ref, { "unreviewed.txt": "nobody approved this\n" }, "Unreviewed", SECOND_WRITER);
+    await runUntilQuiet(fake);
+    fake.completeChecks(pushed, "success");
+    await runUntilQuiet(fake);
+    expect(fake.pull(pr).merged).toBe(false);
+    expect(mergeRequests(fake).map((r) => r.status)).toEqual([405]);
+    expect(await readFileAt(remote, INITIATIVE_BRANCH, "unreviewed.txt")).toBeUndefined();
   });
 
   it("5b. a base that requires a merge queue, auto-merge not allowed: the approval enqueues it, and the queue merges it once its check passes", async () => {

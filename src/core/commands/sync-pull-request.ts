@@ -3,7 +3,7 @@
  * (a merged phase completes, its dependents start; a merged initiative closes its milestone).
  * Pull requests the app did not open are none of its business.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
 import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
@@ -91,5 +91,36 @@ export async function approvePullRequest(
       { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha: input.reviewedSha, method: input.method },
     ]);
     return "merging";
+  });
+}
+
+/**
+ * A check suite passed on `headSha`: the app's pull requests approved on exactly that head whose
+ * merge GitHub refused for now (its rules were not met, and neither auto-merge nor the merge
+ * queue could take it) have the same guarded merge tried again. A pull request that merged
+ * meanwhile, moved on, or never waited is left alone. Returns how many merges were queued.
+ */
+export async function retryWaitingMerges(db: Db, project: ProjectRow, headSha: string): Promise<number> {
+  return projectTransaction(db, project.id, async (tx) => {
+    const waiting = await tx
+      .select()
+      .from(pullRequests)
+      .where(
+        and(
+          eq(pullRequests.projectId, project.id),
+          eq(pullRequests.headSha, headSha),
+          eq(pullRequests.approvedSha, headSha),
+          eq(pullRequests.state, "open"),
+          eq(pullRequests.merged, false),
+          isNotNull(pullRequests.mergeBlockedReason),
+        ),
+      );
+    if (waiting.length === 0) return 0;
+    const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
+    await recordIntents(
+      tx,
+      waiting.map((row) => ({ kind: "merge-pull-request" as const, repo: repoRefOf(project), head: row.head, base: row.base, sha: headSha, method: config.mergeMethod })),
+    );
+    return waiting.length;
   });
 }

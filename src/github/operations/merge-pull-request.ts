@@ -8,9 +8,10 @@
  * way is said in a comment, never swallowed.
  */
 import type { Db } from "../../db/client.js";
-import { commentMarker, type MergePullRequestIntent } from "../../core/intents.js";
+import type { MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
+import { upsertComment } from "./upsert-comment.js";
 import { requestBranchUpdate } from "../../core/commands/request-branch-update.js";
 
 export const MERGE_MARKER = "merge";
@@ -32,6 +33,8 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
     }
     if (status === 405 || status === 422) {
       const { data: current } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
+      // Merged meanwhile (by GitHub's auto-merge or the queue, which a passing check may race) or closed: nothing to do.
+      if (current.merged || current.state === "closed") return;
       if (current.head.sha !== intent.sha) {
         await headMoved(octokit, intent, pr, db, current);
         return;
@@ -119,12 +122,8 @@ async function enqueue(octokit: AppOctokit, nodeId: string | null, intent: Merge
   }
 }
 
+/** Says why it did not merge, in the one merge comment the pull request keeps (edited, not posted again). */
 async function say(octokit: AppOctokit, intent: MergePullRequestIntent, prNumber: number, db: Db, id: string, text: string): Promise<void> {
   await updatePullRequest(db, id, { mergeBlockedReason: text });
-  await octokit.rest.issues.createComment({
-    owner: intent.repo.owner,
-    repo: intent.repo.repo,
-    issue_number: prNumber,
-    body: `${commentMarker(MERGE_MARKER)}\n⏸️ ${text}`,
-  });
+  await upsertComment(octokit, { kind: "upsert-comment", repo: intent.repo, issueNumber: prNumber, marker: MERGE_MARKER, body: `⏸️ ${text}` }, db, { isRetry: false });
 }
