@@ -15,12 +15,27 @@ import { sameJson } from "../../lib/same-json.js";
 
 export type InitiativeRow = typeof initiatives.$inferSelect;
 
-export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, milestone: MilestoneFacts): Promise<InitiativeRow> {
-  const { settings } = parseMilestoneSettings(milestone.description);
-  const [existing] = await tx
+/** The initiative of a milestone, if it has one. */
+export function findInitiative(tx: DbOrTx, projectId: string, milestoneNumber: number): Promise<InitiativeRow | undefined> {
+  return tx
     .select()
     .from(initiatives)
-    .where(and(eq(initiatives.projectId, project.id), eq(initiatives.milestoneNumber, milestone.number)));
+    .where(and(eq(initiatives.projectId, projectId), eq(initiatives.milestoneNumber, milestoneNumber)))
+    .then(([row]) => row);
+}
+
+/**
+ * `known.existing`: the initiative as the caller just read it in this transaction (with
+ * findInitiative), which saves reading it again.
+ */
+export async function upsertInitiative(
+  tx: DbOrTx,
+  project: ProjectRow,
+  milestone: MilestoneFacts,
+  known?: { existing: InitiativeRow | undefined },
+): Promise<InitiativeRow> {
+  const { settings } = parseMilestoneSettings(milestone.description);
+  const existing = known ? known.existing : await findInitiative(tx, project.id, milestone.number);
   const status = milestone.state === "closed" ? "completed" : "active";
   const values = {
     name: milestone.title,
