@@ -22,9 +22,13 @@ import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
 import { reconcileOthers } from "./reconcile-others.js";
-import { findInitiative, upsertInitiative, type InitiativeRow } from "./sync-initiative.js";
+import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
+
+/** What a sync returns of the task it created or updated. */
+const TASK_REF = { id: tasks.id, projectId: tasks.projectId, issueNumber: tasks.issueNumber };
+export type TaskRef = Pick<TaskRow, keyof typeof TASK_REF>;
 
 export interface SyncIssueInput {
   project: ProjectRow;
@@ -43,7 +47,7 @@ export interface SyncIssueInput {
 }
 
 export interface SyncIssueResult {
-  task: TaskRow | undefined;
+  task: TaskRef | undefined;
   /** The task was created, or started again, by this sync. */
   started: boolean;
   /** Other projects whose tasks wait on this issue: the caller reconciles them in their own turn. */
@@ -101,7 +105,7 @@ async function syncPhase(
   tx: DbOrTx,
   project: ProjectRow,
   issue: IssueFacts,
-  initiative: InitiativeRow | undefined,
+  initiative: InitiativeMirror | undefined,
   trustBody: boolean,
   existing: { id: string } | undefined,
 ): Promise<void> {
@@ -144,7 +148,7 @@ async function syncPhase(
 async function syncTask(
   tx: Tx,
   input: SyncIssueInput,
-  initiative: InitiativeRow | undefined,
+  initiative: InitiativeMirror | undefined,
   existing: Pick<TaskRow, "id" | "status"> | undefined,
   parent: ParentOf,
 ): Promise<Omit<SyncIssueResult, "affectedProjects">> {
@@ -179,7 +183,7 @@ async function syncTask(
         status: startStatus(config, initiative),
         triggeredBy: input.startedBy,
       })
-      .returning();
+      .returning(TASK_REF);
     return { task, started: true };
   }
 
@@ -207,13 +211,13 @@ async function syncTask(
       ...(effect === "complete" ? { summary: actionSummary(input.actor ?? null) } : {}),
     })
     .where(eq(tasks.id, existing.id))
-    .returning();
+    .returning(TASK_REF);
   if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
   return { task, started };
 }
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
-export function startStatus(config: RepoConfig, initiative: InitiativeRow | undefined): TaskStatus {
+export function startStatus(config: RepoConfig, initiative: Pick<InitiativeMirror, "settings"> | undefined): TaskStatus {
   const milestone = (initiative?.settings ?? {}) as MilestoneSettings;
   const settings = effectiveSettings(config, milestone);
   return settings.approvalRequired ? "pending_approval" : "pending";
