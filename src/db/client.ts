@@ -56,7 +56,7 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
     // Fail fast when the server is down instead of hanging a boot or a health check.
     connect_timeout: 5,
   });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
   return {
     db,
     driver: "postgres",
@@ -91,6 +91,35 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
       await client.end({ timeout: 5 });
     },
   };
+}
+
+type Call = (...args: unknown[]) => unknown;
+
+/**
+ * The postgres.js client as drizzle should see it: every query runs as a prepared statement.
+ * drizzle sends each query it was not given a name for with `prepare: false`, and postgres.js
+ * sends such a query, when it has parameters, in two round trips (parse and describe, then bind
+ * and execute). A prepared one (postgres.js's own default) is parsed once per connection and then
+ * takes one round trip. Transactions and savepoints hand drizzle a client of their own: wrapped too.
+ */
+function preparingStatements<T extends object>(client: T): T {
+  return new Proxy(client, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== "function") return value;
+      const call = value as Call;
+      if (key === "unsafe") {
+        return (query: unknown, params: unknown, options?: object) => call.call(target, query, params, { ...options, prepare: true });
+      }
+      if (key === "begin" || key === "savepoint") {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (sql: object) => unknown;
+          return call.call(target, ...args, (sql: object) => fn(preparingStatements(sql)));
+        };
+      }
+      return value;
+    },
+  });
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

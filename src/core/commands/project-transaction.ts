@@ -41,7 +41,10 @@ export function projectTransaction<T>(
 ): Promise<T> {
   const flushedLater = options.flushedLater ?? inProcessorBatch();
   return db.transaction(async (tx) => {
-    await lockProject(tx, projectId, { flushedLater });
-    return fn(tx);
+    // The lock and fn's first statements go out together (one round trip, not two): the
+    // connection runs them in the order they were sent, so each of fn's statements still starts,
+    // and takes its snapshot, only once the lock is held.
+    const [, result] = await Promise.all([lockProject(tx, projectId, { flushedLater }), fn(tx)]);
+    return result;
   });
 }

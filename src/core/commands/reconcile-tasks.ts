@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, githubComments, issueLinks, outbox, phaseDependencies, phases, tasks } from "../../db/schema.js";
+import { agents, githubComments, issueLinks, outbox, phaseDependencies, phases, tasks, taskStatus } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import { renderComment } from "../../github/operations/upsert-comment.js";
 import { targetKeyOf, type GitHubIntent, type RepoRef } from "../intents.js";
@@ -27,6 +27,7 @@ import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 
 const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
+const STATUS = sql.raw(`"${taskStatus.enumName}"`);
 const RESOLVED: Record<string, string> = { [CYCLE_MARKER]: CYCLE_RESOLVED_TEXT, [MISSING_MARKER]: MISSING_RESOLVED_TEXT };
 
 export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
@@ -118,13 +119,22 @@ export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void
       sql`update ${tasks} set critical_path = v.path, updated_at = now() from (values ${values}) as v(id, path) where ${tasks.id} = v.id`,
     );
   }
-  for (const change of plan.statusChanges) {
-    const current = byId.get(change.taskId)!;
-    taskTransition(current.status, change.status);
-    await tx
-      .update(tasks)
-      .set({ status: change.status, blockedReason: change.blockedReason })
-      .where(and(eq(tasks.id, change.taskId), eq(tasks.status, current.status)));
+  if (plan.statusChanges.length > 0) {
+    // One statement for every change too; each applies only if the task still has the status
+    // the plan started from.
+    const values = sql.join(
+      plan.statusChanges.map((change) => {
+        const from = byId.get(change.taskId)!.status;
+        taskTransition(from, change.status);
+        return sql`(${change.taskId}::text, ${change.status}::${STATUS}, ${change.blockedReason}::text, ${from}::${STATUS})`;
+      }),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`update ${tasks} set status = v.status, blocked_reason = v.reason, updated_at = now()
+          from (values ${values}) as v(id, status, reason, from_status)
+          where ${tasks.id} = v.id and ${tasks.status} = v.from_status`,
+    );
   }
   await openCheckpoints(tx, repo, plan.checkpointsOpened.map((id) => byId.get(id)!));
   const intents: GitHubIntent[] = [

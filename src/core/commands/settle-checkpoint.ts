@@ -35,7 +35,7 @@ async function complete(tx: Tx, task: TaskRow, outcome: { summary: string | null
 }
 
 /** Edits the task's checkpoint comment to say what happened. */
-export async function noteOnCheckpoint(tx: Tx, task: TaskRow, body: string): Promise<void> {
+export async function noteOnCheckpoint(tx: Tx, task: Pick<TaskRow, "projectId" | "issueNumber">, body: string): Promise<void> {
   const repo = repoRefOf(await loadProject(tx, task.projectId!));
   await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: task.issueNumber!, marker: CHECKPOINT_MARKER, body }]);
 }

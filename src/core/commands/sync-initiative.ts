@@ -15,12 +15,42 @@ import { sameJson } from "../../lib/same-json.js";
 
 export type InitiativeRow = typeof initiatives.$inferSelect;
 
-export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, milestone: MilestoneFacts): Promise<InitiativeRow> {
-  const { settings } = parseMilestoneSettings(milestone.description);
-  const [existing] = await tx
-    .select()
+/** What the milestone decides of its initiative, and its id: all that syncing reads or returns. */
+const MIRRORED = {
+  id: initiatives.id,
+  name: initiatives.name,
+  description: initiatives.description,
+  milestoneId: initiatives.milestoneId,
+  milestoneNodeId: initiatives.milestoneNodeId,
+  settings: initiatives.settings,
+  executionMode: initiatives.executionMode,
+  mergeRequiresApproval: initiatives.mergeRequiresApproval,
+  requiresApproval: initiatives.requiresApproval,
+  status: initiatives.status,
+};
+export type InitiativeMirror = Pick<InitiativeRow, keyof typeof MIRRORED>;
+
+/** The initiative of a milestone, if it has one. */
+export function findInitiative(tx: DbOrTx, projectId: string, milestoneNumber: number): Promise<InitiativeMirror | undefined> {
+  return tx
+    .select(MIRRORED)
     .from(initiatives)
-    .where(and(eq(initiatives.projectId, project.id), eq(initiatives.milestoneNumber, milestone.number)));
+    .where(and(eq(initiatives.projectId, projectId), eq(initiatives.milestoneNumber, milestoneNumber)))
+    .then(([row]) => row);
+}
+
+/**
+ * `known.existing`: the initiative as the caller just read it in this transaction (with
+ * findInitiative), which saves reading it again.
+ */
+export async function upsertInitiative(
+  tx: DbOrTx,
+  project: ProjectRow,
+  milestone: MilestoneFacts,
+  known?: { existing: InitiativeMirror | undefined },
+): Promise<InitiativeMirror> {
+  const { settings } = parseMilestoneSettings(milestone.description);
+  const existing = known ? known.existing : await findInitiative(tx, project.id, milestone.number);
   const status = milestone.state === "closed" ? "completed" : "active";
   const values = {
     name: milestone.title,
@@ -40,7 +70,7 @@ export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, mileston
       .update(initiatives)
       .set({ ...values, status: next })
       .where(eq(initiatives.id, existing.id))
-      .returning();
+      .returning(MIRRORED);
     return row!;
   }
   const taken = await tx
@@ -57,15 +87,15 @@ export async function upsertInitiative(tx: DbOrTx, project: ProjectRow, mileston
       branch: initiativeBranch(milestone.title, milestone.number, new Set(taken.map((t) => t.branch!))),
     })
     .onConflictDoNothing()
-    .returning();
+    .returning(MIRRORED);
   if (row) return row;
   // Another transaction created it first: take theirs.
   return upsertInitiative(tx, project, milestone);
 }
 
-function sameInitiative(existing: InitiativeRow, wanted: Partial<InitiativeRow>): boolean {
+function sameInitiative(existing: InitiativeMirror, wanted: Partial<InitiativeMirror>): boolean {
   return Object.entries(wanted).every(([key, value]) => {
-    const have = existing[key as keyof InitiativeRow];
+    const have = existing[key as keyof InitiativeMirror];
     return typeof value === "object" && value !== null ? sameJson(have, value) : have === value;
   });
 }

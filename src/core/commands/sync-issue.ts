@@ -22,9 +22,13 @@ import type { ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
 import { reconcileOthers } from "./reconcile-others.js";
-import { upsertInitiative, type InitiativeRow } from "./sync-initiative.js";
+import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
+
+/** What a sync returns of the task it created or updated. */
+const TASK_REF = { id: tasks.id, projectId: tasks.projectId, issueNumber: tasks.issueNumber };
+export type TaskRef = Pick<TaskRow, keyof typeof TASK_REF>;
 
 export interface SyncIssueInput {
   project: ProjectRow;
@@ -43,7 +47,7 @@ export interface SyncIssueInput {
 }
 
 export interface SyncIssueResult {
-  task: TaskRow | undefined;
+  task: TaskRef | undefined;
   /** The task was created, or started again, by this sync. */
   started: boolean;
   /** Other projects whose tasks wait on this issue: the caller reconciles them in their own turn. */
@@ -58,28 +62,53 @@ export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssu
 
 export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIssueResult> {
   const { project, issue } = input;
-  const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone) : undefined;
-
-  await syncPhase(tx, project, issue, initiative, input.trustBody);
-  if (input.bodyLinks) await replaceBodyLinks(tx, project.id, issue.number, input.bodyLinks);
-
-  const result = await syncTask(tx, input, initiative);
+  // What is stored about the issue is read first, in statements sent together (one round trip):
+  // none of them depends on another's answer, nor on the writes below (they touch the issue's
+  // own initiative, phase and task, and its phase's sub-issues, never its parent). The body links
+  // are replaced in the same round trip: nothing read here is a body link.
+  const [knownInitiative, knownPhase, knownTask, parent] = await Promise.all([
+    issue.milestone ? findInitiative(tx, project.id, issue.milestone.number) : undefined,
+    findPhase(tx, project.id, issue.number),
+    findTask(tx, project.id, issue.number),
+    resolveParent(tx, project, issue.number),
+    input.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, input.bodyLinks) : undefined,
+  ]);
+  const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
+  await syncPhase(tx, project, issue, initiative, input.trustBody, knownPhase);
 
   // Other repositories' tasks may wait on this issue.
-  const affected = await markLinkTargets(tx, project.name, issue.number, issue.state);
+  const [result, affected] = await Promise.all([
+    syncTask(tx, input, initiative, knownTask, parent),
+    markLinkTargets(tx, project.name, issue.number, issue.state),
+  ]);
   await reconcileTasks(tx, project.id);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
+}
+
+function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
+  return tx
+    .select({ id: phases.id })
+    .from(phases)
+    .where(and(eq(phases.projectId, projectId), eq(phases.issueNumber, issueNumber)))
+    .then(([row]) => row);
+}
+
+function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status"> | undefined> {
+  return tx
+    .select({ id: tasks.id, status: tasks.status })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, projectId), eq(tasks.issueNumber, issueNumber)))
+    .then(([row]) => row);
 }
 
 async function syncPhase(
   tx: DbOrTx,
   project: ProjectRow,
   issue: IssueFacts,
-  initiative: InitiativeRow | undefined,
+  initiative: InitiativeMirror | undefined,
   trustBody: boolean,
+  existing: { id: string } | undefined,
 ): Promise<void> {
-  const where = and(eq(phases.projectId, project.id), eq(phases.issueNumber, issue.number));
-  const [existing] = await tx.select().from(phases).where(where);
   const isPhase = issue.labels.includes(PHASE_LABEL) && initiative !== undefined;
   if (!isPhase) {
     if (existing) {
@@ -116,17 +145,20 @@ async function syncPhase(
   }
 }
 
-async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow | undefined): Promise<SyncIssueResult> {
+async function syncTask(
+  tx: Tx,
+  input: SyncIssueInput,
+  initiative: InitiativeMirror | undefined,
+  existing: Pick<TaskRow, "id" | "status"> | undefined,
+  parent: ParentOf,
+): Promise<Omit<SyncIssueResult, "affectedProjects">> {
   const { project, issue, config } = input;
-  const where = and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number));
   // Whether the trigger label is on the issue is the handler's concern (it decides startedBy
   // and stopRequested from the event); `/cw run` starts a task without the label.
-  const [existing] = await tx.select().from(tasks).where(where);
   if (!existing && !(input.startedBy && issue.state === "open" && !issue.isPullRequest)) {
-    return { task: undefined, started: false, affectedProjects: [] };
+    return { task: undefined, started: false };
   }
 
-  const parent = await resolveParent(tx, project, issue.number);
   const attributes = taskAttributesOf(issue.labels);
   const mirrored = {
     name: issue.title,
@@ -151,8 +183,8 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
         status: startStatus(config, initiative),
         triggeredBy: input.startedBy,
       })
-      .returning();
-    return { task, started: true, affectedProjects: [] };
+      .returning(TASK_REF);
+    return { task, started: true };
   }
 
   // Unlabelled or closed: no longer scheduled (a finished task stays finished), except a human
@@ -179,23 +211,24 @@ async function syncTask(tx: Tx, input: SyncIssueInput, initiative: InitiativeRow
       ...(effect === "complete" ? { summary: actionSummary(input.actor ?? null) } : {}),
     })
     .where(eq(tasks.id, existing.id))
-    .returning();
+    .returning(TASK_REF);
   if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
-  return { task, started, affectedProjects: [] };
+  return { task, started };
 }
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
-export function startStatus(config: RepoConfig, initiative: InitiativeRow | undefined): TaskStatus {
+export function startStatus(config: RepoConfig, initiative: Pick<InitiativeMirror, "settings"> | undefined): TaskStatus {
   const milestone = (initiative?.settings ?? {}) as MilestoneSettings;
   const settings = effectiveSettings(config, milestone);
   return settings.approvalRequired ? "pending_approval" : "pending";
 }
 
-async function resolveParent(
-  tx: DbOrTx,
-  project: ProjectRow,
-  issueNumber: number,
-): Promise<{ phaseId: string | null; parentTaskId: string | null }> {
+interface ParentOf {
+  phaseId: string | null;
+  parentTaskId: string | null;
+}
+
+async function resolveParent(tx: DbOrTx, project: ProjectRow, issueNumber: number): Promise<ParentOf> {
   const parentNumber = await parentOf(tx, project.id, project.name, issueNumber);
   if (parentNumber === null) return { phaseId: null, parentTaskId: null };
   const [phase] = await tx
