@@ -4,8 +4,9 @@
  * conflicts with it, and GitHub will not merge it. Its approval queues a branch update: a merge
  * agent merges the initiative branch into the phase branch, resolving the conflict, and the PR
  * waits for a fresh approval of its new head (in yolo, it merges by itself). Also a merge agent
- * that fails: nothing is pushed, the PR says so, and approving again tries again. Real git (a
- * local bare repository), the fake agent, the fake GitHub.
+ * that fails: nothing is pushed, the PR says so, and approving again tries again; and GitHub
+ * answering `mergeable: null` at first. Real git (a local bare repository), the fake agent, the
+ * fake GitHub.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { agents, phases, tasks } from "../../src/db/schema.js";
+import { agents, outbox, phases, tasks } from "../../src/db/schema.js";
 import { UPDATE_RETRY_HINT } from "../../src/core/branch-update.js";
 import { useBootedApp } from "../support/boot.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
@@ -187,5 +188,25 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     expect(appComments(fake, second.pr, "Conflicts with")).toHaveLength(2);
     const [again] = await booted.database.db.select().from(tasks).where(and(eq(tasks.category, "merge"), eq(tasks.status, "completed")));
     expect(again!.id).not.toBe(failed!.id);
+  });
+
+  it("GitHub has not worked out whether it can merge yet: the merge is tried again later, then the update is queued", { timeout: SLOW }, async () => {
+    const { fake, first, second } = await twoConflictingPhases();
+    fake.approve(first.pr, WRITER);
+    await runUntilQuiet(fake);
+    fake.mergeabilityPending(second.pr);
+    fake.approve(second.pr, WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    // Refused, and GitHub answered `mergeable: null`: nothing decided, the merge waits for its retry.
+    expect(await updateTasks()).toEqual([]);
+    const [merge] = await booted.database.db.select().from(outbox).where(and(eq(outbox.operation, "merge-pull-request"), eq(outbox.status, "pending")));
+    expect(merge).toMatchObject({ attempts: 1 });
+    expect(merge!.lastError).toContain(`GitHub has not yet worked out whether #${second.pr} can merge`);
+    expect(appComments(fake, second.pr, "Waiting to merge")).toEqual([]);
+
+    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await fake.converge(booted.app.port, booted.settle);
+    expect(await updateTasks()).toMatchObject([{ status: "pending" }]);
+    expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
   });
 });

@@ -319,6 +319,11 @@ export abstract class RepositoryActions {
     this.target.pullRequests.allowAutoMerge = allowed;
   }
 
+  /** The next `times` reads of the pull request answer `mergeable: null`: GitHub has not worked it out yet. */
+  mergeabilityPending(number: number, times = 1): void {
+    this.target.pullRequests.mergeabilityPending.set(number, times);
+  }
+
   // ---------------------------------------------------------------- pull requests: assertions
 
   /** Every pull request, oldest first (after noticing pushes made outside the fake). */

@@ -119,6 +119,8 @@ export class PullRequests {
   readonly checkRuns: CheckRunState[] = [];
   readonly protections = new Map<string, BranchProtection>();
   allowAutoMerge: boolean;
+  /** Pull requests whose next REST reads answer `mergeable: null` (GitHub still working it out), and how many. */
+  readonly mergeabilityPending = new Map<number, number>();
   #suites = new Map<string, number>();
   #madeUpBranches = new Map<string, string>();
   #git: BareGit | undefined;
@@ -919,6 +921,18 @@ export class PullRequests {
   }
 
   // ---------------------------------------------------------------- rendering
+
+  /**
+   * The REST object of `GET …/pulls/{n}`: as `pullObject`, except that while GitHub is still
+   * working out mergeability (`mergeabilityPending`) it answers `mergeable: null`, as GitHub does
+   * for a while after a push to either branch.
+   */
+  readObject(pr: PullRequestState): Json {
+    const pending = this.mergeabilityPending.get(pr.number) ?? 0;
+    if (pending === 0) return this.pullObject(pr);
+    this.mergeabilityPending.set(pr.number, pending - 1);
+    return { ...this.pullObject(pr), mergeable: null, rebaseable: null, mergeable_state: "unknown" };
+  }
 
   /** The REST object: `simple` is what lists (and review payloads) carry, without mergeability and counts. */
   pullObject(pr: PullRequestState, { simple = false }: { simple?: boolean } = {}): Json {

@@ -65,7 +65,7 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
 
   route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", "read", (ctx) => {
     const prs = ctx.repo.pullRequests;
-    return ok(prs.pullObject(prs.get(pullNumber(ctx))));
+    return ok(prs.readObject(prs.get(pullNumber(ctx))));
   });
 
   route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}", "write", (ctx) => {
