@@ -3,9 +3,10 @@
  * task it may block. Every `issues` event ends here, whatever its action and order: the payload
  * carries the whole issue, so applying it converges on the same state.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
+import { statement } from "../../db/prepared.js";
 import { PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
@@ -85,20 +86,29 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
-function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
-  return tx
+const ISSUE_KEY = { projectId: sql.placeholder("projectId"), issueNumber: sql.placeholder("issueNumber") };
+type IssueKey = { projectId: string; issueNumber: number };
+
+const selectPhase = statement<IssueKey, { id: string }[]>("sync_issue_phase", (db) =>
+  db
     .select({ id: phases.id })
     .from(phases)
-    .where(and(eq(phases.projectId, projectId), eq(phases.issueNumber, issueNumber)))
-    .then(([row]) => row);
+    .where(and(eq(phases.projectId, ISSUE_KEY.projectId), eq(phases.issueNumber, ISSUE_KEY.issueNumber))),
+);
+
+const selectTask = statement<IssueKey, Pick<TaskRow, "id" | "status">[]>("sync_issue_task", (db) =>
+  db
+    .select({ id: tasks.id, status: tasks.status })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, ISSUE_KEY.projectId), eq(tasks.issueNumber, ISSUE_KEY.issueNumber))),
+);
+
+function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
+  return selectPhase(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
 function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status"> | undefined> {
-  return tx
-    .select({ id: tasks.id, status: tasks.status })
-    .from(tasks)
-    .where(and(eq(tasks.projectId, projectId), eq(tasks.issueNumber, issueNumber)))
-    .then(([row]) => row);
+  return selectTask(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
 async function syncPhase(
