@@ -109,9 +109,17 @@ export function sqlStatement<P extends Record<string, unknown>>(name: string, bu
 
 /**
  * A placeholder that is encoded as `column` encodes its values, for the places drizzle's types
- * take only a value or SQL (an update's `set`). A prepared update must set `updatedAt` itself:
- * the `$onUpdateFn` value drizzle adds to an update would otherwise be the one of its first run.
+ * take only a value or SQL (an update's `set`). As in a built query, null is sent as NULL (not
+ * through the column's encoder, which would make a jsonb `null`); undefined, which a built
+ * update would leave out, is refused. A prepared update must set `updatedAt` itself: the
+ * `$onUpdateFn` value drizzle adds to an update would otherwise be the one of its first run.
  */
 export function valueOf(name: string, column: Column): SQL {
-  return sql`${sql.param(sql.placeholder(name), column)}`;
+  const encoder = {
+    mapToDriverValue(value: unknown): unknown {
+      if (value === undefined) throw new Error(`no value for "${name}"`);
+      return value === null ? null : column.mapToDriverValue(value);
+    },
+  };
+  return sql`${sql.param(sql.placeholder(name), encoder)}`;
 }

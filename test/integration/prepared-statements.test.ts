@@ -61,4 +61,17 @@ describe("statements built once", () => {
     // Rolled back: the transaction's writes went through its own session.
     expect((await projectByRepository(database.db, { repositoryId: 1 }))[0]?.name).toBe("o/one");
   });
+
+  it("sends null as NULL, as a built query does (a jsonb column holds SQL NULL, not a jsonb null)", async () => {
+    const id = await insertProject(1, "o/one");
+    const setConfig = statement<{ id: string; config: Record<string, unknown> | null; updatedAt: Date }, { isNull: boolean }[]>("test_config", (db) =>
+      db
+        .update(projects)
+        .set({ config: valueOf("config", projects.config), updatedAt: valueOf("updatedAt", projects.updatedAt) })
+        .where(eq(projects.id, sql.placeholder("id")))
+        .returning({ isNull: sql<boolean>`${projects.config} is null` }),
+    );
+    expect(await setConfig(database.db, { id, config: { a: 1 }, updatedAt: new Date() })).toEqual([{ isNull: false }]);
+    expect(await setConfig(database.db, { id, config: null, updatedAt: new Date() })).toEqual([{ isNull: true }]);
+  });
 });

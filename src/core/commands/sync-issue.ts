@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
-import { statement } from "../../db/prepared.js";
+import { statement, valueOf } from "../../db/prepared.js";
 import { PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
@@ -212,6 +212,12 @@ async function syncTask(
   }[effect];
   const started = effect === "restart";
   if (status !== existing.status) taskTransition(existing.status, status);
+  if (!started && effect !== "complete") {
+    // The common case (an edit, a label): the mirrored columns and the status, built once.
+    const update = "description" in mirrored ? updateMirroredWithDescription : updateMirrored;
+    const [task] = await update(tx, { ...mirrored, status, updatedAt: new Date(), id: existing.id });
+    return { task, started };
+  }
   const [task] = await tx
     .update(tasks)
     .set({
@@ -225,6 +231,38 @@ async function syncTask(
   if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
   return { task, started };
 }
+
+/** The columns a sync mirrors from the issue onto an existing task, and its status. */
+const MIRRORED_COLUMNS = [
+  "name",
+  "category",
+  "type",
+  "priority",
+  "initiativeId",
+  "phaseId",
+  "parentTaskId",
+  "issueId",
+  "issueNodeId",
+  "issueState",
+  "labels",
+  "status",
+  "updatedAt",
+] as const;
+
+type MirroredUpdate = Pick<TaskRow, (typeof MIRRORED_COLUMNS)[number] | "id"> & Partial<Pick<TaskRow, "description">>;
+
+/** Built once (see db/prepared.ts): most issue events update a task this way. */
+function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof typeof tasks._.columns)[]) {
+  return statement<MirroredUpdate, TaskRef[]>(name, (db) =>
+    db
+      .update(tasks)
+      .set(Object.fromEntries(columns.map((c) => [c, valueOf(c, tasks[c])])))
+      .where(eq(tasks.id, sql.placeholder("id")))
+      .returning(TASK_REF),
+  );
+}
+const updateMirrored = mirroredUpdate("sync_task", MIRRORED_COLUMNS);
+const updateMirroredWithDescription = mirroredUpdate("sync_task_description", [...MIRRORED_COLUMNS, "description"]);
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
 export function startStatus(config: RepoConfig, initiative: Pick<InitiativeMirror, "settings"> | undefined): TaskStatus {
