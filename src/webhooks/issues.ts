@@ -2,8 +2,9 @@
  * issues: every action re-reads the issue from the payload and converges the model on it.
  */
 import type { Context } from "probot";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
+import { statement } from "../db/prepared.js";
 import { issueFactsOf, type IssueFacts } from "../core/issue-facts.js";
 import { syncIssue } from "../core/commands/sync-issue.js";
 import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
@@ -40,12 +41,7 @@ export function onIssues(services: Services) {
     const configResult = await services.repoConfig.load(context);
     // Whether the issue is a task matters for a reopen, an edit or a broken config only.
     const needsTask = payload.action === "reopened" || payload.action === "edited" || !configResult.ok;
-    const [task] = needsTask
-      ? await db
-          .select({ id: tasks.id })
-          .from(tasks)
-          .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number)))
-      : [];
+    const [task] = needsTask ? await selectTaskId(db, { projectId: project.id, issueNumber: issue.number }) : [];
 
     const trigger = configResult.ok ? configResult.config.triggerLabel : undefined;
     const asksToStart = !fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, Boolean(task));
@@ -82,6 +78,13 @@ export function onIssues(services: Services) {
     services.wakeOutbox();
   };
 }
+
+const selectTaskId = statement<{ projectId: string; issueNumber: number }, { id: string }[]>("issue_task_id", (db) =>
+  db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, sql.placeholder("projectId")), eq(tasks.issueNumber, sql.placeholder("issueNumber")))),
+);
 
 /** The trigger label was put on the issue just now, or the issue was (re)opened with it. */
 function isStartRequest(payload: IssuesContext["payload"], issue: IssueFacts, trigger: string, hasTask: boolean): boolean {

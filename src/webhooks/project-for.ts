@@ -2,8 +2,9 @@
  * The project (repository) an event belongs to. Repository events carry the whole repository,
  * so a project the app missed at installation is recorded on its first event.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { projects } from "../db/schema.js";
+import { statement } from "../db/prepared.js";
 import { upsertProject, type Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";
 import type { RepoConfig } from "../core/repo-config.js";
@@ -28,7 +29,7 @@ export async function projectFor(
   const repository = payload.repository;
   const installationId = payload.installation?.id;
   if (!repository || installationId === undefined) throw new Error("event has no repository or installation");
-  const [known] = await services.database.db.select().from(projects).where(eq(projects.repositoryId, repository.id));
+  const [known] = await selectProject(services.database.db, { repositoryId: repository.id });
   const defaultBranch = repository.default_branch ?? known?.defaultBranch ?? "main";
   if (
     known &&
@@ -52,6 +53,11 @@ export async function projectFor(
   services.wakeOutbox();
   return project;
 }
+
+// Every repository event reads its project: built once (see db/prepared.ts).
+const selectProject = statement<{ repositoryId: number }, Project[]>("project_for", (db) =>
+  db.select().from(projects).where(eq(projects.repositoryId, sql.placeholder("repositoryId"))),
+);
 
 /**
  * Keeps the repository's last valid config on the project: the runner's per-repository agent

@@ -5,6 +5,7 @@
 import { and, eq, getTableName, notInArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { issueLinks } from "../../db/schema.js";
+import { statement, valueOf } from "../../db/prepared.js";
 
 export type LinkState = "open" | "closed" | "missing" | "unreadable";
 
@@ -130,19 +131,27 @@ export async function removeLink(
  * repository, learns it. Returns the projects whose tasks may now move.
  */
 export async function markLinkTargets(tx: DbOrTx, toRepo: string, toNumber: number, toState: LinkState): Promise<string[]> {
-  const rows = await tx
-    .update(issueLinks)
-    .set({ toState, verified: true })
-    .where(
-      and(
-        sql`lower(${issueLinks.toRepo}) = ${toRepo.toLowerCase()}`,
-        eq(issueLinks.toNumber, toNumber),
-        sql`(${issueLinks.toState} <> ${toState} or not ${issueLinks.verified})`,
-      ),
-    )
-    .returning({ projectId: issueLinks.projectId });
+  const rows = await updateLinkTargets(tx, { toRepo: toRepo.toLowerCase(), toNumber, toState, updatedAt: new Date() });
   return [...new Set(rows.map((r) => r.projectId))];
 }
+
+// Runs on every issue event: built once (see db/prepared.ts).
+const updateLinkTargets = statement<
+  { toRepo: string; toNumber: number; toState: LinkState; updatedAt: Date },
+  { projectId: string }[]
+>("mark_link_targets", (db) =>
+  db
+    .update(issueLinks)
+    .set({ toState: valueOf("toState", issueLinks.toState), verified: true, updatedAt: valueOf("updatedAt", issueLinks.updatedAt) })
+    .where(
+      and(
+        sql`lower(${issueLinks.toRepo}) = ${sql.placeholder("toRepo")}`,
+        eq(issueLinks.toNumber, sql.placeholder("toNumber")),
+        sql`(${issueLinks.toState} <> ${valueOf("toState", issueLinks.toState)} or not ${issueLinks.verified})`,
+      ),
+    )
+    .returning({ projectId: issueLinks.projectId }),
+);
 
 /** An issue moved to another repository: links to it follow it there. */
 export async function retargetLinks(
@@ -160,17 +169,21 @@ export async function retargetLinks(
 
 /** The parent issue of `childNumber` in this repository, if any. */
 export async function parentOf(tx: DbOrTx, projectId: string, repoName: string, childNumber: number): Promise<number | null> {
-  const [row] = await tx
+  const [row] = await selectParent(tx, { projectId, toRepo: repoName.toLowerCase(), childNumber });
+  return row?.parent ?? null;
+}
+
+const selectParent = statement<{ projectId: string; toRepo: string; childNumber: number }, { parent: number }[]>("parent_of", (db) =>
+  db
     .select({ parent: issueLinks.fromNumber })
     .from(issueLinks)
     .where(
       and(
-        eq(issueLinks.projectId, projectId),
+        eq(issueLinks.projectId, sql.placeholder("projectId")),
         eq(issueLinks.kind, "sub_issue"),
-        sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`,
-        eq(issueLinks.toNumber, childNumber),
+        sql`lower(${issueLinks.toRepo}) = ${sql.placeholder("toRepo")}`,
+        eq(issueLinks.toNumber, sql.placeholder("childNumber")),
       ),
     )
-    .limit(1);
-  return row?.parent ?? null;
-}
+    .limit(1),
+);

@@ -10,21 +10,28 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { inProcessorBatch } from "./deferred-reconcile.js";
+import { sqlStatement } from "../../db/prepared.js";
 
 /** The advisory lock class of "one project's tasks" ("cwpr"); the project id is hashed into the second key. */
 const PROJECT_LOCK_CLASS = 0x63777072;
 
-export async function lockProject(tx: Tx, projectId: string, options: { flushedLater?: boolean } = {}): Promise<void> {
-  if (options.flushedLater) {
-    // Same statement, no extra round trip: this transaction's commit does not wait for its WAL
-    // to reach the disk (see projectTransaction).
-    await tx.execute(
-      sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${projectId}::text)), set_config('synchronous_commit', 'off', true)`,
-    );
-    return;
-  }
-  await tx.execute(sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${projectId}::text))`);
+export function lockProject(tx: Tx, projectId: string, options: { flushedLater?: boolean } = {}): Promise<void> {
+  // Issued before this returns, so statements issued after it run after it (same connection).
+  return (options.flushedLater ? lockFlushedLater : lock)(tx, { projectId });
 }
+
+// Every command takes one: built once (see db/prepared.ts).
+const lock = sqlStatement<{ projectId: string }>(
+  "lock_project",
+  () => sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${sql.placeholder("projectId")}::text))`,
+);
+// Same statement, no extra round trip: this transaction's commit does not wait for its WAL to
+// reach the disk (see projectTransaction).
+const lockFlushedLater = sqlStatement<{ projectId: string }>(
+  "lock_project_flushed_later",
+  () =>
+    sql`select pg_advisory_xact_lock(${PROJECT_LOCK_CLASS}::int, hashtext(${sql.placeholder("projectId")}::text)), set_config('synchronous_commit', 'off', true)`,
+);
 
 /**
  * `flushedLater` (default: inside a processor batch) commits without waiting for the disk. That

@@ -1,8 +1,9 @@
 /**
  * A writer's `/cw …` command on an issue, as one transaction; returns the reply to post.
  */
-import { and, desc, eq } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../../db/client.js";
+import { statement } from "../../db/prepared.js";
 import { agents, changeSets, tasks } from "../../db/schema.js";
 import { describeTask } from "../describe-task.js";
 import type { IssueFacts } from "../issue-facts.js";
@@ -29,16 +30,20 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
   return projectTransaction(db, project.id, async (tx) => {
     // The answer reports state: earlier events of this batch are converged first.
     if (command.name === "status" && takeOwedReconcile(project.id)) await reconcileTasksNow(tx, project.id);
+    switch (command.name) {
+      case "help":
+        return renderHelp();
+      case "unknown":
+        return renderHelp(command.line);
+      case "status":
+        return statusOf(tx, input);
+    }
     const [task] = await tx
       .select()
       .from(tasks)
       .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, issue.number)));
 
     switch (command.name) {
-      case "help":
-        return renderHelp();
-      case "unknown":
-        return renderHelp(command.line);
       case "run": {
         if (issue.isPullRequest) return "`/cw run` works on issues, not on pull requests.";
         if (issue.state === "closed") return "This issue is closed: reopen it first.";
@@ -59,31 +64,11 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
       case "stop":
       case "retry":
       case "approve": {
-        if (!task) return `There is no Codewalkers task on this issue. Add the \`${input.config.triggerLabel}\` label or say \`/cw run\`.`;
+        if (!task) return noTask(input);
         const result = await steerTask(tx, task, command.name, by);
         if (result.refusal) return `Nothing to ${command.name}: ${result.refusal}.`;
         if (result.reply) return result.reply;
         return { stop: "Stopped: this task is no longer scheduled.", retry: "Retrying: the task is scheduled again.", approve: "Approved: the task may start when nothing blocks it." }[command.name];
-      }
-      case "status": {
-        if (!task) return `There is no Codewalkers task on this issue. Add the \`${input.config.triggerLabel}\` label or say \`/cw run\`.`;
-        const [agent] = await tx
-          .select()
-          .from(agents)
-          .where(eq(agents.taskId, task.id))
-          .orderBy(desc(agents.createdAt))
-          .limit(1);
-        return describeTask({
-          issueNumber: task.issueNumber ?? issue.number,
-          status: task.status,
-          blockedReason: task.blockedReason,
-          wait: (await personWaitOf(tx, task)).wait,
-          inReview: false,
-          agent: agent ? { name: agent.name, status: agent.status, startedAt: agent.startedAt } : null,
-          branch: task.branch,
-          lastError: task.lastError,
-          retryCount: task.retryCount,
-        });
       }
       case "revert": {
         const id = command.args[0] ?? "";
@@ -94,3 +79,54 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
     }
   });
 }
+
+function noTask(input: SlashCommandInput): string {
+  return `There is no Codewalkers task on this issue. Add the \`${input.config.triggerLabel}\` label or say \`/cw run\`.`;
+}
+
+/** `/cw status`: reads only what the answer shows, with statements built once (see db/prepared.ts). */
+async function statusOf(tx: Tx, input: SlashCommandInput): Promise<string> {
+  const [task] = await selectStatusTask(tx, { projectId: input.project.id, issueNumber: input.issue.number });
+  if (!task) return noTask(input);
+  const [[agent], { wait }] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task)]);
+  return describeTask({
+    issueNumber: task.issueNumber ?? input.issue.number,
+    status: task.status,
+    blockedReason: task.blockedReason,
+    wait,
+    inReview: false,
+    agent: agent ?? null,
+    branch: task.branch,
+    lastError: task.lastError,
+    retryCount: task.retryCount,
+  });
+}
+
+const STATUS_TASK = {
+  id: tasks.id,
+  issueNumber: tasks.issueNumber,
+  status: tasks.status,
+  type: tasks.type,
+  claimedBy: tasks.claimedBy,
+  blockedReason: tasks.blockedReason,
+  branch: tasks.branch,
+  lastError: tasks.lastError,
+  retryCount: tasks.retryCount,
+};
+type TaskRow = typeof tasks.$inferSelect;
+
+const selectStatusTask = statement<{ projectId: string; issueNumber: number }, Pick<TaskRow, keyof typeof STATUS_TASK>[]>("status_task", (db) =>
+  db
+    .select(STATUS_TASK)
+    .from(tasks)
+    .where(and(eq(tasks.projectId, sql.placeholder("projectId")), eq(tasks.issueNumber, sql.placeholder("issueNumber")))),
+);
+
+const selectLatestAgent = statement<{ taskId: string }, Pick<typeof agents.$inferSelect, "name" | "status" | "startedAt">[]>("status_agent", (db) =>
+  db
+    .select({ name: agents.name, status: agents.status, startedAt: agents.startedAt })
+    .from(agents)
+    .where(eq(agents.taskId, sql.placeholder("taskId")))
+    .orderBy(desc(agents.createdAt))
+    .limit(1),
+);

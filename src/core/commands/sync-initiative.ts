@@ -3,9 +3,10 @@
  * open is active, closed is completed; a deleted milestone archives its initiative and its
  * tasks carry on as standalone tasks (their issues still exist and still ask to be run).
  */
-import { and, eq, isNotNull } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { initiatives, tasks } from "../../db/schema.js";
+import { statement } from "../../db/prepared.js";
 import { initiativeBranch } from "../branch-names.js";
 import type { MilestoneFacts } from "../issue-facts.js";
 import { parseMilestoneSettings } from "../repo-config.js";
@@ -32,12 +33,16 @@ export type InitiativeMirror = Pick<InitiativeRow, keyof typeof MIRRORED>;
 
 /** The initiative of a milestone, if it has one. */
 export function findInitiative(tx: DbOrTx, projectId: string, milestoneNumber: number): Promise<InitiativeMirror | undefined> {
-  return tx
+  return selectInitiative(tx, { projectId, milestoneNumber }).then(([row]) => row);
+}
+
+// Runs on almost every issue event: built once (see db/prepared.ts).
+const selectInitiative = statement<{ projectId: string; milestoneNumber: number }, InitiativeMirror[]>("find_initiative", (db) =>
+  db
     .select(MIRRORED)
     .from(initiatives)
-    .where(and(eq(initiatives.projectId, projectId), eq(initiatives.milestoneNumber, milestoneNumber)))
-    .then(([row]) => row);
-}
+    .where(and(eq(initiatives.projectId, sql.placeholder("projectId")), eq(initiatives.milestoneNumber, sql.placeholder("milestoneNumber")))),
+);
 
 /**
  * `known.existing`: the initiative as the caller just read it in this transaction (with

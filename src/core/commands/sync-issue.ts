@@ -3,9 +3,10 @@
  * task it may block. Every `issues` event ends here, whatever its action and order: the payload
  * carries the whole issue, so applying it converges on the same state.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
+import { statement, valueOf } from "../../db/prepared.js";
 import { PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
@@ -85,20 +86,29 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
-function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
-  return tx
+const ISSUE_KEY = { projectId: sql.placeholder("projectId"), issueNumber: sql.placeholder("issueNumber") };
+type IssueKey = { projectId: string; issueNumber: number };
+
+const selectPhase = statement<IssueKey, { id: string }[]>("sync_issue_phase", (db) =>
+  db
     .select({ id: phases.id })
     .from(phases)
-    .where(and(eq(phases.projectId, projectId), eq(phases.issueNumber, issueNumber)))
-    .then(([row]) => row);
+    .where(and(eq(phases.projectId, ISSUE_KEY.projectId), eq(phases.issueNumber, ISSUE_KEY.issueNumber))),
+);
+
+const selectTask = statement<IssueKey, Pick<TaskRow, "id" | "status">[]>("sync_issue_task", (db) =>
+  db
+    .select({ id: tasks.id, status: tasks.status })
+    .from(tasks)
+    .where(and(eq(tasks.projectId, ISSUE_KEY.projectId), eq(tasks.issueNumber, ISSUE_KEY.issueNumber))),
+);
+
+function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
+  return selectPhase(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
 function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status"> | undefined> {
-  return tx
-    .select({ id: tasks.id, status: tasks.status })
-    .from(tasks)
-    .where(and(eq(tasks.projectId, projectId), eq(tasks.issueNumber, issueNumber)))
-    .then(([row]) => row);
+  return selectTask(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
 async function syncPhase(
@@ -202,6 +212,12 @@ async function syncTask(
   }[effect];
   const started = effect === "restart";
   if (status !== existing.status) taskTransition(existing.status, status);
+  if (!started && effect !== "complete") {
+    // The common case (an edit, a label): the mirrored columns and the status, built once.
+    const update = "description" in mirrored ? updateMirroredWithDescription : updateMirrored;
+    const [task] = await update(tx, { ...mirrored, status, updatedAt: new Date(), id: existing.id });
+    return { task, started };
+  }
   const [task] = await tx
     .update(tasks)
     .set({
@@ -215,6 +231,38 @@ async function syncTask(
   if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
   return { task, started };
 }
+
+/** The columns a sync mirrors from the issue onto an existing task, and its status. */
+const MIRRORED_COLUMNS = [
+  "name",
+  "category",
+  "type",
+  "priority",
+  "initiativeId",
+  "phaseId",
+  "parentTaskId",
+  "issueId",
+  "issueNodeId",
+  "issueState",
+  "labels",
+  "status",
+  "updatedAt",
+] as const;
+
+type MirroredUpdate = Pick<TaskRow, (typeof MIRRORED_COLUMNS)[number] | "id"> & Partial<Pick<TaskRow, "description">>;
+
+/** Built once (see db/prepared.ts): most issue events update a task this way. */
+function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof typeof tasks._.columns)[]) {
+  return statement<MirroredUpdate, TaskRef[]>(name, (db) =>
+    db
+      .update(tasks)
+      .set(Object.fromEntries(columns.map((c) => [c, valueOf(c, tasks[c])])))
+      .where(eq(tasks.id, sql.placeholder("id")))
+      .returning(TASK_REF),
+  );
+}
+const updateMirrored = mirroredUpdate("sync_task", MIRRORED_COLUMNS);
+const updateMirroredWithDescription = mirroredUpdate("sync_task_description", [...MIRRORED_COLUMNS, "description"]);
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
 export function startStatus(config: RepoConfig, initiative: Pick<InitiativeMirror, "settings"> | undefined): TaskStatus {
