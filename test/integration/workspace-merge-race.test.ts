@@ -1,10 +1,12 @@
 /**
  * The target branch moves between the merge and its push: someone pushes at exactly that
  * moment (the push step is wrapped to let them). The rejected push is real git; the merge is
- * recomputed once on the new target, and a second move is an error, never a force.
+ * recomputed on the new target, and a target that moved at every attempt is an error, never a
+ * force.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BranchMovedError, createGitWorkspace } from "../../src/runner/workspace/index.js";
+import { PUSH_ATTEMPTS } from "../../src/runner/workspace/merge-branch.js";
 import {
   branchSha,
   cleanupGitFixtures,
@@ -63,14 +65,21 @@ describe("mergeBranch when the target moves", () => {
     expect(await readFileAt(remote, PHASE, "login.ts")).toBe("x\n");
   });
 
-  it("gives up after the second move without forcing", async () => {
-    const { remote, repo, workspace } = await setup();
+  it("merges again after several moves, and gives up without forcing once the target moved at every attempt", async () => {
+    const { remote, repo, workspace, taskSha } = await setup();
     const push = () => cloneAndCommit(remote, PHASE, { [`busy-${Math.random()}.ts`]: "z\n" }, "busy");
-    race.beforePush.push(push, push);
+    race.beforePush.push(...Array.from({ length: PUSH_ATTEMPTS - 1 }, () => push));
+    const result = await workspace.mergeBranch({ repo, source: TASK, target: PHASE, message: "Merge #12", author: AUTHOR });
+    const tip = (await branchSha(remote, PHASE))!;
+    expect(result).toEqual({ status: "merged", sha: tip });
+    expect((await commitParents(remote, tip))[1]).toBe(taskSha);
+
+    await cloneAndCommit(remote, "cw/issue-13-logout", { "logout.ts": "x\n" }, "add logout");
+    race.beforePush.push(...Array.from({ length: PUSH_ATTEMPTS }, () => push));
 
     await expect(
-      workspace.mergeBranch({ repo, source: TASK, target: PHASE, message: "Merge #12", author: AUTHOR }),
+      workspace.mergeBranch({ repo, source: "cw/issue-13-logout", target: PHASE, message: "Merge #13", author: AUTHOR }),
     ).rejects.toBeInstanceOf(BranchMovedError);
-    expect(await readFileAt(remote, PHASE, "login.ts")).toBeUndefined();
+    expect(await readFileAt(remote, PHASE, "logout.ts")).toBeUndefined();
   });
 });

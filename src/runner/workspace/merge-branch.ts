@@ -3,8 +3,12 @@
  * and pushes the result. The merge is computed in the mirror with `git merge-tree` — the same
  * merge machinery as `git merge`, without checking out a worktree — and recorded as a merge
  * commit (always, like `--no-ff`). A conflict pushes nothing. If the target moved between the
- * fetch and the push, the merge is recomputed once on the new target.
+ * fetch and the push (other runs merging into the same phase at the same moment), the merge is
+ * recomputed on the new target, up to `PUSH_ATTEMPTS` times with a short jittered pause: giving
+ * up fails the run, and its agent's whole work is done again on the retry.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import { backoffMs } from "../../lib/backoff.js";
 import { assertBranchName } from "./branch-name.js";
 import { remoteFor, requireRemoteBranches, syncMirror } from "./mirror.js";
 import { pushRef } from "./push-ref.js";
@@ -20,11 +24,14 @@ export interface MergeBranchInput {
   token?: string;
 }
 
-/** The target branch moved again after the retry: someone else is pushing to it right now. */
+/** Merges onto a target that keeps moving: eight agents finishing at once into one phase took three. */
+export const PUSH_ATTEMPTS = 5;
+
+/** The target branch moved again after every retry: someone else is pushing to it right now. */
 export class BranchMovedError extends Error {
   override readonly name = "BranchMovedError";
   constructor(readonly branch: string) {
-    super(`branch ${branch} moved on the remote while merging into it, twice`);
+    super(`branch ${branch} moved on the remote while merging into it, ${PUSH_ATTEMPTS} times`);
   }
 }
 
@@ -38,7 +45,9 @@ export async function mergeBranch(workDir: string, input: MergeBranchInput): Pro
     const result = await mergeCommit(remote.mirror, sourceSha, targetSha, input);
     if (result.status !== "merged") return result;
     if ((await pushRef(remote, remote.mirror, result.sha, input.target)) !== "moved") return result;
-    if (attempt === 2) throw new BranchMovedError(input.target);
+    if (attempt === PUSH_ATTEMPTS) throw new BranchMovedError(input.target);
+    // The others' pushes land meanwhile; a pause keeps those that lost from meeting again.
+    await sleep(backoffMs(attempt, 50, 400));
     await syncMirror(remote);
   }
 }
