@@ -68,4 +68,4 @@ export function updateCancelledBody(pr: RefinePullRequest): string {
 }
 
 /** What a failed update says instead of the task's retry hint. */
-export const UPDATE_RETRY_HINT = "Nothing was pushed to the pull request. Approve it again to try again.";
+export const UPDATE_RETRY_HINT = "Nothing was pushed to the pull request. `/cw retry` here (or approving it again) tries again.";

@@ -145,4 +145,4 @@ export function lineReplyBody(agentName: string | null, head: string): string {
 
 /** The retry hint of a failed task's comment (runner/run-comments.ts), and what a refine says instead. */
 export const TASK_RETRY_HINT = "`/cw retry` starts it again.";
-export const REFINE_RETRY_HINT = "Nothing was pushed to the pull request; it stays in review. Request changes again to try again.";
+export const REFINE_RETRY_HINT = "Nothing was pushed to the pull request; it stays in review. `/cw retry` here (or requesting changes again) tries again.";

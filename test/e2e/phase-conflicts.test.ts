@@ -174,7 +174,7 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     const told = appComments(fake, second.pr, "Conflicts with")[0]!.body;
     expect(told).toContain("left conflict markers in `settings.conf`");
     expect(told).toContain(UPDATE_RETRY_HINT);
-    expect(told).not.toContain("/cw retry");
+    expect(told).not.toContain("`/cw retry` starts it again"); // the issue's hint, not the PR's
 
     rmSync(mergeScriptFile);
     expect(existsSync(mergeScriptFile)).toBe(false);
@@ -208,5 +208,34 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     await fake.converge(booted.app.port, booted.settle);
     expect(await updateTasks()).toMatchObject([{ status: "pending" }]);
     expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);
+  });
+
+  it("/cw retry on the PR runs a failed update again; /cw stop cancels a queued one", { timeout: SLOW }, async () => {
+    const { fake, remote, first, second } = await twoConflictingPhases();
+    fake.approve(first.pr, WRITER);
+    await runUntilQuiet(fake);
+    writeFileSync(mergeScriptFile, JSON.stringify({ behavior: "fail", message: "cannot tell which colour wins" }));
+    fake.approve(second.pr, WRITER);
+    await runUntilQuiet(fake);
+    const [failed] = await updateTasks();
+    expect(failed).toMatchObject({ status: "failed" });
+
+    rmSync(mergeScriptFile);
+    fake.comment(second.pr, "/cw retry", WRITER);
+    await runUntilQuiet(fake);
+    expect(await updateTasks()).toMatchObject([{ id: failed!.id, status: "completed" }]);
+    expect(appComments(fake, second.pr, "Retrying: the branch update is scheduled again.")).toHaveLength(1);
+    expect(await readFileAt(remote, second.branch, "settings.conf")).toBe("colour = green\ncolour = blue\n");
+
+    // A queued update (approved again after a new conflict) is cancelled by /cw stop, and said so.
+    fake.pushToBranch(INITIATIVE_BRANCH, { "settings.conf": "colour = red\n" }, "Red after all", WRITER);
+    fake.approve(second.pr, WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    const queued = (await updateTasks()).find((t) => t.status === "pending");
+    expect(queued).toBeDefined();
+    fake.comment(second.pr, "/cw stop", WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    expect((await updateTasks()).find((t) => t.id === queued!.id)).toMatchObject({ status: "cancelled" });
+    expect(appComments(fake, second.pr, `⏹️ Stopped by @${WRITER.login}`)).toHaveLength(1);
   });
 });

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { agents, phases, pullRequests, refineReviews, tasks } from "../../src/db/schema.js";
+import { REFINE_RETRY_HINT } from "../../src/core/refine-review.js";
 import { useBootedApp } from "../support/boot.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
@@ -328,8 +329,8 @@ describe("refine from a review", { timeout: 120_000 }, () => {
     const told = appComments(fake, pr, "Changes requested");
     expect(told).toHaveLength(1);
     expect(told[0]!.body).toContain("the review asks for two opposite things");
-    expect(told[0]!.body).toContain("Request changes again to try again");
-    expect(told[0]!.body).not.toContain("/cw retry");
+    expect(told[0]!.body).toContain(REFINE_RETRY_HINT);
+    expect(told[0]!.body).not.toContain("`/cw retry` starts it again"); // the issue's hint, not the PR's
     // The half-done work stays off the branch under review.
     expect(fake.pull(pr).head.sha).toBe(head);
     expect(await readFileAt(remote, branch, "half.txt")).toBeUndefined();
@@ -343,6 +344,33 @@ describe("refine from a review", { timeout: 120_000 }, () => {
     fake.approve(pr, WRITER);
     await runUntilQuiet(fake);
     expect(fake.pull(pr).merged).toBe(true);
+  });
+
+  it("/cw stop on the PR cancels its refine; /cw retry there queues it again and it runs", async () => {
+    const { fake, remote, pr, branch } = await phaseInReview(1);
+    fake.requestChanges(pr, WRITER, `Add a note.${edit({ "note.txt": "a note\n" }, "Added the note.")}`);
+    await converge(fake); // no runner yet: the refine waits
+    const [queued] = await refineTasks();
+    expect(queued).toMatchObject({ status: "pending", category: "refine" });
+
+    fake.comment(pr, "/cw stop", WRITER);
+    await converge(fake);
+    expect((await refineTasks())[0]).toMatchObject({ id: queued!.id, status: "cancelled" });
+    expect(appComments(fake, pr, "Stopped: the refine is no longer scheduled.")).toHaveLength(1);
+    expect(appComments(fake, pr, "Changes requested")[0]!.body).toContain(`⏹️ Stopped by @${WRITER.login}`);
+    await runUntilQuiet(fake);
+    expect(refineInputs()).toEqual([]); // no refine agent ran
+    expect(await readFileAt(remote, branch, "note.txt")).toBeUndefined();
+
+    fake.comment(pr, "/cw retry", WRITER);
+    await runUntilQuiet(fake);
+    expect((await refineTasks())[0]).toMatchObject({ id: queued!.id, status: "completed" });
+    expect(appComments(fake, pr, "Retrying: the refine is scheduled again.")).toHaveLength(1);
+    expect(await readFileAt(remote, branch, "note.txt")).toBe("a note\n");
+    // Nothing left to stop.
+    fake.comment(pr, "/cw stop", WRITER);
+    await converge(fake);
+    expect(appComments(fake, pr, "Nothing to stop: no refine or branch update is waiting or at work")).toHaveLength(1);
   });
 
   it("a refine agent's question is asked on the PR; a writer's reply there resumes it", async () => {

@@ -12,6 +12,7 @@ import { renderHelp, type SlashCommand } from "../slash-commands.js";
 import { takeOwedReconcile } from "./deferred-reconcile.js";
 import { reconcileTasksNow } from "./reconcile-tasks.js";
 import { steerTask } from "./steer-task.js";
+import { steerPullRequestWork } from "./steer-pull-request-work.js";
 import { personWaitOf } from "./person-wait.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -64,6 +65,11 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
       case "stop":
       case "retry":
       case "approve": {
+        if (!task && issue.isPullRequest && command.name !== "approve") {
+          // The refine or branch update at work on one of the app's pull requests.
+          const reply = await steerPullRequestWork(tx, project, issue.number, command.name, by);
+          if (reply) return reply;
+        }
         if (!task) return noTask(input);
         const result = await steerTask(tx, task, command.name, by);
         if (result.refusal) return `Nothing to ${command.name}: ${result.refusal}.`;

@@ -23,7 +23,7 @@ describe("branch update texts", () => {
     expect(updateOutcomeBody(PR, "✅ Merged.", true, [])).toContain("it merges once its new head passes its checks");
     const failed = updateOutcomeBody(PR, `❌ It failed.\n\n${TASK_RETRY_HINT}`, false, ["alice"]);
     expect(failed).toContain(UPDATE_RETRY_HINT);
-    expect(failed).not.toContain("/cw retry");
+    expect(failed).not.toContain(TASK_RETRY_HINT);
     expect(failed).not.toContain("@alice");
     expect(updateCancelledBody(PR)).toContain("the update was cancelled");
   });

@@ -74,7 +74,7 @@ describe("refine comments", () => {
     expect(queued).toContain("once the refine in progress is done");
   });
 
-  it("a finished refine asks the reviewers again; a failed one says how to retry instead of /cw retry", () => {
+  it("a finished refine asks the reviewers again; a failed one says how to retry on the PR, not on an issue", () => {
     expect(refineOutcomeBody([review()], "✅ Done.", true)).toContain("@alice: the changes are pushed; your review is requested again.");
     const failed = refineOutcomeBody([review()], `❌ It failed.\n\n${TASK_RETRY_HINT}`, false);
     expect(failed).not.toContain(TASK_RETRY_HINT);
