@@ -13,6 +13,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { agents, messages, phases, tasks } from "../db/schema.js";
@@ -84,9 +85,11 @@ export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortS
       end = await updateBranch(deps, ctx, started, signal, { token, redact, author: AUTHOR });
     } else {
       await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
-      for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, ...(token ? { token } : {}) });
+      // One fetch for the run's start: the steps after the first reuse it (pushes update the mirror).
+      const freshAsOf = performance.now();
+      for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
-      const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, ...(token ? { token } : {}) });
+      const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
       await mkdir(outputDir, { recursive: true });

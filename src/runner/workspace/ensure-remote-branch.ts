@@ -14,13 +14,15 @@ export interface EnsureRemoteBranchInput {
   /** The branch to start from when `branch` is missing. */
   from: string;
   token?: string;
+  /** The mirror is fetched unless it was fetched since this time (`performance.now()`); default: now. */
+  freshAsOf?: number;
 }
 
 export async function ensureRemoteBranch(workDir: string, input: EnsureRemoteBranchInput): Promise<RemoteBranch> {
   assertBranchName(input.branch);
   assertBranchName(input.from);
   const remote = remoteFor(workDir, input.repo, input.token);
-  await syncMirror(remote);
+  await syncMirror(remote, input.freshAsOf);
   const tips = await remoteBranchShas(remote.mirror, [input.branch, input.from]);
   const existing = tips.get(input.branch);
   if (existing) return { created: false, sha: existing };

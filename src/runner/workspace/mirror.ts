@@ -142,11 +142,13 @@ async function removeAbandonedClones(mirror: string): Promise<void> {
 }
 
 /**
- * Makes the mirror exist and be current as of this call, with at most one fetch. Callers that
- * queued behind a fetch which started after they asked take its result instead of fetching again.
+ * Makes the mirror exist and be current as of `freshAsOf` (default: this call), with at most one
+ * fetch. Callers that queued behind a fetch which started after that take its result instead of
+ * fetching again; a run passes its own start, so its later steps reuse the fetch its first made
+ * (the mirror also learns of every push made from it: see push-ref.ts).
  */
-export async function syncMirror(remote: Remote): Promise<MirrorSync> {
-  const askedAt = performance.now();
+export async function syncMirror(remote: Remote, freshAsOf: number = performance.now()): Promise<MirrorSync> {
+  const askedAt = freshAsOf;
   return mirrorLock.run(remote.mirror, async () => {
     if (!(await exists(path.join(remote.mirror, "HEAD")))) {
       const startedAt = performance.now();

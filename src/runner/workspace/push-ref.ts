@@ -1,9 +1,10 @@
 /**
  * Pushes one commit to one branch of the remote, never forcing. A rejection because the remote
  * branch moved (or, with `mustNotExist`, exists) is an answer the caller acts on; any other
- * failure — a protected branch, a hook, bad credentials — is an error.
+ * failure — a protected branch, a hook, bad credentials — is an error. A push that lands moves
+ * the mirror's remote-tracking ref too, so the next step need not fetch to see it.
  */
-import { remoteCommand, type Remote } from "./mirror.js";
+import { mirrorLock, REMOTE_REFS, remoteCommand, type Remote } from "./mirror.js";
 import { gitFailure, runGit } from "./run-git.js";
 
 export type PushOutcome = "pushed" | "up-to-date" | "moved";
@@ -30,7 +31,12 @@ export async function pushRef(
   // Porcelain: "<flag>\t<from>:<to>\t<summary>"; "=" up to date, "!" rejected.
   const line = output.stdout.split("\n").find((l) => l.endsWith(`:${ref}`) || l.includes(`:${ref}\t`));
   const flag = line?.[0];
-  if (output.exitCode === 0) return flag === "=" ? "up-to-date" : "pushed";
+  if (output.exitCode === 0) {
+    // The remote branch is at `sha` now: the mirror knows it without fetching again. Under the
+    // mirror's lock, so it never meets a fetch writing the same ref.
+    await mirrorLock.run(remote.mirror, () => runGit({ cwd: remote.mirror, args: ["update-ref", REMOTE_REFS + branch, sha] }));
+    return flag === "=" ? "up-to-date" : "pushed";
+  }
   if (line && flag === "!" && MOVED.test(line)) return "moved";
   throw gitFailure(command, output, line ? line.split("\t").slice(2).join(" ") || undefined : undefined);
 }

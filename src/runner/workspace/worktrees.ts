@@ -21,6 +21,8 @@ export interface AddWorktreeInput {
   /** Where the worktree goes; a leftover worktree there is replaced. */
   path: string;
   token?: string;
+  /** The mirror is fetched unless it was fetched since this time (`performance.now()`); default: now. */
+  freshAsOf?: number;
 }
 
 /** Worktree path → its mirror, for removal even after an agent deleted the `.git` file. */
@@ -34,7 +36,7 @@ export async function addWorktree(workDir: string, input: AddWorktreeInput): Pro
   assertBranchName(input.base);
   const remote = remoteFor(workDir, input.repo, input.token);
   const target = path.resolve(input.path);
-  await syncMirror(remote);
+  await syncMirror(remote, input.freshAsOf);
   const tips = await remoteBranchShas(remote.mirror, [input.branch, input.base]);
   const resumedFrom = tips.get(input.branch);
   const headSha = resumedFrom ?? tips.get(input.base);
