@@ -109,6 +109,16 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     fake.approve(second.pr, WRITER);
     await fake.converge(booted.app.port, booted.settle);
     expect(appComments(fake, second.pr, "an agent is merging it in: nothing was merged")).toHaveLength(1);
+    // `/cw status` on the PR says where it stands.
+    fake.comment(second.pr, "/cw status", WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    const status = appComments(fake, second.pr, `**Pull request #${second.pr}**`);
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toContain(`(phase #${second.phase} “Payment”) merges \`${second.branch}\` into \`${INITIATIVE_BRANCH}\`: open, ready for review.`);
+    expect(status[0]!.body).toContain("- **Tasks:** 1 of 1 done");
+    expect(status[0]!.body).toContain(`- **Approval:** the current head (\`${approvedHead.slice(0, 7)}\`), by @${WRITER.login}`);
+    expect(status[0]!.body).toContain(`- **Not merged because:** 🔀 **Conflicts with \`${INITIATIVE_BRANCH}\`**`);
+    expect(status[0]!.body).toContain("- **At work on it:** a branch update (the base merged in), ⏳ queued");
     await runUntilQuiet(fake);
 
     // GitHub refused the merge; the merge agent merged the initiative branch into the phase branch.
@@ -125,7 +135,8 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     const mergers = await booted.database.db.select().from(agents).where(eq(agents.taskId, update!.id));
     expect(mergers.map((a) => [a.mode, a.status])).toEqual([["merge", "idle"]]);
 
-    const told = appComments(fake, second.pr, `Conflicts with \`${INITIATIVE_BRANCH}\``);
+    // The update's one comment (the status reply above quotes its first line, too).
+    const told = appComments(fake, second.pr, `Conflicts with \`${INITIATIVE_BRANCH}\``).filter((c) => !c.body.includes("**Pull request #"));
     expect(told).toHaveLength(1);
     expect(told[0]!.body).toContain(`✅ Merged \`${INITIATIVE_BRANCH}\` into \`${second.branch}\``);
     expect(told[0]!.body).toContain(`were resolved by the merge agent \`${mergers[0]!.name}\``);

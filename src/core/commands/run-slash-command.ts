@@ -13,6 +13,7 @@ import { takeOwedReconcile } from "./deferred-reconcile.js";
 import { reconcileTasksNow } from "./reconcile-tasks.js";
 import { steerTask } from "./steer-task.js";
 import { steerPullRequestWork } from "./steer-pull-request-work.js";
+import { pullRequestStatus } from "./pull-request-status.js";
 import { personWaitOf } from "./person-wait.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -93,6 +94,11 @@ function noTask(input: SlashCommandInput): string {
 /** `/cw status`: reads only what the answer shows, with statements built once (see db/prepared.ts). */
 async function statusOf(tx: Tx, input: SlashCommandInput): Promise<string> {
   const [task] = await selectStatusTask(tx, { projectId: input.project.id, issueNumber: input.issue.number });
+  if (!task && input.issue.isPullRequest) {
+    // One of the app's pull requests: what it merges, how far its work is, why it has not merged.
+    const pr = await pullRequestStatus(tx, input.project, input.issue.number);
+    if (pr) return pr;
+  }
   if (!task) return noTask(input);
   const [[agent], { wait }] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task)]);
   return describeTask({

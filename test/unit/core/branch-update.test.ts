@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UPDATE_RETRY_HINT, updateCancelledBody, updateInput, updateOutcomeBody, updateQueuedBody, updateTitle } from "../../../src/core/branch-update.js";
 import { TASK_RETRY_HINT } from "../../../src/core/refine-review.js";
 import { planPullRequests, type PrSnapshot } from "../../../src/core/plan-pull-requests.js";
+import { describePullRequest } from "../../../src/core/describe-pull-request.js";
 
 const PR = { number: 7, kind: "phase" as const, head: "cw/shop--phase-3", base: "cw/shop" };
 
@@ -66,5 +67,35 @@ describe("a branch update on the phase's check run", () => {
     expect(planPullRequests(snapshot("refine")).actions.find((a) => a.kind === "ensure-check-run")).toMatchObject({
       title: "All 1 tasks done; refining the changes requested by @bob",
     });
+  });
+});
+
+describe("/cw status on a pull request", () => {
+  const view = {
+    number: 7,
+    kind: "phase" as const,
+    head: "cw/shop--phase-3",
+    base: "cw/shop",
+    subject: "phase #3 “Cart”",
+    state: "open" as const,
+    draft: false,
+    merged: false,
+    headSha: "bbbbbbbbbb",
+    approvedSha: "aaaaaaaaaa",
+    approvedBy: "alice",
+    mergeBlockedReason: null,
+    tasks: { done: 2, total: 2 },
+    work: [],
+  };
+
+  it("says an approval of an older head does not merge the current one", () => {
+    expect(describePullRequest(view)).toContain("- **Approval:** an older head (`aaaaaaa`, by @alice); approve the current head (`bbbbbbb`) to merge it");
+  });
+
+  it("shows a merged PR without approval or work lines", () => {
+    const text = describePullRequest({ ...view, merged: true, state: "closed", work: [{ kind: "refine", status: "pending", agent: null }] });
+    expect(text).toContain(": merged.");
+    expect(text).not.toContain("Approval");
+    expect(text).not.toContain("At work");
   });
 });
