@@ -2,7 +2,8 @@
  * One agent run, start to finish:
  *   1. read what the run needs (task, branches, context, session to resume);
  *   2. make sure the initiative and phase branches exist, and add the agent's worktree;
- *   3. write `.cw/input/`, pick an account, run the agent (lease renewed meanwhile; a stop
+ *   3. write `.cw/input/`, pick an account, run the agent — the repository's `agent` if its
+ *      config names one, else the runner's (`repo-agent.ts`) — (lease renewed meanwhile; a stop
  *      or a lost lease kills it);
  *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
  *      resolves a conflict: `resolve-conflicts.ts`);
@@ -36,6 +37,7 @@ import type { StartedRun } from "./start-run.js";
 import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
 import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
+import { forRepository } from "./repo-agent.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -64,12 +66,14 @@ export interface RunDeps {
 
 const AUTHOR: GitAuthor = { name: "Codewalkers", email: "codewalkers@users.noreply.github.com" };
 
-export async function runTask(deps: RunDeps, started: StartedRun, signal: AbortSignal): Promise<void> {
-  const { database, log, workspace, settings } = deps;
-  const db = database.db;
+export async function runTask(runner: RunDeps, started: StartedRun, signal: AbortSignal): Promise<void> {
+  const db = runner.database.db;
   const { agent, fence } = started;
-  const rlog = log.child({ agent: agent.name, task: started.task.issueNumber });
   const ctx = await loadRunContext(db, started.task);
+  const deps = forRepository(runner, ctx.project);
+  const { log, workspace, settings } = deps;
+  if (settings.agent !== agent.provider) await db.update(agents).set({ provider: settings.agent }).where(eq(agents.id, agent.id));
+  const rlog = log.child({ agent: agent.name, task: started.task.issueNumber });
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
   const token = /^https?:\/\//.test(ctx.project.url) ? await deps.tokenFor(ctx.project.installationId ?? 0) : undefined;
   const redact = createRedactor([...(token ? [token] : []), ...deps.secrets()]);
