@@ -7,7 +7,13 @@
  * carried like a refine (no issue, tied to the pull request), so it talks in one comment there.
  */
 import type { RefinePullRequest } from "./refine-review.js";
+import type { TaskCategory } from "./statuses.js";
 import { TASK_RETRY_HINT } from "./refine-review.js";
+
+/** Work on one of the app's pull requests (a task with a `pull_request_id`): a branch update is category `merge`, anything else a refine. */
+export function workKindOf(category: TaskCategory): "refine" | "update" {
+  return category === "merge" ? "update" : "refine";
+}
 
 export function updateTitle(pr: RefinePullRequest): string {
   return `Merge ${pr.base} into ${pr.head} (#${pr.number})`;

@@ -38,6 +38,7 @@ import { describeCompletion, describeFailure, describeQuestions, describeRetry, 
 import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
 import { forRepository } from "./repo-agent.js";
+import { workKindOf } from "../core/branch-update.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -85,7 +86,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
   let resumeSession = ctx.resume?.sessionId ?? null;
 
   try {
-    if (ctx.task.category === "merge" && ctx.taskContext.refine) {
+    if (ctx.taskContext.refine && workKindOf(ctx.task.category) === "update") {
       end = await updateBranch(deps, ctx, started, signal, { token, redact, author: AUTHOR });
     } else {
       await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));

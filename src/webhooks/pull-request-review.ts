@@ -13,9 +13,8 @@ import { and, eq } from "drizzle-orm";
 import { pullRequests } from "../db/schema.js";
 import { approvePullRequest } from "../core/commands/sync-pull-request.js";
 import { dismissRefine, requestRefine } from "../core/commands/request-refine.js";
-import { repoRefOf } from "../core/commands/project-repo.js";
+import { repoConfigOf, repoRefOf } from "../core/commands/project-repo.js";
 import type { Project } from "../core/commands/upsert-project.js";
-import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../core/repo-config.js";
 import type { ReviewLineComment } from "../core/refine-review.js";
 import { sanitizeIssueText } from "../core/sanitize.js";
 import { recordIntents } from "../github/outbox-queue.js";
@@ -44,7 +43,7 @@ async function onApproved(services: Services, context: ReviewContext): Promise<v
   const project = await projectFor(services, payload);
   const pr = payload.pull_request;
   if (!(await authorize(services, context, project, pr.number, payload.sender, "approve Codewalkers pull requests"))) return;
-  const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
+  const config = repoConfigOf(project);
   const outcome = await approvePullRequest(services.database.db, project, {
     number: pr.number,
     reviewedSha: payload.review.commit_id,

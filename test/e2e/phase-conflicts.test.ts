@@ -8,7 +8,7 @@
  * answering `mergeable: null` at first. Real git (a local bare repository), the fake agent, the
  * fake GitHub.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -188,7 +188,6 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     expect(told).not.toContain("`/cw retry` starts it again"); // the issue's hint, not the PR's
 
     rmSync(mergeScriptFile);
-    expect(existsSync(mergeScriptFile)).toBe(false);
     fake.approve(second.pr, WRITER);
     await runUntilQuiet(fake);
     const all = await updateTasks();

@@ -1,8 +1,10 @@
 /** `/cw status` on one of the app's pull requests: read what `describePullRequest` shows. */
-import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { agents, initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
 import { describePullRequest, type PullRequestStatusView } from "../describe-pull-request.js";
+import { workKindOf } from "../branch-update.js";
+import { activeRefines } from "./request-refine.js";
 import type { ProjectRow } from "./project-repo.js";
 
 /** The answer; null when the pull request is not one of the app's. */
@@ -12,11 +14,7 @@ export async function pullRequestStatus(tx: Tx, project: ProjectRow, number: num
     .from(pullRequests)
     .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, number)));
   if (!pr) return null;
-  const work = await tx
-    .select({ id: tasks.id, category: tasks.category, status: tasks.status })
-    .from(tasks)
-    .where(and(eq(tasks.pullRequestId, pr.id), inArray(tasks.status, ["pending", "in_progress"])))
-    .orderBy(asc(tasks.createdAt));
+  const work = await activeRefines(tx, pr.id);
   const running = work.length
     ? await tx
         .select({ taskId: agents.taskId, name: agents.name })
@@ -38,7 +36,7 @@ export async function pullRequestStatus(tx: Tx, project: ProjectRow, number: num
     mergeBlockedReason: pr.mergeBlockedReason,
     tasks: pr.kind === "task" ? null : await tasksDone(tx, pr.kind, pr.subjectId),
     work: work.map((w) => ({
-      kind: w.category === "merge" ? ("update" as const) : ("refine" as const),
+      kind: workKindOf(w.category),
       status: w.status as "pending" | "in_progress",
       agent: running.find((a) => a.taskId === w.id)?.name ?? null,
     })),

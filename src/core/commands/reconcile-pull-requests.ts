@@ -10,13 +10,12 @@ import { checkRunHash } from "../../github/operations/ensure-check-run.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
 import { APP_APPROVER, planPullRequests, type PrPlan } from "../plan-pull-requests.js";
-import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
 import type { PhaseStatus } from "../statuses.js";
 import { canPhaseTransition, initiativeTransition, phaseTransition, taskTransition } from "../transitions.js";
 import { refineCancelledBody, refineMarker } from "../refine-review.js";
-import { updateCancelledBody } from "../branch-update.js";
+import { updateCancelledBody, workKindOf } from "../branch-update.js";
 import { loadRefine, reviewersByTask } from "./refine-thread.js";
-import type { ProjectRow } from "./project-repo.js";
+import { repoConfigOf, type ProjectRow } from "./project-repo.js";
 
 /** The caller's rows of the project (read once per reconcile); phase statuses it changes are applied to them too. */
 export async function reconcilePullRequests(
@@ -34,7 +33,7 @@ export async function reconcilePullRequests(
   const planned = taskRows.filter((t) => t.pullRequestId === null);
   const refining = taskRows.filter((t) => t.pullRequestId !== null && (t.status === "pending" || t.status === "in_progress"));
   const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
-  const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
+  const config = repoConfigOf(project);
 
   const plan = planPullRequests({
     defaultBranch: project.defaultBranch,
@@ -91,7 +90,7 @@ export async function reconcilePullRequests(
     })),
     refines: refining.map((t) => ({
       taskId: t.id,
-      kind: t.category === "merge" ? ("update" as const) : ("refine" as const),
+      kind: workKindOf(t.category),
       prId: t.pullRequestId!,
       status: t.status as "pending" | "in_progress",
       reviewers: askedBy.get(t.id) ?? [],

@@ -17,7 +17,7 @@ import {
   type RefinePullRequest,
   type RefineReview,
 } from "../refine-review.js";
-import { updateOutcomeBody } from "../branch-update.js";
+import { updateOutcomeBody, workKindOf } from "../branch-update.js";
 import { APP_APPROVER } from "../plan-pull-requests.js";
 
 type TaskRow = typeof tasks.$inferSelect;
@@ -58,7 +58,7 @@ export async function loadRefine(
     .where(and(eq(refineReviews.taskId, task.id), eq(refineReviews.dismissed, false)))
     .orderBy(asc(refineReviews.createdAt), asc(refineReviews.reviewId));
   const reviews = rows.map(reviewOf);
-  const update = task.category === "merge";
+  const update = workKindOf(task.category) === "update";
   return {
     kind: update ? "update" : "refine",
     pr: { id: pr.id, number: pr.number, kind: pr.kind, head: pr.head, base: pr.base, subjectId: pr.subjectId, state: pr.state, merged: pr.merged },

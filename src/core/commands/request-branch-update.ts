@@ -10,7 +10,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
-import { updateHeader, updateInput, updateQueuedBody, updateTitle } from "../branch-update.js";
+import { updateHeader, updateInput, updateQueuedBody, updateTitle, workKindOf } from "../branch-update.js";
 import { refineMarker } from "../refine-review.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -29,7 +29,7 @@ export async function requestBranchUpdate(db: Db, input: { projectId: string; pu
     if (pr.merged || pr.state === "closed") return "closed";
     const active = await activeRefines(tx, pr.id);
     // A merge retried (or approved again) while the update waits or works: one is enough.
-    if (active.some((t) => t.category === "merge")) return "already-queued";
+    if (active.some((t) => workKindOf(t.category) === "update")) return "already-queued";
     const facts = { number: pr.number, kind: pr.kind, head: pr.head, base: pr.base };
     const [task] = await tx
       .insert(tasks)

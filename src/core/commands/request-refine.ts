@@ -12,6 +12,7 @@ import { phases, pullRequests, refineReviews, tasks } from "../../db/schema.js";
 import { recordIntents } from "../../github/outbox-queue.js";
 import { refineCancelledBody, refineInput, refineMarker, refineQueuedBody, refineTitle, type RefineReview } from "../refine-review.js";
 import { taskTransition } from "../transitions.js";
+import { workKindOf } from "../branch-update.js";
 import type { ProjectRow } from "./project-repo.js";
 import { repoRefOf } from "./project-repo.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -35,7 +36,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
 
     const active = await activeRefines(tx, pr.id);
     // A branch update waiting on the same pull request is no refine to join.
-    const waiting = active.find((t) => t.category === "refine" && notStarted(t));
+    const waiting = active.find((t) => workKindOf(t.category) === "refine" && notStarted(t));
     let taskId: string;
     if (waiting) {
       taskId = waiting.id;

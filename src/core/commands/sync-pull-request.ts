@@ -6,12 +6,14 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
-import { DEFAULT_REPO_CONFIG, type RepoConfig } from "../repo-config.js";
+import type { RepoConfig } from "../repo-config.js";
+import type { MergePullRequestIntent } from "../intents.js";
 import { recordIntents } from "../../github/outbox-queue.js";
-import { repoRefOf, type ProjectRow } from "./project-repo.js";
+import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcileTasks } from "./reconcile-tasks.js";
 import { projectTransaction } from "./project-transaction.js";
 import { activeRefines } from "./request-refine.js";
+import { workKindOf } from "../branch-update.js";
 
 export interface PullRequestFacts {
   number: number;
@@ -52,11 +54,8 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
       })
       .where(eq(pullRequests.id, row.id));
     if (movedPastApproval) {
-      const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
       // Recorded before the reconcile: a merge it plans (yolo, on the new head) replaces this one.
-      await recordIntents(tx, [
-        { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha: row.approvedSha!, method: config.mergeMethod },
-      ]);
+      await recordIntents(tx, [guardedMerge(project, row, row.approvedSha!, repoConfigOf(project).mergeMethod)]);
     }
     await reconcileTasks(tx, project.id);
     return true;
@@ -84,12 +83,10 @@ export async function approvePullRequest(
     // Changes were asked for, or the base is being merged in, and an agent is (about to be)
     // at work on it: its push moves the head.
     const busy = await activeRefines(tx, row.id);
-    if (busy.length > 0) return busy.some((t) => t.category === "merge") ? "updating" : "refining";
+    if (busy.length > 0) return busy.some((t) => workKindOf(t.category) === "update") ? "updating" : "refining";
     if (input.reviewedSha !== input.headSha || (row.headSha !== null && row.headSha !== input.headSha)) return "stale";
     await tx.update(pullRequests).set({ approvedSha: input.reviewedSha, approvedBy: input.by, headSha: input.headSha }).where(eq(pullRequests.id, row.id));
-    await recordIntents(tx, [
-      { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha: input.reviewedSha, method: input.method },
-    ]);
+    await recordIntents(tx, [guardedMerge(project, row, input.reviewedSha, input.method)]);
     return "merging";
   });
 }
@@ -103,7 +100,7 @@ export async function approvePullRequest(
 export async function retryWaitingMerges(db: Db, project: ProjectRow, headSha: string): Promise<number> {
   return projectTransaction(db, project.id, async (tx) => {
     const waiting = await tx
-      .select()
+      .select({ head: pullRequests.head, base: pullRequests.base })
       .from(pullRequests)
       .where(
         and(
@@ -116,11 +113,13 @@ export async function retryWaitingMerges(db: Db, project: ProjectRow, headSha: s
         ),
       );
     if (waiting.length === 0) return 0;
-    const config = { ...DEFAULT_REPO_CONFIG, ...((project.config ?? {}) as Partial<RepoConfig>) };
-    await recordIntents(
-      tx,
-      waiting.map((row) => ({ kind: "merge-pull-request" as const, repo: repoRefOf(project), head: row.head, base: row.base, sha: headSha, method: config.mergeMethod })),
-    );
+    const { mergeMethod } = repoConfigOf(project);
+    await recordIntents(tx, waiting.map((row) => guardedMerge(project, row, headSha, mergeMethod)));
     return waiting.length;
   });
+}
+
+/** The merge of `row` guarded by `sha`: GitHub merges nothing if the head is elsewhere by then. */
+function guardedMerge(project: ProjectRow, row: { head: string; base: string }, sha: string, method: RepoConfig["mergeMethod"]): MergePullRequestIntent {
+  return { kind: "merge-pull-request", repo: repoRefOf(project), head: row.head, base: row.base, sha, method };
 }

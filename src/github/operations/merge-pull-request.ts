@@ -40,7 +40,7 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         return;
       }
       // GitHub works mergeability out after the base moves: null means not yet. Asked again later.
-      if (current.mergeable === null && current.state === "open") throw new Error(`GitHub has not yet worked out whether #${pr.number} can merge`);
+      if (current.mergeable === null) throw new Error(`GitHub has not yet worked out whether #${pr.number} can merge`);
       if (current.mergeable === false) {
         // It conflicts with its base: a merge agent merges the base in; the new head then needs a fresh approval.
         await requestBranchUpdate(db, { projectId: pr.projectId, pullRequestId: pr.id });
@@ -55,7 +55,7 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it directly (${message}): it is in the merge queue, which merges it once the repository's rules are met.`);
         return;
       }
-      await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It merges when approved again once that is resolved.`);
+      await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It is tried again when a check suite passes on this head, or when it is approved again.`);
       return;
     }
     throw error;
