@@ -5,10 +5,7 @@
  * few seconds it also gives back tasks whose runner stopped renewing its lease.
  */
 import os from "node:os";
-import type { Database } from "../db/client.js";
-import type { Logger } from "../logger.js";
-import { TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
-import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { reconcileTasks, TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
 import { WakeSignal } from "../lib/wake-signal.js";
 import { runTask, type RunDeps } from "./run-task.js";
 import { startRun } from "./start-run.js";
