@@ -59,7 +59,30 @@ export function sanitizeIssueText(text: string | null | undefined): string {
   // Line breaks first, so no stray CR survives as a control character or hides a line end;
   // invisible characters next, so none can split a tag name (`<scr\u200Bipt>`) past the markup pass.
   const plain = text.replace(/\r\n?|[\u2028\u2029]/g, "\n").replace(INVISIBLE, "");
-  return removeHiddenMarkupFully(plain).trimEnd();
+  return removeHiddenMarkdown(removeHiddenMarkupFully(plain)).trimEnd();
+}
+
+/**
+ * Markdown that renders to nothing, or to text only a tooltip or a broken image shows:
+ * - link reference definitions (`[//]: # (a comment)`, `[x]: https://… "title"`), with a title
+ *   continued on the next line: the line renders as nothing;
+ * - a link's or an image's title (`[text](url "title")`): a tooltip;
+ * - an image's alt text (`![alt](url)`): shown only when the image does not load;
+ * - the `title`, `alt` and `aria-*` attributes of HTML tags, for the same reasons.
+ * Each is a regular expression with no nested quantifier over the same characters: linear.
+ */
+const LINK_DEFINITION = /^ {0,3}\[[^\]\n]+\]:[^\n]*(?:\n[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\))[ \t]*(?=\n|$))?/gm;
+const LINK_TITLE = /(\]\([ \t]*(?:<[^>\n]*>|[^\s()]+))[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^)\n]*\))[ \t]*\)/g;
+const IMAGE_ALT = /!\[[^\]\n]*\]/g;
+const TAG = /<[A-Za-z][^<>]*>/g;
+const HIDDEN_ATTRIBUTE = /\s(?:title|alt|aria-[a-z-]+)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)/gi;
+
+function removeHiddenMarkdown(text: string): string {
+  return text
+    .replace(LINK_DEFINITION, "")
+    .replace(LINK_TITLE, "$1)")
+    .replace(IMAGE_ALT, "![]")
+    .replace(TAG, (tag) => tag.replace(HIDDEN_ATTRIBUTE, ""));
 }
 
 function removeHiddenMarkupFully(text: string): string {

@@ -1,4 +1,5 @@
 /** What the issue is told at the end of a run: the bodies of the app's status comments. */
+import { agentLogLine, codeBlock } from "../core/agent-text.js";
 import { TASK_RETRY_HINT } from "../core/refine-review.js";
 import type { AgentUsage } from "./agents/types.js";
 import type { DiffStat } from "./workspace/types.js";
@@ -35,7 +36,8 @@ export function describeCompletion(f: CompletionFacts): string {
   if (f.stat) {
     const link = f.compareUrl ? ` — [the commits](${f.compareUrl})` : "";
     lines.push(`**Changes:** ${f.stat.files} file${f.stat.files === 1 ? "" : "s"}, +${f.stat.insertions} −${f.stat.deletions}${link}`);
-    lines.push("", "```", f.stat.text.trim(), "```");
+    // File names are the agent's choice: inert, in a fence they cannot close.
+    lines.push("", codeBlock(f.stat.text.trim().split("\n").map(agentLogLine).join("\n")));
   } else {
     lines.push("**Changes:** none.");
   }
@@ -106,7 +108,7 @@ export function describeFailure(agentName: string | null, error: string, logTail
   const tail = logTail.trim().split("\n").slice(-20).join("\n");
   return [
     `❌ ${who} could not finish this task: ${firstLine(error)}`,
-    ...(tail ? ["", "<details><summary>The last lines of its log</summary>", "", "```", tail.replace(/```/g, "ʼʼʼ"), "```", "</details>"] : []),
+    ...(tail ? ["", "<details><summary>The last lines of its log</summary>", "", codeBlock(tail), "</details>"] : []),
     "",
     TASK_RETRY_HINT,
   ].join("\n");

@@ -1,4 +1,9 @@
-/** The last lines of an agent's output, kept for the run's result (shown on the PR's check run). */
+import { agentLogLine } from "../../core/agent-text.js";
+
+/**
+ * The last lines of an agent's output, kept for the run's result (shown in the failure comment
+ * and on the PR's check run): already redacted, made inert here (`agentLogLine`).
+ */
 export class LogTail {
   private readonly lines: string[] = [];
 
@@ -9,7 +14,7 @@ export class LogTail {
 
   push(lines: readonly string[]): void {
     for (const line of lines.slice(-this.maxLines)) {
-      this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
+      this.lines.push(agentLogLine(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line));
     }
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }

@@ -6,7 +6,12 @@
  * Precedence: stop, timeout, stall > an adapter's early end > a valid result file > a usage
  * limit seen in the stream > a malformed result file > the adapter's stream result (claude) >
  * crashed (non-zero exit or signal) > error (exit 0 without a result).
+ *
+ * Every text the agent wrote leaves here redacted (secrets) and as data (`core/agent-text.ts`:
+ * no hidden markup, no mentions, no closing keywords, capped), so nothing downstream — comments,
+ * pull-request bodies, check runs, later agents' context — can be steered by it.
  */
+import { AGENT_TEXT_LIMITS, agentText } from "../../core/agent-text.js";
 import { prepareOutputDir, readResultFile } from "./result-file.js";
 import { spawnAgent, type AgentProcessControl, type AgentProcessResult } from "./spawn-agent.js";
 import type { AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
@@ -60,7 +65,8 @@ export async function settleRun(
   proc: AgentProcessResult,
   findings: StreamFindings,
 ): Promise<AgentRunResult> {
-  const redact = req.redact;
+  const redact = (text: string): string => agentText(req.redact(text), AGENT_TEXT_LIMITS.message);
+  const summaryOf = (text: string): string => agentText(req.redact(text), AGENT_TEXT_LIMITS.summary);
   const base: AgentRunResult = {
     outcome: "error",
     exitCode: proc.exitCode,
@@ -86,17 +92,17 @@ export async function settleRun(
       break;
   }
 
-  const file = await readResultFile(req.outputDir);
+  const file = await readResultFile(req.worktree, req.outputDir);
   if (file.kind === "valid") {
     const result = file.result;
     switch (result.status) {
       case "done":
-        return { ...base, outcome: "done", summary: redact(result.summary) };
+        return { ...base, outcome: "done", summary: summaryOf(result.summary) };
       case "questions":
         return {
           ...base,
           outcome: "questions",
-          questions: result.questions.map(({ id, question }) => ({ id, question: redact(question) })),
+          questions: result.questions.slice(0, 20).map(({ id, question }) => ({ id: agentText(id, 100), question: agentText(req.redact(question), AGENT_TEXT_LIMITS.question) })),
         };
       case "error":
         return { ...base, outcome: "error", message: redact(result.message) };
@@ -106,7 +112,7 @@ export async function settleRun(
   if (file.kind === "invalid") return { ...base, outcome: "error", message: redact(file.message) };
 
   const streamResult = findings.streamResult;
-  if (streamResult?.outcome === "done") return { ...base, outcome: "done", summary: redact(streamResult.summary) };
+  if (streamResult?.outcome === "done") return { ...base, outcome: "done", summary: summaryOf(streamResult.summary) };
   if (streamResult?.outcome === "error") return { ...base, outcome: "error", message: redact(streamResult.message) };
 
   if (proc.exitCode !== 0) {
