@@ -1,7 +1,7 @@
 /**
  * A conflicting merge left in a worktree for the merge agent, and its resolution committed and
- * pushed: on real git, with the agent's part played by writing files (and running git) in the
- * worktree.
+ * pushed: on real git, with the agent's part played by writing files in the worktree (an agent
+ * gets files, not a repository).
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,7 +14,9 @@ import {
   commitParents,
   git,
   readFileAt,
+  runnerGit,
 } from "../support/git-fixtures.js";
+import { unregisterWorktree } from "../../src/runner/workspace/worktree-registry.js";
 import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
 afterEach(cleanupGitFixtures);
@@ -60,8 +62,8 @@ describe("startConflictMerge", () => {
     // Both sides' other work is in the worktree; HEAD is the phase's tip, on no branch.
     expect(await readFile(path.join(w.tree, "src/login.ts"), "utf8")).toBe("login\n");
     expect(await readFile(path.join(w.tree, "src/phase.ts"), "utf8")).toBe("phase\n");
-    expect(await git(w.tree, ["rev-parse", "HEAD", "MERGE_HEAD"])).toBe(`${w.phaseSha}\n${w.taskSha}`);
-    expect(await git(w.tree, ["branch", "--show-current"])).toBe("");
+    expect(await runnerGit(w.tree, ["rev-parse", "HEAD", "MERGE_HEAD"])).toBe(`${w.phaseSha}\n${w.taskSha}`);
+    expect(await runnerGit(w.tree, ["branch", "--show-current"])).toBe("");
     // Nothing is pushed before the resolution.
     expect(await branchSha(w.remote, PHASE)).toBe(w.phaseSha);
   });
@@ -90,6 +92,7 @@ describe("startConflictMerge", () => {
     const w = await conflicting();
     await start(w);
     await writeFile(path.join(w.tree, "src/auth.ts"), "half-done\n");
+    unregisterWorktree(w.tree); // the runner that started it died
     const again = await start(w);
     expect(again.files).toEqual(["src/auth.ts"]);
     expect(await readFile(path.join(w.tree, "src/auth.ts"), "utf8")).toContain("<<<<<<< HEAD");
@@ -126,19 +129,6 @@ describe("finishConflictMerge", () => {
     expect(await readFileAt(w.remote, PHASE, ".cw/output/result.json")).toBeUndefined();
   });
 
-  it("accepts a merge the agent staged and committed itself, with the same parents", async () => {
-    const w = await conflicting();
-    const started = await start(w);
-    await writeFile(path.join(w.tree, "src/auth.ts"), RESOLVED);
-    await git(w.tree, ["add", "src/auth.ts"]);
-    await git(w.tree, ["commit", "--quiet", "--no-edit"]);
-    const finished = await finish(w, started);
-    expect(finished.status).toBe("merged");
-    const tip = (await branchSha(w.remote, PHASE))!;
-    expect(await commitParents(w.remote, tip)).toEqual([w.phaseSha, w.taskSha]);
-    expect(await readFileAt(w.remote, PHASE, "src/auth.ts")).toBe(RESOLVED);
-  });
-
   it("resolves a file one side deleted by the agent's choice", async () => {
     const w = await conflicting();
     await cloneAndCommit(w.remote, TASK, { "README.md": null }, "task drops the readme");
@@ -146,7 +136,7 @@ describe("finishConflictMerge", () => {
     const started = await start(w);
     expect(started.files).toEqual(["README.md", "src/auth.ts"]);
     await writeFile(path.join(w.tree, "src/auth.ts"), RESOLVED);
-    await git(w.tree, ["rm", "--quiet", "README.md"]);
+    await rm(path.join(w.tree, "README.md"));
     expect((await finish(w, started)).status).toBe("merged");
     expect(await readFileAt(w.remote, PHASE, "README.md")).toBeUndefined();
   });
@@ -169,10 +159,10 @@ describe("finishConflictMerge", () => {
     expect(await finish(w, started)).toEqual({ status: "unresolved", files: ["docs/a.md"] });
   });
 
-  it("refuses a merge the agent aborted: the task's work would be lost", async () => {
+  it("refuses a merge that was aborted meanwhile: the task's work would be lost", async () => {
     const w = await conflicting();
     const started = await start(w);
-    await git(w.tree, ["merge", "--abort"]);
+    await runnerGit(w.tree, ["merge", "--abort"]);
     const finished = await finish(w, started);
     expect(finished.status).toBe("abandoned");
     expect(await branchSha(w.remote, PHASE)).toBe(w.phaseSha);
@@ -203,7 +193,7 @@ describe("finishConflictMerge", () => {
     expect(await branchSha(w.remote, PHASE)).toBe(moved);
 
     // Starting over merges into the new tip.
-    await rm(w.tree, { recursive: true, force: true });
+    await w.workspace.removeWorktree(w.tree);
     const again = await start(w);
     expect(again).toMatchObject({ targetSha: moved, sourceSha: w.taskSha, files: ["src/auth.ts"] });
     await writeFile(path.join(w.tree, "src/auth.ts"), "line 1\nall three line 2s\nline 3\n");

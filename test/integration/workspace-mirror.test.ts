@@ -16,6 +16,7 @@ import {
   createBareRemote,
   git,
   makeTempDir,
+  runnerGit,
   type BareRemote,
 } from "../support/git-fixtures.js";
 
@@ -171,7 +172,7 @@ describe("token", () => {
     const token = TOKEN;
     await workspace.ensureRemoteBranch({ repo, branch: "cw/user-auth", from: "main", token });
     const tree = await workspace.addWorktree({ repo, branch: "cw/task-1-x", base: "cw/user-auth", path: path.join(workDir, "wt"), token });
-    await git(tree.path, ["status"]); // a worktree git is happy with
+    await runnerGit(tree.path, ["status"]); // a worktree git is happy with
     await workspace.commitAll({ path: tree.path, message: "empty", author: { name: "a", email: "a@example.com" } });
     await workspace.pushBranch({ repo, path: tree.path, branch: "cw/task-1-x", token });
     expect(await branchSha(remote, "cw/task-1-x")).toBe(tree.headSha);

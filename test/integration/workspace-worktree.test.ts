@@ -1,6 +1,8 @@
 /**
  * An agent's worktree on real git: made from the mirror, edited like an agent would (including
  * its `.cw/` input and output files), committed, pushed, resumed by a later attempt, removed.
+ * The agent gets files, not a repository: the worktree has no `.git`, and whatever `.git` the
+ * agent makes there is neither used nor committed.
  */
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,7 +15,9 @@ import {
   git,
   logSubjects,
   readFileAt,
+  runnerGit,
 } from "../support/git-fixtures.js";
+import { unregisterWorktree } from "../../src/runner/workspace/worktree-registry.js";
 import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
 afterEach(cleanupGitFixtures);
@@ -38,6 +42,7 @@ async function gitAs(cwd: string, args: string[]): Promise<string> {
   return git(cwd, ["-c", "user.name=Agent", "-c", "user.email=agent@example.com", ...args]);
 }
 
+
 describe("worktrees", () => {
   it("adds a worktree from the base, commits the agent's edits but not .cw/, and pushes", async () => {
     const { remote, workDir, repo, workspace } = await setup();
@@ -45,15 +50,16 @@ describe("worktrees", () => {
 
     const tree = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "worktrees/task-12") });
     expect(tree).toEqual({ path: path.join(workDir, "worktrees/task-12"), headSha: phaseSha, resumed: false });
-    expect(await git(tree.path, ["rev-parse", "--abbrev-ref", "HEAD"])).toBe(TASK);
+    expect(await runnerGit(tree.path, ["rev-parse", "--abbrev-ref", "HEAD"])).toBe(TASK);
+    await expect(stat(path.join(tree.path, ".git"))).rejects.toThrow("ENOENT");
     expect(await readFile(path.join(tree.path, "src/auth.ts"), "utf8")).toBe("export const users = [];\n");
 
     await agentWorks(tree.path);
-    expect(await git(tree.path, ["status", "--porcelain", "--untracked-files=all"])).not.toContain(".cw");
+    expect(await runnerGit(tree.path, ["status", "--porcelain", "--untracked-files=all"])).not.toContain(".cw");
     const commit = await workspace.commitAll({ path: tree.path, message: "Task #12: add login\n\nA login form.", author: AUTHOR });
     expect(commit.committed).toBe(true);
-    expect(commit.sha).toBe(await git(tree.path, ["rev-parse", "HEAD"]));
-    expect(await git(tree.path, ["log", "-1", "--format=%an <%ae>|%cn <%ce>|%P"])).toBe(
+    expect(commit.sha).toBe(await runnerGit(tree.path, ["rev-parse", "HEAD"]));
+    expect(await runnerGit(tree.path, ["log", "-1", "--format=%an <%ae>|%cn <%ce>|%P"])).toBe(
       `Codewalkers <codewalkers@example.com>|Codewalkers <codewalkers@example.com>|${phaseSha}`,
     );
     // The .cw/ files are still there for the runner to read.
@@ -66,11 +72,11 @@ describe("worktrees", () => {
     expect(await readFileAt(remote, TASK, "src/auth.ts")).toBe("export const users = ['ada'];\n");
     expect(await logSubjects(remote, TASK)).toEqual(["Task #12: add login", "initial"]);
     // Nothing was written to the user's or the repository's git identity.
-    expect(await git(tree.path, ["config", "--list", "--local"])).not.toContain("user.");
+    expect(await runnerGit(tree.path, ["config", "--list", "--local"])).not.toContain("user.");
   });
 
-  it("returns the head when there is nothing to commit, also after the agent committed itself", async () => {
-    const { workDir, repo, workspace } = await setup();
+  it("returns the head when there is nothing to commit; a repository the agent made itself is neither used nor committed", async () => {
+    const { remote, workDir, repo, workspace } = await setup();
     const tree = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "wt") });
 
     expect(await workspace.commitAll({ path: tree.path, message: "nothing", author: AUTHOR })).toEqual({
@@ -78,21 +84,31 @@ describe("worktrees", () => {
       committed: false,
     });
 
+    // The agent makes a repository of its own at the top and another in a folder, and commits in them.
     await agentWorks(tree.path);
+    await git(tree.path, ["init", "--quiet"]);
     await gitAs(tree.path, ["add", "--all"]);
     await gitAs(tree.path, ["commit", "--quiet", "-m", "agent's own commit"]);
-    const own = await git(tree.path, ["rev-parse", "HEAD"]);
-    expect(await workspace.commitAll({ path: tree.path, message: "after", author: AUTHOR })).toEqual({ sha: own, committed: false });
+    await mkdir(path.join(tree.path, "vendor/lib"), { recursive: true });
+    await writeFile(path.join(tree.path, "vendor/lib/x.js"), "x\n");
+    await git(path.join(tree.path, "vendor/lib"), ["init", "--quiet"]);
+    await gitAs(path.join(tree.path, "vendor/lib"), ["add", "x.js"]);
+    await gitAs(path.join(tree.path, "vendor/lib"), ["commit", "--quiet", "-m", "nested"]);
+
+    const commit = await workspace.commitAll({ path: tree.path, message: "Task #12: add login", author: AUTHOR });
+    expect(commit.committed).toBe(true);
+    await workspace.pushBranch({ repo, path: tree.path, branch: TASK });
+    expect(await logSubjects(remote, TASK)).toEqual(["Task #12: add login", "initial"]);
+    expect(await filesAt(remote, TASK)).toEqual(["src/auth.ts", "src/login/form.ts", "vendor/lib/x.js"]);
+    await expect(stat(path.join(tree.path, "vendor/lib/.git"))).rejects.toThrow("ENOENT");
   });
 
-  it("takes .cw/ out again when the agent force-added and committed it", async () => {
+  it("takes .cw/ out again when the agent's own .gitignore lets it in", async () => {
     const { remote, workDir, repo, workspace } = await setup();
     const tree = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "wt") });
     await agentWorks(tree.path);
-    await gitAs(tree.path, ["add", "--all", "--force"]);
-    await gitAs(tree.path, ["commit", "--quiet", "-m", "agent commits everything"]);
+    await writeFile(path.join(tree.path, ".gitignore"), "!.cw/\n!.cw/**\n");
     await writeFile(path.join(tree.path, ".cw/output/later.json"), "{}\n");
-    await gitAs(tree.path, ["add", "--force", ".cw/output/later.json"]);
 
     const commit = await workspace.commitAll({ path: tree.path, message: "Task #12: add login", author: AUTHOR });
     expect(commit.committed).toBe(true);
@@ -114,9 +130,11 @@ describe("worktrees", () => {
     expect(second).toEqual({ path: path.join(workDir, "attempt-2"), headSha: sha, resumed: true });
     expect(await readFile(path.join(second.path, "src/login/form.ts"), "utf8")).toContain("login");
 
-    // A crash left attempt-2 with unpushed work: the next attempt at that path starts from the remote.
+    // A crash left attempt-2 with unpushed work: the next attempt at that path (in the next life
+    // of the runner, which knows nothing of attempt-2) starts from the remote.
     await writeFile(path.join(second.path, "src/unpushed.ts"), "lost\n");
     await workspace.commitAll({ path: second.path, message: "never pushed", author: AUTHOR });
+    unregisterWorktree(second.path);
     const third = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: second.path });
     expect(third).toEqual({ path: second.path, headSha: sha, resumed: true });
     await expect(stat(path.join(third.path, "src/unpushed.ts"))).rejects.toThrow();
@@ -128,13 +146,15 @@ describe("worktrees", () => {
     await workspace.removeWorktree(third.path); // removing twice is fine
   });
 
-  it("prunes a worktree whose folder vanished so its branch can be checked out again", async () => {
+  it("a worktree a dead run left holding the branch does not block the next run, wherever it was", async () => {
     const { workDir, repo, workspace } = await setup();
-    const gone = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "gone") });
-    await rm(gone.path, { recursive: true, force: true });
+    const dead = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "dead") });
+    unregisterWorktree(dead.path); // the runner that made it died
     const again = await workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "again") });
     expect(again.resumed).toBe(false);
-    expect(await git(again.path, ["rev-parse", "--abbrev-ref", "HEAD"])).toBe(TASK);
+    expect(await runnerGit(again.path, ["rev-parse", "--abbrev-ref", "HEAD"])).toBe(TASK);
+    // A run of this process that holds the branch is never taken over.
+    await expect(workspace.addWorktree({ repo, branch: TASK, base: PHASE, path: path.join(workDir, "third") })).rejects.toThrow("in use by another run");
   });
 
   it("refuses to put a worktree over a folder that is not one", async () => {

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { execa } from "execa";
+import { registeredWorktree } from "../../src/runner/workspace/worktree-registry.js";
 
 export interface BareRemote {
   /** The bare repository's directory. */
@@ -38,6 +39,16 @@ const GIT_ENV: Record<string, string> = {
 export async function git(cwd: string, args: string[]): Promise<string> {
   const { stdout } = await execa("git", args, { cwd, env: GIT_ENV, stripFinalNewline: true });
   return stdout;
+}
+
+/**
+ * git on the runner's side of a worktree: the git directory the workspace registered for it.
+ * (The worktree itself has no `.git`: it is the agent's.)
+ */
+export async function runnerGit(worktree: string, args: string[]): Promise<string> {
+  const entry = registeredWorktree(worktree);
+  if (!entry) throw new Error(`${worktree} is not a registered worktree`);
+  return git(worktree, [`--git-dir=${entry.gitDir}`, `--work-tree=${path.resolve(worktree)}`, ...args]);
 }
 
 /** A new empty directory, removed by `cleanupGitFixtures()`. */

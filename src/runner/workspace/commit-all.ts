@@ -7,6 +7,7 @@
 import path from "node:path";
 import { identityEnv, NO_SIGNING } from "./identity.js";
 import { gitText, runGit } from "./run-git.js";
+import { scrubWorktree } from "./scrub-worktree.js";
 import type { CommitResult, GitAuthor } from "./types.js";
 
 export interface CommitAllInput {
@@ -34,8 +35,9 @@ export async function commitAll(input: CommitAllInput): Promise<CommitResult> {
   return { sha, committed };
 }
 
-/** Stages every change in the worktree but `.cw/`. */
+/** Stages every change in the worktree but `.cw/` (and what `scrubWorktree` removes first). */
 export async function stageAll(cwd: string): Promise<void> {
+  await scrubWorktree(cwd);
   await runGit({ cwd, args: ["add", "--all"] });
   await runGit({ cwd, args: ["rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "--", ":(top).cw"] });
 }

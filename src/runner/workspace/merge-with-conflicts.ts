@@ -3,9 +3,9 @@
  * merge agent). `startConflictMerge` checks out the target branch's tip (detached: several
  * merges into one branch may run at once) and runs `git merge --no-ff --no-commit` of the
  * source, leaving the conflict markers (diff3 style: ours, the base, theirs) and MERGE_HEAD in
- * place. `finishConflictMerge` checks what the agent left — the merge still in progress (or
- * committed by the agent with the same two parents), no unmerged path, no `<<<<<<<` or
- * `>>>>>>>` line in the files that conflicted — and records the worktree as the merge commit
+ * place. `finishConflictMerge` checks what the agent left — the merge still in progress, no
+ * unmerged path, no `<<<<<<<` or `>>>>>>>` line in the files that conflicted — and records the
+ * worktree as the merge commit
  * (parents: target tip, source tip), pushed fast-forward only.
  *
  * If the target moved while the agent worked, the resolution is carried onto the new tip: the
@@ -85,7 +85,7 @@ export async function finishConflictMerge(workDir: string, input: FinishConflict
   const remote = remoteFor(workDir, input.repo, input.token);
   const parents = await mergeParents(cwd);
   if (parents?.[0] !== input.targetSha || parents[1] !== input.sourceSha) {
-    return { status: "abandoned", reason: "the merge is no longer in progress in the worktree (aborted, reset or committed otherwise)" };
+    return { status: "abandoned", reason: "the merge is no longer in progress in the worktree (aborted or reset)" };
   }
 
   await stageAll(cwd);
@@ -114,13 +114,15 @@ async function mergeHeadOf(cwd: string): Promise<string | null> {
   return out.exitCode === 0 ? out.stdout.trim() : null;
 }
 
-/** The parents the worktree's merge will have: HEAD and MERGE_HEAD, or those of a merge the agent committed. */
+/**
+ * The parents the worktree's merge will have: HEAD and MERGE_HEAD. (The agent cannot change
+ * them: they live in the worktree's git directory, which is the runner's. This guards against
+ * anything else that touched the merge.)
+ */
 async function mergeParents(cwd: string): Promise<string[] | null> {
   const head = await gitText({ cwd, args: ["rev-parse", "--verify", "HEAD^{commit}"] });
   const mergeHead = await mergeHeadOf(cwd);
-  if (mergeHead) return [head, mergeHead];
-  const [, ...parents] = (await gitText({ cwd, args: ["rev-list", "--parents", "-n", "1", head] })).split(" ");
-  return parents.length === 2 ? parents : null;
+  return mergeHead ? [head, mergeHead] : null;
 }
 
 /** Which of `files`, as staged, still hold a conflict-marker line (binary files are skipped). */

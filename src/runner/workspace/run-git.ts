@@ -3,9 +3,11 @@
  * environment is made predictable (no ambient GIT_* variables, C locale for parseable messages,
  * no prompts, no hooks) and where failures become a `GitError` with the token scrubbed.
  */
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { createRedactor } from "../../lib/redact.js";
+import { registeredWorktree } from "./worktree-registry.js";
 
 export interface GitCommand {
   /** The directory git runs in (a mirror or a worktree). */
@@ -44,11 +46,23 @@ export class GitError extends Error {
 }
 
 /**
- * Settings for every command. Hooks are off: an agent can write into the mirror its worktree
- * points at, and a planted pre-push hook would run with the token in GIT_CONFIG_PARAMETERS.
- * fsmonitor is a command too.
+ * Settings for every command, over the (trusted) mirror's config: no hooks, no fsmonitor (both
+ * run commands), no submodule recursion (a submodule's own config would apply), no `ext::`
+ * transport. The system and global config files are not read at all (GIT_CONFIG_NOSYSTEM,
+ * GIT_CONFIG_GLOBAL): only what the runner itself wrote counts.
  */
-const BASE_ARGS = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"];
+const BASE_ARGS = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "submodule.recurse=false",
+  "-c",
+  "diff.ignoreSubmodules=all",
+  "-c",
+  "protocol.ext.allow=never",
+];
 
 const LOCK_CONTENTION = /\.lock': File exists|cannot lock ref|Unable to create '[^']*\.lock'|could not lock config file/i;
 const LOCK_RETRY_DELAYS_MS = [50, 100, 200, 400, 800];
@@ -64,7 +78,14 @@ function gitEnv(): Record<string, string> {
       if (value === undefined || key.startsWith("GIT_") || key === "SSH_ASKPASS") continue;
       baseEnv[key] = value;
     }
-    Object.assign(baseEnv, { LC_ALL: "C", LANGUAGE: "C", GIT_TERMINAL_PROMPT: "0", GCM_INTERACTIVE: "never" });
+    Object.assign(baseEnv, {
+      LC_ALL: "C",
+      LANGUAGE: "C",
+      GIT_TERMINAL_PROMPT: "0",
+      GCM_INTERACTIVE: "never",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    });
   }
   return baseEnv;
 }
@@ -84,9 +105,19 @@ export function scrubber(secrets: readonly string[]): (text: string) => string {
   return (text) => redact(text).replace(/(\/\/)[^/@\s'"]+@/g, "$1[redacted]@");
 }
 
+/**
+ * The repository a command works on, never discovered: a registered worktree's own git directory
+ * (the agent may have replaced its `.git`), else `cwd` itself, a bare mirror. `init` makes one.
+ */
+function repositoryEnv(command: GitCommand): Record<string, string> {
+  if (command.args[0] === "init") return {};
+  const worktree = registeredWorktree(command.cwd);
+  return worktree ? { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: path.resolve(command.cwd) } : { GIT_DIR: path.resolve(command.cwd) };
+}
+
 export async function runGit(command: GitCommand): Promise<GitOutput> {
   const argv = [...BASE_ARGS, ...(command.auth ?? []), ...command.args];
-  const env = command.env ? { ...gitEnv(), ...command.env } : gitEnv();
+  const env = { ...gitEnv(), ...command.env, ...repositoryEnv(command) };
   for (let attempt = 0; ; attempt++) {
     const result = await execa("git", argv, {
       cwd: command.cwd,
