@@ -7,6 +7,7 @@ import { Probot } from "probot";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
+import { preparePgliteDir } from "./db/pglite-dir.js";
 import { codewalkersApp, isHandledEvent } from "./app.js";
 import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
@@ -18,6 +19,7 @@ import { createReconciler } from "./github/reconciler.js";
 import { Dispatcher } from "./runner/dispatcher.js";
 import type { RunnerSettings } from "./runner/run-task.js";
 import { createGitWorkspace } from "./runner/workspace/index.js";
+import { setUpContainment } from "./runner/containment/containment.js";
 import type { Logger } from "./logger.js";
 import { healthEndpoint } from "./server/health.js";
 import { createHttpServer, listen, WEBHOOK_PATH } from "./server/http-server.js";
@@ -50,10 +52,11 @@ export interface BootOptions {
 export class DatabaseUnavailableError extends Error {}
 
 export async function openAndMigrate(config: Config): Promise<Database> {
-  const where = config.databaseUrl ? `PostgreSQL at ${maskUrl(config.databaseUrl)}` : `PGlite in ${config.dataDir}`;
+  const where = config.databaseUrl ? `PostgreSQL at ${maskUrl(config.databaseUrl)}` : `PGlite in ${config.pgliteDir}`;
   let database: Database | undefined;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    if (!config.databaseUrl) await preparePgliteDir(config.dataDir, config.pgliteDir, [config.workDir]);
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.pgliteDir });
     await database.ping();
     await migrateDatabase(database);
     return database;
@@ -101,7 +104,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     onWrites: () => outbox?.wake(),
   }) as WorkerLoop<unknown>;
 
-  const dispatcher = createDispatcher(config, database, probot, log, options.runner);
+  const dispatcher = await createDispatcher(config, database, probot, log, options.runner);
   const webhooks = webhookEndpoint({
     db: database.db,
     secret: config.github.webhookSecret,
@@ -152,13 +155,13 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
 }
 
 /** The runner loop of this process, sharing the app's database and GitHub credentials. */
-export function createDispatcher(
+export async function createDispatcher(
   config: Config,
   database: Database,
   probot: Probot,
   log: Logger,
   overrides: Partial<RunnerSettings> = {},
-): Dispatcher {
+): Promise<Dispatcher> {
   const settings: RunnerSettings = {
     workDir: config.workDir,
     agent: config.agent,
@@ -171,7 +174,15 @@ export function createDispatcher(
     ...overrides,
   };
   const known = [config.github?.webhookSecret, config.databaseUrl].filter((s): s is string => Boolean(s));
+  const containment = await setUpContainment({
+    workDir: config.workDir,
+    agentUsers: config.agentUsers,
+    unsafe: config.unsafeAgents,
+    maxAgents: config.maxAgents,
+    privateDirs: config.databaseUrl ? [] : [config.pgliteDir],
+  });
   return new Dispatcher({
+    containment,
     database,
     log: log.child({ name: "runner" }),
     workspace: createGitWorkspace({ workDir: config.workDir }),

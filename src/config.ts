@@ -73,6 +73,17 @@ const envSchema = z
       .trim()
       .refine((v) => decodeKey(v) !== undefined, "must be 32 bytes, as 64 hex characters or base64")
       .optional(),
+    /**
+     * The OS users agents run as (a uid range such as 200000-200063, or a comma list of users);
+     * default, as root: 200000-200063 (docs/architecture.md, "Agent containment").
+     */
+    CW_AGENT_USERS: z
+      .string()
+      .trim()
+      .regex(/^(\d+\s*-\s*\d+|[A-Za-z0-9_.-]+(\s*,\s*[A-Za-z0-9_.-]+)*)$/, "must be a uid range like 200000-200063 or a comma list of user names or uids")
+      .optional(),
+    /** `1` runs agents as the runner's own user, uncontained (logged loudly). */
+    CW_UNSAFE_AGENTS: z.enum(["0", "1", "true", "false"], "must be 1 (run agents uncontained) or 0").optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((env, ctx) => {
@@ -117,6 +128,8 @@ export interface Config {
   logLevel: ParsedEnv["LOG_LEVEL"];
   databaseUrl: string | undefined;
   dataDir: string;
+  /** PGlite's own directory, `<CW_DATA_DIR>/pglite`: private (0700), unlike the work directory beside it. */
+  pgliteDir: string;
   workDir: string;
   agent: ParsedEnv["CW_AGENT"];
   agentCommand: string | undefined;
@@ -125,6 +138,10 @@ export interface Config {
   agentIdleSeconds: number;
   agentRetries: number;
   secretKey: Buffer | undefined;
+  /** `CW_AGENT_USERS`, unparsed (`runner/containment/agent-users.ts` reads it). */
+  agentUsers: string | undefined;
+  /** `CW_UNSAFE_AGENTS=1`: agents run uncontained. */
+  unsafeAgents: boolean;
 }
 
 export class ConfigError extends Error {
@@ -156,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     dataDir,
+    pgliteDir: path.join(dataDir, "pglite"),
     workDir: path.resolve(e.CW_WORKDIR ?? path.join(dataDir, "work")),
     agent: e.CW_AGENT,
     agentCommand: e.CW_AGENT_COMMAND,
@@ -164,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentIdleSeconds: e.CW_AGENT_IDLE_TIMEOUT,
     agentRetries: e.CW_AGENT_RETRIES,
     secretKey: e.CW_SECRET_KEY ? decodeKey(e.CW_SECRET_KEY) : undefined,
+    agentUsers: e.CW_AGENT_USERS,
+    unsafeAgents: e.CW_UNSAFE_AGENTS === "1" || e.CW_UNSAFE_AGENTS === "true",
   };
 }
 

@@ -93,7 +93,7 @@ async function runner(config: Config, log: ReturnType<typeof createLogger>): Pro
     Octokit: AppOctokitClass,
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
   });
-  const dispatcher = createDispatcher(config, database, probot, log);
+  const dispatcher = await createDispatcher(config, database, probot, log);
   await dispatcher.start();
   log.info({ runner: dispatcher.runnerId, maxAgents: config.maxAgents }, "runner started");
   const shutdown = async (signal: string) => {

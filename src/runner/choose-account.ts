@@ -1,18 +1,18 @@
 /**
  * Which agent-provider account a run uses (DESIGN §1 "account"): the least recently used one
- * that is not at its usage limit, its secrets written into a private directory for the run;
- * none (the host's own login) when no account is registered or accounts are off; "exhausted"
- * when every registered account is resting.
+ * that is not at its usage limit, its secrets written into the agent's HOME when the run is
+ * ready for them (`materialize`); none (the host's own login) when no account is registered or
+ * accounts are off; "exhausted" when every registered account is resting.
  */
 import { eq } from "drizzle-orm";
 import { agents } from "../db/schema.js";
 import { ACCOUNTS_MARKER, type RunEnd } from "../core/commands/finish-run.js";
-import { accountDir, materializeAccount } from "./accounts/account-environment.js";
+import { materializeAccount, type MaterializedAccount } from "./accounts/account-environment.js";
 import { loadAccountSecrets, updateAccountCredentials } from "./accounts/account-store.js";
 import { nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
 import type { RunDeps } from "./run-task.js";
 
-export type ChosenAccount = { env: Record<string, string>; cleanup(): Promise<void>; accountId: string } | null | "exhausted";
+export type ChosenAccount = { accountId: string; materialize(home: string): Promise<MaterializedAccount> } | null | "exhausted";
 
 export async function chooseAccount(deps: Pick<RunDeps, "database" | "settings">, agentId: string): Promise<ChosenAccount> {
   const { settings, database } = deps;
@@ -25,14 +25,17 @@ export async function chooseAccount(deps: Pick<RunDeps, "database" | "settings">
   await database.db.update(agents).set({ accountId: account.id }).where(eq(agents.id, agentId));
   const secrets = await loadAccountSecrets(database.db, settings.secretKey, account.id);
   const key = settings.secretKey;
-  const materialized = await materializeAccount({
-    provider: account.provider,
-    secrets,
-    dir: accountDir(settings.workDir, account.id),
-    // An OAuth refresh during the run rotates the tokens: keep the new ones.
-    onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
-  });
-  return { ...materialized, accountId: account.id };
+  return {
+    accountId: account.id,
+    materialize: (home) =>
+      materializeAccount({
+        provider: account.provider,
+        secrets,
+        dir: home,
+        // An OAuth refresh during the run rotates the tokens: keep the new ones.
+        onCredentialsChanged: (json) => updateAccountCredentials(database.db, key, account.id, json),
+      }),
+  };
 }
 
 export async function allAccountsExhausted(deps: Pick<RunDeps, "database" | "settings">): Promise<RunEnd> {

@@ -5,14 +5,20 @@
  * few seconds it also gives back tasks whose runner stopped renewing its lease.
  */
 import os from "node:os";
+import path from "node:path";
 import { reconcileTasks, TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
 import { WakeSignal } from "../lib/wake-signal.js";
 import { runTask, type RunDeps } from "./run-task.js";
 import { startRun } from "./start-run.js";
 import { reclaimExpiredLeases } from "./task-claims.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
+import type { Containment, ContainmentSetup } from "./containment/containment.js";
+import { reapAgentProcesses } from "./containment/reap-agent-processes.js";
+import { removeAllWorktrees } from "./workspace/worktrees.js";
 
-export interface DispatcherOptions extends Omit<RunDeps, "onFinished"> {
+export interface DispatcherOptions extends Omit<RunDeps, "onFinished" | "containment"> {
+  /** How agents are contained here, or why they cannot be (then no agent is started). */
+  containment: ContainmentSetup;
   maxAgents: number;
   runnerId?: string;
   pollMs?: number;
@@ -36,9 +42,37 @@ export class Dispatcher {
     return this.#running.size;
   }
 
+  /** Why this runner starts no agent (containment is not possible here), if it does not. */
+  get refusal(): string | undefined {
+    return this.options.containment.ok ? undefined : this.options.containment.problem;
+  }
+
   async start(): Promise<void> {
+    const setup = this.options.containment;
+    if (!setup.ok) {
+      this.options.log.error(`The runner starts no agents: ${setup.problem}`);
+      return;
+    }
+    const { containment } = setup;
+    if (containment.mode === "unsafe") this.options.log.warn(containment.describe());
+    else this.options.log.info(containment.describe());
+    await this.#reapPreviousLife(containment);
     this.#unlisten = await this.options.database.listen(TASKS_CHANNEL, () => this.wake());
     this.#loop = this.#run();
+  }
+
+  /**
+   * What a previous life of this runner left on the host (it was killed, or the host rebooted
+   * mid-run): agents still running as its users, worktrees with their branches checked out.
+   * Their tasks come back through the lease; here only the host is cleared, so that nothing
+   * blocks the next run of those tasks.
+   */
+  async #reapPreviousLife(containment: Containment): Promise<void> {
+    const users = containment.pool?.users ?? [];
+    const survivors = (await Promise.all(users.map((user) => reapAgentProcesses(containment.mode, user)))).flat();
+    if (survivors.length > 0) throw new Error(`agent processes ${survivors.join(", ")} survived being killed`);
+    const removed = await removeAllWorktrees(path.join(containment.workDir, "mirrors"), path.join(containment.workDir, "worktrees"));
+    if (removed > 0) this.options.log.warn({ removed }, "removed worktrees a previous run of this runner left");
   }
 
   wake(): void {
@@ -47,6 +81,8 @@ export class Dispatcher {
 
   /** Claims and starts runs until no slot or no ready task is left; returns how many started. */
   async dispatchOnce(options: { reclaimNow?: boolean } = {}): Promise<number> {
+    const setup = this.options.containment;
+    if (!setup.ok) return 0;
     await this.#reclaim(options.reclaimNow ?? false);
     let started = 0;
     while (!this.#stopping && this.#running.size < this.options.maxAgents) {
@@ -58,7 +94,7 @@ export class Dispatcher {
       if (!run) break;
       started++;
       const controller = new AbortController();
-      const done = runTask({ ...this.options, onFinished: () => this.wake() }, run, controller.signal)
+      const done = runTask({ ...this.options, containment: setup.containment, onFinished: () => this.wake() }, run, controller.signal)
         .catch((error: unknown) => this.options.log.error({ err: error, task: run.task.id }, "run crashed"))
         .finally(() => this.#running.delete(run.task.id));
       this.#running.set(run.task.id, { controller, done });

@@ -17,13 +17,8 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { RunEnd } from "../core/commands/finish-run.js";
-import { createAgentAdapter } from "./agents/create-agent-adapter.js";
 import type { AgentRunResult } from "./agents/types.js";
-import { markExhausted } from "./accounts/pick-account.js";
-import { allAccountsExhausted, chooseAccount, type ChosenAccount } from "./choose-account.js";
 import { writeContextFiles, writeMergeFile } from "./context-files.js";
-import { startHeartbeat } from "./heartbeat.js";
-import { LogSink } from "./log-sink.js";
 import { finishMergeAgent, recordAgentPid, startMergeAgent } from "./merge-agent-record.js";
 import { agentPrompt } from "./prompt.js";
 import type { AgentRow, RunContext } from "./run-context.js";
@@ -36,6 +31,7 @@ import {
   type ConflictResolution,
 } from "./run-comments.js";
 import type { RunDeps } from "./run-task.js";
+import { runOneAgent, type OneAgentEnd } from "./run-one-agent.js";
 import type { StartedRun } from "./start-run.js";
 import type { ConflictMergeStart, GitAuthor, RepoRef } from "./workspace/types.js";
 
@@ -74,11 +70,12 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
   const { workspace, settings } = deps;
   const repo: RepoRef = { owner: run.ctx.project.owner ?? "", name: run.ctx.project.repo ?? "", cloneUrl: run.ctx.project.url };
   const auth = run.token ? { token: run.token } : {};
-  const tree = path.join(settings.workDir, "worktrees", `${run.started.agent.name}-merge`);
+  const tree = path.join(settings.workDir, "worktrees", `${run.ctx.task.id}-merge`);
   const resolution: ConflictResolution = { files: [...run.files], agentNames: [], summary: "" };
   let facts: ConflictFacts = { source: run.source, target: run.target, files: run.files };
   try {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
+      if (round > 1) await workspace.removeWorktree(tree);
       const merge = await workspace.startConflictMerge({ repo, source: run.source, target: run.target, path: tree, author: run.author, ...auth });
       if (merge.status === "up-to-date") return landed(merge.sha, resolution);
       facts = { ...facts, files: merge.files };
@@ -137,7 +134,7 @@ export async function resolveConflicts(deps: RunDeps, run: ConflictRun): Promise
 
 /** One merge agent on the merge in progress: recorded, given its input, run to its end. */
 async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress, facts: ConflictFacts, round: number): Promise<AgentOutcome> {
-  const { database, settings } = deps;
+  const { database } = deps;
   const db = database.db;
   const agent =
     run.update && round === 1
@@ -146,57 +143,47 @@ async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress,
   if (!agent) {
     return ended({ kind: "stopped", comment: `⏹️ The task was stopped before its merge agent started. Its work is on \`${run.source}\`, not merged.` });
   }
-  const sink = new LogSink(db, agent, run.started.task.attempt ?? 1, deps.log.child({ agent: agent.name, task: run.ctx.task.issueNumber }));
-  let account: ChosenAccount = null;
-  let result: AgentRunResult;
+  let ran: OneAgentEnd;
   try {
     const inputDir = path.join(merge.path, ".cw", "input");
     const outputDir = path.join(merge.path, ".cw", "output");
-    await mkdir(outputDir, { recursive: true });
-    // The task's own input, without answers meant for its agent; then what the merge is about.
-    const { answers: _answers, ...taskContext } = run.ctx.taskContext;
-    await writeContextFiles(inputDir, taskContext);
-    await writeMergeFile(inputDir, {
-      sourceBranch: run.source,
-      sourceSha: merge.sourceSha,
-      targetBranch: run.target,
-      targetSha: merge.targetSha,
-      conflictedFiles: merge.files,
-      taskSummary: run.taskSummary,
+    ran = await runOneAgent(deps, {
+      agent,
+      mode: "merge",
+      taskId: run.ctx.task.id,
+      attempt: run.started.task.attempt ?? 1,
+      fence: run.started.fence,
+      worktree: merge.path,
+      inputDir,
+      outputDir,
+      prompt: agentPrompt("merge", null),
+      prepare: async () => {
+        await mkdir(outputDir, { recursive: true });
+        // The task's own input, without answers meant for its agent; then what the merge is about.
+        const { answers: _answers, ...taskContext } = run.ctx.taskContext;
+        await writeContextFiles(inputDir, taskContext);
+        await writeMergeFile(inputDir, {
+          sourceBranch: run.source,
+          sourceSha: merge.sourceSha,
+          targetBranch: run.target,
+          targetSha: merge.targetSha,
+          conflictedFiles: merge.files,
+          taskSummary: run.taskSummary,
+        });
+      },
+      redact: run.redact,
+      onSpawn: (pid) => void recordAgentPid(db, agent.id, pid).catch((error: unknown) => deps.log.warn({ err: error }, "could not record the agent's pid")),
+      signal: run.signal,
     });
-    account = await chooseAccount(deps, agent.id);
-    if (account === "exhausted") {
-      await finishMergeAgent(db, agent.id, agentEnd("stopped", "every account is at its usage limit", undefined));
-      return ended(await allAccountsExhausted(deps));
-    }
-    const heartbeat = startHeartbeat(deps, run.started.fence, agent.id, settings.heartbeatMs, run.signal);
-    try {
-      result = await createAgentAdapter(settings.agent).run({
-        taskId: run.ctx.task.id,
-        mode: "merge",
-        worktree: merge.path,
-        inputDir,
-        outputDir,
-        prompt: agentPrompt("merge", null),
-        timeoutSeconds: settings.timeoutSeconds,
-        idleSeconds: settings.idleSeconds,
-        env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
-        ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
-        redact: run.redact,
-        onOutput: (lines) => sink.push(lines),
-        onSpawn: (pid) => void recordAgentPid(db, agent.id, pid).catch((error: unknown) => deps.log.warn({ err: error }, "could not record the agent's pid")),
-        signal: heartbeat.signal,
-      });
-    } finally {
-      heartbeat.stop();
-    }
   } catch (error) {
     await finishMergeAgent(db, agent.id, agentEnd("crashed", errorText(run, error), undefined));
     throw error;
-  } finally {
-    await sink.flush();
-    if (account && account !== "exhausted") await account.cleanup().catch(() => {});
   }
+  if (ran.kind === "exhausted") {
+    await finishMergeAgent(db, agent.id, agentEnd("stopped", "every account is at its usage limit", undefined));
+    return ended(ran.end);
+  }
+  const result = ran.result;
   if (result.outcome === "done") return { kind: "done", agent, result };
 
   const said = run.redact(result.message ?? result.outcome);
@@ -210,12 +197,11 @@ async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress,
           : `⏹️ Merge agent \`${agent.name}\` was stopped. The task's work is on \`${run.source}\`, not merged into \`${run.target}\`.`,
       });
     case "usage_limited":
-      if (account?.accountId) await markExhausted(db, account.accountId, result.limitResetAt ?? null);
       // The next run finds the task's work pushed, merges it again, and meets the same conflict.
       return ended({
         kind: "requeue",
         reason: "the merge agent's account reached its usage limit",
-        runAfter: account ? null : (result.limitResetAt ?? new Date(Date.now() + 15 * 60_000)),
+        runAfter: ran.hasAccount ? null : (result.limitResetAt ?? new Date(Date.now() + 15 * 60_000)),
       });
     case "questions": {
       const asked = (result.questions ?? []).map((q) => run.redact(q.question)).join(" / ");

@@ -23,22 +23,21 @@ import { finishRun, type RunEnd } from "../core/commands/finish-run.js";
 import { backoffMs } from "../lib/backoff.js";
 import { createRedactor } from "../lib/redact.js";
 import { writeContextFiles } from "./context-files.js";
-import { createAgentAdapter } from "./agents/create-agent-adapter.js";
 import type { AgentName, AgentRunResult } from "./agents/types.js";
-import { markExhausted } from "./accounts/pick-account.js";
-import { allAccountsExhausted, chooseAccount } from "./choose-account.js";
-import { startHeartbeat } from "./heartbeat.js";
+import type { Containment } from "./containment/containment.js";
+import { runOneAgent } from "./run-one-agent.js";
 import type { GitWorkspace } from "./workspace/index.js";
 import type { GitAuthor, RepoRef as GitRepo } from "./workspace/types.js";
 import { loadRunContext, type RunContext } from "./run-context.js";
 import { agentPrompt } from "./prompt.js";
-import { LogSink } from "./log-sink.js";
 import type { StartedRun } from "./start-run.js";
 import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
 import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
 import { forRepository } from "./repo-agent.js";
 import { workKindOf } from "../core/branch-update.js";
+import { agentLogLine } from "../core/agent-text.js";
+import { PushRefusedError } from "./workspace/push-refusal.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -58,6 +57,8 @@ export interface RunDeps {
   log: Logger;
   workspace: GitWorkspace;
   settings: RunnerSettings;
+  /** How agents are kept from everything but their worktree (`containment/`). */
+  containment: Containment;
   /** An installation token for http(s) remotes (never given to the agent). */
   tokenFor(installationId: number): Promise<string>;
   /** Known secrets to redact from agent output (tokens, keys). */
@@ -78,11 +79,10 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
   const token = /^https?:\/\//.test(ctx.project.url) ? await deps.tokenFor(ctx.project.installationId ?? 0) : undefined;
   const redact = createRedactor([...(token ? [token] : []), ...deps.secrets()]);
-  const worktree = path.join(settings.workDir, "worktrees", agent.name);
-  const sink = new LogSink(db, agent, (started.task.attempt ?? 1), rlog);
+  // One folder per task, the same on every run: claude keeps a session under its working directory.
+  const worktree = path.join(settings.workDir, "worktrees", ctx.task.id);
   let result: AgentRunResult | undefined;
   let end: RunEnd;
-  let materialized: { cleanup(): Promise<void> } | undefined;
   let resumeSession = ctx.resume?.sessionId ?? null;
 
   try {
@@ -95,55 +95,42 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
       const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
+      await db.update(agents).set({ worktreeId: path.basename(tree.path) }).where(eq(agents.id, agent.id));
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
-      await mkdir(outputDir, { recursive: true });
-      await writeContextFiles(inputDir, ctx.taskContext);
-      if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
-
-      const account = await chooseAccount(deps, agent.id);
-      // A session lives in its account's config directory: another account cannot resume it.
-      if (ctx.resume && account !== "exhausted" && ctx.resume.accountId !== (account?.accountId ?? null)) resumeSession = null;
-      if (account === "exhausted") {
-        end = await allAccountsExhausted(deps);
+      const ran = await runOneAgent(deps, {
+        agent,
+        mode: agent.mode,
+        taskId: ctx.task.id,
+        attempt: started.task.attempt ?? 1,
+        fence,
+        worktree: tree.path,
+        inputDir,
+        outputDir,
+        prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
+        ...(ctx.resume ? { resume: { sessionId: ctx.resume.sessionId, accountId: ctx.resume.accountId } } : {}),
+        prepare: async () => {
+          await mkdir(outputDir, { recursive: true });
+          await writeContextFiles(inputDir, ctx.taskContext);
+          if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
+        },
+        redact,
+        onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
+        signal,
+      });
+      if (ran.kind === "exhausted") {
+        end = ran.end;
       } else {
-        materialized = account ?? undefined;
-        const adapter = createAgentAdapter(settings.agent);
-        const heartbeat = startHeartbeat(deps, fence, agent.id, settings.heartbeatMs, signal);
-        try {
-          result = await adapter.run({
-            taskId: ctx.task.id,
-            mode: agent.mode,
-            worktree: tree.path,
-            inputDir,
-            outputDir,
-            prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
-            ...(ctx.resume ? { resume: { sessionId: resumeSession } } : {}),
-            timeoutSeconds: settings.timeoutSeconds,
-            idleSeconds: settings.idleSeconds,
-            env: { ...(settings.agentEnv ?? {}), ...(account?.env ?? {}) },
-            ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
-            redact,
-            onOutput: (lines) => sink.push(lines),
-            onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
-            signal: heartbeat.signal,
-          });
-        } finally {
-          heartbeat.stop();
-        }
-        if (result.outcome === "usage_limited" && account?.accountId) {
-          await markExhausted(db, account.accountId, result.limitResetAt ?? null);
-        }
-        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: account !== null, branchPushed: tree.resumed, started, signal });
+        result = ran.result;
+        resumeSession = ran.resumed;
+        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: ran.hasAccount, branchPushed: tree.resumed, started, signal });
       }
     }
   } catch (error) {
     const message = redact(error instanceof Error ? error.message : String(error));
     rlog.error({ error: message }, "run failed outside the agent");
-    end = retryOrFail(ctx, settings, message, result?.logTail ?? "");
-  } finally {
-    await sink.flush();
-    await materialized?.cleanup().catch(() => {});
+    // A push refused for good fails at once: another run would meet the same refusal.
+    end = error instanceof PushRefusedError ? pushRefused(error, redact, result?.logTail ?? "") : retryOrFail(ctx, settings, message, result?.logTail ?? "");
   }
 
   const recorded = await finishRun(db, {
@@ -245,6 +232,15 @@ async function settle(
     default:
       return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
   }
+}
+
+function pushRefused(error: PushRefusedError, redact: (s: string) => string, logTail: string): RunEnd {
+  const reason = redact(error.reason);
+  return {
+    kind: "failed",
+    error: `the remote refused the push: ${reason}`,
+    comment: describeFailure(null, `the remote refused the push for good — ${agentLogLine(reason)}. ${error.advice}`, logTail),
+  };
 }
 
 function retryOrFail(ctx: RunContext, settings: RunnerSettings, error: string, logTail: string): RunEnd {

@@ -6,8 +6,7 @@
  * start only once it is settled, and are given its summary. GitHub is the fake; git is real;
  * the agent is the fake agent, run through the `command` adapter.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -19,12 +18,14 @@ import { readFileAt } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-checkpoints-e2e-"));
+const scratch = agentScratch("cw-checkpoints-e2e-");
 const captures = path.join(scratch, "captures");
 // Keeps a copy of each run's input files, so the test can read what a dependent was told.
-const AGENT_COMMAND = [`mkdir -p "${captures}/$CW_TASK_ID"`, `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`, `exec node "${FAKE_AGENT}"`].join(" && ");
+// (Each run is another OS user: the copies are made writable for the next.)
+const AGENT_COMMAND = ["umask 000", `rm -rf "${captures}/$CW_TASK_ID"`, `mkdir -p "${captures}/$CW_TASK_ID"`, `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`, `exec node "${FAKE_AGENT}"`].join(" && ");
 
 useStrictNock();
 const booted = useBootedApp(

@@ -8,8 +8,7 @@
  * answering `mergeable: null` at first. Real git (a local bare repository), the fake agent, the
  * fake GitHub.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,9 +21,10 @@ import { commitParents, createBareRemote, readFileAt, type BareRemote } from "..
 import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, install, runUntilQuiet as runUntilQuietIn } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-phase-conflicts-"));
+const scratch = agentScratch("cw-phase-conflicts-");
 /** When this file exists, merge agents follow the script in it (else they resolve, keeping both sides). */
 const mergeScriptFile = path.join(scratch, "merge-script.json");
 const AGENT_COMMAND = `if [ -f "${mergeScriptFile}" ]; then export FAKE_AGENT_MERGE_SCRIPT="$(cat "${mergeScriptFile}")"; fi; exec node "${FAKE_AGENT}"`;

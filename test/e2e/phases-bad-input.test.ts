@@ -7,8 +7,7 @@
  * initiative that needs no approval — and around them: a push while auto-merge waits, a draft
  * that GitHub fails to make ready, and sub-issues of a phase that were never started.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,9 +20,10 @@ import { postDelivery } from "../support/github-app.js";
 import { WRITER, type UserSpec } from "../support/payloads.js";
 import { install, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-phases-bad-"));
+const scratch = agentScratch("cw-phases-bad-");
 
 useStrictNock();
 const booted = useBootedApp(

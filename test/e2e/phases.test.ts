@@ -4,8 +4,7 @@
  * the initiative branch → the initiative PR → merged into the default branch, milestone closed.
  * Real git (a local bare repository), the fake agent, the fake GitHub; every step a webhook.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,9 +16,10 @@ import { createBareRemote, readFileAt, type BareRemote } from "../support/git-fi
 import { READER, WRITER } from "../support/payloads.js";
 import { installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-phases-e2e-"));
+const scratch = agentScratch("cw-phases-e2e-");
 
 useStrictNock();
 const booted = useBootedApp(

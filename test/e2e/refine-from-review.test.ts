@@ -7,8 +7,7 @@
  * refine agent — and a standalone task's PR refined the same way.
  * Real git (a local bare repository), the fake agent, the fake GitHub; every step a webhook.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -22,9 +21,10 @@ import { postDelivery } from "../support/github-app.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";
 import { READER, WRITER, type UserSpec } from "../support/payloads.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-refine-e2e-"));
+const scratch = agentScratch("cw-refine-e2e-");
 const INPUT_LOG = path.join(scratch, "inputs.jsonl");
 
 useStrictNock();

@@ -6,8 +6,7 @@
  * once, and no agent is started until an account is back.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,21 +15,22 @@ import { ACCOUNTS_MARKER } from "../../src/core/commands/finish-run.js";
 import { commentMarker } from "../../src/core/intents.js";
 import { accounts, agents, tasks } from "../../src/db/schema.js";
 import { addAccount } from "../../src/runner/accounts/account-store.js";
-import { accountDir } from "../../src/runner/accounts/account-environment.js";
+import { homeKey } from "../../src/runner/containment/agent-session.js";
 import { useBootedApp } from "../support/boot.js";
 import { installedRepository, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch, dropBox } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
 const SECRET_KEY = randomBytes(32);
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-runner-accounts-"));
+const scratch = agentScratch("cw-runner-accounts-");
 const workDir = path.join(scratch, "work");
 /** One env-<n>.txt and argv-<n>.txt per start of the CLI. */
 const spawns = path.join(scratch, "spawns");
 /** `limited-<api key>` holds the unix time its limit resets: that account's CLI says so and exits. */
 const limits = path.join(scratch, "limits");
-mkdirSync(spawns, { recursive: true });
-mkdirSync(limits, { recursive: true });
+dropBox(spawns);
+dropBox(limits);
 
 // Stands in for `claude`: the adapter runs it with the scrubbed environment (protocol variables
 // and the account's), and it hands that environment on to the fake agent it becomes.
@@ -92,7 +92,7 @@ function spawned(): Spawn[] {
 
 async function setup() {
   rmSync(spawns, { recursive: true, force: true });
-  mkdirSync(spawns, { recursive: true });
+  dropBox(spawns);
   for (const f of readdirSync(limits)) rmSync(path.join(limits, f));
   const { fake, remote } = await installedRepository(booted, { "README.md": "# Accounts\n" });
   const db = booted.database.db;
@@ -165,8 +165,10 @@ describe("account rotation", () => {
       const own = account.id === one.id ? "key-one" : "key-two";
       expect(spawn.env.get("ANTHROPIC_API_KEY")).toBe(own);
       expect(spawn.rawEnv).not.toContain(other);
-      expect(spawn.env.get("HOME")).toBe(accountDir(workDir, account.id));
-      expect(spawn.env.get("CLAUDE_CONFIG_DIR")).toBe(path.join(accountDir(workDir, account.id), ".claude"));
+      // The agent's HOME is its task's and account's: its sessions are there, nobody else's.
+      const home = path.join(workDir, "homes", homeKey(task.id, account.id));
+      expect(spawn.env.get("HOME")).toBe(home);
+      expect(spawn.env.get("CLAUDE_CONFIG_DIR")).toBe(path.join(home, ".claude"));
       for (const secret of ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "DATABASE_URL", "CW_SECRET_KEY", "GITHUB_TOKEN"]) {
         expect(spawn.env.has(secret), secret).toBe(false);
       }

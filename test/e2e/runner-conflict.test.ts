@@ -6,8 +6,7 @@
  * task whose agent changes nothing (done, "Changes: none.", no merge). Real git on a bare
  * remote; the fake agent through the `command` adapter.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,9 +19,10 @@ import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, fakeMergeScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { alive, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch, dropBox } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-runner-conflict-"));
+const scratch = agentScratch("cw-runner-conflict-");
 const barrier = path.join(scratch, "barrier");
 // An agent whose task says "wait-for-sibling" starts working only once two such agents have
 // started: both worktrees then come from the same initiative commit, as when two runners take
@@ -50,7 +50,7 @@ const script = fakeAgentScript;
 
 async function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   rmSync(barrier, { recursive: true, force: true });
-  mkdirSync(barrier, { recursive: true });
+  dropBox(barrier);
   return installedRepository(booted, { "README.md": "# Settings\n" });
 }
 
@@ -155,7 +155,7 @@ describe("merging a task's work", () => {
     // Two agents for the second task's one attempt: its worker and the merge agent.
     const [worker, merger] = await agentsOf(second);
     expect(worker).toMatchObject({ mode: "execute", status: "idle", attempt: 1 });
-    expect(merger).toMatchObject({ mode: "merge", status: "idle", attempt: 1, result: "Blended blue and green.", worktreeId: `${worker!.name}-merge` });
+    expect(merger).toMatchObject({ mode: "merge", status: "idle", attempt: 1, result: "Blended blue and green.", worktreeId: `${second.id}-merge` });
     expect(merger!.finishedAt).not.toBeNull();
     const log = await booted.database.db.select().from(agentLogChunks).where(eq(agentLogChunks.agentId, merger!.id));
     expect(log.map((c) => c.content).join("\n")).toContain("resolved settings.conf");

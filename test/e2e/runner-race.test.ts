@@ -7,8 +7,7 @@
  * On PostgreSQL the two runners really race (a pool of connections, `FOR UPDATE SKIP LOCKED`);
  * on PGlite they take turns on its one connection, so the same test checks only the outcome.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
@@ -22,10 +21,11 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { installedRepository } from "../support/flows.js";
-import { testConfig, testLog } from "../support/github-app.js";
+import { testAgentUsers, testConfig, testLog } from "../support/github-app.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-runner-race-"));
+const scratch = agentScratch("cw-runner-race-");
 // An instant agent (DESIGN §3): leaves one file saying which task it ran, and its result.
 const INSTANT_AGENT = [
   `printf '%s\\n' "$CW_TASK_ID" > ran.txt`,
@@ -45,15 +45,16 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** A second runner process on another host: same database, its own workspace and runner id. */
-function secondRunner(): Dispatcher {
+/** A second runner process on another host: same database, its own workspace, users and runner id. */
+async function secondRunner(): Promise<Dispatcher> {
   const config = testConfig({
     workDir: path.join(scratch, `runner-two-${others.length}`),
+    agentUsers: testAgentUsers(1 + others.length),
     agent: "command",
     agentCommand: INSTANT_AGENT,
     maxAgents: 4,
   });
-  const dispatcher = createDispatcher(config, booted.database, booted.app.probot, testLog, { heartbeatMs: 200, ...RUNNER });
+  const dispatcher = await createDispatcher(config, booted.database, booted.app.probot, testLog, { heartbeatMs: 200, ...RUNNER });
   others.push(dispatcher);
   return dispatcher;
 }
@@ -80,7 +81,7 @@ describe("runners sharing the database", () => {
     for (const n of numbers) expect(fake.labelsOf(n)).toContain("cw:ready");
 
     const one = booted.app.dispatcher;
-    const two = secondRunner();
+    const two = await secondRunner();
     expect(one.runnerId).not.toBe(two.runnerId);
     const [startedByOne, startedByTwo] = await Promise.all([one.drain(), two.drain()]);
     expect(startedByOne + startedByTwo).toBe(TASKS);
@@ -193,7 +194,7 @@ describe("runners sharing the database", () => {
       runnerId: "dead-host:1:gone",
     });
 
-    const live = secondRunner();
+    const live = await secondRunner();
     expect(await live.drain()).toBe(1);
     const done = await taskFor(n);
     expect(done).toMatchObject({ status: "completed", attempt: 2, claimedBy: null, summary: `ran ${task.id}` });

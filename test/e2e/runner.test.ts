@@ -5,8 +5,7 @@
  * task is taken back and resumed. GitHub is the fake; git is real; the agent is the fake agent
  * run through the `command` adapter.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,15 +16,20 @@ import { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
-import { alive, waitFor } from "../support/processes.js";
+import { alive, hostPid, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch, dropBox } from "../support/scratch.js";
+
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-runner-e2e-"));
-const captures = path.join(scratch, "captures");
+const scratch = agentScratch("cw-runner-e2e-");
+const captures = dropBox(path.join(scratch, "captures"));
 // The agent command copies what the agent was given (its input files and environment), then
-// runs the fake agent: the test can read what each run saw after its worktree is gone.
+// runs the fake agent: the test can read what each run saw after its worktree is gone. (Each run
+// is another OS user: what one leaves in the drop box, the next must be able to overwrite.)
 const AGENT_COMMAND = [
+  "umask 000",
+  `rm -rf "${captures}/$CW_TASK_ID"`,
   `mkdir -p "${captures}/$CW_TASK_ID"`,
   `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`,
   `env > "${captures}/$CW_TASK_ID/env.txt"`,
@@ -191,7 +195,9 @@ describe("the runner", () => {
     const pidFile = path.join(captures, (await taskFor(n)).id, "grandchild.pid");
     expect(await booted.app.dispatcher.dispatchOnce()).toBe(1);
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().length > 0, 10_000);
-    const grandchild = Number(readFileSync(pidFile, "utf8").trim());
+    // The agent runs in a PID namespace of its own: the pid it wrote is the namespace's.
+    const grandchild = hostPid(Number(readFileSync(pidFile, "utf8").trim()))!;
+    expect(grandchild).toBeGreaterThan(0);
     expect(alive(grandchild)).toBe(true);
     await fake.converge(booted.app.port, booted.settle);
     expect(statusOf(fake, n)).toEqual(["cw:in-progress"]);

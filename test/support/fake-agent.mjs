@@ -52,6 +52,10 @@ import { parse as parseYaml } from "yaml";
 
 export const FAKE_TOKEN = "ghs_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
 
+// Tests share files with their fake agents, and each run is another OS user (the runner's
+// containment): what one run leaves, the next may replace.
+process.umask(0);
+
 const env = process.env;
 const outputDir = env.CW_OUTPUT_DIR ?? path.resolve(".cw/output");
 const inputDir = env.CW_INPUT_DIR ?? path.resolve(".cw/input");

@@ -16,6 +16,16 @@ export const TEST_INSTALLATION_TOKEN = "ghs_testinstallationtoken000000000000000
 
 export const testLog = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
 
+/**
+ * Agent users of this test process alone: test files run in parallel processes (and CI runs two
+ * suites at once), and a runner kills whatever its agent users run, at boot and after each agent.
+ */
+export function testAgentUsers(runner = 0): string {
+  // 4 runners of 16 users each per process.
+  const first = 1_000_000 + process.pid * 64 + runner * 16;
+  return `${first}-${first + 15}`;
+}
+
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     github: { appId: TEST_APP_ID, privateKey: TEST_PRIVATE_KEY, webhookSecret: TEST_WEBHOOK_SECRET },
@@ -26,6 +36,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "silent",
     databaseUrl: undefined,
     dataDir: ".data-test",
+    pgliteDir: ".data-test/pglite",
     workDir: ".data-test/work",
     agent: "command",
     agentCommand: "true",
@@ -34,6 +45,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     agentIdleSeconds: 30,
     agentRetries: 2,
     secretKey: undefined,
+    agentUsers: testAgentUsers(),
+    unsafeAgents: false,
     ...overrides,
   };
 }

@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       logLevel: "info",
       databaseUrl: undefined,
       dataDir: path.resolve(".data"),
+      pgliteDir: path.resolve(".data", "pglite"),
       workDir: path.resolve(".data", "work"),
       agent: "claude",
       agentCommand: undefined,
@@ -48,6 +49,8 @@ describe("loadConfig defaults", () => {
       agentIdleSeconds: 900,
       agentRetries: 2,
       secretKey: undefined,
+      agentUsers: undefined,
+      unsafeAgents: false,
     });
   });
 
@@ -69,6 +72,8 @@ describe("loadConfig defaults", () => {
       CW_AGENT_RETRIES: "0",
       CW_SECRET_KEY: key,
       WEBHOOK_PROXY_URL: "https://smee.io/abc123",
+      CW_AGENT_USERS: "cw-agent-0,cw-agent-1",
+      CW_UNSAFE_AGENTS: "0",
     });
     expect(config).toEqual({
       github: { appId: 4242, privateKey: PEM, webhookSecret: "s3cret" },
@@ -79,6 +84,7 @@ describe("loadConfig defaults", () => {
       logLevel: "debug",
       databaseUrl: "postgresql://cw:pw@db.internal:5432/cw",
       dataDir: path.join(tmp, "data"),
+      pgliteDir: path.join(tmp, "data", "pglite"),
       workDir: path.join(tmp, "work"),
       agent: "command",
       agentCommand: "./agent.sh",
@@ -87,6 +93,8 @@ describe("loadConfig defaults", () => {
       agentIdleSeconds: 5 * 60,
       agentRetries: 0,
       secretKey: Buffer.from(key, "hex"),
+      agentUsers: "cw-agent-0,cw-agent-1",
+      unsafeAgents: false,
     });
   });
 

@@ -3,13 +3,16 @@
  * environment names only this account's key or files, so an agent never sees another account
  * (nor the host's own login, since HOME and the config dir point into the account's directory).
  *
- * The directory is per account and stable (`accountDir`): claude and codex keep their sessions
- * there, and resuming a session needs the same directory. Agents of one account in this process
- * share it: the files are written by the first and removed after the last (`cleanup`).
+ * The directory is the agent's HOME (`containment/agent-session.ts`: stable per task and
+ * account): claude and codex keep their sessions there, and resuming a session needs the same
+ * directory. An earlier agent owned it, so nothing in it is trusted: links it left are replaced,
+ * never followed (`containment/safe-files.ts`). Agents sharing a directory share the files: they
+ * are written by the first and removed after the last (`cleanup`).
  */
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { readAgentFile, realDirectory } from "../containment/safe-files.js";
 import type { AccountSecrets } from "./account-store.js";
 
 export interface MaterializeOptions {
@@ -68,11 +71,12 @@ export async function materializeAccount(options: MaterializeOptions): Promise<M
       holder.count += 1;
       return;
     }
-    for (const d of [dir, ...layout.dirs]) await privateDir(d);
+    await privateDir(dir);
+    for (const d of layout.dirs) await realDirectory(dir, path.relative(dir, d));
     if (layout.credentialsFile) await writePrivateFile(layout.credentialsFile, options.secrets.credentialsJson!);
     if (options.secrets.configJson !== undefined) {
       for (const file of layout.configFiles) {
-        if (!(await exists(file))) await writePrivateFile(file, options.secrets.configJson);
+        if (!(await isRealFile(file))) await writePrivateFile(file, options.secrets.configJson);
       }
     }
     holders.set(dir, {
@@ -97,7 +101,8 @@ export async function materializeAccount(options: MaterializeOptions): Promise<M
         holders.delete(dir);
         if (!holder.credentialsFile) return;
         try {
-          const current = await readFile(holder.credentialsFile, "utf8").catch(() => undefined);
+          const read = await readAgentFile(dir, path.relative(dir, holder.credentialsFile), 1_000_000);
+          const current = read.kind === "file" ? read.text : undefined;
           if (current !== undefined && current !== holder.written && holder.onCredentialsChanged) {
             await holder.onCredentialsChanged(current);
           }
@@ -161,8 +166,9 @@ async function inTurn<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 async function privateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir leaves an existing directory's mode alone, and the umask may have narrowed a new one.
+  await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+  await realDirectory(path.dirname(dir), path.basename(dir));
+  // An existing directory keeps its mode, and the umask may have narrowed a new one.
   await chmod(dir, 0o700);
 }
 
@@ -179,9 +185,9 @@ async function writePrivateFile(file: string, content: string): Promise<void> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+/** A regular file, not a link an earlier agent left in its place. */
+async function isRealFile(file: string): Promise<boolean> {
+  const info = await lstat(file).catch(() => undefined);
+  if (info?.isSymbolicLink()) await rm(file, { force: true });
+  return info?.isFile() === true;
 }

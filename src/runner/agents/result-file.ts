@@ -4,9 +4,10 @@
  *   {"status":"questions","questions":[{"id":"q1","question":"…"}]}
  *   {"status":"error","message":"…"}
  */
-import { readFile, rm, mkdir, stat } from "node:fs/promises";
+import { rm, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { readAgentFile } from "../containment/safe-files.js";
 
 export const RESULT_FILE = "result.json";
 /** Where agents are told to write it, for messages. */
@@ -50,20 +51,15 @@ export async function prepareOutputDir(outputDir: string): Promise<void> {
   await rm(path.join(outputDir, RESULT_FILE), { force: true });
 }
 
-export async function readResultFile(outputDir: string): Promise<ReadResult> {
-  const file = path.join(outputDir, RESULT_FILE);
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) return { kind: "invalid", message: `${RESULT_PATH} is not a file` };
-    if (info.size > MAX_RESULT_BYTES) {
-      return { kind: "invalid", message: `${RESULT_PATH} is ${info.size} bytes; at most ${MAX_RESULT_BYTES} are read` };
-    }
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { kind: "missing" };
-    return { kind: "invalid", message: `${RESULT_PATH} could not be read: ${(error as Error).message}` };
-  }
+/**
+ * Reads `result.json` from `outputDir`, a folder inside `worktree` the agent owned: never through
+ * a link the agent left (`result.json` → the app's key file), never more than a result's size.
+ */
+export async function readResultFile(worktree: string, outputDir: string): Promise<ReadResult> {
+  const read = await readAgentFile(worktree, path.join(path.relative(worktree, outputDir), RESULT_FILE), MAX_RESULT_BYTES);
+  if (read.kind === "missing") return { kind: "missing" };
+  if (read.kind === "refused") return { kind: "invalid", message: `${RESULT_PATH} was not read: ${read.reason}` };
+  const text = read.text;
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -7,6 +7,9 @@
  * Killing only the agent would leave its grandchildren alive and holding stdout, and the wait
  * for the streams to close would never end (STACK.md, "execa 9").
  */
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
@@ -56,13 +59,19 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   const tail = new LogTail();
   if (req.signal?.aborted) return { end: "stopped", exitCode: null, signal: null, logTail: "" };
 
-  const subprocess = execa(options.file, [...options.args], {
+  const env = buildAgentEnv(req, options.runnerEnv);
+  if (req.sandbox && !(await findExecutable(options.file, env.PATH))) {
+    // Inside the sandbox a missing binary would only be setpriv's exit 127: say it plainly.
+    return { end: "exited", exitCode: null, signal: null, logTail: "", startError: `${options.file} was not found on PATH (${env.PATH ?? "unset"})` };
+  }
+  const command = req.sandbox ? req.sandbox.wrap(options.file, options.args, env) : { file: options.file, args: [...options.args], env };
+  const subprocess = execa(command.file, command.args, {
     cwd: req.worktree,
-    env: buildAgentEnv(req, options.runnerEnv),
+    env: command.env,
     extendEnv: false,
     detached: true,
     cleanup: false,
-    stdin: "ignore",
+    ...(command.input !== undefined ? { input: command.input } : { stdin: "ignore" as const }),
     stdout: "pipe",
     stderr: "pipe",
     buffer: false,
@@ -161,6 +170,9 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   clearTimeout(idleTimer);
   req.signal?.removeEventListener("abort", onAbort);
   await killGroup();
+  // Whatever the agent's user still runs (a daemon it started in a session of its own) goes too,
+  // before anyone reads what it left.
+  await req.sandbox?.reap();
 
   if (pid === undefined || (result.failed && result.exitCode === undefined && result.signal === undefined && !exited)) {
     return {
@@ -172,6 +184,20 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
     };
   }
   return { end, exitCode: result.exitCode ?? null, signal: result.signal ?? null, logTail: tail.text() };
+}
+
+/** Whether `file` names an executable, directly or through `PATH`, as execvp would find it. */
+export async function findExecutable(file: string, searchPath: string | undefined): Promise<string | undefined> {
+  const candidates = file.includes("/") ? [path.resolve(file)] : (searchPath ?? "").split(":").filter(Boolean).map((dir) => path.join(dir, file));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** A timer for a limit in seconds; none for 0 or less. Capped at what setTimeout can hold (~24 days). */

@@ -4,6 +4,7 @@
  * agent to its end and says how it ended.
  */
 import type { AgentMode } from "../../core/statuses.js";
+import type { AgentProcessSandbox } from "../containment/agent-session.js";
 
 export interface AgentRunRequest {
   taskId: string;
@@ -29,6 +30,11 @@ export interface AgentRunRequest {
   onSpawn?(pid: number): void;
   /** Stop: the whole process group is killed within seconds. */
   signal?: AbortSignal;
+  /**
+   * Runs the agent as its own OS user, contained (`containment/`); absent only where agents run
+   * uncontained (CW_UNSAFE_AGENTS=1, and unit tests of the adapters).
+   */
+  sandbox?: AgentProcessSandbox;
 }
 
 export type AgentOutcome =

@@ -1,11 +1,13 @@
 /**
  * Pushes one commit to one branch of the remote, never forcing. A rejection because the remote
- * branch moved (or, with `mustNotExist`, exists) is an answer the caller acts on; any other
- * failure — a protected branch, a hook, bad credentials — is an error. A push that lands moves
+ * branch moved (or, with `mustNotExist`, exists) is an answer the caller acts on; a refusal for
+ * good (`push-refusal.ts`: the workflows permission, a file too large, a protected branch, a
+ * rule) is a `PushRefusedError`; anything else (bad credentials, the network) is an error. A push that lands moves
  * the mirror's remote-tracking ref too, so the next step need not fetch to see it.
  */
 import { mirrorLock, REMOTE_REFS, remoteCommand, type Remote } from "./mirror.js";
-import { gitFailure, runGit } from "./run-git.js";
+import { pushRefusal } from "./push-refusal.js";
+import { gitFailure, runGit, scrubber } from "./run-git.js";
 
 export type PushOutcome = "pushed" | "up-to-date" | "moved";
 
@@ -38,5 +40,7 @@ export async function pushRef(
     return flag === "=" ? "up-to-date" : "pushed";
   }
   if (line && flag === "!" && MOVED.test(line)) return "moved";
+  const refused = pushRefusal(`${output.stderr}\n${line ?? ""}`, scrubber(command.secrets ?? []));
+  if (refused) throw refused;
   throw gitFailure(command, output, line ? line.split("\t").slice(2).join(" ") || undefined : undefined);
 }

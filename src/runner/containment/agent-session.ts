@@ -1,0 +1,123 @@
+/**
+ * One agent's stay on the host, from its user being handed out to its user being given back:
+ *   1. `openAgentSession`: a user from the pool, and the agent's HOME (`homes/<key>`, stable per
+ *      task and account so a CLI finds its sessions again), with a private TMPDIR inside;
+ *   2. the caller writes what the agent needs (input files, account credentials) while the
+ *      runner still owns everything;
+ *   3. `handOver`: the worktree and the home become the agent user's (0700 directories of a user
+ *      no other agent is);
+ *   4. the agent runs through `sandbox` (`agent-sandbox.ts`);
+ *   5. `close`: every process of the user is killed, the files become the runner's again, and
+ *      only then is the user free for another agent. A user still running something is never
+ *      handed out again.
+ * The runner reads what the agent left only between 5 and the removal of the worktree, with
+ * `safe-files.ts`: nothing of the agent runs any more, but its links are still there.
+ */
+import { execa } from "execa";
+import { chmod, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { runAsAgent, sandboxCommand, type SandboxedCommand } from "./agent-sandbox.js";
+import type { AgentUser } from "./agent-users.js";
+import type { Containment } from "./containment.js";
+import { reapAgentProcesses } from "./reap-agent-processes.js";
+import { realDirectory } from "./safe-files.js";
+
+/** What spawnAgent needs to run one process contained, and to clean up after it. */
+export interface AgentProcessSandbox {
+  wrap(file: string, args: readonly string[], env: Record<string, string>): SandboxedCommand;
+  /** After the agent's process ended: kills whatever its user still runs. */
+  reap(): Promise<void>;
+}
+
+export interface AgentSession {
+  user: AgentUser | undefined;
+  /** The agent's HOME. */
+  home: string;
+  /** Variables the session sets: HOME, TMPDIR, USER, LOGNAME. */
+  env: Record<string, string>;
+  sandbox: AgentProcessSandbox;
+  /** Makes these directories (and the home) the agent's. Call once everything is written. */
+  handOver(dirs: readonly string[]): Promise<void>;
+  /** Ends the stay: processes killed, files taken back, user freed. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A home key: the task, and the account (`host` for the runner's own login). */
+export function homeKey(taskId: string, accountId: string | null): string {
+  const key = `${taskId}--${accountId ?? "host"}`;
+  if (!/^[A-Za-z0-9_.-]+$/.test(key)) throw new Error(`invalid home key ${JSON.stringify(key)}`);
+  return key;
+}
+
+async function chownTree(owner: string, dirs: readonly string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  // -R without -L or -H changes links themselves and never follows them.
+  const result = await execa("chown", ["-R", "-P", owner, "--", ...dirs], { reject: false, stdin: "ignore" });
+  if (result.exitCode !== 0) throw new Error(`chown ${owner} failed: ${result.stderr.trim()}`);
+}
+
+/** sudo mode: the runner cannot chown; it shares each agent's private group instead. */
+async function shareWithGroup(user: AgentUser, dirs: readonly string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  for (const [file, args] of [
+    ["chgrp", ["-R", "-P", String(user.gid), "--", ...dirs]],
+    ["chmod", ["-R", "u+rwX,g+rwX,o-rwx", "--", ...dirs]],
+    ["find", [...dirs, "-type", "d", "-exec", "chmod", "g+s", "{}", "+"]],
+  ] as const) {
+    const result = await execa(file, [...args], { reject: false, stdin: "ignore" });
+    if (result.exitCode !== 0) throw new Error(`${file} failed: ${result.stderr.trim()}`);
+  }
+}
+
+export async function openAgentSession(containment: Containment, key: string): Promise<AgentSession> {
+  const { mode, pool } = containment;
+  const user = pool ? await pool.acquire() : undefined;
+  const home = await realDirectory(path.join(containment.workDir, "homes"), key);
+  const tmp = await realDirectory(home, ".tmp");
+  await chmod(home, 0o700);
+  await mkdir(tmp, { recursive: true });
+  let handedOver: string[] = [];
+  let closed = false;
+  const env: Record<string, string> = {
+    HOME: home,
+    TMPDIR: tmp,
+    USER: user?.name ?? process.env.USER ?? "codewalkers",
+    LOGNAME: user?.name ?? process.env.LOGNAME ?? "codewalkers",
+  };
+
+  const reap = async (): Promise<void> => {
+    if (!user) return;
+    const left = await reapAgentProcesses(mode, user);
+    if (left.length > 0) throw new Error(`agent user ${user.name} still runs ${left.join(", ")} after being killed`);
+  };
+
+  return {
+    user,
+    home,
+    env,
+    sandbox: {
+      wrap: (file, args, agentEnv) =>
+        sandboxCommand({ mode, user, paths: containment.paths, file, args, env: agentEnv }),
+      reap,
+    },
+    async handOver(dirs) {
+      if (!user) return;
+      handedOver = [...new Set([home, ...dirs.map((d) => path.resolve(d))])];
+      if (mode === "sudo") await shareWithGroup(user, handedOver);
+      else await chownTree(`${user.uid}:${user.gid}`, handedOver);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (!user || !pool) return;
+      // A user whose processes survive is not handed out again: better one slot fewer than an
+      // agent sharing a user with another's leftovers.
+      await reap();
+      if (handedOver.length > 0) {
+        if (mode === "sudo") await runAsAgent(mode, user, "chmod", ["-R", "u+rwX,g+rwX", "--", ...handedOver]);
+        else await chownTree(`${containment.runnerUid}:${containment.runnerGid}`, handedOver);
+      }
+      pool.release(user);
+    },
+  };
+}
