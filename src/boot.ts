@@ -14,7 +14,9 @@ import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
 import { createRepoConfigLoader } from "./github/repo-config-loader.js";
-import { createReconciler } from "./github/reconciler.js";
+import { createGitHubReader } from "./reconcile/github-reader.js";
+import { createReconcileWorker } from "./reconcile/reconcile-worker.js";
+import { RECONCILE_CHANNEL } from "./db/reconcile-due.js";
 import { Dispatcher } from "./runner/dispatcher.js";
 import type { RunnerSettings } from "./runner/run-task.js";
 import { createGitWorkspace } from "./runner/workspace/index.js";
@@ -30,7 +32,10 @@ export interface RunningApp {
   probot: Probot;
   processor: WorkerLoop<unknown>;
   outbox: WorkerLoop<unknown>;
-  reconciler: WorkerLoop<unknown>;
+  /** Converges projects marked due (reconcile rows of scope `plan`). */
+  reconcile: WorkerLoop<unknown>;
+  /** Reads what GitHub knows: each repository periodically, a pull request whose merge is in doubt, unconfirmed references. */
+  githubReader: WorkerLoop<unknown>;
   dispatcher: Dispatcher;
   services: Services;
   stop(): Promise<void>;
@@ -78,7 +83,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   });
 
   let outbox: WorkerLoop<unknown> | undefined;
-  let reconciler: WorkerLoop<unknown> | undefined;
+  let githubReader: WorkerLoop<unknown> | undefined;
   const services: Services = {
     database,
     log,
@@ -86,13 +91,14 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     permissions: createPermissionChecker(),
     repoConfig: createRepoConfigLoader(),
     wakeOutbox: () => outbox?.wake(),
-    wakeReconciler: () => reconciler?.wake(),
+    wakeReconciler: () => githubReader?.wake(),
   };
   await probot.load(codewalkersApp(services));
 
-  const processor = createProcessor({ database, probot, log, onReconciled: () => outbox?.wake() }) as WorkerLoop<unknown>;
+  const processor = createProcessor({ database, probot, log, onHandled: () => outbox?.wake() }) as WorkerLoop<unknown>;
   outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
-  reconciler = createReconciler({
+  const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake() }) as WorkerLoop<unknown>;
+  githubReader = createGitHubReader({
     database,
     probot,
     log,
@@ -121,10 +127,13 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     log,
   );
   const port = await listen(server, config.port, config.host);
+  // A reconcile owed anywhere (this process or another) wakes the worker at once.
+  const unlistenReconcile = await database.listen(RECONCILE_CHANNEL, () => reconcile.wake());
   if (options.startWorkers !== false) {
     processor.start();
     outbox.start();
-    reconciler.start();
+    reconcile.start();
+    githubReader.start();
     await dispatcher.start();
   }
   const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
@@ -136,7 +145,8 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     probot,
     processor,
     outbox,
-    reconciler,
+    reconcile,
+    githubReader,
     dispatcher,
     services,
     async stop() {
@@ -145,7 +155,9 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       await dispatcher.stop({ kill: true });
       await processor.stop();
       await outbox!.stop();
-      await reconciler!.stop();
+      await reconcile.stop();
+      await githubReader!.stop();
+      await unlistenReconcile();
       if (!options.database) await database.close();
     },
   };

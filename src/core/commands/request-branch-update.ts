@@ -9,12 +9,12 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { pullRequests, tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { updateHeader, updateInput, updateQueuedBody, updateTitle, workKindOf } from "../branch-update.js";
 import { refineMarker } from "../refine-review.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { projectTransaction } from "./project-transaction.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { activeRefines, ownerOf } from "./request-refine.js";
 
 export type BranchUpdateOutcome = "queued" | "already-queued" | "closed" | "unknown";
@@ -58,7 +58,7 @@ export async function requestBranchUpdate(db: Db, input: { projectId: string; pu
         body: updateQueuedBody(facts, active.some((t) => t.status === "in_progress")),
       },
     ]);
-    await reconcileTasks(tx, input.projectId);
+    await markReconcileDue(tx, input.projectId);
     return "queued";
   });
 }

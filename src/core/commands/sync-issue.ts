@@ -20,9 +20,9 @@ import { issueChangeEffect } from "../issue-change.js";
 import { noteOnCheckpoint } from "./settle-checkpoint.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
-import { reconcileOthers } from "./reconcile-others.js";
+import { markOthersDue } from "./mark-others-due.js";
 import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -57,7 +57,7 @@ export interface SyncIssueResult {
 
 export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssueResult> {
   const result = await projectTransaction(db, input.project.id, (tx) => syncIssueIn(tx, input));
-  await reconcileOthers(db, result.affectedProjects, input.project.id);
+  await markOthersDue(db, result.affectedProjects, input.project.id);
   return result;
 }
 
@@ -82,7 +82,7 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
     syncTask(tx, input, initiative, knownTask, parent),
     markLinkTargets(tx, project.name, issue.number, issue.state),
   ]);
-  await reconcileTasks(tx, project.id);
+  await markReconcileDue(tx, project.id);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
@@ -307,5 +307,5 @@ export async function refreshParent(tx: Tx, project: ProjectRow, childNumber: nu
     .update(tasks)
     .set(parent)
     .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, childNumber)));
-  await reconcileTasks(tx, project.id);
+  await markReconcileDue(tx, project.id);
 }

@@ -7,18 +7,10 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { githubComments, projects } from "../../db/schema.js";
-import { commentMarker, type UpsertCommentIntent } from "../../core/intents.js";
+import type { UpsertCommentIntent } from "../../core/intents.js";
+import { commentMarker } from "../../core/intents.js";
+import { renderComment } from "../../core/comment-body.js";
 import type { AppOctokit } from "../octokit.js";
-
-/** GitHub rejects comment bodies over 65,536 characters. */
-export const MAX_COMMENT_LENGTH = 65_536;
-
-export function renderComment(intent: UpsertCommentIntent): string {
-  const marker = commentMarker(intent.marker);
-  const room = MAX_COMMENT_LENGTH - marker.length - 1;
-  const body = intent.body.length > room ? `${intent.body.slice(0, room - 40)}\n\n… (truncated)` : intent.body;
-  return `${marker}\n${body}`;
-}
 
 export async function upsertComment(
   octokit: AppOctokit,
