@@ -604,6 +604,11 @@ export const pullRequests = pgTable(
     approvedBy: text("approved_by"),
     /** Why a merge waits, when it does (shown in a comment). */
     mergeBlockedReason: text("merge_blocked_reason"),
+    /**
+     * The head GitHub refused to merge because it conflicts with its base (a fact the merge
+     * operation records): the reconcile queues a branch update for it, once.
+     */
+    conflictSha: text("conflict_sha"),
     /** Reviewers from the repository config were asked once; people may change them after. */
     reviewRequested: boolean("review_requested").notNull().default(false),
     createdAt: createdAt(),

@@ -17,6 +17,7 @@ import type { RepoRef } from "../intents.js";
 import { deriveDependencies } from "./derive-dependencies.js";
 import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcilePullRequests } from "./reconcile-pull-requests.js";
+import { queueBranchUpdates } from "./request-branch-update.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
 
@@ -34,10 +35,11 @@ export interface ReconcileContext {
 export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknown>;
 
 /**
- * In order: pull requests first (a task whose work waits in a PR is in review, and a merged
+ * In order: branch updates owed for conflicting pull requests (they hold merges), then pull
+ * requests (a task whose work waits in a PR is in review, and a merged
  * phase frees the phases after it), then task statuses and labels.
  */
-const PLANNERS: readonly ReconcilePlanner[] = [reconcilePullRequests, reconcileTaskStatuses];
+const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses];
 
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
 export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {
