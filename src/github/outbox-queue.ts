@@ -4,7 +4,7 @@
  * target is written by one worker at a time, in the order its intents were recorded.
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
+import type { Database, DbOrTx } from "../db/client.js";
 import { outbox } from "../db/schema.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -64,7 +64,7 @@ export async function retryOutboxRow(
   row: OutboxRow,
   error: string,
   runAfter: Date,
-  options: { countAttempt: boolean } = { countAttempt: true },
+  options: { countAttempt: boolean; holdTarget?: boolean } = { countAttempt: true },
 ): Promise<void> {
   try {
     await putBack(database, row, error, runAfter, options);
@@ -72,11 +72,22 @@ export async function retryOutboxRow(
     // A newer intent for the same target was recorded by a transaction we could not see yet:
     // it holds the one pending place, and it supersedes this row.
     if ((e as { code?: string; cause?: { code?: string } }).code !== "23505" && (e as { cause?: { code?: string } }).cause?.code !== "23505") throw e;
-    await database.db
-      .update(outbox)
-      .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
-      .where(heldClaim(row));
+    await database.db.transaction(async (tx) => {
+      await tx
+        .update(outbox)
+        .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
+        .where(heldClaim(row));
+      if (options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
+    });
   }
+}
+
+/** The target's waiting write (a newer intent) goes out no sooner than `until` either. */
+async function holdTarget(tx: DbOrTx, targetKey: string, until: Date): Promise<void> {
+  await tx
+    .update(outbox)
+    .set({ runAfter: sql`greatest(${outbox.runAfter}, ${until.toISOString()}::timestamptz)` })
+    .where(and(eq(outbox.targetKey, targetKey), eq(outbox.status, "pending")));
 }
 
 async function putBack(
@@ -84,7 +95,7 @@ async function putBack(
   row: OutboxRow,
   error: string,
   runAfter: Date,
-  options: { countAttempt: boolean },
+  options: { countAttempt: boolean; holdTarget?: boolean },
 ): Promise<void> {
   await database.db.transaction(async (tx) => {
     const newer = await tx
@@ -107,6 +118,7 @@ async function putBack(
             },
       )
       .where(heldClaim(row));
+    if (newer.length > 0 && options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
   });
 }
 

@@ -86,6 +86,7 @@ export async function readRepository(octokit: AppOctokit, project: Project, deps
       stopRequested: false,
       trustBody: startedBy !== null,
       bodyLinks: startedBy !== null ? await bodyLinksOf(db, project, facts) : null,
+      statusLabels: "payload",
     });
     const nativeKnown = await db
       .select({ n: issueLinks.toNumber })
@@ -101,7 +102,7 @@ export async function readRepository(octokit: AppOctokit, project: Project, deps
     if (task.status === "completed" || task.status === "cancelled") continue;
     try {
       const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: task.issueNumber });
-      await syncIssue(db, { project, issue: issueFactsOf(data), config, startedBy: null, stopRequested: false, trustBody: false, bodyLinks: null });
+      await syncIssue(db, { project, issue: issueFactsOf(data), config, startedBy: null, stopRequested: false, trustBody: false, bodyLinks: null, statusLabels: "payload" });
     } catch (error) {
       if ((error as { status?: number }).status !== 404 && (error as { status?: number }).status !== 410) throw error;
     }

@@ -10,6 +10,7 @@
 import type { Db } from "../../db/client.js";
 import type { MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
+import { NotYetError } from "../classify-error.js";
 import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
 import { upsertComment } from "./upsert-comment.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
@@ -19,7 +20,7 @@ export const MERGE_MARKER = "merge";
 export async function mergePullRequest(octokit: AppOctokit, intent: MergePullRequestIntent, db: Db): Promise<void> {
   const { owner, repo } = intent.repo;
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
-  if (!pr?.number) throw new Error(`no pull request from ${intent.head} yet`);
+  if (!pr?.number) throw new NotYetError(`no pull request from ${intent.head} yet`);
   if (pr.merged || pr.state === "closed") return;
   try {
     const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: pr.number, sha: intent.sha, merge_method: intent.method });
@@ -50,7 +51,7 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         return;
       }
       // GitHub works mergeability out after the base moves: null means not yet. Asked again later.
-      if (current.mergeable === null) throw new Error(`GitHub has not yet worked out whether #${pr.number} can merge`);
+      if (current.mergeable === null) throw new NotYetError(`GitHub has not yet worked out whether #${pr.number} can merge`);
       if (current.mergeable === false) {
         // It conflicts with its base: the reconcile queues a branch update (a merge agent merges
         // the base in; the new head then needs a fresh approval).
