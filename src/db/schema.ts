@@ -130,6 +130,8 @@ export const initiatives = pgTable(
     description: text("description"),
     /** Settings parsed from the milestone description's block (validated, may be empty). */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    /** Why the milestone's settings block was refused (then `settings` is empty): told once on a task's issue. */
+    settingsError: text("settings_error"),
     requiresApproval: boolean("requires_approval"), // null = inherit from repo config
     prNumber: integer("pr_number"), // initiative branch → default branch
     headSha: text("head_sha"),

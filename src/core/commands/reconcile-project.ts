@@ -18,6 +18,7 @@ import { deriveDependencies } from "./derive-dependencies.js";
 import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { queueBranchUpdates } from "./request-branch-update.js";
+import { reportMilestoneSettings } from "./report-milestone-settings.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
 
@@ -36,10 +37,10 @@ export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknow
 
 /**
  * In order: branch updates owed for conflicting pull requests (they hold merges), then pull
- * requests (a task whose work waits in a PR is in review, and a merged
- * phase frees the phases after it), then task statuses and labels.
+ * requests (a task whose work waits in a PR is in review, and a merged phase frees the
+ * phases after it), then task statuses and labels, then reports (an invalid milestone block).
  */
-const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses];
+const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses, reportMilestoneSettings];
 
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
 export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {

@@ -18,6 +18,7 @@ import { updateCancelledBody, workKindOf } from "../branch-update.js";
 import { loadRefine, reviewersByTask } from "./refine-thread.js";
 import { repoConfigOf, type ProjectRow } from "./project-repo.js";
 import type { ReconcileContext } from "./reconcile-project.js";
+import { effectiveSettings, type MilestoneSettings, type RepoConfig } from "../repo-config.js";
 
 /** Phase statuses it changes are applied to `ctx.phases` too (the task planner reads them next). */
 export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Promise<PrPlan> {
@@ -44,8 +45,8 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
         branch: i.branch,
         milestoneNumber: i.milestoneNumber,
         status: i.status,
-        executionMode: i.executionMode,
-        mergeRequiresApproval: i.mergeRequiresApproval,
+        // The repository's settings, with the milestone's block on top.
+        ...initiativeSettings(config, i.settings),
       })),
     phases: phaseRows.map((p) => ({
       id: p.id,
@@ -212,4 +213,10 @@ function advancePhase(from: PhaseStatus, to: PhaseStatus): void {
   if (from === to || canPhaseTransition(from, to)) return;
   if (canPhaseTransition(from, "in_progress") && canPhaseTransition("in_progress", to)) return;
   phaseTransition(from, to);
+}
+
+/** How an initiative's pull requests merge: `.github/codewalkers.yml`, with the milestone's settings block over it. */
+function initiativeSettings(config: RepoConfig, milestone: Record<string, unknown>): { executionMode: RepoConfig["executionMode"]; mergeRequiresApproval: boolean } {
+  const settings = effectiveSettings(config, milestone as MilestoneSettings);
+  return { executionMode: settings.executionMode, mergeRequiresApproval: settings.mergeRequiresApproval };
 }
