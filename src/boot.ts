@@ -10,6 +10,8 @@ import { migrateDatabase } from "./db/migrate.js";
 import { codewalkersApp, isHandledEvent } from "./app.js";
 import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
+import { appDeliveriesClient, DeliveryRecovery } from "./intake/recover-deliveries.js";
+import { webhookDeliveries } from "./db/schema.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
@@ -38,6 +40,8 @@ export interface RunningApp {
   githubReader: WorkerLoop<unknown>;
   dispatcher: Dispatcher;
   services: Services;
+  /** Asks GitHub again for the deliveries answered 503 while the inbox could not be written. */
+  deliveryRecovery: DeliveryRecovery;
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,8 @@ export interface BootOptions {
   database?: Database;
   /** Tests drive the workers by hand (drain) instead of letting them poll. */
   startWorkers?: boolean;
+  /** Tests hand in their own (a client of a mocked deliveries API). */
+  deliveryRecovery?: DeliveryRecovery;
   /** Runner knobs beyond the environment (tests use short heartbeats and a fake agent). */
   runner?: Partial<RunnerSettings>;
 }
@@ -108,12 +114,21 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   }) as WorkerLoop<unknown>;
 
   const dispatcher = createDispatcher(config, database, probot, log, options.runner);
+  const recovery =
+    options.deliveryRecovery ??
+    new DeliveryRecovery({
+      db: database.db,
+      log,
+      client: appDeliveriesClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.baseUrl }),
+      probe: async () => void (await database.db.select({ seq: webhookDeliveries.seq }).from(webhookDeliveries).limit(1)),
+    });
   const webhooks = webhookEndpoint({
     db: database.db,
     secret: config.github.webhookSecret,
     log,
     isHandled: isHandledEvent,
     onStored: () => processor.wake(),
+    recovery,
   });
 
   const server: Server = createHttpServer(
@@ -149,15 +164,17 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     githubReader,
     dispatcher,
     services,
+    deliveryRecovery: recovery,
     async stop() {
       stopProxy?.();
+      recovery.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.stop({ kill: true });
       await processor.stop();
       await outbox!.stop();
       await reconcile.stop();
       await githubReader!.stop();
-      await unlistenReconcile();
+      await unlistenReconcile().catch(() => {}); // the database may be gone already
       if (!options.database) await database.close();
     },
   };
