@@ -11,6 +11,7 @@ import { codewalkersApp, isHandledEvent } from "./app.js";
 import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
 import { appDeliveriesClient, DeliveryRecovery } from "./intake/recover-deliveries.js";
+import { IntakeFirst } from "./intake/intake-first.js";
 import { webhookDeliveries } from "./db/schema.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
@@ -101,10 +102,22 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   };
   await probot.load(codewalkersApp(services));
 
-  const processor = createProcessor({ database, probot, log, onHandled: () => outbox?.wake() }) as WorkerLoop<unknown>;
-  outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
-  const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake() }) as WorkerLoop<unknown>;
+  // PGlite is one connection in this thread: deliveries are stored before the workers go on.
+  const intakeFirst = database.driver === "pglite" ? new IntakeFirst() : undefined;
+  const turn = intakeFirst ? { turn: () => intakeFirst.turn() } : {};
+  const processor = createProcessor({
+    database,
+    probot,
+    log,
+    onHandled: () => outbox?.wake(),
+    ...turn,
+    // Short batches, so a delivery waiting to be stored never waits for many commands.
+    ...(intakeFirst ? { batchLimit: 5 } : {}),
+  }) as WorkerLoop<unknown>;
+  outbox = createOutboxWorker({ database, probot, log, ...turn }) as WorkerLoop<unknown>;
+  const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake(), ...turn }) as WorkerLoop<unknown>;
   githubReader = createGitHubReader({
+    ...turn,
     database,
     probot,
     log,
@@ -129,6 +142,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     isHandled: isHandledEvent,
     onStored: () => processor.wake(),
     recovery,
+    ...(intakeFirst ? { intakeFirst } : {}),
   });
 
   const server: Server = createHttpServer(

@@ -24,6 +24,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   pollMs?: number;
   pacer?: WritePacer;
+  /** Awaited before each claim (on PGlite: the intake goes first). */
+  turn?: () => Promise<void>;
 }
 
 export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<OutboxRow> {
@@ -34,6 +36,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
     concurrency: options.concurrency ?? 2,
     pollMs: options.pollMs ?? 1_000,
     log,
+    ...(options.turn ? { turn: options.turn } : {}),
     claim: () => claimOutboxRow(database),
     async handle(row) {
       const intent = row.payload as unknown as GitHubIntent;

@@ -22,6 +22,8 @@ export interface ProcessorOptions {
   batchLimit?: number;
   /** After a batch was handled (its commands may have recorded GitHub writes). */
   onHandled?: () => void;
+  /** Awaited before each delivery (on PGlite: the intake goes first). */
+  turn?: () => Promise<void>;
 }
 
 export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDelivery[]> {
@@ -52,13 +54,17 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
     concurrency: options.concurrency ?? 4,
     pollMs: options.pollMs ?? 1_000,
     log,
+    ...(options.turn ? { turn: options.turn } : {}),
     claim: async () => {
       const batch = await claimDeliveries(database, limit);
       return batch.length > 0 ? batch : undefined;
     },
     async handle(batch) {
       const handled: StoredDelivery[] = [];
-      for (const delivery of batch) if (await handleOne(delivery)) handled.push(delivery);
+      for (const delivery of batch) {
+        await options.turn?.();
+        if (await handleOne(delivery)) handled.push(delivery);
+      }
       await completeDeliveries(database, handled);
       options.onHandled?.();
     },

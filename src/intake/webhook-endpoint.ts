@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import type { Db } from "../db/client.js";
 import { verifySignature } from "./verify-signature.js";
 import { storeDelivery } from "./store-delivery.js";
+import type { IntakeFirst } from "./intake-first.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
@@ -25,11 +26,14 @@ export interface WebhookEndpointOptions {
   onStored(): void;
   /** Told when a delivery could not be stored (503) and when one was again (see recover-deliveries.ts). */
   recovery?: { storeFailed(): void; stored(): void };
+  /** On PGlite: stores go before the workers' next work (see intake-first.ts). */
+  intakeFirst?: IntakeFirst;
 }
 
 export function webhookEndpoint(options: WebhookEndpointOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") return reply(res, 405, { error: "use POST" });
+    options.intakeFirst?.arrived();
 
     const event = header(req, "x-github-event");
     const deliveryId = header(req, "x-github-delivery");
@@ -72,7 +76,8 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
     const handled = options.isHandled(event, action);
     let stored: boolean;
     try {
-      stored = await storeDelivery(options.db, { deliveryId, event, payload: record, rawBody: text, handled });
+      const store = () => storeDelivery(options.db, { deliveryId, event, payload: record, rawBody: text, handled });
+      stored = await (options.intakeFirst ? options.intakeFirst.storing(store) : store());
     } catch (error) {
       // 5xx makes GitHub record the failure, so the delivery can be redelivered later.
       log.error({ err: error }, "could not store a delivery");

@@ -13,6 +13,8 @@ export interface WorkerLoopOptions<T> {
   log: Logger;
   claim(): Promise<T | undefined>;
   handle(item: T): Promise<void>;
+  /** Awaited before each claim (on PGlite: the intake goes first, see intake/intake-first.ts). */
+  turn?: () => Promise<void>;
 }
 
 export class WorkerLoop<T> {
@@ -54,6 +56,7 @@ export class WorkerLoop<T> {
     while (this.#running) {
       let item: T | undefined;
       try {
+        await this.options.turn?.();
         item = await this.options.claim();
       } catch (error) {
         // The database may be briefly unreachable: keep the process serving and try again.

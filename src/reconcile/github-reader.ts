@@ -31,6 +31,8 @@ export interface GitHubReaderOptions {
   /** How long a `Depends on` reference may stay unconfirmed before it is read. */
   verifyAfterMs?: number;
   onWrites?: () => void;
+  /** Awaited before each claim (on PGlite: the intake goes first). */
+  turn?: () => Promise<void>;
 }
 
 const PULL_REQUEST_PREFIX = "pull-request:";
@@ -111,6 +113,7 @@ export function createGitHubReader(options: GitHubReaderOptions): WorkerLoop<Job
     concurrency: 1,
     pollMs: options.pollMs ?? 15_000,
     log,
+    ...(options.turn ? { turn: options.turn } : {}),
     claim,
     async handle(job) {
       try {

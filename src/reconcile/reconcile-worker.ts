@@ -20,6 +20,8 @@ export interface ReconcileWorkerOptions {
   pollMs?: number;
   /** After a reconcile committed (it may have recorded GitHub writes). */
   onReconciled?: () => void;
+  /** Awaited before each claim (on PGlite: the intake goes first). */
+  turn?: () => Promise<void>;
 }
 
 export function createReconcileWorker(options: ReconcileWorkerOptions): WorkerLoop<ReconcileRow> {
@@ -29,6 +31,7 @@ export function createReconcileWorker(options: ReconcileWorkerOptions): WorkerLo
     concurrency: options.concurrency ?? (database.driver === "pglite" ? 1 : 2),
     pollMs: options.pollMs ?? 5_000,
     log,
+    ...(options.turn ? { turn: options.turn } : {}),
     // A plan reconcile takes well under a second; a dead worker's row is taken again after a minute.
     claim: () => claimReconcile(database, [PLAN_SCOPE], 60),
     async handle(row) {
