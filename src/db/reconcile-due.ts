@@ -22,8 +22,16 @@ export function pullRequestScope(pullRequestId: string): string {
 export type ReconcileScope = string;
 
 /**
- * Marks `projectIds` due for `scope`, at `dueAt` (default: now). A row already due keeps the
- * earlier time. Several projects are marked in one statement, in a fixed order.
+ * How long a `plan` mark waits before it is due: marks within it make one reconcile (a burst of
+ * events on a repository is one pass, not one per event). A later mark never postpones an
+ * earlier one, so no reconcile waits longer than this for its first mark.
+ */
+export const PLAN_DELAY_MS = 200;
+
+/**
+ * Marks `projectIds` due for `scope`, at `dueAt` (default: now, or PLAN_DELAY_MS from now for
+ * `plan`). A row already due keeps the earlier time. Several projects are marked in one
+ * statement, in a fixed order.
  */
 export async function markReconcileDue(
   tx: DbOrTx,
@@ -33,7 +41,11 @@ export async function markReconcileDue(
 ): Promise<void> {
   const ids = [...new Set(typeof projectIds === "string" ? [projectIds] : projectIds)].sort();
   if (ids.length === 0) return;
-  const when = dueAt ? sql`${dueAt.toISOString()}::timestamptz` : sql`now()`;
+  const when = dueAt
+    ? sql`${dueAt.toISOString()}::timestamptz`
+    : scope === PLAN_SCOPE
+      ? sql`now() + make_interval(secs => ${PLAN_DELAY_MS / 1000})`
+      : sql`now()`;
   const values = sql.join(
     ids.map((id) => sql`(${id}, ${scope}, ${when})`),
     sql`, `,

@@ -16,7 +16,13 @@ export type ReconcileRow = typeof reconcileDue.$inferSelect;
  * Claims the most urgent due row of one of `scopes` (a prefix ending in `:` matches its family),
  * held for `lockSeconds`: its work must end within it, or the row is taken again.
  */
-export async function claimReconcile(database: Database, scopes: readonly string[], lockSeconds: number): Promise<ReconcileRow | undefined> {
+export async function claimReconcile(
+  database: Database,
+  scopes: readonly string[],
+  lockSeconds: number,
+  /** "owed": also what is owed but not yet due, except rows waiting out a failure (a drain: do now all that is owed). */
+  when: "due" | "owed" = "due",
+): Promise<ReconcileRow | undefined> {
   const inScope = sql.join(
     scopes.map((s) => (s.endsWith(":") ? sql`c.scope like ${`${s}%`}` : sql`c.scope = ${s}`)),
     sql` or `,
@@ -27,7 +33,7 @@ export async function claimReconcile(database: Database, scopes: readonly string
     .where(
       sql`(${reconcileDue.projectId}, ${reconcileDue.scope}) = (
         select c.project_id, c.scope from ${reconcileDue} c join ${projects} p on p.id = c.project_id
-        where p.installed and (${inScope}) and c.due_at <= now() and (c.locked_until is null or c.locked_until < now())
+        where p.installed and (${inScope}) and ${when === "due" ? sql`c.due_at <= now()` : sql`(c.due_at <= now() or c.last_error is null)`} and (c.locked_until is null or c.locked_until < now())
         order by (c.scope = ${PLAN_SCOPE}) desc, c.due_at
         limit 1
         for update of c skip locked)`,
@@ -50,4 +56,13 @@ export async function scheduleGitHubReads(database: Database): Promise<void> {
     insert into ${reconcileDue} (project_id, scope)
     select id, ${GITHUB_SCOPE} from ${projects} where installed
     on conflict (project_id, scope) do nothing`);
+}
+
+/** When the next row of `scope` nobody holds falls due, if any. */
+export async function nextDue(database: Database, scope: string): Promise<Date | undefined> {
+  const [row] = await database.db
+    .select({ at: sql<Date | string | null>`min(${reconcileDue.dueAt})` })
+    .from(reconcileDue)
+    .where(and(eq(reconcileDue.scope, scope), sql`(${reconcileDue.lockedUntil} is null or ${reconcileDue.lockedUntil} < now())`));
+  return row?.at ? new Date(row.at) : undefined;
 }

@@ -11,7 +11,7 @@ import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reconcileProject } from "../core/commands/reconcile-project.js";
 import type { Logger } from "../logger.js";
 import { WorkerLoop } from "../lib/worker-loop.js";
-import { claimReconcile, failReconcile, type ReconcileRow } from "./reconcile-queue.js";
+import { claimReconcile, failReconcile, nextDue, type ReconcileRow } from "./reconcile-queue.js";
 
 export interface ReconcileWorkerOptions {
   database: Database;
@@ -26,14 +26,28 @@ export interface ReconcileWorkerOptions {
 
 export function createReconcileWorker(options: ReconcileWorkerOptions): WorkerLoop<ReconcileRow> {
   const { database, log } = options;
-  return new WorkerLoop<ReconcileRow>({
+  let timer: NodeJS.Timeout | undefined;
+  /** Nothing due now: wake when the next mark falls due (marks wait PLAN_DELAY_MS to coalesce). */
+  async function wakeWhenDue(): Promise<undefined> {
+    const at = await nextDue(database, PLAN_SCOPE);
+    if (at && !timer) {
+      timer = setTimeout(() => {
+        timer = undefined;
+        loop.wake();
+      }, Math.max(0, at.getTime() - Date.now()) + 5);
+      timer.unref();
+    }
+    return undefined;
+  }
+  const loop = new WorkerLoop<ReconcileRow>({
     name: "reconcile",
     concurrency: options.concurrency ?? (database.driver === "pglite" ? 1 : 2),
     pollMs: options.pollMs ?? 5_000,
     log,
     ...(options.turn ? { turn: options.turn } : {}),
     // A plan reconcile takes well under a second; a dead worker's row is taken again after a minute.
-    claim: () => claimReconcile(database, [PLAN_SCOPE], 60),
+    claim: async () => (await claimReconcile(database, [PLAN_SCOPE], 60)) ?? wakeWhenDue(),
+    claimForDrain: () => claimReconcile(database, [PLAN_SCOPE], 60, "owed"),
     async handle(row) {
       try {
         await projectTransaction(database.db, row.projectId, async (tx) => {
@@ -50,6 +64,7 @@ export function createReconcileWorker(options: ReconcileWorkerOptions): WorkerLo
       }
     },
   });
+  return loop;
 }
 
 /** The error and its causes (drizzle wraps the database's message in a "Failed query" error). */

@@ -70,7 +70,7 @@ describe("reconcile rows", () => {
   it("a mark made while a reconcile runs keeps the row due, and it runs again", async () => {
     await command();
     // The worker claimed the row (its generation 1) …
-    const claimed = await claimReconcile(database, [PLAN_SCOPE], 60);
+    const claimed = await claimReconcile(database, [PLAN_SCOPE], 60, "owed");
     expect(claimed).toMatchObject({ projectId, scope: PLAN_SCOPE, generation: 1 });
     // … and before it takes the project's lock, another command marks the project again.
     await command();
@@ -82,7 +82,7 @@ describe("reconcile rows", () => {
     // A mark that lands after the reconcile read its generation (a write made without the lock)
     // leaves the row due: simulated by bumping it between the claim and the settle.
     await command();
-    const again = await claimReconcile(database, [PLAN_SCOPE], 60);
+    const again = await claimReconcile(database, [PLAN_SCOPE], 60, "owed");
     await projectTransaction(database.db, projectId, async (tx) => {
       const { dueGeneration, settleReconcile } = await import("../../src/db/reconcile-due.js");
       const seen = await dueGeneration(tx, projectId, PLAN_SCOPE);
