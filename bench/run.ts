@@ -15,6 +15,7 @@ type Figures = Record<string, number | string>;
 const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "graph", run: async () => (await import("./graph.js")).benchGraph() },
   { name: "intake", run: async () => (await import("./intake.js")).benchIntake() },
+  { name: "burst", run: async () => (await import("./burst.js")).benchBurst() },
   { name: "startup", run: async () => (await import("./startup.js")).benchStartup() },
   { name: "sync", run: async () => (await import("./sync.js")).benchSync() },
   { name: "runner", run: async () => (await import("./runner.js")).benchRunner() },

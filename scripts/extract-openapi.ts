@@ -21,6 +21,7 @@ type JsonObject = { [key: string]: Json };
 /** Path templates kept: every operation on a path matching one of these. */
 const KEPT_PATHS: RegExp[] = [
   /^\/app$/,
+  /^\/app\/hook\/deliveries(\/|$)/,
   /^\/app\/installations(\/|$)/,
   /^\/installation\//,
   /^\/(orgs\/\{org\}|users\/\{username\}|repos\/\{owner\}\/\{repo\})\/installation$/,

@@ -11,11 +11,16 @@ import { preparePgliteDir } from "./db/pglite-dir.js";
 import { codewalkersApp, isHandledEvent } from "./app.js";
 import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
+import { appDeliveriesClient, DeliveryRecovery } from "./intake/recover-deliveries.js";
+import { IntakeFirst } from "./intake/intake-first.js";
+import { webhookDeliveries } from "./db/schema.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
 import { createRepoConfigLoader } from "./github/repo-config-loader.js";
-import { createReconciler } from "./github/reconciler.js";
+import { createGitHubReader } from "./reconcile/github-reader.js";
+import { createReconcileWorker } from "./reconcile/reconcile-worker.js";
+import { RECONCILE_CHANNEL } from "./db/reconcile-due.js";
 import { Dispatcher } from "./runner/dispatcher.js";
 import type { RunnerSettings } from "./runner/run-task.js";
 import { createGitWorkspace } from "./runner/workspace/index.js";
@@ -32,9 +37,14 @@ export interface RunningApp {
   probot: Probot;
   processor: WorkerLoop<unknown>;
   outbox: WorkerLoop<unknown>;
-  reconciler: WorkerLoop<unknown>;
+  /** Converges projects marked due (reconcile rows of scope `plan`). */
+  reconcile: WorkerLoop<unknown>;
+  /** Reads what GitHub knows: each repository periodically, a pull request whose merge is in doubt, unconfirmed references. */
+  githubReader: WorkerLoop<unknown>;
   dispatcher: Dispatcher;
   services: Services;
+  /** Asks GitHub again for the deliveries answered 503 while the inbox could not be written. */
+  deliveryRecovery: DeliveryRecovery;
   stop(): Promise<void>;
 }
 
@@ -45,6 +55,8 @@ export interface BootOptions {
   database?: Database;
   /** Tests drive the workers by hand (drain) instead of letting them poll. */
   startWorkers?: boolean;
+  /** Tests hand in their own (a client of a mocked deliveries API). */
+  deliveryRecovery?: DeliveryRecovery;
   /** Runner knobs beyond the environment (tests use short heartbeats and a fake agent). */
   runner?: Partial<RunnerSettings>;
 }
@@ -81,7 +93,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   });
 
   let outbox: WorkerLoop<unknown> | undefined;
-  let reconciler: WorkerLoop<unknown> | undefined;
+  let githubReader: WorkerLoop<unknown> | undefined;
   const services: Services = {
     database,
     log,
@@ -89,13 +101,26 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     permissions: createPermissionChecker(),
     repoConfig: createRepoConfigLoader(),
     wakeOutbox: () => outbox?.wake(),
-    wakeReconciler: () => reconciler?.wake(),
+    wakeReconciler: () => githubReader?.wake(),
   };
   await probot.load(codewalkersApp(services));
 
-  const processor = createProcessor({ database, probot, log, onReconciled: () => outbox?.wake() }) as WorkerLoop<unknown>;
-  outbox = createOutboxWorker({ database, probot, log }) as WorkerLoop<unknown>;
-  reconciler = createReconciler({
+  // PGlite is one connection in this thread: deliveries are stored before the workers go on.
+  const intakeFirst = database.driver === "pglite" ? new IntakeFirst() : undefined;
+  const turn = intakeFirst ? { turn: () => intakeFirst.turn() } : {};
+  const processor = createProcessor({
+    database,
+    probot,
+    log,
+    onHandled: () => outbox?.wake(),
+    ...turn,
+    // Short batches, so a delivery waiting to be stored never waits for many commands.
+    ...(intakeFirst ? { batchLimit: 5 } : {}),
+  }) as WorkerLoop<unknown>;
+  outbox = createOutboxWorker({ database, probot, log, ...turn }) as WorkerLoop<unknown>;
+  const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake(), ...turn }) as WorkerLoop<unknown>;
+  githubReader = createGitHubReader({
+    ...turn,
     database,
     probot,
     log,
@@ -105,12 +130,22 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   }) as WorkerLoop<unknown>;
 
   const dispatcher = await createDispatcher(config, database, probot, log, options.runner);
+  const recovery =
+    options.deliveryRecovery ??
+    new DeliveryRecovery({
+      db: database.db,
+      log,
+      client: appDeliveriesClient({ appId: config.github.appId, privateKey: config.github.privateKey, baseUrl: config.baseUrl }),
+      probe: async () => void (await database.db.select({ seq: webhookDeliveries.seq }).from(webhookDeliveries).limit(1)),
+    });
   const webhooks = webhookEndpoint({
     db: database.db,
     secret: config.github.webhookSecret,
     log,
     isHandled: isHandledEvent,
     onStored: () => processor.wake(),
+    recovery,
+    ...(intakeFirst ? { intakeFirst } : {}),
   });
 
   const server: Server = createHttpServer(
@@ -124,10 +159,13 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     log,
   );
   const port = await listen(server, config.port, config.host);
+  // A reconcile owed anywhere (this process or another) wakes the worker at once.
+  const unlistenReconcile = await database.listen(RECONCILE_CHANNEL, () => reconcile.wake());
   if (options.startWorkers !== false) {
     processor.start();
     outbox.start();
-    reconciler.start();
+    reconcile.start();
+    githubReader.start();
     await dispatcher.start();
   }
   const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
@@ -139,16 +177,21 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     probot,
     processor,
     outbox,
-    reconciler,
+    reconcile,
+    githubReader,
     dispatcher,
     services,
+    deliveryRecovery: recovery,
     async stop() {
       stopProxy?.();
+      recovery.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.stop({ kill: true });
       await processor.stop();
       await outbox!.stop();
-      await reconciler!.stop();
+      await reconcile.stop();
+      await githubReader!.stop();
+      await unlistenReconcile().catch(() => {}); // the database may be gone already
       if (!options.database) await database.close();
     },
   };

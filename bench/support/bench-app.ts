@@ -86,9 +86,9 @@ export async function bootBenchApp(
 
   const settle: BenchApp["settle"] = async ({ outbox = true, reconciler = false } = {}) => {
     for (let round = 0; round < 50; round++) {
-      let handled = await running.processor.drain();
+      let handled = (await running.processor.drain()) + (await running.reconcile.drain());
       if (outbox) handled += await outboxWorker.drain();
-      if (reconciler) handled += await running.reconciler.drain();
+      if (reconciler) handled += await running.githubReader.drain();
       if (handled === 0) return;
     }
     throw new Error("settle: work kept coming after 50 rounds");
@@ -112,7 +112,7 @@ export async function bootBenchApp(
     async install(fake) {
       fake.install();
       await converge(fake);
-      await running.reconciler.drain();
+      await running.githubReader.drain();
       await converge(fake);
     },
     async close() {

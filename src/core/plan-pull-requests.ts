@@ -223,7 +223,9 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
         } else {
           status = "in_progress";
         }
-        if (pr && pr.state === "open" && !pr.merged) for (const t of done) plan.inReview.add(t.id);
+        // Its work waits in the phase's PR, or in the one about to be opened: in review, never
+        // "done" first (a status label moves forward only).
+        if (!pr || (pr.state === "open" && !pr.merged)) for (const t of done) plan.inReview.add(t.id);
         if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone, refinesOf(pr)));
       }
 
@@ -246,6 +248,10 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
     if (pr?.merged || (allWorkDone && !committed && !pr)) {
       // Merged; or everything was done by people, with nothing to merge into the default branch.
       if (initiative.status !== "completed") plan.initiativeStatus.push({ initiativeId: initiative.id, status: "completed" });
+      // Its tasks outside any phase landed with it: their issues close (phase tasks closed with their phase).
+      for (const t of loose) {
+        if (t.status === "completed" && t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
+      }
       if (initiative.milestoneNumber !== null && initiative.status === "active") {
         plan.actions.push({ kind: "close-milestone", milestoneNumber: initiative.milestoneNumber });
       }
@@ -279,10 +285,9 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
       draft: false,
       subject: { kind: "task", id: task.id },
     });
-    if (pr && pr.state === "open") {
-      plan.inReview.add(task.id);
-      askReviewers(pr);
-    }
+    // In review from the moment its PR is asked for, not only once GitHub has opened it.
+    if (!pr || pr.state === "open") plan.inReview.add(task.id);
+    if (pr && pr.state === "open") askReviewers(pr);
   }
   return plan;
 }

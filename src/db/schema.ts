@@ -17,6 +17,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -129,6 +130,8 @@ export const initiatives = pgTable(
     description: text("description"),
     /** Settings parsed from the milestone description's block (validated, may be empty). */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    /** Why the milestone's settings block was refused (then `settings` is empty): told once on a task's issue. */
+    settingsError: text("settings_error"),
     requiresApproval: boolean("requires_approval"), // null = inherit from repo config
     prNumber: integer("pr_number"), // initiative branch → default branch
     headSha: text("head_sha"),
@@ -603,6 +606,11 @@ export const pullRequests = pgTable(
     approvedBy: text("approved_by"),
     /** Why a merge waits, when it does (shown in a comment). */
     mergeBlockedReason: text("merge_blocked_reason"),
+    /**
+     * The head GitHub refused to merge because it conflicts with its base (a fact the merge
+     * operation records): the reconcile queues a branch update for it, once.
+     */
+    conflictSha: text("conflict_sha"),
     /** Reviewers from the repository config were asked once; people may change them after. */
     reviewRequested: boolean("review_requested").notNull().default(false),
     createdAt: createdAt(),
@@ -697,4 +705,29 @@ export const repoLabels = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("repo_labels_unique").on(t.projectId, t.name)],
+);
+
+/**
+ * Reconciles owed, as rows (like the GitHub writes in the outbox). A command marks its project
+ * due in its own transaction; the reconcile worker claims due rows (`FOR UPDATE SKIP LOCKED`,
+ * woken by NOTIFY) and completes one only if nothing marked it again meanwhile (`generation`).
+ * Scopes: `plan` converges the project from stored state (statuses, labels, pull requests);
+ * `github` reads the repository from GitHub (milestones, issues, pull requests) and is due again
+ * after an interval; `pull-request:<id>` reads one of the app's pull requests from GitHub.
+ */
+export const reconcileDue = pgTable(
+  "reconcile_due",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    scope: text("scope").notNull(),
+    dueAt: tstz("due_at").notNull().defaultNow(),
+    /** Bumped by every mark: a reconcile completes the row only if it saw the last mark. */
+    generation: integer("generation").notNull().default(1),
+    attempts: integer("attempts").notNull().default(0),
+    lockedUntil: tstz("locked_until"),
+    lastError: text("last_error"),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.scope] }), index("reconcile_due_claim_idx").on(t.dueAt)],
 );

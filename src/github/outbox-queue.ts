@@ -1,52 +1,16 @@
 /**
- * SQL for the outbox. Recording an intent coalesces with a waiting one of the same target
- * (a partial unique index on pending rows). A target is written by one worker at a time, in
- * the order its intents were recorded.
+ * SQL for the outbox worker. Intents are recorded by the core (core/commands/record-intents.ts),
+ * coalescing with a waiting one of the same target (a partial unique index on pending rows). A
+ * target is written by one worker at a time, in the order its intents were recorded.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "../db/client.js";
 import { outbox } from "../db/schema.js";
-import { targetKeyOf, type GitHubIntent } from "../core/intents.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
 const LOCK_SECONDS = 120;
 const CLAIM_LOCK_KEY = 0x63776f62; // "cwob"
-
-/**
- * One statement for the whole list. Intents of one target keep the last (the same rule the
- * pending row follows); a pending row that already holds exactly this payload is left alone,
- * so re-recording what is already queued writes nothing.
- */
-export async function recordIntents(tx: DbOrTx, intents: readonly GitHubIntent[]): Promise<void> {
-  if (intents.length === 0) return;
-  const byTarget = new Map<string, GitHubIntent>();
-  for (const intent of intents) {
-    // The last intent wins, in the place of the first (as an update of the pending row would).
-    byTarget.set(targetKeyOf(intent), intent);
-  }
-  await tx
-    .insert(outbox)
-    .values(
-      [...byTarget].map(([targetKey, intent]) => ({
-        targetKey,
-        operation: intent.kind,
-        installationId: intent.repo.installationId,
-        payload: intent as unknown as Record<string, unknown>,
-      })),
-    )
-    .onConflictDoUpdate({
-      target: outbox.targetKey,
-      targetWhere: sql`${outbox.status} = 'pending'`,
-      set: {
-        operation: sql`excluded.operation`,
-        payload: sql`excluded.payload`,
-        installationId: sql`excluded.installation_id`,
-        updatedAt: sql`now()`,
-      },
-      setWhere: sql`${outbox.payload} is distinct from excluded.payload or ${outbox.operation} is distinct from excluded.operation`,
-    });
-}
 
 export async function claimOutboxRow(database: Database): Promise<OutboxRow | undefined> {
   return database.db.transaction(async (tx) => {
@@ -100,7 +64,7 @@ export async function retryOutboxRow(
   row: OutboxRow,
   error: string,
   runAfter: Date,
-  options: { countAttempt: boolean } = { countAttempt: true },
+  options: { countAttempt: boolean; holdTarget?: boolean } = { countAttempt: true },
 ): Promise<void> {
   try {
     await putBack(database, row, error, runAfter, options);
@@ -108,11 +72,22 @@ export async function retryOutboxRow(
     // A newer intent for the same target was recorded by a transaction we could not see yet:
     // it holds the one pending place, and it supersedes this row.
     if ((e as { code?: string; cause?: { code?: string } }).code !== "23505" && (e as { cause?: { code?: string } }).cause?.code !== "23505") throw e;
-    await database.db
-      .update(outbox)
-      .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
-      .where(heldClaim(row));
+    await database.db.transaction(async (tx) => {
+      await tx
+        .update(outbox)
+        .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
+        .where(heldClaim(row));
+      if (options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
+    });
   }
+}
+
+/** The target's waiting write (a newer intent) goes out no sooner than `until` either. */
+async function holdTarget(tx: DbOrTx, targetKey: string, until: Date): Promise<void> {
+  await tx
+    .update(outbox)
+    .set({ runAfter: sql`greatest(${outbox.runAfter}, ${until.toISOString()}::timestamptz)` })
+    .where(and(eq(outbox.targetKey, targetKey), eq(outbox.status, "pending")));
 }
 
 async function putBack(
@@ -120,7 +95,7 @@ async function putBack(
   row: OutboxRow,
   error: string,
   runAfter: Date,
-  options: { countAttempt: boolean },
+  options: { countAttempt: boolean; holdTarget?: boolean },
 ): Promise<void> {
   await database.db.transaction(async (tx) => {
     const newer = await tx
@@ -143,6 +118,7 @@ async function putBack(
             },
       )
       .where(heldClaim(row));
+    if (newer.length > 0 && options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
   });
 }
 

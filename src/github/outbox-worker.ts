@@ -24,6 +24,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   pollMs?: number;
   pacer?: WritePacer;
+  /** Awaited before each claim (on PGlite: the intake goes first). */
+  turn?: () => Promise<void>;
 }
 
 export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<OutboxRow> {
@@ -34,6 +36,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
     concurrency: options.concurrency ?? 2,
     pollMs: options.pollMs ?? 1_000,
     log,
+    ...(options.turn ? { turn: options.turn } : {}),
     claim: () => claimOutboxRow(database),
     async handle(row) {
       const intent = row.payload as unknown as GitHubIntent;
@@ -55,9 +58,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
         if (c.kind === "rate-limited" && c.retryAt) {
           olog.warn({ retryAt: c.retryAt }, "rate limited; waiting as GitHub asks");
-          await retryOutboxRow(database, row, message, c.retryAt);
+          // Every write to this target waits, a newer intent that supersedes this one included.
+          await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true, holdTarget: true });
         } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {
           await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
+        } else if (c.kind === "bug") {
+          olog.error({ err: error, payload: row.payload }, "BUG: a GitHub write failed with an error that is not GitHub's; kept as a dead letter, not retried");
+          await deadOutboxRow(database, row, message);
         } else {
           olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
           await deadOutboxRow(database, row, message);

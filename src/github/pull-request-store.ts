@@ -1,6 +1,6 @@
 /** The app's record of its pull requests (see the pull_requests table), for the operations. */
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client.js";
+import type { Db, DbOrTx } from "../db/client.js";
 import { projects, pullRequests } from "../db/schema.js";
 
 export type PullRequestRow = typeof pullRequests.$inferSelect;
@@ -25,6 +25,6 @@ export async function findPullRequest(
   return row;
 }
 
-export async function updatePullRequest(db: Db, id: string, values: Partial<PullRequestRow>): Promise<void> {
+export async function updatePullRequest(db: DbOrTx, id: string, values: Partial<PullRequestRow>): Promise<void> {
   await db.update(pullRequests).set(values).where(eq(pullRequests.id, id));
 }

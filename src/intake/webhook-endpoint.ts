@@ -7,9 +7,15 @@ import type { Logger } from "../logger.js";
 import type { Db } from "../db/client.js";
 import { verifySignature } from "./verify-signature.js";
 import { storeDelivery } from "./store-delivery.js";
+import type { IntakeFirst } from "./intake-first.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
 const MAX_BODY_BYTES = 25 * 1024 * 1024;
+/**
+ * GitHub's payloads nest about ten levels deep. Anything far deeper is refused before it is
+ * parsed or stored: a signed, deeply nested payload once froze the embedded database for minutes.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
 
 export interface WebhookEndpointOptions {
   db: Db;
@@ -18,11 +24,16 @@ export interface WebhookEndpointOptions {
   isHandled(event: string, action: string | undefined): boolean;
   /** Called after a new delivery is stored, to wake the processor. */
   onStored(): void;
+  /** Told when a delivery could not be stored (503) and when one was again (see recover-deliveries.ts). */
+  recovery?: { storeFailed(): void; stored(): void };
+  /** On PGlite: stores go before the workers' next work (see intake-first.ts). */
+  intakeFirst?: IntakeFirst;
 }
 
 export function webhookEndpoint(options: WebhookEndpointOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST") return reply(res, 405, { error: "use POST" });
+    options.intakeFirst?.arrived();
 
     const event = header(req, "x-github-event");
     const deliveryId = header(req, "x-github-delivery");
@@ -45,6 +56,10 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
       return reply(res, 401, { error: "signature does not match: check WEBHOOK_SECRET" });
     }
 
+    if (nestingDepth(body) > MAX_PAYLOAD_DEPTH) {
+      log.warn("refused a delivery nested deeper than the limit");
+      return reply(res, 400, { error: `payload nested deeper than ${MAX_PAYLOAD_DEPTH} levels` });
+    }
     const text = body.toString("utf8");
     let payload: unknown;
     try {
@@ -61,16 +76,37 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
     const handled = options.isHandled(event, action);
     let stored: boolean;
     try {
-      stored = await storeDelivery(options.db, { deliveryId, event, payload: record, rawBody: text, handled });
+      const store = () => storeDelivery(options.db, { deliveryId, event, payload: record, rawBody: text, handled });
+      stored = await (options.intakeFirst ? options.intakeFirst.storing(store) : store());
     } catch (error) {
       // 5xx makes GitHub record the failure, so the delivery can be redelivered later.
       log.error({ err: error }, "could not store a delivery");
+      options.recovery?.storeFailed();
       return reply(res, 503, { error: "database unavailable" });
     }
+    options.recovery?.stored();
     if (stored && handled) options.onStored();
     log.debug({ stored, handled }, "delivery received");
     return reply(res, 202, { delivery: deliveryId, status: stored ? (handled ? "queued" : "ignored") : "duplicate" });
   };
+}
+
+/** The deepest nesting of arrays and objects in a JSON text, in one pass over its bytes (strings skipped). */
+export function nestingDepth(json: Uint8Array): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -13,6 +13,10 @@ export interface WorkerLoopOptions<T> {
   log: Logger;
   claim(): Promise<T | undefined>;
   handle(item: T): Promise<void>;
+  /** What drain() claims, when it differs: everything owed, due or not yet. */
+  claimForDrain?(): Promise<T | undefined>;
+  /** Awaited before each claim (on PGlite: the intake goes first, see intake/intake-first.ts). */
+  turn?: () => Promise<void>;
 }
 
 export class WorkerLoop<T> {
@@ -43,7 +47,7 @@ export class WorkerLoop<T> {
   async drain(): Promise<number> {
     let count = 0;
     for (;;) {
-      const item = await this.options.claim();
+      const item = await (this.options.claimForDrain ?? this.options.claim)();
       if (item === undefined) return count;
       await this.options.handle(item);
       count++;
@@ -54,6 +58,7 @@ export class WorkerLoop<T> {
     while (this.#running) {
       let item: T | undefined;
       try {
+        await this.options.turn?.();
         item = await this.options.claim();
       } catch (error) {
         // The database may be briefly unreachable: keep the process serving and try again.

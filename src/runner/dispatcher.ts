@@ -6,12 +6,12 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { reconcileTasks, TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
+import { TASKS_CHANNEL } from "../core/commands/reconcile-tasks.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 import { WakeSignal } from "../lib/wake-signal.js";
 import { runTask, type RunDeps } from "./run-task.js";
 import { startRun } from "./start-run.js";
 import { reclaimExpiredLeases } from "./task-claims.js";
-import { projectTransaction } from "../core/commands/project-transaction.js";
 import type { Containment, ContainmentSetup } from "./containment/containment.js";
 import { reapAgentProcesses } from "./containment/reap-agent-processes.js";
 import { removeAllWorktrees } from "./workspace/worktrees.js";
@@ -146,10 +146,6 @@ export class Dispatcher {
     const reclaimed = await reclaimExpiredLeases(this.options.database.db);
     if (reclaimed.length === 0) return;
     this.options.log.warn({ tasks: reclaimed.map((t) => t.issueNumber) }, "took back tasks whose runner stopped renewing its lease");
-    const projects = [...new Set(reclaimed.map((t) => t.projectId!))].sort();
-    // One project per transaction: no transaction ever holds two project locks.
-    for (const projectId of projects) {
-      await projectTransaction(this.options.database.db, projectId, (tx) => reconcileTasks(tx, projectId));
-    }
+    await markReconcileDue(this.options.database.db, reclaimed.map((t) => t.projectId!));
   }
 }

@@ -6,11 +6,11 @@
  */
 import type { Db, Tx } from "../db/client.js";
 import { agents } from "../db/schema.js";
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import type { AgentMode } from "../core/statuses.js";
 import { AGENT_MODES } from "../core/statuses.js";
 import { loadProject, repoRefOf } from "../core/commands/project-repo.js";
-import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
 import { taskThread, type LoadedRefine } from "../core/commands/refine-thread.js";
 import { updateStartedBody } from "../core/branch-update.js";
@@ -106,5 +106,5 @@ export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?:
       ? updateStartedBody(work.pr, agent.name, agent.startedAt!, task.attempt, task.retryCount)
       : refineStartedBody(work.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount);
   await recordIntents(tx, [work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body)]);
-  await reconcileTasks(tx, project.id);
+  await markReconcileDue(tx, project.id);
 }

@@ -3,7 +3,7 @@
  * per issue — an edited comment, not a new one each time — and nothing else happens.
  */
 import type { Context } from "probot";
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import { politeRefusal } from "../github/permissions.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
 import type { Project } from "../core/commands/upsert-project.js";

@@ -4,10 +4,10 @@
  */
 import type { Context } from "probot";
 import { issueFactsOf } from "../core/issue-facts.js";
-import { parseSlashCommands, type SlashCommand } from "../core/slash-commands.js";
+import { parseSlashCommands } from "../core/slash-commands.js";
 import { runSlashCommand } from "../core/commands/run-slash-command.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import { and, eq } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
 import { answerQuestions } from "../core/commands/answer-questions.js";
@@ -17,13 +17,10 @@ import type { Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";
 import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { projectFor, rememberConfig } from "./project-for.js";
-import { afterBatchReconcile } from "../core/commands/deferred-reconcile.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
 export const REPLY_MARKER = "reply";
-
-const REPORTING = new Set<SlashCommand["name"]>(["status", "help", "unknown"]);
 
 /**
  * A comment that is not a command may answer an agent's questions: the next comment by a
@@ -90,9 +87,6 @@ export function onIssueComment(services: Services) {
         },
       ]);
     };
-    // Commands that only report (`/cw status`, `/cw help`) answer once the events queued with
-    // them are reconciled; commands that change something run in their place in the order.
-    if (commands.every((c) => REPORTING.has(c.name)) && afterBatchReconcile(respond)) return;
     await respond();
     services.wakeOutbox();
   };

@@ -4,7 +4,7 @@
  */
 import type { Context } from "probot";
 import { removeLink, upsertLink } from "../core/commands/issue-links.js";
-import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
@@ -35,7 +35,7 @@ export function onIssueDependencies(services: Services) {
       } else {
         await removeLink(tx, project.id, "blocked_by", "native", blocked.number, blockingRepo, blocking.number);
       }
-      await reconcileTasks(tx, project.id);
+      await markReconcileDue(tx, project.id);
     });
     services.wakeOutbox();
   };

@@ -74,6 +74,8 @@ export function onIssues(services: Services) {
       trustBody,
       bodyLinks: trustBody ? await bodyLinksOf(db, project, issue) : null,
       actor: payload.sender.login,
+      // A person's own label change is applied; the app's echoes of its writes are known already.
+      statusLabels: fromApp ? "stored" : labelChange(payload),
     });
     services.wakeOutbox();
   };
@@ -98,4 +100,12 @@ function isStartRequest(payload: IssuesContext["payload"], issue: IssueFacts, tr
     default:
       return false;
   }
+}
+
+function labelChange(payload: IssuesContext["payload"]): { added?: string; removed?: string } | "stored" {
+  const name = "label" in payload ? payload.label?.name : undefined;
+  if (!name) return "stored";
+  if (payload.action === "labeled") return { added: name };
+  if (payload.action === "unlabeled") return { removed: name };
+  return "stored";
 }

@@ -2,7 +2,7 @@
 import type { Context } from "probot";
 import { milestoneFactsOf } from "../core/issue-facts.js";
 import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initiative.js";
-import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
@@ -17,7 +17,7 @@ export function onMilestone(services: Services) {
       } else {
         await upsertInitiative(tx, project, milestoneFactsOf(payload.milestone));
       }
-      await reconcileTasks(tx, project.id);
+      await markReconcileDue(tx, project.id);
     });
     services.wakeOutbox();
   };

@@ -10,7 +10,7 @@ import type { Services } from "../services.js";
 import type { RepoConfig } from "../core/repo-config.js";
 import { DEFAULT_TRIGGER_LABEL, labelDefinitions } from "../core/labels.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import { sameJson } from "../lib/same-json.js";
 
 export interface RepositoryPayload {

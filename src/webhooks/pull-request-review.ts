@@ -17,7 +17,7 @@ import { repoConfigOf, repoRefOf } from "../core/commands/project-repo.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { ReviewLineComment } from "../core/refine-review.js";
 import { sanitizeIssueText } from "../core/sanitize.js";
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import type { Services } from "../services.js";
 import { authorize } from "./authorize.js";
 import { projectFor } from "./project-for.js";

@@ -1,4 +1,4 @@
-import { recordIntents } from "../github/outbox-queue.js";
+import { recordIntents } from "../core/commands/record-intents.js";
 import { repoRefOf } from "../core/commands/project-repo.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Services } from "../services.js";

@@ -89,7 +89,7 @@ describe("bad input for the GitHub sync", () => {
     github().get("/repos/someone-else/private-repo/issues/5").reply(404, { message: "Not Found" });
     // The reconciler reads references no webhook confirmed.
     await booted.database.db.execute(sql`update issue_links set updated_at = now() - interval '1 hour'`);
-    booted.app.reconciler.wake();
+    booted.app.githubReader.wake();
     await verifyReferences();
     await converge(fake);
     const comments = fake.commentsOn(n).filter((c) => c.body.includes("Codewalkers cannot read"));
@@ -203,6 +203,7 @@ describe("bad input for the GitHub sync", () => {
     const other = fake.openIssue({ title: "Short-lived", labels: ["cw:run"] }, WRITER);
     await fake.deliver(booted.app.port);
     await booted.app.processor.drain();
+    await booted.app.reconcile.drain();
     fake.failNext("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { status: 404, body: { message: "Not Found" } });
     await booted.app.outbox.drain();
     const dead = await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"));
@@ -213,5 +214,5 @@ describe("bad input for the GitHub sync", () => {
 
 async function verifyReferences() {
   // The repository was just reconciled, so the reconciler's only work is the verification.
-  await booted.app.reconciler.drain();
+  await booted.app.githubReader.drain();
 }

@@ -377,7 +377,7 @@ describe("bad input for phases and pull requests", () => {
     expect(await readFileAt(remote, INITIATIVE_BRANCH, "cart-1.txt")).toBeUndefined();
 
     // Converging again (a reconcile pass) says nothing more.
-    await booted.app.reconciler.drain();
+    await booted.app.githubReader.drain();
     await runUntilQuiet(fake);
     expect(appComments(fake, phase, "closed without merging")).toHaveLength(1);
     expect(statusOf(fake, phase)).toEqual(["cw:blocked"]);

@@ -114,11 +114,14 @@ describe("runners sharing the database", () => {
     for (const t of rows.slice(0, 5)) expect(await readFileAt(remote, t.branch!, "ran.txt")).toBe(`${t.id}\n`);
 
     // What GitHub is to be told, per issue: done, with one report. (The outbox paces these writes
-    // at GitHub's 80 a minute, so they are checked where they wait, not on the fake.)
+    // at GitHub's 80 a minute, so they are checked where they wait, not on the fake.) The
+    // reconciles the completions owe are run first.
+    await booted.app.reconcile.drain();
     const intents = await db.select().from(outbox).orderBy(outbox.seq);
     const latest = (key: string) => intents.filter((o) => o.targetKey.endsWith(key)).at(-1)?.payload as Record<string, unknown> | undefined;
     for (const n of numbers) {
-      expect(latest(`#${n}`)?.label, `#${n}`).toBe("cw:done");
+      // Each task's work waits in the pull request asked for it: in review (never "done" first).
+      expect(latest(`#${n}`)?.label, `#${n}`).toBe("cw:in-review");
       expect(String(latest(`#${n}:agent`)?.body), `#${n}`).toContain("finished this task");
     }
   });
@@ -264,6 +267,8 @@ describe("runners sharing the database", () => {
         ),
       );
       expect(recorded.every(Boolean)).toBe(true);
+      // Each completion owes the project a reconcile: converge what is owed.
+      await booted.app.reconcile.drain();
       const intents = await db.select().from(outbox).orderBy(outbox.seq);
       const lastLabel = (n: number) => (intents.filter((o) => o.targetKey.endsWith(`#${n}`)).at(-1)?.payload as { label?: string } | undefined)?.label;
       expect(numbers.map((n) => [n, lastLabel(n)])).toEqual(numbers.map((n) => [n, "cw:done"]));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import { outbox } from "../../src/db/schema.js";
-import { recordIntents } from "../../src/github/outbox-queue.js";
+import { recordIntents } from "../../src/core/commands/record-intents.js";
 import type { GitHubIntent, RepoRef } from "../../src/core/intents.js";
 import type { StatusLabel } from "../../src/core/labels.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";

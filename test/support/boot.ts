@@ -10,7 +10,7 @@ import { FULL_NAME } from "./payloads.js";
 export interface BootedApp {
   app: RunningApp;
   database: TestDatabase;
-  /** Processes every stored delivery, then performs every recorded GitHub write. */
+  /** Processes every stored delivery, converges what is owed, then performs every recorded GitHub write. */
   settle(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export function useBootedApp(
     });
     booted.settle = async () => {
       for (let round = 0; round < 20; round++) {
-        const handled = (await booted.app.processor.drain()) + (await booted.app.outbox.drain());
+        const handled = (await booted.app.processor.drain()) + (await booted.app.reconcile.drain()) + (await booted.app.outbox.drain());
         if (handled === 0) return;
       }
       throw new Error("settle: work kept coming after 20 rounds");

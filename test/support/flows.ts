@@ -27,7 +27,7 @@ export function fakeMergeScript(value: unknown): string {
 export async function install(booted: BootedApp, fake: FakeGitHub): Promise<void> {
   fake.install();
   await fake.converge(booted.app.port, booted.settle);
-  await booted.app.reconciler.drain();
+  await booted.app.githubReader.drain();
   await fake.converge(booted.app.port, booted.settle);
 }
 

@@ -8,7 +8,7 @@ import type { Tx } from "../../db/client.js";
 import { agents, tasks } from "../../db/schema.js";
 import { taskTransition } from "../transitions.js";
 import { personWaitOf } from "./person-wait.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { recordResponse, type Answer } from "./record-response.js";
 import { recordDecision } from "./settle-checkpoint.js";
 
@@ -26,6 +26,6 @@ export async function answerQuestions(tx: Tx, taskId: string, answer: Answer): P
   await tx.update(agents).set({ status: "idle" }).where(eq(agents.id, agent.id));
   taskTransition(task.status, "pending");
   await tx.update(tasks).set({ status: "pending", runAfter: null }).where(eq(tasks.id, taskId));
-  await reconcileTasks(tx, task.projectId!);
+  await markReconcileDue(tx, task.projectId!);
   return true;
 }

@@ -7,7 +7,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { agents, messages, tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent } from "../intents.js";
 import { completesWhenAgentDone } from "../checkpoints.js";
 import { askForVerification, CHECKPOINT_MARKER } from "../checkpoint-comments.js";
@@ -15,7 +15,7 @@ import { taskTransition } from "../transitions.js";
 import { fenceWhere, type Fence } from "../../runner/task-claims.js";
 import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue, PLAN_SCOPE } from "../../db/reconcile-due.js";
 import { refineDoneIntents, taskThread } from "./refine-thread.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
@@ -149,7 +149,8 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         break;
     }
     await recordIntents(tx, intents);
-    await reconcileTasks(tx, project.id);
+    // Due at once: a dependent's agent waits for this reconcile to be told it may start.
+    await markReconcileDue(tx, project.id, PLAN_SCOPE, new Date());
     return true;
   });
 }

@@ -7,18 +7,18 @@ import type { Db, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
 import { markLinkTargets, retargetLinks, type LinkState } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
-import { reconcileOthers } from "./reconcile-others.js";
+import { markOthersDue } from "./mark-others-due.js";
 
 export async function issueGone(db: Db, project: ProjectRow, issueNumber: number): Promise<void> {
   const affected = await projectTransaction(db, project.id, async (tx) => {
     await forget(tx, project, issueNumber);
     const affected = await markLinkTargets(tx, project.name, issueNumber, "missing");
-    await reconcileTasks(tx, project.id);
+    await markReconcileDue(tx, project.id);
     return affected;
   });
-  await reconcileOthers(db, affected, project.id);
+  await markOthersDue(db, affected, project.id);
 }
 
 export async function issueTransferred(
@@ -30,10 +30,10 @@ export async function issueTransferred(
   const affected = await projectTransaction(db, project.id, async (tx) => {
     await forget(tx, project, issueNumber);
     const affected = await retargetLinks(tx, { repo: project.name, number: issueNumber }, to);
-    await reconcileTasks(tx, project.id);
+    await markReconcileDue(tx, project.id);
     return affected;
   });
-  await reconcileOthers(db, affected, project.id);
+  await markOthersDue(db, affected, project.id);
 }
 
 async function forget(tx: Tx, project: ProjectRow, issueNumber: number): Promise<void> {

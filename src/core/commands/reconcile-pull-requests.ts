@@ -1,13 +1,14 @@
 /**
- * Applies the pull-request plan of a repository (see plan-pull-requests.ts): phase and
- * initiative statuses, and the GitHub writes. Runs inside reconcileTasks, before the task
- * labels are decided, because a task whose work waits in an open PR is "in review".
+ * The pull-request planner of the reconcile (see reconcile-project.ts): applies the
+ * pull-request plan of a repository (see plan-pull-requests.ts): phase and initiative statuses,
+ * and the GitHub writes. Runs before the task statuses are decided, because a task whose work
+ * waits in a pull request is "in review" (it fills `ctx.inReview`).
  */
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { agentLogChunks, agents, checkRuns, initiatives, issueLinks, phases, pullRequests, tasks } from "../../db/schema.js";
-import { checkRunHash } from "../../github/operations/ensure-check-run.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { checkRunHash } from "../check-run-output.js";
+import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
 import { APP_APPROVER, planPullRequests, type PrPlan } from "../plan-pull-requests.js";
 import type { PhaseStatus } from "../statuses.js";
@@ -16,15 +17,12 @@ import { refineCancelledBody, refineMarker } from "../refine-review.js";
 import { updateCancelledBody, workKindOf } from "../branch-update.js";
 import { loadRefine, reviewersByTask } from "./refine-thread.js";
 import { repoConfigOf, type ProjectRow } from "./project-repo.js";
+import type { ReconcileContext } from "./reconcile-project.js";
+import { effectiveSettings, type MilestoneSettings, type RepoConfig } from "../repo-config.js";
 
-/** The caller's rows of the project (read once per reconcile); phase statuses it changes are applied to them too. */
-export async function reconcilePullRequests(
-  tx: Tx,
-  project: ProjectRow,
-  repo: RepoRef,
-  taskRows: readonly (typeof tasks.$inferSelect)[],
-  phaseRows: (typeof phases.$inferSelect)[],
-): Promise<PrPlan> {
+/** Phase statuses it changes are applied to `ctx.phases` too (the task planner reads them next). */
+export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Promise<PrPlan> {
+  const { project, repo, tasks: taskRows, phases: phaseRows } = ctx;
   const initiativeRows = await tx.select().from(initiatives).where(eq(initiatives.projectId, project.id));
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
   const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
@@ -47,8 +45,8 @@ export async function reconcilePullRequests(
         branch: i.branch,
         milestoneNumber: i.milestoneNumber,
         status: i.status,
-        executionMode: i.executionMode,
-        mergeRequiresApproval: i.mergeRequiresApproval,
+        // The repository's settings, with the milestone's block on top.
+        ...initiativeSettings(config, i.settings),
       })),
     phases: phaseRows.map((p) => ({
       id: p.id,
@@ -151,6 +149,7 @@ export async function reconcilePullRequests(
   }
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
   await recordIntents(tx, intents);
+  for (const id of plan.inReview) ctx.inReview.add(id);
   return plan;
 }
 
@@ -214,4 +213,10 @@ function advancePhase(from: PhaseStatus, to: PhaseStatus): void {
   if (from === to || canPhaseTransition(from, to)) return;
   if (canPhaseTransition(from, "in_progress") && canPhaseTransition("in_progress", to)) return;
   phaseTransition(from, to);
+}
+
+/** How an initiative's pull requests merge: `.github/codewalkers.yml`, with the milestone's settings block over it. */
+function initiativeSettings(config: RepoConfig, milestone: Record<string, unknown>): { executionMode: RepoConfig["executionMode"]; mergeRequiresApproval: boolean } {
+  const settings = effectiveSettings(config, milestone as MilestoneSettings);
+  return { executionMode: settings.executionMode, mergeRequiresApproval: settings.mergeRequiresApproval };
 }

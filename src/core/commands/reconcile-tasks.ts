@@ -1,15 +1,14 @@
 /**
- * Converges every task of a repository on what its blockers say: status, status label and the
- * cycle / missing-dependency comments. Called at the end of every command that may change a
- * blocker (deferred to the end of the batch when the processor runs one), and by the periodic
- * reconcile; running it twice changes nothing the second time.
+ * The task-status planner of the reconcile (see reconcile-project.ts): converges every task of a
+ * repository on what its blockers say: status, status label and the cycle / missing-dependency
+ * comments. Running it twice changes nothing the second time.
  */
 import { createHash } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { agents, githubComments, issueLinks, outbox, phaseDependencies, phases, tasks, taskStatus } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
-import { renderComment } from "../../github/operations/upsert-comment.js";
+import { recordIntents } from "./record-intents.js";
+import { renderComment } from "../comment-body.js";
 import { targetKeyOf, type GitHubIntent, type RepoRef } from "../intents.js";
 import {
   CYCLE_MARKER,
@@ -20,31 +19,16 @@ import {
   type RepositorySnapshot,
 } from "../plan-task-statuses.js";
 import { taskTransition } from "../transitions.js";
-import { deferReconcile } from "./deferred-reconcile.js";
-import { deriveDependencies } from "./derive-dependencies.js";
 import { openCheckpoints } from "./open-checkpoints.js";
-import { reconcilePullRequests } from "./reconcile-pull-requests.js";
-import { loadProject, repoRefOf } from "./project-repo.js";
+import type { ReconcileContext } from "./reconcile-project.js";
 
 const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
 const STATUS = sql.raw(`"${taskStatus.enumName}"`);
 const RESOLVED: Record<string, string> = { [CYCLE_MARKER]: CYCLE_RESOLVED_TEXT, [MISSING_MARKER]: MISSING_RESOLVED_TEXT };
 
-export async function reconcileTasks(tx: Tx, projectId: string): Promise<void> {
-  // In a processor batch the reconcile is owed once, after the batch (deferred-reconcile.ts).
-  if (deferReconcile(projectId)) return;
-  await reconcileTasksNow(tx, projectId);
-}
-
-export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void> {
-  const project = await loadProject(tx, projectId);
-  const repo = repoRefOf(project);
-  await deriveDependencies(tx, projectId, project.name);
-  const taskRows = await tx.select().from(tasks).where(eq(tasks.projectId, projectId));
-  const phaseRows = await tx.select().from(phases).where(eq(phases.projectId, projectId));
-  // Pull requests first: a task whose work waits in an open PR is "in review", and a merged
-  // phase (status updated on phaseRows) frees the phases after it.
-  const prPlan = await reconcilePullRequests(tx, project, repo, taskRows, phaseRows);
+export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Promise<void> {
+  const { project, repo, tasks: taskRows, phases: phaseRows } = ctx;
+  const projectId = project.id;
   if (taskRows.length === 0) return;
 
   const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
@@ -90,7 +74,7 @@ export async function reconcileTasksNow(tx: Tx, projectId: string): Promise<void
           criticalPath: t.criticalPath,
           phaseIssueNumber: phase?.issueNumber ?? null,
           awaitingInput: awaiting.has(t.id),
-          inReview: prPlan.inReview.has(t.id),
+          inReview: ctx.inReview.has(t.id),
         };
       }),
     links: links.map((l) => ({ fromNumber: l.fromNumber, toRepo: l.toRepo, toNumber: l.toNumber, toState: l.toState })),

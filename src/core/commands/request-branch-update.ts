@@ -1,64 +1,72 @@
 /**
  * GitHub would not merge one of the app's pull requests because its base moved and conflicts
- * with its head: a branch update task is queued. It is carried like a refine (category `merge`,
+ * with its head: the reconcile queues a branch update task. It is carried like a refine (category `merge`,
  * no issue, tied to the pull request, one at a time per pull request, holding merges while it
  * waits or works); the runner merges the base into the head with a merge agent resolving the
  * conflicts (`runner/update-branch.ts`). The push moves the head, so the approval that met the
  * conflict no longer counts: the pull request waits for a fresh one (yolo: for its checks).
  */
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
+import { and, eq, isNotNull } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
 import { pullRequests, tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { updateHeader, updateInput, updateQueuedBody, updateTitle, workKindOf } from "../branch-update.js";
 import { refineMarker } from "../refine-review.js";
-import { loadProject, repoRefOf } from "./project-repo.js";
-import { projectTransaction } from "./project-transaction.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import type { ReconcileContext } from "./reconcile-project.js";
 import { activeRefines, ownerOf } from "./request-refine.js";
 
-export type BranchUpdateOutcome = "queued" | "already-queued" | "closed" | "unknown";
-
-export async function requestBranchUpdate(db: Db, input: { projectId: string; pullRequestId: string }): Promise<BranchUpdateOutcome> {
-  return projectTransaction(db, input.projectId, async (tx) => {
-    const [pr] = await tx
-      .select()
-      .from(pullRequests)
-      .where(and(eq(pullRequests.projectId, input.projectId), eq(pullRequests.id, input.pullRequestId)));
-    if (!pr || pr.number === null) return "unknown";
-    if (pr.merged || pr.state === "closed") return "closed";
-    const active = await activeRefines(tx, pr.id);
-    // A merge retried (or approved again) while the update waits or works: one is enough.
-    if (active.some((t) => workKindOf(t.category) === "update")) return "already-queued";
-    const facts = { number: pr.number, kind: pr.kind, head: pr.head, base: pr.base };
-    const [task] = await tx
-      .insert(tasks)
-      .values({
-        ...(await ownerOf(tx, pr)),
-        projectId: input.projectId,
-        pullRequestId: pr.id,
-        name: updateTitle(facts),
-        description: updateInput(facts),
-        category: "merge",
-        // Someone approved and waits for the merge: it goes before work nobody waits for yet.
-        priority: "high",
-        status: "pending",
-        // Whose approval met the conflict: asked to approve the new head when it is done.
-        triggeredBy: pr.approvedBy,
-      })
-      .returning({ id: tasks.id });
-    await tx.update(pullRequests).set({ mergeBlockedReason: updateHeader(facts) }).where(eq(pullRequests.id, pr.id));
-    const project = await loadProject(tx, input.projectId);
-    await recordIntents(tx, [
-      {
-        kind: "upsert-comment",
-        repo: repoRefOf(project),
-        issueNumber: pr.number,
-        marker: refineMarker(task!.id),
-        body: updateQueuedBody(facts, active.some((t) => t.status === "in_progress")),
-      },
-    ]);
-    await reconcileTasks(tx, input.projectId);
-    return "queued";
-  });
+/**
+ * The reconcile's step for pull requests GitHub refused to merge because they conflict with
+ * their base (`conflict_sha`, recorded by the merge operation): a branch update for each, whose
+ * head has not moved since. Runs first, so the planners after it see the new task.
+ */
+export async function queueBranchUpdates(tx: Tx, ctx: ReconcileContext): Promise<void> {
+  const conflicting = await tx
+    .select()
+    .from(pullRequests)
+    .where(and(eq(pullRequests.projectId, ctx.project.id), isNotNull(pullRequests.conflictSha)));
+  for (const pr of conflicting) {
+    await tx.update(pullRequests).set({ conflictSha: null }).where(eq(pullRequests.id, pr.id));
+    if (pr.headSha !== null && pr.headSha !== pr.conflictSha) continue; // moved since: it needs a new approval anyway
+    const task = await requestBranchUpdate(tx, ctx, pr);
+    if (task) ctx.tasks.push(task);
+  }
 }
+
+async function requestBranchUpdate(tx: Tx, ctx: ReconcileContext, pr: PullRequestRow): Promise<TaskRow | undefined> {
+  if (pr.number === null || pr.merged || pr.state === "closed") return undefined;
+  const active = await activeRefines(tx, pr.id);
+  // A merge retried (or approved again) while the update waits or works: one is enough.
+  if (active.some((t) => workKindOf(t.category) === "update")) return undefined;
+  const facts = { number: pr.number, kind: pr.kind, head: pr.head, base: pr.base };
+  const [task] = await tx
+    .insert(tasks)
+    .values({
+      ...(await ownerOf(tx, pr)),
+      projectId: ctx.project.id,
+      pullRequestId: pr.id,
+      name: updateTitle(facts),
+      description: updateInput(facts),
+      category: "merge",
+      // Someone approved and waits for the merge: it goes before work nobody waits for yet.
+      priority: "high",
+      status: "pending",
+      // Whose approval met the conflict: asked to approve the new head when it is done.
+      triggeredBy: pr.approvedBy,
+    })
+    .returning();
+  await tx.update(pullRequests).set({ mergeBlockedReason: updateHeader(facts) }).where(eq(pullRequests.id, pr.id));
+  await recordIntents(tx, [
+    {
+      kind: "upsert-comment",
+      repo: ctx.repo,
+      issueNumber: pr.number,
+      marker: refineMarker(task!.id),
+      body: updateQueuedBody(facts, active.some((t) => t.status === "in_progress")),
+    },
+  ]);
+  return task;
+}
+
+type TaskRow = typeof tasks.$inferSelect;
+type PullRequestRow = typeof pullRequests.$inferSelect;

@@ -9,14 +9,14 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { phases, pullRequests, refineReviews, tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { refineCancelledBody, refineInput, refineMarker, refineQueuedBody, refineTitle, type RefineReview } from "../refine-review.js";
 import { taskTransition } from "../transitions.js";
 import { workKindOf } from "../branch-update.js";
 import type { ProjectRow } from "./project-repo.js";
 import { repoRefOf } from "./project-repo.js";
 import { projectTransaction } from "./project-transaction.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { loadRefine, reviewOf, type LoadedRefine } from "./refine-thread.js";
 
 type PullRequestRow = typeof pullRequests.$inferSelect;
@@ -70,7 +70,7 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
         body: refineQueuedBody(refine.pr, refine.reviews, active.some((t) => t.status === "in_progress")),
       },
     ]);
-    await reconcileTasks(tx, project.id);
+    await markReconcileDue(tx, project.id);
     return waiting ? "joined" : "queued";
   });
 }
@@ -102,7 +102,7 @@ export async function dismissRefine(db: Db, project: ProjectRow, input: { review
       await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineQueuedBody(refine.pr, refine.reviews, behind) }]);
       outcome = "dropped";
     }
-    await reconcileTasks(tx, project.id);
+    await markReconcileDue(tx, project.id);
     return outcome;
   });
 }

@@ -9,8 +9,7 @@ import { describeTask } from "../describe-task.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
-import { takeOwedReconcile } from "./deferred-reconcile.js";
-import { reconcileTasksNow } from "./reconcile-tasks.js";
+import { reconcileIfDue } from "./reconcile-project.js";
 import { steerTask } from "./steer-task.js";
 import { steerPullRequestWork } from "./steer-pull-request-work.js";
 import { pullRequestStatus } from "./pull-request-status.js";
@@ -30,8 +29,8 @@ export interface SlashCommandInput {
 export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise<string> {
   const { project, issue, command, by } = input;
   return projectTransaction(db, project.id, async (tx) => {
-    // The answer reports state: earlier events of this batch are converged first.
-    if (command.name === "status" && takeOwedReconcile(project.id)) await reconcileTasksNow(tx, project.id);
+    // The answer reports state: a reconcile still owed for earlier events runs first.
+    if (command.name === "status") await reconcileIfDue(tx, project.id);
     switch (command.name) {
       case "help":
         return renderHelp();

@@ -7,13 +7,13 @@
 import { eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { approvedText, CHECKPOINT_MARKER, decidedText, decisionSummary } from "../checkpoint-comments.js";
 import { questionOf, resolveDecision } from "../checkpoint-questions.js";
 import { taskTransition } from "../transitions.js";
 import { recordResponse, type Answer } from "./record-response.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 
 type TaskRow = typeof tasks.$inferSelect;
 
@@ -31,7 +31,7 @@ async function complete(tx: Tx, task: TaskRow, outcome: { summary: string | null
   taskTransition(task.status, "completed");
   await tx.update(tasks).set({ status: "completed", summary: outcome.summary }).where(eq(tasks.id, task.id));
   await noteOnCheckpoint(tx, task, outcome.comment);
-  await reconcileTasks(tx, task.projectId!);
+  await markReconcileDue(tx, task.projectId!);
 }
 
 /** Edits the task's checkpoint comment to say what happened. */

@@ -8,7 +8,7 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { pullRequests, tasks } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { updateHeader, updateQueuedBody } from "../branch-update.js";
 import { refineHeader, refineMarker, refineQueuedBody } from "../refine-review.js";
 import type { TaskStatus } from "../statuses.js";

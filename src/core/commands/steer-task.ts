@@ -10,7 +10,7 @@ import { rerunText } from "../checkpoint-comments.js";
 import { TASK_STATUSES, type TaskStatus } from "../statuses.js";
 import { taskTransition } from "../transitions.js";
 import { personWaitOf } from "./person-wait.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { approveVerification, noteOnCheckpoint } from "./settle-checkpoint.js";
 import type { TaskRow } from "./sync-issue.js";
 
@@ -70,7 +70,7 @@ export async function steerTask(tx: Tx, task: TaskRow, action: SteerAction, by: 
     .where(eq(tasks.id, task.id));
   if (wait === "approval") await noteOnCheckpoint(tx, task, rerunText(by));
   // pending may really be blocked: let the planner decide with the blockers in view.
-  await reconcileTasks(tx, task.projectId!);
+  await markReconcileDue(tx, task.projectId!);
   return { changed: true };
 }
 

@@ -24,6 +24,7 @@ const MIRRORED = {
   milestoneId: initiatives.milestoneId,
   milestoneNodeId: initiatives.milestoneNodeId,
   settings: initiatives.settings,
+  settingsError: initiatives.settingsError,
   executionMode: initiatives.executionMode,
   mergeRequiresApproval: initiatives.mergeRequiresApproval,
   requiresApproval: initiatives.requiresApproval,
@@ -54,7 +55,7 @@ export async function upsertInitiative(
   milestone: MilestoneFacts,
   known?: { existing: InitiativeMirror | undefined },
 ): Promise<InitiativeMirror> {
-  const { settings } = parseMilestoneSettings(milestone.description);
+  const { settings, error } = parseMilestoneSettings(milestone.description);
   const existing = known ? known.existing : await findInitiative(tx, project.id, milestone.number);
   const status = milestone.state === "closed" ? "completed" : "active";
   const values = {
@@ -63,6 +64,7 @@ export async function upsertInitiative(
     milestoneId: milestone.id,
     milestoneNodeId: milestone.nodeId,
     settings: settings as Record<string, unknown>,
+    settingsError: error ?? null,
     ...(settings.executionMode ? { executionMode: settings.executionMode } : {}),
     ...(settings.mergeRequiresApproval !== undefined ? { mergeRequiresApproval: settings.mergeRequiresApproval } : {}),
     requiresApproval: settings.approvalRequired ?? null,

@@ -7,7 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
 import { statement, valueOf } from "../../db/prepared.js";
-import { PHASE_LABEL } from "../labels.js";
+import { ALL_STATUS_LABELS, PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
@@ -20,9 +20,9 @@ import { issueChangeEffect } from "../issue-change.js";
 import { noteOnCheckpoint } from "./settle-checkpoint.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
-import { reconcileOthers } from "./reconcile-others.js";
+import { markOthersDue } from "./mark-others-due.js";
 import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -45,6 +45,14 @@ export interface SyncIssueInput {
   bodyLinks: readonly LinkTarget[] | null;
   /** Who made this change, when known (named when it completes a human action). */
   actor?: string | null;
+  /**
+   * Where the issue's status labels come from. Status labels are the app's: what is stored of
+   * them follows the app's own writes (GitHub's answers), so a webhook's snapshot, which may be
+   * older than the app's last write (its own echo, delivered late), never rolls them back.
+   * "stored" (default): kept as stored; `{ person }`: a person added or removed one (applied to
+   * what is stored); "payload": the labels were just read from GitHub (the periodic read).
+   */
+  statusLabels?: "stored" | "payload" | { added?: string; removed?: string };
 }
 
 export interface SyncIssueResult {
@@ -57,7 +65,7 @@ export interface SyncIssueResult {
 
 export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssueResult> {
   const result = await projectTransaction(db, input.project.id, (tx) => syncIssueIn(tx, input));
-  await reconcileOthers(db, result.affectedProjects, input.project.id);
+  await markOthersDue(db, result.affectedProjects, input.project.id);
   return result;
 }
 
@@ -75,39 +83,39 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
     input.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, input.bodyLinks) : undefined,
   ]);
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
-  await syncPhase(tx, project, issue, initiative, input.trustBody, knownPhase);
+  await syncPhase(tx, project, issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
   // Other repositories' tasks may wait on this issue.
   const [result, affected] = await Promise.all([
     syncTask(tx, input, initiative, knownTask, parent),
     markLinkTargets(tx, project.name, issue.number, issue.state),
   ]);
-  await reconcileTasks(tx, project.id);
+  await markReconcileDue(tx, project.id);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
 const ISSUE_KEY = { projectId: sql.placeholder("projectId"), issueNumber: sql.placeholder("issueNumber") };
 type IssueKey = { projectId: string; issueNumber: number };
 
-const selectPhase = statement<IssueKey, { id: string }[]>("sync_issue_phase", (db) =>
+const selectPhase = statement<IssueKey, { id: string; labels: string[] }[]>("sync_issue_phase", (db) =>
   db
-    .select({ id: phases.id })
+    .select({ id: phases.id, labels: phases.labels })
     .from(phases)
     .where(and(eq(phases.projectId, ISSUE_KEY.projectId), eq(phases.issueNumber, ISSUE_KEY.issueNumber))),
 );
 
-const selectTask = statement<IssueKey, Pick<TaskRow, "id" | "status">[]>("sync_issue_task", (db) =>
+const selectTask = statement<IssueKey, Pick<TaskRow, "id" | "status" | "labels">[]>("sync_issue_task", (db) =>
   db
-    .select({ id: tasks.id, status: tasks.status })
+    .select({ id: tasks.id, status: tasks.status, labels: tasks.labels })
     .from(tasks)
     .where(and(eq(tasks.projectId, ISSUE_KEY.projectId), eq(tasks.issueNumber, ISSUE_KEY.issueNumber))),
 );
 
-function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string } | undefined> {
+function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string; labels: string[] } | undefined> {
   return selectPhase(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
-function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status"> | undefined> {
+function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status" | "labels"> | undefined> {
   return selectTask(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
@@ -117,7 +125,8 @@ async function syncPhase(
   issue: IssueFacts,
   initiative: InitiativeMirror | undefined,
   trustBody: boolean,
-  existing: { id: string } | undefined,
+  existing: { id: string; labels: string[] } | undefined,
+  statusLabels: SyncIssueInput["statusLabels"],
 ): Promise<void> {
   const isPhase = issue.labels.includes(PHASE_LABEL) && initiative !== undefined;
   if (!isPhase) {
@@ -134,7 +143,7 @@ async function syncPhase(
     issueId: issue.id,
     issueNodeId: issue.nodeId,
     issueState: issue.state,
-    labels: issue.labels,
+    labels: labelsToStore(issue.labels, existing?.labels, statusLabels),
     ...(trustBody || !existing ? { content: sanitizeIssueText(issue.body) } : {}),
   };
   if (existing) {
@@ -159,7 +168,7 @@ async function syncTask(
   tx: Tx,
   input: SyncIssueInput,
   initiative: InitiativeMirror | undefined,
-  existing: Pick<TaskRow, "id" | "status"> | undefined,
+  existing: Pick<TaskRow, "id" | "status" | "labels"> | undefined,
   parent: ParentOf,
 ): Promise<Omit<SyncIssueResult, "affectedProjects">> {
   const { project, issue, config } = input;
@@ -179,7 +188,7 @@ async function syncTask(
     issueId: issue.id,
     issueNodeId: issue.nodeId,
     issueState: issue.state,
-    labels: issue.labels,
+    labels: labelsToStore(issue.labels, existing?.labels, input.statusLabels),
     ...(input.trustBody || !existing ? { description: sanitizeIssueText(issue.body) } : {}),
   };
 
@@ -307,5 +316,17 @@ export async function refreshParent(tx: Tx, project: ProjectRow, childNumber: nu
     .update(tasks)
     .set(parent)
     .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, childNumber)));
-  await reconcileTasks(tx, project.id);
+  await markReconcileDue(tx, project.id);
+}
+
+/** The labels to store: the payload's own labels, and the status labels as `source` says (see SyncIssueInput). */
+export function labelsToStore(payload: readonly string[], stored: readonly string[] | undefined, source: SyncIssueInput["statusLabels"] = "stored"): string[] {
+  const isStatus = (l: string) => (ALL_STATUS_LABELS as readonly string[]).includes(l);
+  if (stored === undefined || source === "payload") return [...payload];
+  let status = stored.filter(isStatus);
+  if (typeof source === "object") {
+    if (source.removed) status = status.filter((l) => l !== source.removed);
+    if (source.added && isStatus(source.added) && !status.includes(source.added)) status = [...status, source.added];
+  }
+  return [...payload.filter((l) => !isStatus(l)), ...status];
 }

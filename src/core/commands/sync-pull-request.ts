@@ -8,9 +8,9 @@ import type { Db } from "../../db/client.js";
 import { pullRequests } from "../../db/schema.js";
 import type { RepoConfig } from "../repo-config.js";
 import type { MergePullRequestIntent } from "../intents.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
-import { reconcileTasks } from "./reconcile-tasks.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
 import { activeRefines } from "./request-refine.js";
 import { workKindOf } from "../branch-update.js";
@@ -57,7 +57,7 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
       // Recorded before the reconcile: a merge it plans (yolo, on the new head) replaces this one.
       await recordIntents(tx, [guardedMerge(project, row, row.approvedSha!, repoConfigOf(project).mergeMethod)]);
     }
-    await reconcileTasks(tx, project.id);
+    await markReconcileDue(tx, project.id);
     return true;
   });
 }

@@ -5,8 +5,9 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { projects } from "../../db/schema.js";
-import { recordIntents } from "../../github/outbox-queue.js";
+import { recordIntents } from "./record-intents.js";
 import { labelDefinitions } from "../labels.js";
+import { GITHUB_SCOPE, markReconcileDue } from "../../db/reconcile-due.js";
 
 export interface RepositoryFacts {
   repositoryId: number;
@@ -47,8 +48,8 @@ export async function upsertProject(db: Db, facts: RepositoryFacts): Promise<Pro
       .returning();
     const newlyInstalled = !before || !before.installed || before.installationId !== facts.installationId;
     if (newlyInstalled) {
-      // Due for a full reconcile at once: it reads what happened while the app was away.
-      await tx.update(projects).set({ lastReconciledAt: null }).where(eq(projects.id, project!.id));
+      // Read from GitHub at once: what happened while the app was away.
+      await markReconcileDue(tx, project!.id, GITHUB_SCOPE);
       await recordIntents(tx, [
         { kind: "ensure-labels", repo: { owner, repo, installationId: facts.installationId }, labels: labelDefinitions() },
       ]);

@@ -1,31 +1,15 @@
 /** The "Codewalkers" check run on a pull request's head: created once per commit, then edited. */
-import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { checkRuns } from "../../db/schema.js";
 import type { EnsureCheckRunIntent } from "../../core/intents.js";
+import { checkRunHash, checkRunOutput } from "../../core/check-run-output.js";
 import type { AppOctokit } from "../octokit.js";
 import { projectIdOf } from "../pull-request-store.js";
 
-/** GitHub's limit for a check run's output text and summary. */
-const MAX_OUTPUT = 65_535;
-
-function outputOf(intent: Pick<EnsureCheckRunIntent, "title" | "summary" | "text">) {
-  return {
-    title: intent.title.slice(0, 255),
-    summary: intent.summary.slice(0, MAX_OUTPUT),
-    ...(intent.text ? { text: intent.text.slice(-MAX_OUTPUT) } : {}),
-  };
-}
-
-/** What identifies a check run's content: the same hash means nothing to send. */
-export function checkRunHash(intent: Pick<EnsureCheckRunIntent, "status" | "conclusion" | "title" | "summary" | "text">): string {
-  return createHash("sha256").update(JSON.stringify({ s: intent.status, c: intent.conclusion, output: outputOf(intent) })).digest("hex");
-}
-
 export async function ensureCheckRun(octokit: AppOctokit, intent: EnsureCheckRunIntent, db: Db): Promise<void> {
   const { owner, repo } = intent.repo;
-  const output = outputOf(intent);
+  const output = checkRunOutput(intent);
   const fields = {
     status: intent.status,
     ...(intent.status === "completed" ? { conclusion: intent.conclusion ?? "success", completed_at: new Date().toISOString() } : {}),

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 import { initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
 import type { EnsurePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
@@ -29,9 +30,24 @@ export async function ensurePullRequest(octokit: AppOctokit, intent: EnsurePullR
     pr = existing;
     await octokit.rest.pulls.update({ owner, repo, pull_number: existing.number, title: intent.title, body: intent.body });
   } else {
-    pr = (
-      await octokit.rest.pulls.create({ owner, repo, head: intent.head, base: intent.base, title: intent.title, body: intent.body, draft: intent.draft })
-    ).data;
+    try {
+      pr = (
+        await octokit.rest.pulls.create({ owner, repo, head: intent.head, base: intent.base, title: intent.title, body: intent.body, draft: intent.draft })
+      ).data;
+    } catch (error) {
+      if (!nothingToMerge(error)) throw error;
+      // The work changed nothing: there is no pull request to open, and nothing left to land.
+      // Recorded as landed, so the task is done rather than in review of a PR that never opens.
+      const projectId = await projectIdOf(db, intent.repo);
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(pullRequests)
+          .values({ projectId, kind: intent.subject.kind, subjectId: intent.subject.id, head: intent.head, base: intent.base, state: "closed", merged: true, draft: false, title: intent.title, bodyHash })
+          .onConflictDoNothing();
+        await markReconcileDue(tx, projectId);
+      });
+      return;
+    }
   }
   const projectId = await projectIdOf(db, intent.repo);
   await db
@@ -55,4 +71,15 @@ export async function ensurePullRequest(octokit: AppOctokit, intent: EnsurePullR
     });
   const subject = { phase: phases, initiative: initiatives, task: tasks }[intent.subject.kind];
   await db.update(subject).set({ prNumber: pr.number }).where(sql`${subject.id} = ${intent.subject.id}`);
+}
+
+/**
+ * GitHub's 422 for a head with no commits its base lacks, or for a head branch that does not
+ * exist (the run changed nothing, so nothing was pushed).
+ */
+function nothingToMerge(error: unknown): boolean {
+  const e = error as { status?: number; message?: string; response?: { data?: { errors?: { field?: string; code?: string }[] } } };
+  if (e.status !== 422) return false;
+  const errors = e.response?.data?.errors ?? [];
+  return /No commits between/i.test(`${e.message ?? ""} ${JSON.stringify(e.response?.data ?? "")}`) || errors.some((x) => x.field === "head" && x.code === "invalid");
 }

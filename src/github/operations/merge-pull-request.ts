@@ -10,20 +10,21 @@
 import type { Db } from "../../db/client.js";
 import type { MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
+import { NotYetError } from "../classify-error.js";
 import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
 import { upsertComment } from "./upsert-comment.js";
-import { requestBranchUpdate } from "../../core/commands/request-branch-update.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
 
 export const MERGE_MARKER = "merge";
 
 export async function mergePullRequest(octokit: AppOctokit, intent: MergePullRequestIntent, db: Db): Promise<void> {
   const { owner, repo } = intent.repo;
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
-  if (!pr?.number) throw new Error(`no pull request from ${intent.head} yet`);
+  if (!pr?.number) throw new NotYetError(`no pull request from ${intent.head} yet`);
   if (pr.merged || pr.state === "closed") return;
   try {
     const { data } = await octokit.rest.pulls.merge({ owner, repo, pull_number: pr.number, sha: intent.sha, merge_method: intent.method });
-    await updatePullRequest(db, pr.id, { merged: true, mergedSha: data.sha, state: "closed", mergeBlockedReason: null });
+    await learned(db, pr, { merged: true, mergedSha: data.sha, state: "closed", mergeBlockedReason: null });
   } catch (error) {
     const status = (error as { status?: number }).status;
     const message = (error as { response?: { data?: { message?: string } } }).response?.data?.message ?? String(error);
@@ -33,17 +34,28 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
     }
     if (status === 405 || status === 422) {
       const { data: current } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr.number });
-      // Merged meanwhile (by GitHub's auto-merge or the queue, which a passing check may race) or closed: nothing to do.
-      if (current.merged || current.state === "closed") return;
+      // Merged meanwhile (by an earlier attempt whose answer was lost, GitHub's auto-merge or the
+      // queue) or closed: nothing to merge, but the app learns it, and its phase goes on.
+      if (current.merged || current.state === "closed") {
+        await learned(db, pr, {
+          merged: current.merged,
+          mergedSha: current.merged ? current.merge_commit_sha : null,
+          state: "closed",
+          headSha: current.head.sha,
+          mergeBlockedReason: null,
+        });
+        return;
+      }
       if (current.head.sha !== intent.sha) {
         await headMoved(octokit, intent, pr, db, current);
         return;
       }
       // GitHub works mergeability out after the base moves: null means not yet. Asked again later.
-      if (current.mergeable === null) throw new Error(`GitHub has not yet worked out whether #${pr.number} can merge`);
+      if (current.mergeable === null) throw new NotYetError(`GitHub has not yet worked out whether #${pr.number} can merge`);
       if (current.mergeable === false) {
-        // It conflicts with its base: a merge agent merges the base in; the new head then needs a fresh approval.
-        await requestBranchUpdate(db, { projectId: pr.projectId, pullRequestId: pr.id });
+        // It conflicts with its base: the reconcile queues a branch update (a merge agent merges
+        // the base in; the new head then needs a fresh approval).
+        await learned(db, pr, { conflictSha: intent.sha });
         return;
       }
       if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
@@ -60,6 +72,14 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
     }
     throw error;
   }
+}
+
+/** What GitHub said of the pull request is recorded, and its project is owed a reconcile (its phase may go on). */
+async function learned(db: Db, pr: PullRequestRow, values: Partial<PullRequestRow>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await updatePullRequest(tx, pr.id, values);
+    await markReconcileDue(tx, pr.projectId);
+  });
 }
 
 /**

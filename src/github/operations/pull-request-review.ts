@@ -2,11 +2,12 @@
 import type { Db } from "../../db/client.js";
 import type { MarkReadyIntent, RequestReviewAgainIntent, RequestReviewersIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
+import { NotYetError } from "../classify-error.js";
 import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
 
 export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db: Db): Promise<void> {
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
-  if (!pr?.nodeId) throw new Error(`no pull request from ${intent.head} yet`);
+  if (!pr?.nodeId) throw new NotYetError(`no pull request from ${intent.head} yet`);
   if (!pr.draft) return;
   await octokit.graphql(
     `mutation MarkReady($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
@@ -17,7 +18,7 @@ export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db
 
 export async function requestReviewers(octokit: AppOctokit, intent: RequestReviewersIntent, db: Db): Promise<void> {
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
-  if (!pr?.number) throw new Error(`no pull request from ${intent.head} yet`);
+  if (!pr?.number) throw new NotYetError(`no pull request from ${intent.head} yet`);
   const users = intent.reviewers.filter((r) => !r.includes("/"));
   const teams = intent.reviewers.filter((r) => r.includes("/")).map((r) => r.split("/")[1]!);
   if (users.length === 0 && teams.length === 0) return;

@@ -15,7 +15,7 @@ export async function setStatusLabel(
 ): Promise<void> {
   const { owner, repo } = intent.repo;
   const current = await labels.get(intent.repo, intent.issueNumber);
-  const stale = current.filter((l) => (ALL_STATUS_LABELS as readonly string[]).includes(l) && l !== intent.label);
+  const isStale = (l: string) => (ALL_STATUS_LABELS as readonly string[]).includes(l) && l !== intent.label;
   const missing = intent.label !== null && !current.includes(intent.label);
   let next = current;
   if (missing) {
@@ -25,8 +25,11 @@ export async function setStatusLabel(
       issue_number: intent.issueNumber,
       labels: [intent.label!],
     });
+    // GitHub answers with every label the issue carries now: what to remove is decided from
+    // that, not from what was stored (a status label set since, and not yet seen, goes too).
     next = data.map((l) => l.name);
   }
+  const stale = next.filter(isStale);
   for (const name of stale) {
     try {
       const { data } = await octokit.rest.issues.removeLabel({ owner, repo, issue_number: intent.issueNumber, name });

@@ -7,18 +7,13 @@ import { createHash } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { githubComments, projects } from "../../db/schema.js";
-import { commentMarker, type UpsertCommentIntent } from "../../core/intents.js";
+import type { UpsertCommentIntent } from "../../core/intents.js";
+import { commentMarker } from "../../core/intents.js";
+import { renderComment } from "../../core/comment-body.js";
 import type { AppOctokit } from "../octokit.js";
 
-/** GitHub rejects comment bodies over 65,536 characters. */
-export const MAX_COMMENT_LENGTH = 65_536;
-
-export function renderComment(intent: UpsertCommentIntent): string {
-  const marker = commentMarker(intent.marker);
-  const room = MAX_COMMENT_LENGTH - marker.length - 1;
-  const body = intent.body.length > room ? `${intent.body.slice(0, room - 40)}\n\n… (truncated)` : intent.body;
-  return `${marker}\n${body}`;
-}
+/** The comment id of a create whose answer was lost: it may or may not exist. */
+const UNKNOWN_COMMENT = 0;
 
 export async function upsertComment(
   octokit: AppOctokit,
@@ -38,7 +33,10 @@ export async function upsertComment(
   );
   const [known] = await db.select().from(githubComments).where(where);
 
-  if (known) {
+  // A create whose answer was lost may have posted: look for it before posting again, whichever
+  // write of this comment comes next (a newer intent that superseded the failed one included).
+  const inDoubt = known?.commentId === UNKNOWN_COMMENT;
+  if (known && !inDoubt) {
     if (known.bodyHash === bodyHash) return;
     try {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: known.commentId, body });
@@ -51,14 +49,26 @@ export async function upsertComment(
     }
   }
 
-  const found = options.isRetry ? await findMarkedComment(octokit, intent) : undefined;
+  const found = options.isRetry || inDoubt ? await findMarkedComment(octokit, intent) : undefined;
   let commentId: number;
   if (found !== undefined) {
     await octokit.rest.issues.updateComment({ owner, repo, comment_id: found, body });
     commentId = found;
   } else {
-    const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: intent.issueNumber, body });
-    commentId = data.id;
+    try {
+      const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: intent.issueNumber, body });
+      commentId = data.id;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === undefined || status >= 500) {
+        // GitHub may have posted it: remembered as "in doubt" until the marker is looked up.
+        await db
+          .insert(githubComments)
+          .values({ projectId: project.id, issueNumber: intent.issueNumber, marker: intent.marker, commentId: UNKNOWN_COMMENT, bodyHash: null })
+          .onConflictDoNothing();
+      }
+      throw error;
+    }
   }
   await db
     .insert(githubComments)

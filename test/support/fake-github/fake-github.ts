@@ -620,7 +620,7 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     this.requests.push(record);
 
     const fault = this.#faults.get(key);
-    if (fault) {
+    if (fault && !fault.applied) {
       if (--fault.remaining <= 0) this.#faults.delete(key);
       record.status = fault.status;
       record.injected = true;
@@ -631,6 +631,13 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     this.syncWithGit();
     try {
       const response = found.route.handle({ host: this, repo: repository, params: found.params, query, body, headers, path });
+      if (fault?.applied) {
+        // Done, but the answer is lost: the caller sees only the error.
+        if (--fault.remaining <= 0) this.#faults.delete(key);
+        record.status = fault.status;
+        record.injected = true;
+        return reply(fault.status, fault.body ?? errorBody(fault.status >= 500 ? "Server Error" : "Injected failure"), fault.headers);
+      }
       record.status = response.status;
       record.kind = response.kind ?? record.kind;
       record.redundant = record.kind === "write" && Boolean(response.redundant);

@@ -159,6 +159,11 @@ export interface FaultSpec {
   body?: unknown;
   /** How many requests in a row are answered with it (default 1). */
   times?: number;
+  /**
+   * The request is carried out first, and only its answer is the error: an ambiguous failure
+   * (a comment posted, a merge made, and the answer lost as a 502).
+   */
+  applied?: boolean;
 }
 
 // ------------------------------------------------------------------ pull requests

@@ -119,6 +119,22 @@ describe("planPullRequests", () => {
     expect(plan.actions).toEqual([{ kind: "close-milestone", milestoneNumber: 3 }]);
   });
 
+  it("closes the issues of the initiative's tasks outside any phase once its PR merged", () => {
+    const plan = planPullRequests(snap({
+      tasks: [task(4, { phaseId: null }), task(5, { phaseId: null, issueState: "closed" })],
+      prs: [pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" })],
+    }));
+    expect(plan.actions).toEqual([{ kind: "close-issue", issueNumber: 4 }, { kind: "close-milestone", milestoneNumber: 3 }]);
+  });
+
+  it("counts finished work as in review from the moment its PR is asked for, not once GitHub opened it", () => {
+    const phasePlan = planPullRequests(snap({ phases: [phase()], tasks: [task(1), task(2, { status: "in_progress" })] }));
+    expect(phasePlan.actions.map((a) => a.kind)).toEqual(["ensure-pull-request"]);
+    expect([...phasePlan.inReview]).toEqual(["t1"]);
+    const standalone = planPullRequests(snap({ initiatives: [], tasks: [task(7, { phaseId: null, initiativeId: null, branch: "cw/issue-7-x" })] }));
+    expect([...standalone.inReview]).toEqual(["t7"]);
+  });
+
   it("blocks a phase whose PR a person closed, with one comment", () => {
     const plan = planPullRequests(snap({ phases: [phase()], tasks: [task(1)], prs: [pr({ state: "closed" })] }));
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "blocked" }]);

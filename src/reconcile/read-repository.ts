@@ -1,26 +1,29 @@
 /**
- * Re-reads a repository's milestones and Codewalkers issues from GitHub and converges the model
- * on them, so a webhook that never arrived heals itself. Reads only: every GitHub write still
- * goes through the commands and the outbox.
+ * Re-reads a repository's milestones, Codewalkers issues and the app's pull requests from GitHub
+ * and converges the model on them, so a webhook that never arrived heals itself: a merge learned
+ * late completes its phase, a pull request closed by hand blocks it. Reads only: what was read
+ * goes through the same commands as a webhook, and every GitHub write through the outbox.
  */
-import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
-import { initiatives, issueLinks, phases, tasks } from "../db/schema.js";
+import { initiatives, issueLinks, phases, pullRequests, tasks } from "../db/schema.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 import { issueFactsOf, milestoneFactsOf } from "../core/issue-facts.js";
 import { PHASE_LABEL } from "../core/labels.js";
 import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initiative.js";
 import { syncIssue } from "../core/commands/sync-issue.js";
 import { upsertLink, type LinkState } from "../core/commands/issue-links.js";
-import { reconcileTasks } from "../core/commands/reconcile-tasks.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
+import { syncPullRequest } from "../core/commands/sync-pull-request.js";
+import { pullRequestFactsOf, type ApiPullRequest } from "../core/pull-request-facts.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Logger } from "../logger.js";
-import type { AppOctokit } from "./octokit.js";
-import type { PermissionChecker } from "./permissions.js";
-import type { RepoConfigResult } from "./repo-config-loader.js";
+import type { AppOctokit } from "../github/octokit.js";
+import type { PermissionChecker } from "../github/permissions.js";
+import type { RepoConfigResult } from "../github/repo-config-loader.js";
 import { bodyLinksOf } from "../webhooks/body-links.js";
 
-export interface ReconcileDeps {
+export interface ReadDeps {
   database: Database;
   log: Logger;
   permissions: PermissionChecker;
@@ -31,7 +34,7 @@ type ApiIssue = Parameters<typeof issueFactsOf>[0] & {
   issue_dependencies_summary?: { total_blocked_by?: number };
 };
 
-export async function reconcileRepository(octokit: AppOctokit, project: Project, deps: ReconcileDeps): Promise<void> {
+export async function readRepository(octokit: AppOctokit, project: Project, deps: ReadDeps): Promise<void> {
   const db = deps.database.db;
   const [owner = "", repo = ""] = project.name.split("/");
   const configResult = await deps.loadConfig();
@@ -83,6 +86,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
       stopRequested: false,
       trustBody: startedBy !== null,
       bodyLinks: startedBy !== null ? await bodyLinksOf(db, project, facts) : null,
+      statusLabels: "payload",
     });
     const nativeKnown = await db
       .select({ n: issueLinks.toNumber })
@@ -98,7 +102,7 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
     if (task.status === "completed" || task.status === "cancelled") continue;
     try {
       const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: task.issueNumber });
-      await syncIssue(db, { project, issue: issueFactsOf(data), config, startedBy: null, stopRequested: false, trustBody: false, bodyLinks: null });
+      await syncIssue(db, { project, issue: issueFactsOf(data), config, startedBy: null, stopRequested: false, trustBody: false, bodyLinks: null, statusLabels: "payload" });
     } catch (error) {
       if ((error as { status?: number }).status !== 404 && (error as { status?: number }).status !== 410) throw error;
     }
@@ -122,8 +126,56 @@ export async function reconcileRepository(octokit: AppOctokit, project: Project,
     });
   }
 
+  await readPullRequests(octokit, project, deps);
   await verifyLinks(octokit, deps, project);
-  await projectTransaction(db, project.id, (tx) => reconcileTasks(tx, project.id));
+  await markReconcileDue(db, project.id);
+}
+
+/**
+ * The app's pull requests as GitHub has them now. One read lists the most recently updated
+ * (open or closed); a pull request the app still counts as open that is not among them is read
+ * on its own. Nothing is read when the app counts none open.
+ */
+async function readPullRequests(octokit: AppOctokit, project: Project, deps: ReadDeps): Promise<void> {
+  const db = deps.database.db;
+  const open = await db
+    .select()
+    .from(pullRequests)
+    .where(and(eq(pullRequests.projectId, project.id), isNotNull(pullRequests.number), eq(pullRequests.state, "open"), eq(pullRequests.merged, false)));
+  if (open.length === 0) return;
+  const [owner = "", repo = ""] = project.name.split("/");
+  const { data: recent } = await octokit.rest.pulls.list({ owner, repo, state: "all", sort: "updated", direction: "desc", per_page: 100 });
+  const byNumber = new Map(recent.map((pr) => [pr.number, pr as ApiPullRequest]));
+  for (const row of open) {
+    const pr = byNumber.get(row.number!) ?? (await getPullRequest(octokit, owner, repo, row.number!));
+    if (pr) await learnPullRequest(db, project, row, pr);
+  }
+}
+
+/** One of the app's pull requests read on its own (a merge whose outcome is not known). */
+export async function readPullRequest(octokit: AppOctokit, project: Project, row: typeof pullRequests.$inferSelect, deps: ReadDeps): Promise<void> {
+  if (row.number === null) return;
+  const [owner = "", repo = ""] = project.name.split("/");
+  const pr = await getPullRequest(octokit, owner, repo, row.number);
+  if (pr) await learnPullRequest(deps.database.db, project, row, pr);
+}
+
+async function getPullRequest(octokit: AppOctokit, owner: string, repo: string, number: number): Promise<ApiPullRequest | undefined> {
+  try {
+    return (await octokit.rest.pulls.get({ owner, repo, pull_number: number })).data as ApiPullRequest;
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 404 || status === 410) return undefined;
+    throw error;
+  }
+}
+
+/** A pull request that GitHub shows otherwise than the app's record goes through the webhook's command. */
+async function learnPullRequest(db: Database["db"], project: Project, row: typeof pullRequests.$inferSelect, pr: ApiPullRequest): Promise<void> {
+  const facts = pullRequestFactsOf(pr);
+  const same =
+    row.state === facts.state && row.merged === facts.merged && row.headSha === facts.headSha && row.draft === facts.draft && row.head === facts.head && row.base === facts.base;
+  if (!same) await syncPullRequest(db, project, facts);
 }
 
 async function whoLabelled(
@@ -142,7 +194,7 @@ async function whoLabelled(
   return decision.allowed ? actor.login : null;
 }
 
-async function refreshNativeBlockers(octokit: AppOctokit, deps: ReconcileDeps, project: Project, issueNumber: number): Promise<void> {
+async function refreshNativeBlockers(octokit: AppOctokit, deps: ReadDeps, project: Project, issueNumber: number): Promise<void> {
   const [owner = "", repo = ""] = project.name.split("/");
   const blockers = await octokit.paginate(octokit.rest.issues.listDependenciesBlockedBy, { owner, repo, issue_number: issueNumber, per_page: 100 });
   await projectTransaction(deps.database.db, project.id, async (tx) => {
@@ -165,7 +217,7 @@ async function refreshNativeBlockers(octokit: AppOctokit, deps: ReconcileDeps, p
  * Reads the other end of links no webhook has confirmed (a `Depends on` reference to an issue
  * the app has not seen), at most once each: unknown issues become "missing" or "unreadable".
  */
-export async function verifyLinks(octokit: AppOctokit, deps: ReconcileDeps, project: Project): Promise<number> {
+export async function verifyLinks(octokit: AppOctokit, deps: ReadDeps, project: Project): Promise<number> {
   const db = deps.database.db;
   const pending = await db
     .select()
@@ -196,6 +248,6 @@ export async function verifyLinks(octokit: AppOctokit, deps: ReconcileDeps, proj
         ),
       );
   }
-  if (targets.size > 0) await projectTransaction(db, project.id, (tx) => reconcileTasks(tx, project.id));
+  if (targets.size > 0) await markReconcileDue(db, project.id);
   return targets.size;
 }

@@ -1,0 +1,67 @@
+/**
+ * The reconcile: one project converged from what is stored, as one transaction under the
+ * project's lock. Commands do not run it: they mark the project due (db/reconcile-due.ts) and
+ * the reconcile worker (reconcile/reconcile-worker.ts) runs it once for any number of marks.
+ * Events are hints and this converges on state, so one pass after ten changes decides what ten
+ * passes would.
+ *
+ * One read of the project, then one planner per concern, in order. A planner reads what else
+ * it needs, records its GitHub writes (intents) and may leave facts for the planners after it
+ * in the context. To add a concern (a board, check runs, …), write a planner and list it in
+ * PLANNERS.
+ */
+import { eq } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
+import { phases, tasks } from "../../db/schema.js";
+import type { RepoRef } from "../intents.js";
+import { deriveDependencies } from "./derive-dependencies.js";
+import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
+import { reconcilePullRequests } from "./reconcile-pull-requests.js";
+import { queueBranchUpdates } from "./request-branch-update.js";
+import { reportMilestoneSettings } from "./report-milestone-settings.js";
+import { reconcileTaskStatuses } from "./reconcile-tasks.js";
+import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
+
+export interface ReconcileContext {
+  project: ProjectRow;
+  repo: RepoRef;
+  /** Every task of the project, as read at the start (refines included). */
+  tasks: (typeof tasks.$inferSelect)[];
+  /** Every phase; a planner that changes a phase's status updates it here too. */
+  phases: (typeof phases.$inferSelect)[];
+  /** Tasks whose work waits in one of the app's pull requests (filled by the pull-request planner). */
+  inReview: Set<string>;
+}
+
+export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknown>;
+
+/**
+ * In order: branch updates owed for conflicting pull requests (they hold merges), then pull
+ * requests (a task whose work waits in a PR is in review, and a merged phase frees the
+ * phases after it), then task statuses and labels, then reports (an invalid milestone block).
+ */
+const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses, reportMilestoneSettings];
+
+/** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
+export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {
+  const project = await loadProject(tx, projectId);
+  await deriveDependencies(tx, projectId, project.name);
+  const [taskRows, phaseRows] = await Promise.all([
+    tx.select().from(tasks).where(eq(tasks.projectId, projectId)),
+    tx.select().from(phases).where(eq(phases.projectId, projectId)),
+  ]);
+  const ctx: ReconcileContext = { project, repo: repoRefOf(project), tasks: taskRows, phases: phaseRows, inReview: new Set() };
+  for (const planner of PLANNERS) await planner(tx, ctx);
+}
+
+/**
+ * Converges the project now if a reconcile is owed, and settles what was owed: for replies that
+ * report state (`/cw status`), which must not tell a status the owed reconcile would change.
+ */
+export async function reconcileIfDue(tx: Tx, projectId: string): Promise<boolean> {
+  const generation = await dueGeneration(tx, projectId, PLAN_SCOPE);
+  if (generation === undefined) return false;
+  await reconcileProject(tx, projectId);
+  await settleReconcile(tx, { projectId, scope: PLAN_SCOPE }, generation);
+  return true;
+}

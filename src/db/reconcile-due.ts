@@ -1,0 +1,97 @@
+/**
+ * "A reconcile is owed" is a row (see `reconcile_due` in schema.ts). Marking is one statement in
+ * the caller's transaction: the reconcile is owed exactly when the change that owes it commits,
+ * and a crash loses neither. Marks of one project coalesce into one row (its generation bumped),
+ * so a burst of commands is one reconcile; the worker is woken (NOTIFY) only when a row is new.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "./client.js";
+import { reconcileDue } from "./schema.js";
+
+export const RECONCILE_CHANNEL = "cw_reconcile";
+
+/** Converge the project from stored state: statuses, labels, pull requests, comments. */
+export const PLAN_SCOPE = "plan";
+/** Read the repository from GitHub (milestones, issues, the app's pull requests). */
+export const GITHUB_SCOPE = "github";
+/** Read one of the app's pull requests from GitHub (its merge state and head). */
+export function pullRequestScope(pullRequestId: string): string {
+  return `pull-request:${pullRequestId}`;
+}
+
+export type ReconcileScope = string;
+
+/**
+ * How long a `plan` mark waits before it is due: marks within it make one reconcile (a burst of
+ * events on a repository is one pass, not one per event). A later mark never postpones an
+ * earlier one, so no reconcile waits longer than this for its first mark.
+ */
+export const PLAN_DELAY_MS = 200;
+
+/**
+ * Marks `projectIds` due for `scope`, at `dueAt` (default: now, or PLAN_DELAY_MS from now for
+ * `plan`). A row already due keeps the earlier time. Several projects are marked in one
+ * statement, in a fixed order.
+ */
+export async function markReconcileDue(
+  tx: DbOrTx,
+  projectIds: string | readonly string[],
+  scope: ReconcileScope = PLAN_SCOPE,
+  dueAt?: Date,
+): Promise<void> {
+  const ids = [...new Set(typeof projectIds === "string" ? [projectIds] : projectIds)].sort();
+  if (ids.length === 0) return;
+  const when = dueAt
+    ? sql`${dueAt.toISOString()}::timestamptz`
+    : scope === PLAN_SCOPE
+      ? sql`now() + make_interval(secs => ${PLAN_DELAY_MS / 1000})`
+      : sql`now()`;
+  const values = sql.join(
+    ids.map((id) => sql`(${id}, ${scope}, ${when})`),
+    sql`, `,
+  );
+  await tx.execute(sql`
+    with marked as (
+      insert into ${reconcileDue} (project_id, scope, due_at) values ${values}
+      on conflict (project_id, scope) do update
+        set generation = ${reconcileDue}.generation + 1, due_at = least(${reconcileDue}.due_at, excluded.due_at)
+      returning (xmax = 0) as fresh
+    )
+    select pg_notify(${RECONCILE_CHANNEL}, '') from marked where fresh limit 1`);
+}
+
+/** The generation of a project's row for `scope` now (read under the project's lock, it cannot move). */
+export async function dueGeneration(tx: DbOrTx, projectId: string, scope: string): Promise<number | undefined> {
+  const [row] = await tx
+    .select({ generation: reconcileDue.generation })
+    .from(reconcileDue)
+    .where(and(eq(reconcileDue.projectId, projectId), eq(reconcileDue.scope, scope)));
+  return row?.generation;
+}
+
+/**
+ * Done with what was owed up to `generation`: the row goes, or (a mark came since) it is let go
+ * to run again. A `github` row is not removed but scheduled again `repeatAfterMs` later.
+ */
+export async function settleReconcile(
+  tx: DbOrTx,
+  row: { projectId: string; scope: string },
+  generation: number | undefined,
+  repeatAfterMs?: number,
+): Promise<void> {
+  const key = and(eq(reconcileDue.projectId, row.projectId), eq(reconcileDue.scope, row.scope));
+  if (repeatAfterMs !== undefined) {
+    await tx
+      .update(reconcileDue)
+      .set({
+        lockedUntil: null,
+        attempts: 0,
+        lastError: null,
+        dueAt: generation === undefined ? sql`${reconcileDue.dueAt}` : sql`case when ${reconcileDue.generation} = ${generation} then now() + make_interval(secs => ${repeatAfterMs / 1000}) else ${reconcileDue.dueAt} end`,
+      })
+      .where(key);
+    return;
+  }
+  if (generation !== undefined) await tx.delete(reconcileDue).where(and(key, eq(reconcileDue.generation, generation)));
+  await tx.update(reconcileDue).set({ lockedUntil: null, attempts: 0, lastError: null }).where(key);
+}

@@ -1,0 +1,148 @@
+/**
+ * Deliveries the intake answered 503 (the database was down) are lost unless someone asks
+ * GitHub for them again: GitHub does not retry a failed delivery by itself. From the first
+ * delivery it could not store, the intake is in an outage; when it can store again (a delivery
+ * stored, or a probe of the inbox every few seconds), the app lists its deliveries through the
+ * App webhook deliveries API, authenticated as the app (a JWT), and asks once for each one that
+ * failed since the outage began and that it does not hold (`POST …/deliveries/{id}/attempts`).
+ * GitHub then sends each again, under the same X-GitHub-Delivery.
+ */
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/rest";
+import { inArray } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { webhookDeliveries } from "../db/schema.js";
+import type { Logger } from "../logger.js";
+
+/** What the deliveries API says of one attempt (the fields this reads). */
+export interface HookDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  status_code: number;
+}
+
+/** The part of an Octokit this needs: tests hand in one pointed at a mock. */
+export type DeliveriesClient = Pick<Octokit, "paginate" | "rest">;
+
+/**
+ * A client of the deliveries API authenticated as the app. Made with @octokit/rest: it acts as
+ * the app itself, outside any installation and outside Probot's webhook handling.
+ */
+export function appDeliveriesClient(options: { appId: number; privateKey: string; baseUrl?: string | undefined }): DeliveriesClient {
+  return new Octokit({
+    authStrategy: createAppAuth,
+    auth: { appId: options.appId, privateKey: options.privateKey },
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
+}
+
+export interface DeliveryRecoveryOptions {
+  db: Db;
+  log: Logger;
+  client: DeliveriesClient;
+  /** Checks that the inbox can be written again (rejects while it cannot). */
+  probe(): Promise<void>;
+  probeEveryMs?: number;
+  /** Deliveries up to this long before the first failure are looked at too (clocks differ). */
+  marginMs?: number;
+}
+
+export class DeliveryRecovery {
+  #outageSince: number | undefined;
+  #probe: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+  /** Deliveries asked for already: each failed one is asked for once. */
+  readonly #asked = new Set<number>();
+
+  constructor(private readonly options: DeliveryRecoveryOptions) {}
+
+  get inOutage(): boolean {
+    return this.#outageSince !== undefined;
+  }
+
+  /** A delivery could not be stored (answered 503). */
+  storeFailed(): void {
+    if (this.#outageSince !== undefined) return;
+    this.#outageSince = Date.now();
+    this.options.log.warn("the inbox cannot be written: deliveries are answered 503 and will be asked for again once it can");
+    this.#probe = setInterval(() => {
+      this.options.probe().then(
+        () => void this.recovered(),
+        () => {},
+      );
+    }, this.options.probeEveryMs ?? 5_000);
+    this.#probe.unref();
+  }
+
+  /** A delivery was stored: if an outage was on, it is over. */
+  stored(): void {
+    if (this.#outageSince !== undefined) void this.recovered();
+  }
+
+  /** Ends the outage and asks for what failed during it; resolves to how many were asked for. */
+  recovered(): Promise<number> {
+    if (this.#running) return this.#running;
+    const since = this.#outageSince;
+    if (since === undefined) return Promise.resolve(0);
+    clearInterval(this.#probe);
+    this.#outageSince = undefined;
+    this.#running = this.#redeliver(since - (this.options.marginMs ?? 60_000))
+      .catch((error: unknown) => {
+        // Asked again at the next outage's end; GitHub keeps deliveries for 3 days.
+        this.options.log.error({ err: error }, "could not ask GitHub for the deliveries that failed during the outage");
+        return 0;
+      })
+      .finally(() => {
+        this.#running = undefined;
+      });
+    return this.#running;
+  }
+
+  stop(): void {
+    clearInterval(this.#probe);
+  }
+
+  async #redeliver(since: number): Promise<number> {
+    const { client, db, log } = this.options;
+    const byGuid = new Map<string, HookDelivery[]>();
+    // Newest first; stop at the first page that reaches back before the outage.
+    for await (const page of client.paginate.iterator(client.rest.apps.listWebhookDeliveries, { per_page: 100 })) {
+      const deliveries = page.data as HookDelivery[];
+      for (const d of deliveries) {
+        if (Date.parse(d.delivered_at) < since) continue;
+        byGuid.set(d.guid, [...(byGuid.get(d.guid) ?? []), d]);
+      }
+      if (deliveries.length === 0 || deliveries.some((d) => Date.parse(d.delivered_at) < since)) break;
+    }
+    // A guid whose every attempt failed, and that the inbox does not hold (a redelivery may have landed).
+    // In the order GitHub first sent them, so they arrive again in their order.
+    const failed = [...byGuid.values()]
+      .filter((attempts) => attempts.every((a) => a.status_code < 200 || a.status_code >= 300))
+      .sort((a, b) => Math.min(...a.map(firstSent)) - Math.min(...b.map(firstSent)));
+    const held = failed.length
+      ? new Set(
+          (
+            await db
+              .select({ id: webhookDeliveries.deliveryId })
+              .from(webhookDeliveries)
+              .where(inArray(webhookDeliveries.deliveryId, failed.map((a) => a[0]!.guid)))
+          ).map((r) => r.id),
+        )
+      : new Set<string>();
+    let asked = 0;
+    for (const attempts of failed) {
+      const latest = attempts.reduce((a, b) => (Date.parse(b.delivered_at) > Date.parse(a.delivered_at) ? b : a));
+      if (held.has(latest.guid) || attempts.some((a) => this.#asked.has(a.id))) continue;
+      await client.rest.apps.redeliverWebhookDelivery({ delivery_id: latest.id });
+      this.#asked.add(latest.id);
+      asked++;
+    }
+    log.info({ asked }, "asked GitHub for the deliveries that failed while the inbox could not be written");
+    return asked;
+  }
+}
+
+function firstSent(d: HookDelivery): number {
+  return Date.parse(d.delivered_at);
+}

@@ -1,0 +1,119 @@
+/**
+ * The outbox under faults, against the fake GitHub: a comment that landed but was answered 502
+ * while a newer intent queued is not posted twice; a 403 with retry-after holds every write to
+ * the same target; an error that is not GitHub's (a TypeError) is a dead letter at once; a
+ * status label is set from what GitHub answers, so an issue never ends with two.
+ */
+import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { outbox, tasks } from "../../src/db/schema.js";
+import { recordIntents } from "../../src/core/commands/record-intents.js";
+import { claimOutboxRow, type OutboxRow } from "../../src/github/outbox-queue.js";
+import { labelsToStore } from "../../src/core/commands/sync-issue.js";
+import type { GitHubIntent } from "../../src/core/intents.js";
+import type { StatusLabel } from "../../src/core/labels.js";
+import { useBootedApp } from "../support/boot.js";
+import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
+import { INSTALLATION_ID, OWNER, REPO, WRITER } from "../support/payloads.js";
+import { install, statusOf } from "../support/flows.js";
+import { useStrictNock } from "../support/strict-nock.js";
+
+useStrictNock();
+const booted = useBootedApp();
+
+const repo = { owner: OWNER, repo: REPO, installationId: INSTALLATION_ID };
+const COMMENTS = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
+const ADD_LABELS = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels";
+const comment = (issueNumber: number, body: string): GitHubIntent => ({ kind: "upsert-comment", repo, issueNumber, marker: "note", body });
+const label = (issueNumber: number, name: StatusLabel): GitHubIntent => ({ kind: "set-status-label", repo, issueNumber, label: name });
+
+/** The outbox worker's handling of one claimed row (what a loop does after its claim). */
+const handle = (row: OutboxRow) => (booted.app.outbox as unknown as { options: { handle(r: OutboxRow): Promise<void> } }).options.handle(row);
+
+async function world(): Promise<{ fake: FakeGitHub; n: number }> {
+  const fake = new FakeGitHub();
+  await install(booted, fake);
+  const n = fake.openIssue({ title: "Task", labels: ["cw:run"] }, WRITER);
+  await fake.converge(booted.app.port, booted.settle);
+  expect(statusOf(fake, n)).toEqual(["cw:ready"]);
+  fake.resetCounts();
+  return { fake, n };
+}
+
+/** Claims `first` and, while it is in flight, records `second` for the same target. */
+async function inFlightThenNewer(first: GitHubIntent, second: GitHubIntent): Promise<OutboxRow> {
+  await recordIntents(booted.database.db, [first]);
+  const claimed = await claimOutboxRow(booted.database);
+  expect(claimed?.payload).toMatchObject(first as object);
+  await recordIntents(booted.database.db, [second]);
+  return claimed!;
+}
+
+describe("the outbox under faults", () => {
+  it("a comment that landed but was answered 502, while a newer one queued: found by its marker and edited, never posted twice", async () => {
+    const { fake, n } = await world();
+    const first = await inFlightThenNewer(comment(n, "first words"), comment(n, "newer words"));
+    fake.failNext(COMMENTS, { status: 502, applied: true });
+    await handle(first); // posted on GitHub, but the app saw a 502; the newer intent supersedes it
+    await booted.app.outbox.drain();
+    const mine = fake.commentsOn(n).filter((c) => c.user.login === APP_BOT.login && c.body.includes("codewalkers:note"));
+    expect(mine.map((c) => c.body.split("\n").pop())).toEqual(["newer words"]);
+    expect(fake.requests.filter((r) => r.route === COMMENTS)).toHaveLength(1);
+  });
+
+  it("a 403 with retry-after holds the target: the newer write that supersedes the limited one waits as long", async () => {
+    const { fake, n } = await world();
+    const first = await inFlightThenNewer(label(n, "cw:blocked"), label(n, "cw:in-progress"));
+    fake.failNext(ADD_LABELS, { status: 403, headers: { "retry-after": "10" }, body: { message: "You have exceeded a secondary rate limit" } });
+    const before = Date.now();
+    await handle(first);
+    expect(await booted.app.outbox.drain()).toBe(0); // nothing may go out yet
+    expect(fake.requests.filter((r) => r.route === ADD_LABELS)).toHaveLength(1);
+    const [waiting] = await booted.database.db.select().from(outbox).where(eq(outbox.status, "pending"));
+    expect(waiting!.payload).toMatchObject({ label: "cw:in-progress" });
+    expect(waiting!.runAfter.getTime()).toBeGreaterThanOrEqual(before + 9_000);
+  });
+
+  it("an error that is not GitHub's (a TypeError) is a dead letter at once, not retried", async () => {
+    const { fake, n } = await world();
+    // A malformed intent (no body): rendering it throws a TypeError.
+    await booted.database.db.insert(outbox).values({
+      targetKey: `comment:${OWNER}/${REPO}#${n}:broken`,
+      operation: "upsert-comment",
+      installationId: INSTALLATION_ID,
+      payload: { kind: "upsert-comment", repo, issueNumber: n, marker: "broken" },
+    });
+    await booted.app.outbox.drain();
+    const [row] = await booted.database.db.select().from(outbox).where(eq(outbox.operation, "upsert-comment"));
+    expect(row).toMatchObject({ status: "dead", attempts: 1 });
+    expect(row!.lastError).toContain("TypeError");
+    expect(fake.counts().writes).toBe(0);
+  });
+
+  it("a status label is set from what GitHub answers: one stale in the app's record is removed too, never left as a second", async () => {
+    const { fake, n } = await world();
+    // GitHub's issue carries cw:in-progress; the app's record, stale, says cw:ready.
+    fake.addLabels(n, ["cw:in-progress"], APP_BOT);
+    fake.removeLabel(n, "cw:ready", APP_BOT);
+    fake.dropWebhooks();
+    await booted.database.db.update(tasks).set({ labels: ["cw:run", "cw:ready"] }).where(eq(tasks.issueNumber, n));
+    fake.resetCounts();
+    await recordIntents(booted.database.db, [label(n, "cw:done")]);
+    await booted.app.outbox.drain();
+    expect(statusOf(fake, n)).toEqual(["cw:done"]);
+    expect(fake.counts().redundantWrites).toBe(0); // no removal of a label the issue does not carry
+  });
+});
+
+describe("status labels on record", () => {
+  it("a late echo of the app's own write never rolls them back; a person's change is applied", () => {
+    // The app swapped ready → in-progress; the echo of "labeled cw:ready" arrives afterwards.
+    expect(labelsToStore(["cw:run", "cw:ready"], ["cw:run", "cw:in-progress"], "stored")).toEqual(["cw:run", "cw:in-progress"]);
+    // A person removed the status label by hand (the reconcile puts it back).
+    expect(labelsToStore(["cw:run"], ["cw:run", "cw:in-progress"], { removed: "cw:in-progress" })).toEqual(["cw:run"]);
+    // Other labels always follow the payload.
+    expect(labelsToStore(["cw:run", "bug"], ["cw:run", "cw:ready"], "stored")).toEqual(["cw:run", "bug", "cw:ready"]);
+    // A read from GitHub is the truth.
+    expect(labelsToStore(["cw:run", "cw:done"], ["cw:run", "cw:ready"], "payload")).toEqual(["cw:run", "cw:done"]);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Deliveries answered 503 while the inbox could not be written are asked for again: once the
+ * intake can store again, the app lists its deliveries (GET /app/hook/deliveries, as the app,
+ * with a JWT) and asks once for each that failed during the outage and that it does not hold.
+ * The deliveries API is mocked with strict nock; GitHub's redelivery is then posted as GitHub
+ * would post it, under the same X-GitHub-Delivery. And a payload nested too deep is refused.
+ */
+import { describe, expect, it } from "vitest";
+import { webhookDeliveries } from "../../src/db/schema.js";
+import { MAX_PAYLOAD_DEPTH, nestingDepth } from "../../src/intake/webhook-endpoint.js";
+import { useBootedApp } from "../support/boot.js";
+import { postDelivery } from "../support/github-app.js";
+import { issuesPayload } from "../support/payloads.js";
+import { github, recordedRequests, useStrictNock } from "../support/strict-nock.js";
+
+useStrictNock();
+const booted = useBootedApp();
+
+const payload = (n: number) => issuesPayload("opened", { number: n, title: `Issue ${n}` });
+const stored = async () => (await booted.database.db.select({ id: webhookDeliveries.deliveryId }).from(webhookDeliveries)).map((r) => r.id).sort();
+const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
+
+describe("deliveries lost to a database outage", () => {
+  it("are asked for once each when the inbox can be written again, and stored when GitHub sends them", async () => {
+    // The outage: the inbox cannot be written.
+    await booted.database.rows(`alter table webhook_deliveries rename to webhook_deliveries_away`);
+    const lost = ["lost-1", "lost-2", "lost-3"];
+    try {
+      for (const [i, id] of lost.entries()) {
+        const answer = await postDelivery(booted.app.port, "issues", payload(i + 1), { deliveryId: id });
+        expect(answer.status).toBe(503);
+      }
+    } finally {
+      await booted.database.rows(`alter table webhook_deliveries_away rename to webhook_deliveries`);
+    }
+    expect(booted.app.deliveryRecovery.inOutage).toBe(true);
+
+    // GitHub's record of the app's deliveries, newest first: the three that failed, one older
+    // failure (before the outage: not ours to ask for), one whose redelivery already landed, and
+    // the delivery that ends the outage.
+    const scope = github()
+      .get("/app/hook/deliveries")
+      .query({ per_page: "100" })
+      .matchHeader("authorization", /^bearer /i)
+      .reply(200, [
+        { id: 105, guid: "back", delivered_at: at(0), status_code: 202, status: "OK", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 104, guid: "lost-3", delivered_at: at(1_000), status_code: 503, status: "Invalid HTTP Response: 503", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 103, guid: "lost-2", delivered_at: at(2_000), status_code: 503, status: "Invalid HTTP Response: 503", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 102, guid: "lost-1", delivered_at: at(3_000), status_code: 503, status: "Invalid HTTP Response: 503", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 101, guid: "healed", delivered_at: at(4_000), status_code: 202, status: "OK", event: "issues", action: "opened", redelivery: true, duration: 0.1 },
+        { id: 100, guid: "healed", delivered_at: at(5_000), status_code: 503, status: "Invalid HTTP Response: 503", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 99, guid: "old", delivered_at: at(3_600_000), status_code: 500, status: "Invalid HTTP Response: 500", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+      ])
+      .post("/app/hook/deliveries/102/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/103/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/104/attempts")
+      .reply(202, {});
+
+    // The first delivery stored ends the outage.
+    expect((await postDelivery(booted.app.port, "issues", payload(9), { deliveryId: "back" })).status).toBe(202);
+    await until(() => scope.isDone());
+    expect(booted.app.deliveryRecovery.inOutage).toBe(false);
+    await booted.app.deliveryRecovery.recovered(); // the recovery in flight, if it has not ended yet
+    // Asked once: a second end of outage asks for nothing again.
+    expect(await booted.app.deliveryRecovery.recovered()).toBe(0);
+
+    // GitHub sends them again, under the same delivery ids.
+    for (const [i, id] of lost.entries()) {
+      expect((await postDelivery(booted.app.port, "issues", payload(i + 1), { deliveryId: id })).status).toBe(202);
+    }
+    expect(await stored()).toEqual(["back", ...lost].sort());
+    expect(recordedRequests().map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+      "GET /app/hook/deliveries",
+      "POST /app/hook/deliveries/102/attempts",
+      "POST /app/hook/deliveries/103/attempts",
+      "POST /app/hook/deliveries/104/attempts",
+    ]);
+  });
+});
+
+describe("a payload nested too deep", () => {
+  it("is refused at once with 400, and nothing is stored", async () => {
+    const levels = 100_000;
+    const rawBody = `{"action":"opened","deep":${'{"a":['.repeat(levels)}1${"]}".repeat(levels)}}`;
+    const answer = await postDelivery(booted.app.port, "issues", undefined, { rawBody });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain(`deeper than ${MAX_PAYLOAD_DEPTH}`);
+    expect(await stored()).toEqual([]);
+  });
+
+  it("counts nesting outside strings only", () => {
+    expect(nestingDepth(Buffer.from(`{"a":[{"b":"[[[[{{{{\\"]]]"}]}`))).toBe(3);
+    expect(nestingDepth(Buffer.from(`[]`))).toBe(1);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * "A reconcile is owed" is a row: a command marks its project due in its own transaction, the
+ * reconcile worker converges it once for any number of marks, and a mark that comes while a
+ * reconcile runs keeps the row due. Here the "command" marks due the way every real one does,
+ * and the processor's handlers are a stand-in Probot.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { asc, eq } from "drizzle-orm";
+import type { Probot } from "probot";
+import { issueLinks, outbox, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
+import { projectTransaction } from "../../src/core/commands/project-transaction.js";
+import { reconcileIfDue } from "../../src/core/commands/reconcile-project.js";
+import { storeDelivery } from "../../src/intake/store-delivery.js";
+import { createProcessor } from "../../src/intake/processor.js";
+import { createReconcileWorker } from "../../src/reconcile/reconcile-worker.js";
+import { claimReconcile } from "../../src/reconcile/reconcile-queue.js";
+import { createLogger } from "../../src/logger.js";
+import { createTestDatabase, type TestDatabase } from "../support/database.js";
+
+let database: TestDatabase;
+let projectId: string;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+beforeEach(async () => {
+  await database.truncateAll();
+  const [project] = await database.db
+    .insert(projects)
+    .values({ name: "octo/app", url: "https://github.com/octo/app.git", owner: "octo", repo: "app", installationId: 5, repositoryId: 77 })
+    .returning();
+  projectId = project!.id;
+  // Issue #2 waits on #1, which is open: once reconciled, its task is blocked.
+  await database.db.insert(tasks).values({ projectId, issueNumber: 2, name: "Second", status: "pending" });
+  await database.db
+    .insert(issueLinks)
+    .values({ projectId, kind: "blocked_by", source: "body", fromNumber: 2, toRepo: "octo/app", toNumber: 1, toState: "open", verified: true });
+});
+afterAll(async () => database.close());
+
+const log = createLogger("silent");
+const taskStatus = async () => (await database.db.select({ status: tasks.status }).from(tasks).where(eq(tasks.issueNumber, 2)))[0]!.status;
+const dueRows = () => database.db.select().from(reconcileDue).orderBy(asc(reconcileDue.scope));
+/** A command: changes nothing here but owes its project a reconcile, as every command does. */
+const command = () => projectTransaction(database.db, projectId, (tx) => markReconcileDue(tx, projectId));
+
+describe("reconcile rows", () => {
+  it("a command owes its project a reconcile in its own transaction; many marks are one row, converged once", async () => {
+    for (let i = 0; i < 5; i++) await command();
+    expect((await dueRows()).map((r) => [r.scope, r.generation])).toEqual([[PLAN_SCOPE, 5]]);
+    expect(await taskStatus()).toBe("pending"); // nothing converged yet
+
+    const worker = createReconcileWorker({ database, log });
+    expect(await worker.drain()).toBe(1);
+    expect(await taskStatus()).toBe("blocked");
+    const label = await database.db.select().from(outbox);
+    expect(label.map((r) => [r.operation, (r.payload as { label: string }).label])).toEqual([["set-status-label", "cw:blocked"]]);
+    expect(await dueRows()).toEqual([]);
+    expect(await worker.drain()).toBe(0);
+  });
+
+  it("a command that rolls back owes nothing", async () => {
+    await projectTransaction(database.db, projectId, async (tx) => {
+      await markReconcileDue(tx, projectId);
+      throw new Error("the command failed");
+    }).catch(() => {});
+    expect(await dueRows()).toEqual([]);
+  });
+
+  it("a mark made while a reconcile runs keeps the row due, and it runs again", async () => {
+    await command();
+    // The worker claimed the row (its generation 1) …
+    const claimed = await claimReconcile(database, [PLAN_SCOPE], 60, "owed");
+    expect(claimed).toMatchObject({ projectId, scope: PLAN_SCOPE, generation: 1 });
+    // … and before it takes the project's lock, another command marks the project again.
+    await command();
+    const worker = createReconcileWorker({ database, log });
+    await (worker as unknown as { options: { handle(row: unknown): Promise<void> } }).options.handle(claimed);
+    // The reconcile read generation 2 under the lock: everything owed is settled.
+    expect(await dueRows()).toEqual([]);
+
+    // A mark that lands after the reconcile read its generation (a write made without the lock)
+    // leaves the row due: simulated by bumping it between the claim and the settle.
+    await command();
+    const again = await claimReconcile(database, [PLAN_SCOPE], 60, "owed");
+    await projectTransaction(database.db, projectId, async (tx) => {
+      const { dueGeneration, settleReconcile } = await import("../../src/db/reconcile-due.js");
+      const seen = await dueGeneration(tx, projectId, PLAN_SCOPE);
+      await tx.update(reconcileDue).set({ generation: 99 }).where(eq(reconcileDue.projectId, projectId));
+      await settleReconcile(tx, again!, seen);
+    });
+    expect((await dueRows()).map((r) => [r.generation, r.lockedUntil])).toEqual([[99, null]]);
+    expect(await worker.drain()).toBe(1);
+    expect(await dueRows()).toEqual([]);
+  });
+
+  it("a new row wakes the worker through NOTIFY; a row already due does not notify again", async () => {
+    const heard: string[] = [];
+    const unlisten = await database.listen(RECONCILE_CHANNEL, (payload) => heard.push(payload));
+    try {
+      await command();
+      await until(() => heard.length === 1);
+      await command();
+      await command();
+      await new Promise((r) => setTimeout(r, 200)); // a notification is delivered within this on both databases
+      expect(heard).toHaveLength(1);
+    } finally {
+      await unlisten();
+    }
+  });
+
+  it("a failing reconcile keeps the row, with its error, due again after a backoff", async () => {
+    await command();
+    // The reconcile's status change (#2 → blocked) fails in the database.
+    await database.rows(`create or replace function cw_fail_update() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$`);
+    await database.rows(`create trigger cw_fail before update on tasks for each row execute function cw_fail_update()`);
+    try {
+      expect(await createReconcileWorker({ database, log }).drain()).toBe(1);
+    } finally {
+      await database.rows(`drop trigger cw_fail on tasks`);
+    }
+    const [row] = await dueRows();
+    expect(row!.lastError).toContain("injected failure");
+    expect(row!.lockedUntil).toBeNull();
+    expect(row!.dueAt.getTime()).toBeGreaterThan(Date.now());
+    expect(await taskStatus()).toBe("pending");
+  });
+
+  it("/cw status and the like converge first when a reconcile is owed, and settle it", async () => {
+    await command();
+    const ran = await projectTransaction(database.db, projectId, (tx) => reconcileIfDue(tx, projectId));
+    expect(ran).toBe(true);
+    expect(await taskStatus()).toBe("blocked");
+    expect(await dueRows()).toEqual([]);
+    expect(await projectTransaction(database.db, projectId, (tx) => reconcileIfDue(tx, projectId))).toBe(false);
+  });
+
+  it("marks of several projects go in one statement, in a fixed order; a later time never postpones an earlier one", async () => {
+    const [other] = await database.db
+      .insert(projects)
+      .values({ name: "octo/other", url: "https://github.com/octo/other.git", installationId: 5, repositoryId: 78 })
+      .returning();
+    await markReconcileDue(database.db, [other!.id, projectId, projectId]);
+    expect((await dueRows()).map((r) => r.projectId).sort()).toEqual([projectId, other!.id].sort());
+    await markReconcileDue(database.db, projectId, GITHUB_SCOPE);
+    await markReconcileDue(database.db, projectId, GITHUB_SCOPE, new Date(Date.now() + 3_600_000));
+    const github = (await dueRows()).find((r) => r.scope === GITHUB_SCOPE)!;
+    expect(github.dueAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+});
+
+describe("the processor", () => {
+  const store = (deliveryId: string) =>
+    storeDelivery(database.db, {
+      deliveryId,
+      event: "issues",
+      payload: { action: "edited", repository: { id: 77 }, installation: { id: 5 } },
+      handled: true,
+    });
+
+  it("hands a repository's deliveries over as a batch; each command owes its reconcile; a failing delivery is retried on its own", async () => {
+    for (const id of ["d1", "bad", "d2"]) await store(id);
+    const processor = createProcessor({
+      database,
+      log,
+      probot: {
+        receive: async (event: { id: string }) => {
+          if (event.id === "bad") throw new Error("GitHub said no");
+          await command();
+        },
+      } as unknown as Probot,
+    });
+    expect(await processor.drain()).toBe(1); // one batch
+    const rows = await database.db.select().from(webhookDeliveries).orderBy(asc(webhookDeliveries.seq));
+    expect(rows.map((r) => [r.deliveryId, r.status, r.attempts])).toEqual([
+      ["d1", "done", 1],
+      ["bad", "pending", 1],
+      ["d2", "done", 1],
+    ]);
+    expect(rows[1]!.error).toContain("GitHub said no");
+    expect((await dueRows()).map((r) => [r.scope, r.generation])).toEqual([[PLAN_SCOPE, 2]]);
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
