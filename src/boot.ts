@@ -223,6 +223,7 @@ export async function createDispatcher(
     unsafe: config.unsafeAgents,
     maxAgents: config.maxAgents,
     privateDirs: config.databaseUrl ? [] : [config.pgliteDir],
+    dataDir: config.dataDir,
   });
   return new Dispatcher({
     containment,

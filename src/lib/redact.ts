@@ -1,7 +1,8 @@
 /**
  * Secret redaction for free text: agent output, error messages, anything that is logged, stored
  * or posted. Known secret values (the account's credentials, the installation token) are replaced
- * wherever they occur; well-known token shapes are replaced even when nobody told us the value.
+ * wherever they occur, whatever their shape, also base64- or URL-encoded; well-known token shapes
+ * are replaced even when nobody told us the value.
  *
  * Agent output arrives in chunks and is redacted line by line. A multi-line secret therefore
  * also registers each of its lines, and `createLineRedactor` remembers an open PEM private key
@@ -45,12 +46,25 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The values to look for: each secret, and each line of a multi-line secret, longest first. */
+/**
+ * The forms a secret can be printed in besides itself: base64 (standard and URL-safe, as in
+ * Basic auth headers and JWT-like blobs) and URL encoding (in a query string or a URL).
+ */
+function encodedForms(secret: string): string[] {
+  const base64 = Buffer.from(secret, "utf8").toString("base64");
+  const unpadded = base64.replace(/=+$/, "");
+  return [base64, unpadded, unpadded.replace(/\+/g, "-").replace(/\//g, "_"), encodeURIComponent(secret)];
+}
+
+/** The values to look for: each secret, its encodings, and each line of a multi-line secret, longest first. */
 function secretValues(knownSecrets: readonly string[]): string[] {
   const values = new Set<string>();
   for (const secret of knownSecrets) {
     if (typeof secret !== "string") continue;
-    if (secret.length >= MIN_SECRET_LENGTH) values.add(secret);
+    if (secret.length >= MIN_SECRET_LENGTH) {
+      values.add(secret);
+      for (const form of encodedForms(secret)) values.add(form);
+    }
     if (/[\r\n]/.test(secret)) {
       for (const line of secret.split(/\r?\n/)) {
         const trimmed = line.trim();
@@ -102,4 +116,25 @@ export function createLineRedactor(redact: (text: string) => string): (line: str
     }
     return redact(line);
   };
+}
+
+/** Every string of at least 8 characters in a JSON document (tokens in a credentials file). */
+export function secretStringsOf(json: string | undefined): string[] {
+  if (!json) return [];
+  const found: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === "string") {
+      if (value.length >= MIN_SECRET_LENGTH) found.push(value);
+    } else if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value && typeof value === "object") {
+      Object.values(value).forEach(walk);
+    }
+  };
+  try {
+    walk(JSON.parse(json));
+  } catch {
+    found.push(json);
+  }
+  return found;
 }

@@ -6,13 +6,22 @@
  */
 import { eq } from "drizzle-orm";
 import { agents } from "../db/schema.js";
+import { secretStringsOf } from "../lib/redact.js";
 import { ACCOUNTS_MARKER, type RunEnd } from "../core/commands/finish-run.js";
 import { materializeAccount, type MaterializedAccount } from "./accounts/account-environment.js";
 import { loadAccountSecrets, updateAccountCredentials } from "./accounts/account-store.js";
 import { nextAvailableAt, pickAccount } from "./accounts/pick-account.js";
 import type { RunDeps } from "./run-task.js";
 
-export type ChosenAccount = { accountId: string; materialize(home: string): Promise<MaterializedAccount> } | null | "exhausted";
+export type ChosenAccount =
+  | {
+      accountId: string;
+      /** The account's secret values, for the run's redactor: they are redacted whatever their shape. */
+      secrets: string[];
+      materialize(home: string): Promise<MaterializedAccount>;
+    }
+  | null
+  | "exhausted";
 
 export async function chooseAccount(deps: Pick<RunDeps, "database" | "settings">, agentId: string): Promise<ChosenAccount> {
   const { settings, database } = deps;
@@ -27,6 +36,7 @@ export async function chooseAccount(deps: Pick<RunDeps, "database" | "settings">
   const key = settings.secretKey;
   return {
     accountId: account.id,
+    secrets: [...(secrets.apiKey ? [secrets.apiKey] : []), ...secretStringsOf(secrets.credentialsJson)],
     materialize: (home) =>
       materializeAccount({
         provider: account.provider,

@@ -22,6 +22,11 @@ import { LogSink } from "./log-sink.js";
 import type { AgentRow } from "./run-context.js";
 import type { RunDeps } from "./run-task.js";
 import type { Fence } from "./task-claims.js";
+import { createRedactor } from "../lib/redact.js";
+
+function chainRedactors(first: (text: string) => string, second: (text: string) => string): (text: string) => string {
+  return (text) => second(first(text));
+}
 
 export interface OneAgent {
   agent: AgentRow;
@@ -52,6 +57,8 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
   const account = await chooseAccount(deps, o.agent.id);
   if (account === "exhausted") return { kind: "exhausted", end: await allAccountsExhausted(deps) };
   const accountId = account?.accountId ?? null;
+  // The account's own secrets are redacted by value, whatever their shape (a gateway's key is no `sk-…`).
+  const redact = account && account.secrets.length > 0 ? chainRedactors(createRedactor(account.secrets), o.redact) : o.redact;
   // A session lives in its account's HOME: another account cannot resume it.
   const resumed = o.resume && o.resume.accountId === accountId ? o.resume.sessionId : null;
   const sink = new LogSink(database.db, o.agent, o.attempt, deps.log.child({ agent: o.agent.name }));
@@ -77,7 +84,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
         idleSeconds: settings.idleSeconds,
         env: { ...(settings.agentEnv ?? {}), ...(credentials?.env ?? {}), ...session.env },
         ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
-        redact: o.redact,
+        redact,
         onOutput: (lines) => sink.push(lines),
         onSpawn: o.onSpawn,
         signal: heartbeat.signal,

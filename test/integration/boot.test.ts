@@ -120,7 +120,7 @@ async function freshDatabase(label: string): Promise<{ env: Env; open(): Promise
   if (!url) {
     return {
       env: { CW_DATA_DIR: dataDir },
-      open: () => openDatabase({ dataDir }),
+      open: () => openDatabase({ dataDir: path.join(dataDir, "pglite") }),
       drop: async () => {},
     };
   }

@@ -36,6 +36,7 @@
  *                   turn.completed with usage; `usageLimit: true` prints a usage-limit error and exits 1
  *   wait-file       create the file `touch` (when given), then wait until the file `path` exists
  *                   (`timeoutMs`, default 15 s, then exit 4)
+ *   link-result     make result.json a symbolic link to `target`
  *   dump-env        write the environment as JSON to $FAKE_AGENT_ENVFILE, then result done
  *   print-secret    print a fake installation token (ghs_ + 36 characters), then result done
  *   resolve         (merge) for each file in merge.md's `conflicted_files`: write `files[path]` when
@@ -46,7 +47,7 @@
  * set, one JSON line per run with the task id, the mode and the task.md it was given.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -266,6 +267,11 @@ async function run(step) {
       }
       return;
     }
+    case "link-result":
+      // result.json as a link to `target` (a file the agent cannot read, but the runner could).
+      mkdirSync(outputDir, { recursive: true });
+      symlinkSync(step.target, path.join(outputDir, "result.json"));
+      return;
     case "dump-env":
       writeFileSync(env.FAKE_AGENT_ENVFILE, JSON.stringify(process.env));
       writeResult({ status: "done", summary: "dumped the environment" });

@@ -105,6 +105,8 @@ export async function openAgentSession(containment: Containment, key: string): P
       handedOver = [...new Set([home, ...dirs.map((d) => path.resolve(d))])];
       if (mode === "sudo") await shareWithGroup(user, handedOver);
       else await chownTree(`${user.uid}:${user.gid}`, handedOver);
+      // git made the worktree 0755: closed at its top, nothing inside is reachable by another user.
+      for (const dir of handedOver) await chmod(dir, mode === "sudo" ? 0o2770 : 0o700);
     },
     async close() {
       if (closed) return;

@@ -31,6 +31,8 @@ export interface ContainmentOptions {
   maxAgents: number;
   /** Directories agents must not reach at all (the PGlite data directory): made 0700. */
   privateDirs?: string[];
+  /** `CW_DATA_DIR`: made 0711 (passable, not listable) when the work directory is inside it. */
+  dataDir?: string;
   uid?: number;
 }
 
@@ -80,7 +82,11 @@ async function firstClosedAncestor(dir: string): Promise<string | null> {
   }
 }
 
-async function prepareLayout(workDir: string, privateDirs: string[]): Promise<void> {
+async function prepareLayout(workDir: string, privateDirs: string[], dataDir?: string): Promise<void> {
+  if (dataDir && path.resolve(workDir).startsWith(`${path.resolve(dataDir)}${path.sep}`)) {
+    await mkdir(dataDir, { recursive: true, mode: 0o711 });
+    await chmod(dataDir, 0o711);
+  }
   for (const [rel, mode] of LAYOUT) {
     const dir = path.join(workDir, rel);
     await mkdir(dir, { recursive: true, mode });
@@ -120,7 +126,7 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
   const base = { workDir, runnerUid: uid, runnerGid: gid };
 
   if (options.unsafe) {
-    await prepareLayout(workDir, options.privateDirs ?? []);
+    await prepareLayout(workDir, options.privateDirs ?? [], options.dataDir);
     return {
       ok: true,
       containment: {
@@ -163,7 +169,7 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
     mode = "sudo";
   }
 
-  await prepareLayout(workDir, options.privateDirs ?? []);
+  await prepareLayout(workDir, options.privateDirs ?? [], options.dataDir);
   const closed = await firstClosedAncestor(path.join(workDir, "worktrees"));
   if (closed) {
     return {
