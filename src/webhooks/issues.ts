@@ -9,6 +9,7 @@ import { issueFactsOf, type IssueFacts } from "../core/issue-facts.js";
 import { syncIssue } from "../core/commands/sync-issue.js";
 import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
 import type { Services } from "../services.js";
+import { PHASE_LABEL } from "../core/labels.js";
 import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { bodyLinksOf } from "./body-links.js";
 import { projectFor, rememberConfig } from "./project-for.js";
@@ -59,11 +60,16 @@ export function onIssues(services: Services) {
       asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`))
         ? payload.sender.login
         : null;
-    const bodyEdited = payload.action === "edited" && payload.changes.body !== undefined;
-    // Text that agents will read must come from a writer: edits by anyone else are ignored.
+    const textEdited = payload.action === "edited" && (payload.changes.body !== undefined || payload.changes.title !== undefined);
+    // A phase's text reaches every agent of the phase: it counts when a writer made the issue a
+    // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
+    const phaseByPerson = issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
+    // Text that agents will read (title and body) must come from a writer: anyone else's is ignored.
     const trustBody =
       startedBy !== null ||
-      (bodyEdited && Boolean(task) && !fromApp && (await isWriter(services, context, project, payload.sender)).allowed);
+      ((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) &&
+        !fromApp &&
+        (await isWriter(services, context, project, payload.sender)).allowed;
 
     await syncIssue(db, {
       project: configured,

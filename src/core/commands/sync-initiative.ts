@@ -3,6 +3,7 @@
  * open is active, closed is completed; a deleted milestone archives its initiative and its
  * tasks carry on as standalone tasks (their issues still exist and still ask to be run).
  */
+import { sanitizeIssueText } from "../sanitize.js";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { initiatives, tasks } from "../../db/schema.js";
@@ -60,7 +61,8 @@ export async function upsertInitiative(
   const status = milestone.state === "closed" ? "completed" : "active";
   const values = {
     name: milestone.title,
-    description: milestone.description,
+    // Agents read it as initiative.md: nothing hidden in it reaches them.
+    description: sanitizeIssueText(milestone.description),
     milestoneId: milestone.id,
     milestoneNodeId: milestone.nodeId,
     settings: settings as Record<string, unknown>,

@@ -39,7 +39,10 @@ export interface SyncIssueInput {
   startedBy: string | null;
   /** Someone took the trigger label off just now: the task stops being scheduled. */
   stopRequested: boolean;
-  /** The issue text may be stored for agents: it was written or last edited by a writer. */
+  /**
+   * The issue's text (title and body) may be stored for agents: a writer started it, made it a
+   * phase, or edited it. Otherwise a task keeps the text it had; a new phase gets none.
+   */
   trustBody: boolean;
   /** The body's dependency references with what is known of each; null leaves body links as they are. */
   bodyLinks: readonly LinkTarget[] | null;
@@ -139,19 +142,19 @@ async function syncPhase(
   }
   const values = {
     initiativeId: initiative.id,
-    name: issue.title,
+    ...(trustBody || !existing ? { name: issue.title } : {}),
     issueId: issue.id,
     issueNodeId: issue.nodeId,
     issueState: issue.state,
     labels: labelsToStore(issue.labels, existing?.labels, statusLabels),
-    ...(trustBody || !existing ? { content: sanitizeIssueText(issue.body) } : {}),
+    ...(trustBody ? { content: sanitizeIssueText(issue.body) } : existing ? {} : { content: "" }),
   };
   if (existing) {
     await tx.update(phases).set(values).where(eq(phases.id, existing.id));
   } else {
     const [phase] = await tx
       .insert(phases)
-      .values({ ...values, projectId: project.id, issueNumber: issue.number })
+      .values({ ...values, name: issue.title, projectId: project.id, issueNumber: issue.number })
       .returning();
     // Sub-issues recorded before this issue became a phase now belong to it.
     const children = await childNumbers(tx, project, issue.number);
@@ -179,8 +182,9 @@ async function syncTask(
   }
 
   const attributes = taskAttributesOf(issue.labels);
+  // A title or body edited by someone without write access never reaches task.md, the branch or the PR.
+  const text = input.trustBody || !existing ? { name: issue.title, description: sanitizeIssueText(issue.body) } : {};
   const mirrored = {
-    name: issue.title,
     ...attributes,
     initiativeId: initiative?.id ?? null,
     phaseId: parent.phaseId,
@@ -189,7 +193,7 @@ async function syncTask(
     issueNodeId: issue.nodeId,
     issueState: issue.state,
     labels: labelsToStore(issue.labels, existing?.labels, input.statusLabels),
-    ...(input.trustBody || !existing ? { description: sanitizeIssueText(issue.body) } : {}),
+    ...text,
   };
 
   if (!existing) {
@@ -197,6 +201,7 @@ async function syncTask(
       .insert(tasks)
       .values({
         ...mirrored,
+        name: issue.title,
         projectId: project.id,
         issueNumber: issue.number,
         status: startStatus(config, initiative),
@@ -223,7 +228,7 @@ async function syncTask(
   if (status !== existing.status) taskTransition(existing.status, status);
   if (!started && effect !== "complete") {
     // The common case (an edit, a label): the mirrored columns and the status, built once.
-    const update = "description" in mirrored ? updateMirroredWithDescription : updateMirrored;
+    const update = "description" in mirrored ? updateMirroredWithText : updateMirrored;
     const [task] = await update(tx, { ...mirrored, status, updatedAt: new Date(), id: existing.id });
     return { task, started };
   }
@@ -241,9 +246,11 @@ async function syncTask(
   return { task, started };
 }
 
-/** The columns a sync mirrors from the issue onto an existing task, and its status. */
+/**
+ * The columns a sync mirrors from the issue onto an existing task, and its status. The issue's
+ * text (title and body) is written only when a writer stands behind it (`sync_task_text`).
+ */
 const MIRRORED_COLUMNS = [
-  "name",
   "category",
   "type",
   "priority",
@@ -258,7 +265,7 @@ const MIRRORED_COLUMNS = [
   "updatedAt",
 ] as const;
 
-type MirroredUpdate = Pick<TaskRow, (typeof MIRRORED_COLUMNS)[number] | "id"> & Partial<Pick<TaskRow, "description">>;
+type MirroredUpdate = Pick<TaskRow, (typeof MIRRORED_COLUMNS)[number] | "id"> & Partial<Pick<TaskRow, "name" | "description">>;
 
 /** Built once (see db/prepared.ts): most issue events update a task this way. */
 function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof typeof tasks._.columns)[]) {
@@ -271,7 +278,7 @@ function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof t
   );
 }
 const updateMirrored = mirroredUpdate("sync_task", MIRRORED_COLUMNS);
-const updateMirroredWithDescription = mirroredUpdate("sync_task_description", [...MIRRORED_COLUMNS, "description"]);
+const updateMirroredWithText = mirroredUpdate("sync_task_text", [...MIRRORED_COLUMNS, "name", "description"]);
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
 export function startStatus(config: RepoConfig, initiative: Pick<InitiativeMirror, "settings"> | undefined): TaskStatus {
