@@ -3,6 +3,7 @@
  * the outbox worker and the HTTP server. `npm start` and the end-to-end tests both boot this.
  */
 import type { Server } from "node:http";
+import path from "node:path";
 import { Probot } from "probot";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
@@ -25,6 +26,7 @@ import { Dispatcher } from "./runner/dispatcher.js";
 import type { RunnerSettings } from "./runner/run-task.js";
 import { createGitWorkspace } from "./runner/workspace/index.js";
 import { setUpContainment } from "./runner/containment/containment.js";
+import { protectHostSecrets } from "./runner/containment/host-secrets.js";
 import type { Logger } from "./logger.js";
 import { healthEndpoint } from "./server/health.js";
 import { createHttpServer, listen, WEBHOOK_PATH } from "./server/http-server.js";
@@ -225,6 +227,12 @@ export async function createDispatcher(
     privateDirs: config.databaseUrl ? [] : [config.pgliteDir],
     dataDir: config.dataDir,
   });
+  if (containment.ok && containment.containment.mode !== "unsafe") {
+    await protectHostSecrets(
+      { files: [path.resolve(".env"), ...(process.env.PRIVATE_KEY_PATH ? [path.resolve(process.env.PRIVATE_KEY_PATH)] : [])], databaseUrl: config.databaseUrl, uid: process.getuid?.() ?? 0 },
+      log,
+    );
+  }
   return new Dispatcher({
     containment,
     database,

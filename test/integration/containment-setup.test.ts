@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AgentUsersError, parseAgentUsers } from "../../src/runner/containment/agent-users.js";
 import { setUpContainment } from "../../src/runner/containment/containment.js";
 import { preparePgliteDir } from "../../src/db/pglite-dir.js";
+import { protectHostSecrets } from "../../src/runner/containment/host-secrets.js";
 import { testAgentUsers } from "../support/github-app.js";
 
 const made: string[] = [];
@@ -111,5 +112,27 @@ describe("PGlite's folder", () => {
     expect(readFileSync(path.join(dataDir, "pglite", "base", "1"), "utf8")).toBe("rows");
     expect(statSync(path.join(dataDir, "work", "mirrors")).isDirectory()).toBe(true);
     expect(modeOf(path.join(dataDir, "pglite"))).toBe(0o700);
+  });
+});
+
+describe("the app's secrets on disk", () => {
+  it("a world-readable .env the runner owns becomes 0600; a database without a password is named, with what to do", async () => {
+    const dir = scratch();
+    const env = path.join(dir, ".env");
+    writeFileSync(env, "WEBHOOK_SECRET=s3cret\n", { mode: 0o644 });
+    chmodSync(env, 0o644);
+    const warned: string[] = [];
+    const said = await protectHostSecrets(
+      { files: [env, path.join(dir, "missing.pem")], databaseUrl: "postgres://postgres@127.0.0.1:5432/app", uid: process.getuid!() },
+      { warn: (line: string) => void warned.push(line) },
+    );
+    expect(modeOf(env)).toBe(0o600);
+    expect(said).toEqual([
+      ".env was readable by other users (agents among them): it is 0600 now",
+      expect.stringContaining("DATABASE_URL has no password"),
+    ]);
+    expect(warned).toEqual(said);
+    // Nothing to say the second time, and nothing about a URL with a password.
+    expect(await protectHostSecrets({ files: [env], databaseUrl: "postgres://app:pw@db/app", uid: process.getuid!() }, { warn: () => {} })).toEqual([]);
   });
 });
