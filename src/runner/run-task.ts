@@ -38,6 +38,8 @@ import { forRepository } from "./repo-agent.js";
 import { workKindOf } from "../core/branch-update.js";
 import { agentLogLine } from "../core/agent-text.js";
 import { PushRefusedError } from "./workspace/push-refusal.js";
+import { isDatabaseUnavailable } from "../db/unavailable.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface RunnerSettings {
   workDir: string;
@@ -133,16 +135,24 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
     end = error instanceof PushRefusedError ? pushRefused(error, redact, result?.logTail ?? "") : retryOrFail(ctx, settings, message, result?.logTail ?? "");
   }
 
-  const recorded = await finishRun(db, {
-    fence,
-    agentId: agent.id,
-    exitCode: result?.exitCode ?? null,
-    sessionId: result?.sessionId ?? resumeSession,
-    logTail: result?.logTail ?? "",
-    end,
-  });
-  if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
-  await workspace.removeWorktree(worktree).catch((error: unknown) => rlog.warn({ err: error }, "could not remove the worktree"));
+  try {
+    // The work is pushed already; the database may be away for a while (a restart, a failover):
+    // the finish is tried again until it is back, so the run's PR and summary are not lost.
+    const recorded = await untilDatabaseAnswers(rlog, signal, () =>
+      finishRun(db, {
+        fence,
+        agentId: agent.id,
+        exitCode: result?.exitCode ?? null,
+        sessionId: result?.sessionId ?? resumeSession,
+        logTail: result?.logTail ?? "",
+        end,
+      }),
+    );
+    if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
+  } finally {
+    // Whatever happened, the worktree goes: a leftover must never block the task's next run.
+    await workspace.removeWorktree(worktree).catch((error: unknown) => rlog.warn({ err: error }, "could not remove the worktree"));
+  }
   deps.onFinished();
 }
 
@@ -231,6 +241,24 @@ async function settle(
       };
     default:
       return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
+  }
+}
+
+/** How long a finished run waits for the database to come back before it gives up (and its lease lapses). */
+const FINISH_PATIENCE_MS = 30 * 60_000;
+
+/** Runs `fn` again, with backoff, while it fails because the database is unavailable. */
+async function untilDatabaseAnswers<T>(log: Logger, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + FINISH_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() > giveUpAt || signal.aborted) throw error;
+      const wait = backoffMs(attempt, 500, 15_000);
+      log.warn({ err: error, retryInMs: wait }, "the database is unavailable: the run's finish is tried again");
+      await sleep(wait);
+    }
   }
 }
 

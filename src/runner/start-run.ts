@@ -16,7 +16,7 @@ import { taskThread, type LoadedRefine } from "../core/commands/refine-thread.js
 import { updateStartedBody } from "../core/branch-update.js";
 import { refineStartedBody } from "../core/refine-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
-import { anotherRefineAtWork, claimReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import { anotherRefineAtWork, claimTask, nextReadyTask, type Fence, type TaskRow } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
 
@@ -34,22 +34,32 @@ export interface StartRunOptions {
   provider: string;
 }
 
-/** Rolls the claim back: a refine of the same pull request was claimed at the same moment. */
+/** Rolls the claim back: the task, or a refine of the same pull request, was claimed at the same moment. */
 class ClaimGivenBack extends Error {}
 
+/** Claims tried when other runners keep taking the task this one picked. */
+const CLAIM_TRIES = 5;
+
 export async function startRun(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
-  return claim(db, options).catch((error: unknown) => {
-    if (error instanceof ClaimGivenBack) return undefined;
-    throw error;
-  });
+  for (let i = 0; i < CLAIM_TRIES; i++) {
+    const claimed = await claim(db, options).catch((error: unknown) => {
+      if (error instanceof ClaimGivenBack) return "taken" as const;
+      throw error;
+    });
+    if (claimed !== "taken") return claimed;
+  }
+  return undefined;
 }
 
 function claim(db: Db, options: StartRunOptions): Promise<StartedRun | undefined> {
   return db.transaction(async (tx) => {
-    const task = await claimReadyTask(tx, options.runnerId);
-    if (!task) return undefined;
-    // The claim comes first (the project is not known before it); its reconcile reads after the lock.
-    await lockProject(tx, task.projectId!);
+    const next = await nextReadyTask(tx);
+    if (!next) return undefined;
+    // The project's lock first, then the task's row: the order every command takes them in.
+    await lockProject(tx, next.projectId);
+    const task = await claimTask(tx, next.id, options.runnerId);
+    // Another runner took it between the pick and the lock: pick again.
+    if (!task) throw new ClaimGivenBack();
     if (await anotherRefineAtWork(tx, task)) throw new ClaimGivenBack();
     const mode: AgentMode = (AGENT_MODES as readonly string[]).includes(task.category) ? (task.category as AgentMode) : "execute";
     const agent = await recordAgent(tx, {

@@ -5,7 +5,7 @@
  * run afterwards is fenced by (task, attempt, runner): a runner whose lease expired and whose
  * task was reclaimed changes nothing with its late result.
  */
-import { and, eq, lt, ne, sql } from "drizzle-orm";
+import { and, eq, lt, ne, or, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import { tasks } from "../db/schema.js";
 import { PERSON_CHECKPOINT_TYPES } from "../core/checkpoints.js";
@@ -21,33 +21,37 @@ export interface Fence {
 export const LEASE_SECONDS = 60;
 
 /**
- * Claims one ready task inside `tx`, honouring the repository's agent limit (from its config)
- * and the per-runner limit the caller checks. Decision and human-action checkpoints are never
- * claimed: no agent runs on them (the planner hands them to a person as soon as they are
- * ready). Order: priority, then the longest chain of work waiting on the task, then its order,
- * then age.
+ * The most urgent ready task, without taking it: its id and project, so that the claim can take
+ * the project's lock BEFORE the task's row lock (`claimTask`), in the order every command takes
+ * them (`core/commands/project-transaction.ts`). Taking the row first and the project second
+ * deadlocks against a command doing the reverse. Decision and human-action checkpoints are never
+ * claimed: no agent runs on them. Order: priority, then the longest chain of work waiting on the
+ * task, then its order, then age.
  */
-export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow | undefined> {
+export async function nextReadyTask(tx: Tx): Promise<{ id: string; projectId: string } | undefined> {
+  const rows = await tx.execute<{ id: string; project_id: string }>(sql`
+    select t.id, t.project_id from tasks t
+    join projects p on p.id = t.project_id
+    where ${claimable}
+    order by t.priority desc, t.critical_path desc, t."order", t.created_at, t.id
+    limit 1`);
+  const row = rowsOf<{ id: string; project_id: string }>(rows)[0];
+  return row ? { id: row.id, projectId: row.project_id } : undefined;
+}
+
+/**
+ * Claims the task `nextReadyTask` found, under its project's lock (the caller holds it): still
+ * ready (another runner may have taken it meanwhile: then undefined), its row locked with SKIP
+ * LOCKED, its attempt bumped, a lease given to this runner. It honours the repository's agent
+ * limit from its config.
+ */
+export async function claimTask(tx: Tx, id: string, runnerId: string): Promise<TaskRow | undefined> {
   const rows = await tx.execute<{ id: string }>(sql`
     select t.id from tasks t
     join projects p on p.id = t.project_id
-    where t.status = 'pending'
-      and t.type::text not in (${sql.join(PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`), sql`, `)})
-      and p.installed
-      and (t.run_after is null or t.run_after <= now())
-      -- One refine of a pull request at a time: each starts from the head the one before pushed.
-      and (t.pull_request_id is null or not exists (
-        select 1 from tasks o where o.pull_request_id = t.pull_request_id and o.id <> t.id and o.status = 'in_progress'))
-      and (
-        (p.config ->> 'maxConcurrentAgents') is null
-        or (select count(*) from tasks r where r.project_id = t.project_id and r.status = 'in_progress' and r.claimed_by is not null)
-           < (p.config ->> 'maxConcurrentAgents')::int
-      )
-    order by t.priority desc, t.critical_path desc, t."order", t.created_at, t.id
-    limit 1
+    where t.id = ${id} and ${claimable}
     for update of t skip locked`);
-  const id = rowsOf<{ id: string }>(rows)[0]?.id;
-  if (!id) return undefined;
+  if (!rowsOf<{ id: string }>(rows)[0]) return undefined;
   const [task] = await tx
     .update(tasks)
     .set({
@@ -60,6 +64,19 @@ export async function claimReadyTask(tx: Tx, runnerId: string): Promise<TaskRow 
     .returning();
   return task;
 }
+
+const claimable = sql`t.status = 'pending'
+      and t.type::text not in (${sql.join(PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`), sql`, `)})
+      and p.installed
+      and (t.run_after is null or t.run_after <= now())
+      -- One refine of a pull request at a time: each starts from the head the one before pushed.
+      and (t.pull_request_id is null or not exists (
+        select 1 from tasks o where o.pull_request_id = t.pull_request_id and o.id <> t.id and o.status = 'in_progress'))
+      and (
+        (p.config ->> 'maxConcurrentAgents') is null
+        or (select count(*) from tasks r where r.project_id = t.project_id and r.status = 'in_progress' and r.claimed_by is not null)
+           < (p.config ->> 'maxConcurrentAgents')::int
+      )`;
 
 /**
  * Whether another refine of the same pull request is in progress. The claim query leaves such a
@@ -90,6 +107,24 @@ export function fenceWhere(fence: Fence) {
   return and(eq(tasks.id, fence.taskId), eq(tasks.attempt, fence.attempt), eq(tasks.claimedBy, fence.runnerId));
 }
 
+/** How a task taken back from a runner whose lease lapsed names that runner, until it is claimed again. */
+export function reclaimedFrom(runnerId: string): string {
+  return `reclaimed:${runnerId}`;
+}
+
+/**
+ * The fence for a run's finish: this runner's claim of this attempt, or the same attempt taken
+ * back from it (its lease lapsed while, say, the database was away) and not claimed since — the
+ * attempt has not moved, so no other run can have a result to record.
+ */
+export function lateFenceWhere(fence: Fence) {
+  return and(
+    eq(tasks.id, fence.taskId),
+    eq(tasks.attempt, fence.attempt),
+    or(eq(tasks.claimedBy, fence.runnerId), and(eq(tasks.claimedBy, reclaimedFrom(fence.runnerId)), eq(tasks.status, "pending"))),
+  );
+}
+
 /** Loads the task if the fence still holds. */
 export async function fencedTask(db: DbOrTx, fence: Fence): Promise<TaskRow | undefined> {
   const [task] = await db.select().from(tasks).where(fenceWhere(fence)).for("update");
@@ -105,7 +140,9 @@ export async function fencedTask(db: DbOrTx, fence: Fence): Promise<TaskRow | un
 export async function reclaimExpiredLeases(db: Db): Promise<TaskRow[]> {
   return db
     .update(tasks)
-    .set({ status: "pending", claimedBy: null, leaseExpiresAt: null })
+    // The claim names the runner it was taken from: that runner's late finish still counts
+    // until another claim moves the attempt on (`lateFenceWhere`).
+    .set({ status: "pending", claimedBy: sql`'reclaimed:' || ${tasks.claimedBy}`, leaseExpiresAt: null })
     .where(and(eq(tasks.status, "in_progress"), lt(tasks.leaseExpiresAt, sql`now()`)))
     .returning();
 }

@@ -12,7 +12,7 @@ import type { GitHubIntent } from "../intents.js";
 import { completesWhenAgentDone } from "../checkpoints.js";
 import { askForVerification, CHECKPOINT_MARKER } from "../checkpoint-comments.js";
 import { taskTransition } from "../transitions.js";
-import { fenceWhere, type Fence } from "../../runner/task-claims.js";
+import { lateFenceWhere, reclaimedFrom, type Fence } from "../../runner/task-claims.js";
 import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { markReconcileDue, PLAN_SCOPE } from "../../db/reconcile-due.js";
@@ -45,7 +45,10 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
     // Take turns with the project's other runner transactions before locking the task row.
     const [owner] = await tx.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, input.fence.taskId));
     if (owner?.projectId) await lockProject(tx, owner.projectId);
-    const [task] = await tx.select().from(tasks).where(fenceWhere(input.fence)).for("update");
+    const [row] = await tx.select().from(tasks).where(lateFenceWhere(input.fence)).for("update");
+    // A run that finishes after its lease lapsed (the database was away) and was taken back, but
+    // not claimed again yet, is still the task's latest run: it is recorded as if in progress.
+    const task = row && row.status === "pending" && row.claimedBy === reclaimedFrom(input.fence.runnerId) ? { ...row, status: "in_progress" as const } : row;
     const agentStatus = agentStatusFor(input.end);
     await tx
       .update(agents)
