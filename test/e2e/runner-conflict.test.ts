@@ -252,10 +252,8 @@ describe("merging a task's work", () => {
 
     fake.comment(second.issueNumber!, "/cw stop", WRITER);
     await fake.converge(booted.app.port, booted.settle);
-    const stoppedAt = Date.now();
     await running;
     expect(alive(pid)).toBe(false);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await fake.converge(booted.app.port, booted.settle);
 
     const { first, phaseBranch } = await firstAndSecond(issues);

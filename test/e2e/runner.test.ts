@@ -204,10 +204,8 @@ describe("the runner", () => {
 
     fake.comment(n, "/cw stop", WRITER);
     await fake.converge(booted.app.port, booted.settle);
-    const stoppedAt = Date.now();
     await booted.app.dispatcher.idle();
     await waitFor(() => !alive(grandchild), 10_000);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     await fake.converge(booted.app.port, booted.settle);
     expect((await taskFor(n)).status).toBe("cancelled");
     expect(statusOf(fake, n)).toEqual([]);

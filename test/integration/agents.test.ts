@@ -211,10 +211,8 @@ describe("the command adapter and the result file", () => {
 describe("watchdogs and stopping", () => {
   it("kills an agent that runs too long: timeout, and the process is gone", async () => {
     const r = fakeRun({ behavior: "hang" }, { timeoutSeconds: 1, idleSeconds: 10 });
-    const started = Date.now();
     const result = await run(r);
     expect(result.outcome).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.logTail).toContain("working…");
     expect(isAlive(r.spawned[0]!)).toBe(false);
   });
@@ -264,10 +262,11 @@ describe("watchdogs and stopping", () => {
       { behavior: "spawn-grandchild", hang: false, ignoreTerm: true },
       { behavior: "hang", ignoreTerm: true },
     ];
-    // `exec`: the fake itself leads the group, so its own end is what the result reports.
+    // `exec`: the fake itself leads the group, so its own end is what the result reports. The
+    // timeout leaves a busy machine time to start the grandchild first.
     const r = fakeRun(
       { steps },
-      { timeoutSeconds: 1, idleSeconds: 10, command: `exec '${FAKE_AGENT}'`, env: { FAKE_AGENT_PIDFILE: pidFile } },
+      { timeoutSeconds: 5, idleSeconds: 10, command: `exec '${FAKE_AGENT}'`, env: { FAKE_AGENT_PIDFILE: pidFile } },
     );
     const result = await run(r);
     expect(result).toMatchObject({ outcome: "timeout", exitCode: null, signal: "SIGKILL" });
@@ -279,10 +278,9 @@ describe("watchdogs and stopping", () => {
     const pidFile = path.join(tmp, `grandchild-${runs + 1}.pid`);
     const steps = [{ behavior: "spawn-grandchild", hang: false }, { behavior: "done", summary: "left a process behind" }];
     const r = fakeRun({ steps }, { timeoutSeconds: 20, idleSeconds: 20, env: { FAKE_AGENT_PIDFILE: pidFile } });
-    const started = Date.now();
+    // Without the group kill this would never return: the grandchild holds the output open.
     const result = await run(r);
     expect(result).toMatchObject({ outcome: "done", summary: "left a process behind", exitCode: 0 });
-    expect(Date.now() - started).toBeLessThan(6_000);
     expect(await waitFor(() => !isAlive(pidFrom(pidFile)), 3_000)).toBe(true);
   });
 
@@ -425,12 +423,11 @@ describe("the claude adapter", () => {
   });
 
   it("stops early on repeated 429 retries instead of waiting through ten", async () => {
-    const r = fakeRun({ behavior: "api-retry", status: 429, count: 3 }, { timeoutSeconds: 10, idleSeconds: 10 });
-    const started = Date.now();
+    // The fake hangs after its retries: only ending early makes this "usage_limited", not "timeout".
+    const r = fakeRun({ behavior: "api-retry", status: 429, count: 3 }, { timeoutSeconds: 20, idleSeconds: 20 });
     const result = await run(r, "claude");
     expect(result.outcome).toBe("usage_limited");
     expect(result.message).toMatch(/429/);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it("stops early on repeated 401 retries with an error", async () => {
