@@ -4,10 +4,25 @@ FROM node:20-bookworm-slim
 
 # git: the runner's mirrors, worktrees and merges (git merge-tree --write-tree needs git >= 2.38;
 # bookworm has 2.39). ca-certificates: https remotes. tini: PID 1 that reaps the orphaned
-# processes agents leave behind.
+# processes agents leave behind. sudo: how the app (user `node`) runs each agent as a user of
+# its own (README, "Security model").
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates tini \
+ && apt-get install -y --no-install-recommends git ca-certificates tini sudo \
  && rm -rf /var/lib/apt/lists/*
+
+# Agent containment without root: 16 agent users, each with a private group the app's user
+# belongs to (so it can hand a worktree over and take it back), and a sudoers rule that lets
+# `node` run commands as those users only, without a password. Keep CW_MAX_AGENTS <= 16.
+RUN for i in $(seq 0 15); do \
+      useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "cw-agent-$i" \
+      && usermod --append --groups "cw-agent-$i" node; \
+    done \
+ && printf '%s\n' \
+      'Defaults:node !lecture, !syslog, !requiretty' \
+      "node ALL=($(seq -s, -f 'cw-agent-%g' 0 15)) NOPASSWD: ALL" \
+      > /etc/sudoers.d/codewalkers \
+ && chmod 0440 /etc/sudoers.d/codewalkers \
+ && visudo -cf /etc/sudoers.d/codewalkers
 
 WORKDIR /app
 
@@ -20,13 +35,14 @@ COPY migrations ./migrations
 COPY src ./src
 
 # Data (PGlite, mirrors, worktrees, account homes) lives in a volume the app's user owns.
-RUN mkdir -p /data/work && chown -R node:node /data
+RUN mkdir -p /data/work && chown -R node:node /data && chmod 0711 /data /data/work
 VOLUME /data
 
 # The setup flow is for development: in a container the app needs APP_ID and its credentials.
 ENV NODE_ENV=production \
     CW_DATA_DIR=/data \
     CW_WORKDIR=/data/work \
+    CW_AGENT_USERS=cw-agent-0,cw-agent-1,cw-agent-2,cw-agent-3,cw-agent-4,cw-agent-5,cw-agent-6,cw-agent-7,cw-agent-8,cw-agent-9,cw-agent-10,cw-agent-11,cw-agent-12,cw-agent-13,cw-agent-14,cw-agent-15 \
     PORT=3000
 
 USER node

@@ -69,6 +69,27 @@ async function shareWithGroup(user: AgentUser, dirs: readonly string[]): Promise
   }
 }
 
+/**
+ * sudo mode: the runner cannot chown, so what the agent made stays its user's. The agent opens it
+ * to its group (which the runner is in), and the HOME, which outlives the run, is copied into the
+ * runner's ownership (links as links) and the agent's copy removed: the next agent that gets this
+ * user finds nothing of this one's.
+ */
+async function takeBackWithoutChown(user: AgentUser, dirs: readonly string[], home: string): Promise<void> {
+  // Only its own files: those the runner made (the checkout) are the runner's already.
+  await runAsAgent("sudo", user, "find", [...dirs, "-user", user.name, "-exec", "chmod", "u+rwX,g+rwX", "{}", "+"]);
+  const copy = `${home}.taking-back`;
+  for (const [file, args] of [
+    ["rm", ["-rf", "--", copy]],
+    ["cp", ["-a", "--", home, copy]],
+    ["rm", ["-rf", "--", home]],
+    ["mv", ["--", copy, home]],
+  ] as const) {
+    const result = await execa(file, [...args], { reject: false, stdin: "ignore" });
+    if (result.exitCode !== 0) throw new Error(`${file} failed while taking back ${home}: ${result.stderr.trim()}`);
+  }
+}
+
 export async function openAgentSession(containment: Containment, key: string): Promise<AgentSession> {
   const { mode, pool } = containment;
   const user = pool ? await pool.acquire() : undefined;
@@ -116,7 +137,7 @@ export async function openAgentSession(containment: Containment, key: string): P
       // agent sharing a user with another's leftovers.
       await reap();
       if (handedOver.length > 0) {
-        if (mode === "sudo") await runAsAgent(mode, user, "chmod", ["-R", "u+rwX,g+rwX", "--", ...handedOver]);
+        if (mode === "sudo") await takeBackWithoutChown(user, handedOver, home);
         else await chownTree(`${containment.runnerUid}:${containment.runnerGid}`, handedOver);
       }
       pool.release(user);
