@@ -5,7 +5,7 @@
  * against the smallest number of writes the scenario needs. Target: at most 1.25× the minimum,
  * no redundant writes. Real git (a local bare repository), the fake agent, the fake GitHub.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,7 @@ function minimumWrites(tasks: number, blockedAtFirst: number, phases: number): n
 export async function benchPhases(): Promise<Figures> {
   const restore = localNetworkOnly();
   const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-bench-phases-"));
+  chmodSync(scratch, 0o711); // agents run as users of their own, who must pass through
   let bench: BenchApp | undefined;
   const started = performance.now();
   try {

@@ -17,7 +17,7 @@
  * The app's warnings and errors are counted, not printed (`*.appLog`). The machine's load average
  * is shown with each measurement: on a busy machine git and the database slow down together.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -57,6 +57,8 @@ const TIMED_AGENT_COMMAND =
   `printf '{"status":"done","summary":"ok"}' > "$CW_OUTPUT_DIR/result.json"`;
 
 async function bootRunnerApp(scratch: string, maxAgents: number, outbox: "app" | "unpaced", agentCommand = AGENT_COMMAND): Promise<BenchApp> {
+  // Agents run contained, as `npm start` runs them: as users of their own, who must pass through.
+  await chmod(scratch, 0o711);
   return bootBenchApp({
     config: { workDir: path.join(scratch, "work"), agent: "command", agentCommand, maxAgents },
     runner: { heartbeatMs: 1_000, timeoutSeconds: 60, idleSeconds: 30 },
