@@ -4,8 +4,7 @@
  * merge whose answer was lost records it; the periodic GitHub read learns any other. Real git,
  * the fake agent, the fake GitHub.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -17,9 +16,10 @@ import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { install, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-merge-learned-"));
+const scratch = agentScratch("cw-merge-learned-");
 
 useStrictNock();
 const booted = useBootedApp(

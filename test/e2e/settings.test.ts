@@ -4,8 +4,7 @@
  * said once, tasks outside phases close when the initiative lands, and a task's status label
  * only moves forward. Real git, the fake agent, the fake GitHub.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,9 +14,10 @@ import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { install, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
+import { agentScratch } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = mkdtempSync(path.join(os.tmpdir(), "cw-settings-"));
+const scratch = agentScratch("cw-settings-");
 
 useStrictNock();
 const booted = useBootedApp(
