@@ -25,6 +25,8 @@ export interface IssueFacts {
   labels: string[];
   milestone: MilestoneFacts | null;
   isPullRequest: boolean;
+  /** GitHub's `updated_at` of this version of the issue, when known: orders versions delivered out of order. */
+  updatedAt: string | null;
 }
 
 interface IssueLike {
@@ -45,6 +47,7 @@ interface IssueLike {
     state?: string;
   } | null;
   pull_request?: unknown;
+  updated_at?: string | null;
 }
 
 export function issueFactsOf(issue: IssueLike): IssueFacts {
@@ -59,6 +62,7 @@ export function issueFactsOf(issue: IssueLike): IssueFacts {
     labels: (issue.labels ?? []).map((l) => (typeof l === "string" ? l : (l?.name ?? ""))).filter(Boolean),
     milestone: issue.milestone ? milestoneFactsOf(issue.milestone) : null,
     isPullRequest: issue.pull_request !== undefined && issue.pull_request !== null,
+    updatedAt: issue.updated_at ?? null,
   };
 }
 

@@ -576,6 +576,26 @@ export const issueLinks = pgTable(
 );
 
 /**
+ * The newest text (title and body) of an issue that a writer stood behind, with GitHub's
+ * `updated_at` of that version. Webhooks can arrive out of order: a writer's edit delivered
+ * before the event that makes the issue a task is remembered here, and an older snapshot
+ * delivered late never replaces a newer trusted text.
+ */
+export const issueTexts = pgTable(
+  "issue_texts",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    issueNumber: integer("issue_number").notNull(),
+    title: text("title").notNull(),
+    body: text("body"),
+    editedAt: timestamp("edited_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.issueNumber] })],
+);
+
+/**
  * The pull requests the app opens: a phase's (phase branch → initiative branch), an
  * initiative's (initiative branch → default branch) and a standalone task's (its branch →
  * default branch). Mirrors what GitHub says of each, from the app's own writes and webhooks.

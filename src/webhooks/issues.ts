@@ -65,11 +65,10 @@ export function onIssues(services: Services) {
     // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
     const phaseByPerson = issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
     // Text that agents will read (title and body) must come from a writer: anyone else's is ignored.
+    const byWriter = async () => !fromApp && (await isWriter(services, context, project, payload.sender)).allowed;
+    const writerEdit = textEdited && (await byWriter());
     const trustBody =
-      startedBy !== null ||
-      ((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) &&
-        !fromApp &&
-        (await isWriter(services, context, project, payload.sender)).allowed;
+      startedBy !== null || (((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) && (await byWriter()));
 
     await syncIssue(db, {
       project: configured,
@@ -78,6 +77,7 @@ export function onIssues(services: Services) {
       startedBy,
       stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
       trustBody,
+      writerEdit,
       bodyLinks: trustBody ? await bodyLinksOf(db, project, issue) : null,
       actor: payload.sender.login,
       // A person's own label change is applied; the app's echoes of its writes are known already.

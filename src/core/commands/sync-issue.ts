@@ -24,6 +24,7 @@ import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
 import { markOthersDue } from "./mark-others-due.js";
 import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
+import { trustedText } from "./trusted-text.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
@@ -44,6 +45,11 @@ export interface SyncIssueInput {
    * phase, or edited it. Otherwise a task keeps the text it had; a new phase gets none.
    */
   trustBody: boolean;
+  /**
+   * A writer edited the issue's text (it is remembered even when the issue is no task yet: a
+   * start delivered after the edit then uses it).
+   */
+  writerEdit?: boolean;
   /** The body's dependency references with what is known of each; null leaves body links as they are. */
   bodyLinks: readonly LinkTarget[] | null;
   /** Who made this change, when known (named when it completes a human action). */
@@ -72,7 +78,8 @@ export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssu
   return result;
 }
 
-export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIssueResult> {
+export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<SyncIssueResult> {
+  const input = received.trustBody || received.writerEdit ? await withTrustedText(tx, received) : received;
   const { project, issue } = input;
   // What is stored about the issue is read first, in statements sent together (one round trip):
   // none of them depends on another's answer, nor on the writes below (they touch the issue's
@@ -95,6 +102,12 @@ export async function syncIssueIn(tx: Tx, input: SyncIssueInput): Promise<SyncIs
   ]);
   await markReconcileDue(tx, project.id);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
+}
+
+/** The input with the newest text a writer stood behind, which may be newer than this delivery's. */
+async function withTrustedText(tx: Tx, input: SyncIssueInput): Promise<SyncIssueInput> {
+  const text = await trustedText(tx, input.project.id, input.issue);
+  return { ...input, issue: { ...input.issue, ...text } };
 }
 
 const ISSUE_KEY = { projectId: sql.placeholder("projectId"), issueNumber: sql.placeholder("issueNumber") };
