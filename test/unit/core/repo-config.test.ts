@@ -31,6 +31,7 @@ describe("DEFAULT_REPO_CONFIG", () => {
       maxConcurrentAgents: null,
       agent: null,
       reviewers: [],
+      agentReview: false,
     });
   });
 
