@@ -14,10 +14,12 @@ export interface CompletionFacts {
   compareUrl: string | null;
   usage?: AgentUsage | undefined;
   /**
-   * What the run kept: its work (committed), nothing (it changed nothing, so no pull request),
-   * or a report (verify, review: what they write is not kept). Default: work.
+   * What the run kept: its work (committed), nothing (it changed nothing), or a report (verify,
+   * review: what they write is not kept). Default: work.
    */
   kept?: "work" | "nothing" | "report";
+  /** For a run that kept nothing: where its work would have gone (null: its own pull request). */
+  wouldMergeInto?: string | null;
   /** A review agent asked for an event other than COMMENT (APPROVE…): it was posted as a comment. */
   reviewAskedFor?: string | null;
   /** Present when merging needed the merge agent. */
@@ -47,8 +49,11 @@ export function describeCompletion(f: CompletionFacts): string {
     lines.push("", codeBlock(f.stat.text.trim().split("\n").map(agentLogLine).join("\n")));
   } else if (f.kept === "report") {
     lines.push("**Changes:** none kept: this agent reports on the work, it does not change it.");
+  } else if (f.kept === "nothing") {
+    const why = f.wouldMergeInto ? ` Nothing to merge into \`${f.wouldMergeInto}\`.` : " Nothing to review, so no pull request is opened.";
+    lines.push(`**Changes:** none.${why}`);
   } else {
-    lines.push(`**Changes:** none.${f.mergedInto ? "" : " Nothing to review, so no pull request is opened."}`);
+    lines.push("**Changes:** none.");
   }
   if (f.reviewAskedFor) {
     lines.push("", `ℹ️ The agent asked to submit its review as \`${f.reviewAskedFor}\`: it was posted as a comment instead, because an agent never approves or blocks a pull request.`);

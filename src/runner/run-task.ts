@@ -243,7 +243,9 @@ async function settle(
           agentName: o.agentName,
           summary,
           stat,
-          kept: lands ? (noChanges ? "nothing" : "work") : "report",
+          // A refine's pull request is there already: only a task's own work would open one.
+          kept: !lands ? "report" : noChanges && !ctx.taskContext.refine ? "nothing" : "work",
+          wouldMergeInto: ctx.branches.mergeInto,
           reviewAskedFor: reading.kind === "review" ? reading.askedFor : null,
           branch: ctx.branches.taskBranch,
           mergedInto,
