@@ -202,14 +202,18 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
         for (const t of tasks) if (t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
         if (phase.issueNumber !== null && phase.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: phase.issueNumber });
       };
-      if (phase.branch) committed = true;
+      // Work that landed on the phase branch: a task keeps its branch only when it pushed
+      // something (a run that changed nothing clears it), so no pull request is asked for a
+      // phase whose work so far changed nothing — GitHub would refuse it ("No commits between").
+      const landed = phase.branch !== null && tasks.some((t) => t.branch !== null);
+      if (landed) committed = true;
 
       if (pr?.merged) {
         status = "completed";
         closeIssues();
-      } else if (!phase.branch && allDone) {
-        // Only person checkpoints (decisions, human actions): no agent ran, nothing was
-        // committed, so there is no pull request to wait for.
+      } else if (!landed && !pr && allDone) {
+        // Only person checkpoints (decisions, human actions), or agents that changed nothing:
+        // nothing was committed, so there is no pull request to wait for.
         status = "completed";
         closeIssues();
       } else if (pr?.state === "closed") {
@@ -222,7 +226,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           });
         }
         status = "blocked";
-      } else if (phase.branch && done.length > 0) {
+      } else if (phase.branch && (landed || pr) && done.length > 0) {
         const title = phase.issueNumber !== null ? `${phase.name} (phase #${phase.issueNumber})` : phase.name;
         ensure(pr, {
           kind: "ensure-pull-request",

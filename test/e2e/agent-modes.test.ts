@@ -51,6 +51,16 @@ describe("agent modes", () => {
       labels: ["cw:run"],
       body: `Depends on #${discuss}` + fakeAgentScript({ behavior: "summarize-context" }),
     });
+    // Research in a phase: the phase had nothing but findings, so it completes with no pull request.
+    const m = fake.createMilestone({ title: "Spike" });
+    const phase = fake.openIssue({ title: "Explore", milestone: m, labels: ["cw:phase"] });
+    const spike = fake.openIssue({
+      title: "Which queue?",
+      milestone: m,
+      body: fakeAgentScript({ behavior: "done", summary: "Findings: the queue we have is enough." }),
+    });
+    fake.addSubIssue(phase, spike);
+    fake.addLabels(spike, ["cw:run", "cw:research"], WRITER);
     const noVerdict = fake.openIssue({
       title: "Check the login page",
       labels: ["cw:run", "cw:verify"],
@@ -62,6 +72,10 @@ describe("agent modes", () => {
     expect(statusOf(fake, research)).toEqual(["cw:done"]);
     expect(agentComment(fake, research)).toContain("Findings: sessions live in Redis for 24 h.");
     expect(agentComment(fake, research)).toContain("Nothing to review, so no pull request is opened.");
+    expect(agentComment(fake, spike)).toContain(`Nothing to merge into \`cw/spike--phase-${phase}\`.`);
+    expect(fake.issue(spike).state).toBe("closed");
+    expect(fake.issue(phase).state).toBe("closed");
+    expect(fake.milestone(m).state).toBe("closed");
     // Verify without a verdict: failed at once, and the comment says what was missing.
     expect(statusOf(fake, noVerdict)).toEqual(["cw:failed"]);
     expect(agentComment(fake, noVerdict)).toContain("must carry a verdict");
