@@ -13,7 +13,7 @@ import { agentReviews, refineReviews, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { WRITER } from "../support/payloads.js";
+import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, install, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch } from "../support/scratch.js";
@@ -220,6 +220,11 @@ describe("agent modes", () => {
     expect((await booted.database.db.select().from(tasks)).filter((t) => t.category === "refine")).toHaveLength(0);
     const [stored] = await booted.database.db.select().from(agentReviews);
     expect(stored!.comments).toHaveLength(1);
+
+    // Only a writer's word counts: a reader's /cw refine starts nothing.
+    fake.comment(pr.number, "/cw refine", READER);
+    await runUntilQuiet(booted, fake);
+    expect((await booted.database.db.select().from(tasks)).filter((t) => t.category === "refine")).toHaveLength(0);
 
     // A writer endorses it: the refine agent gets the review and its line comment.
     fake.comment(pr.number, "/cw refine", WRITER);
