@@ -300,7 +300,13 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
   }
 
   for (const task of s.tasks) {
-    if (task.initiativeId !== null || task.status !== "completed" || !task.branch || task.issueNumber === null) continue;
+    if (task.initiativeId !== null || task.status !== "completed" || task.issueNumber === null) continue;
+    if (!task.branch) {
+      // Done with nothing to merge (findings, decisions, a person's checkpoint): no pull request
+      // will close its issue with "Fixes", so the app does, as for any task that completes.
+      if (task.issueState === "open" && !prOf("task", task.id)) plan.actions.push({ kind: "close-issue", issueNumber: task.issueNumber });
+      continue;
+    }
     const pr = prOf("task", task.id);
     if (pr?.merged) continue;
     ensure(pr, {

@@ -72,6 +72,7 @@ describe("agent modes", () => {
     expect(statusOf(fake, research)).toEqual(["cw:done"]);
     expect(agentComment(fake, research)).toContain("Findings: sessions live in Redis for 24 h.");
     expect(agentComment(fake, research)).toContain("Nothing to review, so no pull request is opened.");
+    expect(fake.issue(research).state).toBe("closed");
     expect(agentComment(fake, spike)).toContain(`Nothing to merge into \`cw/spike--phase-${phase}\`.`);
     expect(fake.issue(spike).state).toBe("closed");
     expect(fake.issue(phase).state).toBe("closed");
@@ -100,6 +101,7 @@ describe("agent modes", () => {
     expect(agentComment(fake, discuss)).toContain("**Decisions:**");
     // The dependant ran after it and was given the decisions as the discussion's summary.
     expect(statusOf(fake, dependant)).toEqual(["cw:done"]);
+    expect([fake.issue(discuss).state, fake.issue(dependant).state, fake.issue(noVerdict).state]).toEqual(["closed", "closed", "open"]);
     expect(agentComment(fake, dependant)).toContain(`#${discuss}: **Decisions:**`);
     expect(agentComment(fake, dependant)).toContain("Thirty days.");
     // No mode here changed code: not one pull request, and no failed attempt to open one.
