@@ -97,22 +97,30 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         taskTransition(task.status, status);
         await tx
           .update(tasks)
-          .set({ status, summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
+          .set({
+            status,
+            summary: end.summary,
+            claimedBy: null,
+            leaseExpiresAt: null,
+            lastError: null,
+            // Nothing pushed, now or before: no branch, so no pull request is asked for.
+            ...(end.noChanges ? { branch: null } : {}),
+            ...(end.verdict ? { verdict: "pass" as const, findings: end.verdict.findings, headSha: end.verdict.headSha } : {}),
+          })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
         if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
-        if (end.noChanges) await tx.update(tasks).set({ branch: null }).where(eq(tasks.id, task.id));
-        if (end.verdict) {
-          await tx.update(tasks).set({ verdict: "pass", findings: end.verdict.findings, headSha: end.verdict.headSha }).where(eq(tasks.id, task.id));
-        }
         if (end.review && thread.refine) intents.push(...reviewDoneIntents(repo, task.id, thread.refine.pr, end.review, await agentName(tx, input.agentId)));
         else if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
         break;
       }
-      case "verify-failed":
+      case "verify-failed": {
         // Fixed in a new task of the phase, then verified again; or, out of rounds, failed.
-        intents.push(...(await verifyFailed(tx, project, task, end)));
+        const failure = await verifyFailed(tx, project, task, end);
+        comment(AGENT_COMMENT_MARKER, failure.comment);
+        intents.push(...failure.intents);
         break;
+      }
       case "questions":
         // The task stays in progress, released: the next answer by a writer resumes it.
         await tx.update(tasks).set({ claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));

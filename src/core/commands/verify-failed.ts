@@ -14,18 +14,19 @@ import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 
 type TaskRow = typeof tasks.$inferSelect;
 
-/** The status comment's marker on the task's issue (finish-run.ts's AGENT_COMMENT_MARKER). */
-const AGENT_MARKER = "agent";
+/** What the run's finish records: the status comment's text, and the writes besides it. */
+export interface VerifyFailure {
+  comment: string;
+  intents: GitHubIntent[];
+}
 
 export async function verifyFailed(
   tx: Tx,
   project: ProjectRow,
   task: TaskRow,
   end: { agentName: string; summary: string; findings: VerifyFinding[]; headSha: string },
-): Promise<GitHubIntent[]> {
+): Promise<VerifyFailure> {
   const repo = repoRefOf(project);
-  const say = (body: string): GitHubIntent[] =>
-    task.issueNumber === null ? [] : [{ kind: "upsert-comment", repo, issueNumber: task.issueNumber, marker: AGENT_MARKER, body }];
   const verdict = { verdict: "fail" as const, findings: end.findings, headSha: end.headSha, summary: end.summary, claimedBy: null, leaseExpiresAt: null };
   const [phase] = task.phaseId ? await tx.select().from(phases).where(eq(phases.id, task.phaseId)) : [];
   const [{ rounds }] = (await tx.select({ rounds: count() }).from(tasks).where(eq(tasks.fixesTaskId, task.id))) as [{ rounds: number }];
@@ -33,7 +34,7 @@ export async function verifyFailed(
     const why = !phase ? "no-phase" : "rounds-exhausted";
     taskTransition(task.status, "failed");
     await tx.update(tasks).set({ ...verdict, status: "failed", lastError: `verification failed (${end.findings.length} findings)` }).where(eq(tasks.id, task.id));
-    return say(verifyFailedComment(end.agentName, end.summary, why));
+    return { comment: verifyFailedComment(end.agentName, end.summary, why), intents: [] };
   }
 
   taskTransition(task.status, "blocked");
@@ -58,17 +59,19 @@ export async function verifyFailed(
       fixesTaskId: task.id,
     })
     .returning({ id: tasks.id });
-  return [
-    ...say(verifyFailedComment(end.agentName, end.summary, "opening")),
-    {
-      kind: "open-task-issue",
-      repo,
-      taskId: fix!.id,
-      title: text.title,
-      body: text.body,
-      labels: [repoConfigOf(project).triggerLabel],
-      milestoneNumber: initiative?.milestoneNumber ?? null,
-      parentIssueNumber: phase.issueNumber,
-    },
-  ];
+  return {
+    comment: verifyFailedComment(end.agentName, end.summary, "opening"),
+    intents: [
+      {
+        kind: "open-task-issue",
+        repo,
+        taskId: fix!.id,
+        title: text.title,
+        body: text.body,
+        labels: [repoConfigOf(project).triggerLabel],
+        milestoneNumber: initiative?.milestoneNumber ?? null,
+        parentIssueNumber: phase.issueNumber,
+      },
+    ],
+  };
 }
