@@ -66,6 +66,12 @@ describe("agent modes", () => {
       labels: ["cw:run", "cw:verify"],
       body: "Check it." + fakeAgentScript({ behavior: "write-result", result: { status: "done", summary: "looked at it" } }),
     });
+    // A failing verification with no phase to fix: the task fails with its findings.
+    const loneVerify = fake.openIssue({
+      title: "Check the signup page",
+      labels: ["cw:run", "cw:verify"],
+      body: "Check it." + fakeAgentScript({ behavior: "verify", requires: { "signup.txt": "ok" }, findings: ["the signup page is missing"] }),
+    });
     await runUntilQuiet(booted, fake);
 
     // Research: its findings are the summary comment; nothing changed, so no pull request, done.
@@ -80,6 +86,10 @@ describe("agent modes", () => {
     // Verify without a verdict: failed at once, and the comment says what was missing.
     expect(statusOf(fake, noVerdict)).toEqual(["cw:failed"]);
     expect(agentComment(fake, noVerdict)).toContain("must carry a verdict");
+    expect(statusOf(fake, loneVerify)).toEqual(["cw:failed"]);
+    expect(agentComment(fake, loneVerify)).toContain("❌ Verification failed (1 finding).");
+    expect(agentComment(fake, loneVerify)).toContain("- the signup page is missing");
+    expect(agentComment(fake, loneVerify)).toContain("in no phase");
 
     // Discuss: round one asks, the dependant waits.
     expect(statusOf(fake, discuss)).toEqual(["cw:needs-input"]);
