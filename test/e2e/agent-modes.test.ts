@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { agentReviews, refineReviews, tasks } from "../../src/db/schema.js";
+import { agentReviews, outbox, refineReviews, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
@@ -27,6 +27,9 @@ const booted = useBootedApp(
   { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const OPEN_ISSUE = "POST /repos/{owner}/{repo}/issues";
+const POST_REVIEW = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews";
 
 const agentComment = (fake: Awaited<ReturnType<typeof installedRepository>>["fake"], n: number) =>
   fake.commentsOn(n).find((c) => c.body.includes("<!-- codewalkers:agent -->"))?.body ?? "";
@@ -146,10 +149,17 @@ describe("agent modes", () => {
     // Verify waits for the rest of its phase.
     expect(statusOf(fake, verify)).toEqual(["cw:blocked"]);
 
+    // The fix issue is opened, but the answer is lost: the retry finds it by its marker.
+    fake.failNext(OPEN_ISSUE, { status: 502, applied: true });
+    await runUntilQuiet(booted, fake);
+    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
     await runUntilQuiet(booted, fake);
 
     // The verification failed once: a fix task was opened in the phase, with the findings.
-    const fixIssue = fake.allIssues().map((x) => x.issue).find((i) => i.title.startsWith("Fix the findings of"))!;
+    const fixIssues = fake.allIssues().map((x) => x.issue).filter((i) => i.title.startsWith("Fix the findings of"));
+    expect(fixIssues).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.route === OPEN_ISSUE).map((r) => r.injected)).toEqual([true]);
+    const fixIssue = fixIssues[0]!;
     expect(fixIssue).toBeDefined();
     expect(fixIssue).toMatchObject({ milestone: m });
     expect(fixIssue.labels).toContain("cw:run");
@@ -175,7 +185,7 @@ describe("agent modes", () => {
     // The pull request became ready for review only after the fix task's issue was opened.
     expect(pr).toMatchObject({ draft: false, state: "open" });
     const at = (pred: (r: (typeof fake.requests)[number]) => boolean) => fake.requests.findIndex(pred);
-    const opened = at((r) => r.route === "POST /repos/{owner}/{repo}/issues");
+    const opened = at((r) => r.route === OPEN_ISSUE);
     const ready = at((r) => r.route === "POST /graphql" && JSON.stringify(r.body).includes("markPullRequestReadyForReview"));
     expect(opened).toBeGreaterThan(-1);
     expect(ready).toBeGreaterThan(opened);
@@ -214,6 +224,10 @@ describe("agent modes", () => {
     });
     fake.addSubIssue(phase, work);
     fake.addLabels(work, ["cw:run"], WRITER);
+    // The review lands, but its answer is lost: the retry finds it by its marker, never posts twice.
+    fake.failNext(POST_REVIEW, { status: 502, applied: true });
+    await runUntilQuiet(booted, fake);
+    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
     await runUntilQuiet(booted, fake);
 
     const pr = fake.pulls()[0]!;
@@ -221,13 +235,14 @@ describe("agent modes", () => {
     // One review, by the app, as a comment — never an approval — with its line comment.
     const reviews = fake.reviewsOn(pr.number);
     expect(reviews).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.route === POST_REVIEW).map((r) => r.injected)).toEqual([true]);
     expect(reviews[0]).toMatchObject({ state: "COMMENTED", commitId: pr.head.sha });
     expect(reviews[0]!.body).toContain("Looks good apart from the greeting.");
     expect(reviews[0]!.body).toContain("asked to submit this review as `APPROVE`");
     expect(fake.reviewCommentsOn(pr.number)).toEqual([expect.objectContaining({ path: "hello.txt", line: 1, body: "Say hello to the world, not to nobody." })]);
     // People were asked after the agent's review, not before.
     const at = (route: string) => fake.requests.findIndex((r) => r.route === route);
-    expect(at("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers")).toBeGreaterThan(at("POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"));
+    expect(at("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers")).toBeGreaterThan(at(POST_REVIEW));
     // The agent's review alone starts nothing.
     expect((await booted.database.db.select().from(tasks)).filter((t) => t.category === "refine")).toHaveLength(0);
     const [stored] = await booted.database.db.select().from(agentReviews);
