@@ -6,7 +6,8 @@
  *      config names one, else the runner's (`repo-agent.ts`) — (lease renewed meanwhile; a stop
  *      or a lost lease kills it);
  *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
- *      resolves a conflict: `resolve-conflicts.ts`);
+ *      resolves a conflict: `resolve-conflicts.ts`) — except for modes that report on work
+ *      (verify, review), whose result is read for its mode (`core/agent-modes.ts`);
  *   5. record the outcome in one fenced transaction, and remove the worktree.
  * A branch update (the base of one of the app's pull requests merged into its head) skips 2–4:
  * `update-branch.ts` merges, with a merge agent where it conflicts.
@@ -36,9 +37,8 @@ import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
 import { forRepository } from "./repo-agent.js";
 import { workKindOf } from "../core/branch-update.js";
-import { agentLogLine } from "../core/agent-text.js";
+import { agentLogLine, agentText } from "../core/agent-text.js";
 import { PushRefusedError } from "./workspace/push-refusal.js";
-import { agentText } from "../core/agent-text.js";
 import { discussSummary, landsCode, readModeResult } from "../core/agent-modes.js";
 import { verdictSummary } from "../core/verify.js";
 import type { AgentMode } from "../core/statuses.js";
