@@ -18,6 +18,7 @@ export type GitHubIntent =
   | UpsertCommentIntent
   | EnsurePullRequestIntent
   | MarkReadyIntent
+  | MarkDraftIntent
   | RequestReviewersIntent
   | RequestReviewAgainIntent
   | ReplyToReviewCommentIntent
@@ -77,6 +78,14 @@ export interface EnsurePullRequestIntent {
 /** The draft pull request from `head` is ready for review. */
 export interface MarkReadyIntent {
   kind: "mark-ready";
+  repo: RepoRef;
+  head: string;
+  base: string;
+}
+
+/** The pull request from `head` is a draft again: its work is not done (a verification failed on its head). */
+export interface MarkDraftIntent {
+  kind: "mark-draft";
   repo: RepoRef;
   head: string;
   base: string;
@@ -208,6 +217,8 @@ export function targetKeyOf(intent: GitHubIntent): string {
     case "ensure-pull-request":
       return `pr:${repo}:${intent.head}->${intent.base}`;
     case "mark-ready":
+    case "mark-draft":
+      // One target: whether the pull request is ready; the newer wish replaces the older.
       return `pr-ready:${repo}:${intent.head}->${intent.base}`;
     case "request-reviewers":
       return `pr-reviewers:${repo}:${intent.head}->${intent.base}`;

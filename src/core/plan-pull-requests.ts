@@ -100,6 +100,7 @@ export interface PrSnapshot {
 export type PrAction =
   | { kind: "ensure-pull-request"; head: string; base: string; title: string; body: string; draft: boolean; subject: { kind: PrRecord["kind"]; id: string } }
   | { kind: "mark-ready"; head: string; base: string }
+  | { kind: "mark-draft"; head: string; base: string }
   | { kind: "request-reviewers"; head: string; base: string; reviewers: string[]; prId: string }
   | { kind: "merge-pull-request"; head: string; base: string; sha: string; method: PrSnapshot["mergeMethod"]; prId: string }
   | { kind: "close-issue"; issueNumber: number }
@@ -249,6 +250,11 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           } else askReviewers(pr);
         } else {
           status = "in_progress";
+          // A verification failed on the head people would review: out of review until it passes.
+          const verification = s.verifications?.get(phase.id);
+          if (pr && !pr.draft && pr.state === "open" && verification?.verdict === "fail" && verification.headSha === pr.headSha) {
+            plan.actions.push({ kind: "mark-draft", head: pr.head, base: pr.base });
+          }
         }
         // Its work waits in the phase's PR, or in the one about to be opened: in review, never
         // "done" first (a status label moves forward only).

@@ -7,7 +7,7 @@ import { ensureLabels } from "./operations/ensure-labels.js";
 import { setStatusLabel } from "./operations/set-status-label.js";
 import { upsertComment } from "./operations/upsert-comment.js";
 import { ensurePullRequest } from "./operations/ensure-pull-request.js";
-import { markReady, requestReviewAgain, requestReviewers } from "./operations/pull-request-review.js";
+import { markDraft, markReady, requestReviewAgain, requestReviewers } from "./operations/pull-request-review.js";
 import { replyToReviewComment } from "./operations/reply-review-comment.js";
 import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
@@ -34,6 +34,8 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensurePullRequest(octokit, intent, ctx.db);
     case "mark-ready":
       return markReady(octokit, intent, ctx.db);
+    case "mark-draft":
+      return markDraft(octokit, intent, ctx.db);
     case "request-reviewers":
       return requestReviewers(octokit, intent, ctx.db);
     case "request-review-again":

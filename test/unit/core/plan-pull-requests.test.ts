@@ -124,6 +124,16 @@ describe("planPullRequests", () => {
     );
     expect(failing.actions).toContainEqual(expect.objectContaining({ kind: "ensure-check-run", status: "completed", conclusion: "failure", title: "Verification failed: 1 finding" }));
     expect(failing.actions.map((a) => a.kind)).not.toContain("mark-ready");
+    // A pull request already in review (the verify task came later) goes back to draft.
+    const wasReady = planPullRequests(
+      snap({
+        phases: [phase()],
+        tasks: [task(1), task(2, { status: "blocked", branch: null })],
+        prs: [pr({ draft: false })],
+        verifications: new Map([["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: null }]]),
+      }),
+    );
+    expect(wasReady.actions).toContainEqual({ kind: "mark-draft", head: "cw/checkout--phase-10", base: "cw/checkout" });
   });
 
   it("completes an initiative whose work was all done by people, with no PR to open", () => {
