@@ -319,7 +319,7 @@ describe("merging a task's work", () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]!.body).toContain("finished this task");
     expect(reports[0]!.body).toContain("The readme is fine as it is.");
-    expect(reports[0]!.body).toContain("**Changes:** none. Nothing to review, so no pull request is opened.");
+    expect(reports[0]!.body).toContain(`**Changes:** none. Nothing to merge into \`${target}\`.`);
     expect(reports[0]!.body).not.toContain("**Branch:**");
     expect(reports[0]!.body).not.toContain("merged into");
   });
