@@ -53,7 +53,17 @@ export function landsCode(mode: AgentMode): boolean {
 }
 
 /** At most this many findings, decisions or line comments are kept from one result. */
-const MAX_ITEMS = 100;
+const MAX_ITEMS = 50;
+/**
+ * Characters kept of one finding, decision or line comment, and of a review's body: what the
+ * app posts from them (a fix task's issue, a review) stays well inside GitHub's 65,536.
+ */
+const MAX_ITEM_CHARS = 1_000;
+const MAX_BODY_CHARS = 10_000;
+
+function capped(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1).trimEnd()}…`;
+}
 
 /**
  * Reads the mode's own fields. `text` makes an agent's words safe to store and post
@@ -64,7 +74,7 @@ export function readModeResult(mode: AgentMode, fields: ModeFields, text: (s: st
     case "verify":
       return readVerify(fields, text);
     case "discuss":
-      return { kind: "discuss", decisions: stringList(fields.decisions).map(text).filter(Boolean) };
+      return { kind: "discuss", decisions: stringList(fields.decisions).map((d) => capped(text(d), MAX_ITEM_CHARS)).filter(Boolean) };
     case "review":
       return readReview(fields, text);
     default:
@@ -88,13 +98,13 @@ function readVerify(fields: ModeFields, text: (s: string) => string): ModeReadin
   for (const item of (fields.findings as unknown[] | undefined) ?? []) {
     if (findings.length >= MAX_ITEMS) break;
     if (typeof item === "string") {
-      if (item.trim()) findings.push({ message: text(item) });
+      if (item.trim()) findings.push({ message: capped(text(item), MAX_ITEM_CHARS) });
     } else if (item && typeof item === "object") {
       const o = item as Record<string, unknown>;
       const message = typeof o.message === "string" ? o.message : typeof o.title === "string" ? o.title : typeof o.description === "string" ? o.description : "";
       if (!message.trim()) continue;
       findings.push({
-        message: text(message),
+        message: capped(text(message), MAX_ITEM_CHARS),
         ...(typeof o.path === "string" && o.path ? { path: text(o.path).slice(0, 300) } : {}),
         ...(positiveInt(o.line) ? { line: o.line as number } : {}),
       });
@@ -126,11 +136,11 @@ function readReview(fields: ModeFields, text: (s: string) => string): ModeReadin
       line: o.line as number,
       ...(positiveInt(o.start_line) && (o.start_line as number) < (o.line as number) ? { startLine: o.start_line as number } : {}),
       ...(o.side === "LEFT" || o.side === "RIGHT" ? { side: o.side } : {}),
-      body: text(o.body),
+      body: capped(text(o.body), MAX_ITEM_CHARS * 4),
     });
   }
   const event = typeof r.event === "string" ? r.event.toUpperCase() : null;
-  return { kind: "review", body: typeof r.body === "string" ? text(r.body) : "", comments, askedFor: event && event !== "COMMENT" ? event : null };
+  return { kind: "review", body: typeof r.body === "string" ? capped(text(r.body), MAX_BODY_CHARS) : "", comments, askedFor: event && event !== "COMMENT" ? event : null };
 }
 
 function stringList(value: unknown): string[] {

@@ -54,17 +54,21 @@ export function verdictSummary(verdict: "pass" | "fail", findings: readonly Veri
 /** The fix task a failed verification opens: title and issue body. */
 export function fixTaskText(verify: { issueNumber: number | null; name: string }, findings: readonly VerifyFinding[], round: number): { title: string; body: string } {
   const ref = verify.issueNumber !== null ? `#${verify.issueNumber}` : verify.name;
+  const body = [
+    `The verification ${ref} failed. Fix what it found, on the phase branch:`,
+    "",
+    ...findings.map(findingLine),
+    "",
+    `When this task is done, ${ref} verifies the phase again.`,
+  ].join("\n");
   return {
     title: `Fix the findings of ${verify.name}${round > 1 ? ` (round ${round})` : ""}`.slice(0, 250),
-    body: [
-      `The verification ${ref} failed. Fix what it found, on the phase branch:`,
-      "",
-      ...findings.map(findingLine),
-      "",
-      `When this task is done, ${ref} verifies the phase again.`,
-    ].join("\n"),
+    // GitHub refuses an issue body over 65,536 characters (the marker goes in front of it).
+    body: body.length > MAX_ISSUE_BODY ? `${body.slice(0, MAX_ISSUE_BODY)}\n\n… (cut)` : body,
   };
 }
+
+const MAX_ISSUE_BODY = 60_000;
 
 /** What the verify task's issue is told when its verification failed. */
 export function verifyFailedComment(agentName: string, summary: string, fix: "opening" | "rounds-exhausted" | "no-phase"): string {

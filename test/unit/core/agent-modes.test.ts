@@ -37,6 +37,13 @@ describe("readModeResult", () => {
     expect(readModeResult("execute", { verdict: "fail" }, same)).toEqual({ kind: "plain" });
   });
 
+  it("caps what it keeps, so what the app posts stays inside GitHub's limits", () => {
+    const many = Array.from({ length: 500 }, (_, i) => `finding ${i} ${"x".repeat(5_000)}`);
+    const read = readModeResult("verify", { verdict: "fail", findings: many }, same);
+    expect(read.kind === "verify" && read.findings.length).toBe(50);
+    expect(read.kind === "verify" && Math.max(...read.findings.map((f) => f.message.length))).toBeLessThanOrEqual(1_000);
+  });
+
   it("agent text goes through the given cleaner", () => {
     expect(readModeResult("verify", { verdict: "fail", findings: ["ping @alice"] }, (s) => s.toUpperCase())).toMatchObject({ findings: [{ message: "PING @ALICE" }] });
   });
