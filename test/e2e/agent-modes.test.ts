@@ -203,6 +203,38 @@ describe("agent modes", () => {
     expect(fake.counts().redundantWrites).toBe(0);
   });
 
+  it("a verification labelled once the phase is in review takes its pull request back to draft until it passes", { timeout: 90_000 }, async () => {
+    const { fake } = await installedRepository(booted);
+    const m = fake.createMilestone({ title: "Late" });
+    const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
+    const work = fake.openIssue({ title: "Write the store", milestone: m, body: fakeAgentScript({ behavior: "edit", files: { "store.txt": "store\n" } }) });
+    fake.addSubIssue(phase, work);
+    fake.addLabels(work, ["cw:run"], WRITER);
+    await runUntilQuiet(booted, fake);
+    const pr = fake.pulls()[0]!;
+    expect(pr.draft).toBe(false);
+
+    const fix = { behavior: "edit", files: { "expiry.txt": "thirty days\n" } };
+    const verify = fake.openIssue({
+      title: "Verify the store",
+      milestone: m,
+      body: fakeAgentScript({ behavior: "verify", requires: { "expiry.txt": "thirty days" }, findings: [`no expiry. fake-agent-inline: ${JSON.stringify(fix)}`] }),
+    });
+    fake.addSubIssue(phase, verify);
+    fake.addLabels(verify, ["cw:run", "cw:verify"], WRITER);
+    await runUntilQuiet(booted, fake);
+
+    // Back to draft when the verification failed, ready again once it passed after the fix.
+    const readiness = fake.requests
+      .filter((r) => r.route === "POST /graphql")
+      .map((r) => /convertPullRequestToDraft|markPullRequestReadyForReview/.exec(JSON.stringify(r.body))?.[0])
+      .filter(Boolean);
+    // (It opened ready: its one task was done.)
+    expect(readiness).toEqual(["convertPullRequestToDraft", "markPullRequestReadyForReview"]);
+    expect(fake.pull(pr.number)).toMatchObject({ draft: false, state: "open" });
+    expect(statusOf(fake, verify)).toEqual(["cw:in-review"]);
+  });
+
   it("agent_review: a review agent comments with line comments before people are asked, an approval it asks for is downgraded, and /cw refine endorses it", { timeout: 90_000 }, async () => {
     const remote = await createBareRemote({ files: { "README.md": "# Project\n" } });
     const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path, files: { ".github/codewalkers.yml": "agent_review: true\nreviewers:\n  - octocat\n" } }] });
