@@ -31,12 +31,19 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const OPEN_ISSUE = "POST /repos/{owner}/{repo}/issues";
 const POST_REVIEW = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews";
 
+/**
+ * Each scenario on an installation of its own: the outbox paces writes per installation (80 a
+ * minute, in memory), and these scenarios together write more than that within a minute.
+ */
+let installations = 957_400;
+const ownInstallation = () => ({ installationId: ++installations });
+
 const agentComment = (fake: Awaited<ReturnType<typeof installedRepository>>["fake"], n: number) =>
   fake.commentsOn(n).find((c) => c.body.includes("<!-- codewalkers:agent -->"))?.body ?? "";
 
 describe("agent modes", () => {
   it("research reports without a pull request; discuss asks in rounds and its decisions reach its dependant; verify without a verdict fails", { timeout: 60_000 }, async () => {
-    const { fake } = await installedRepository(booted);
+    const { fake } = await installedRepository(booted, undefined, ownInstallation());
     const research = fake.openIssue({
       title: "How do we cache sessions?",
       labels: ["cw:run", "cw:research"],
@@ -123,7 +130,7 @@ describe("agent modes", () => {
   });
 
   it("verify fails, a fix task fixes it, verify passes, and only then is the phase's pull request ready for review", { timeout: 90_000 }, async () => {
-    const { fake, remote } = await installedRepository(booted);
+    const { fake, remote } = await installedRepository(booted, undefined, ownInstallation());
     const m = fake.createMilestone({ title: "Sessions" });
     const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
     const work = fake.openIssue({
@@ -204,7 +211,7 @@ describe("agent modes", () => {
   });
 
   it("a verification labelled once the phase is in review takes its pull request back to draft until it passes", { timeout: 90_000 }, async () => {
-    const { fake } = await installedRepository(booted);
+    const { fake } = await installedRepository(booted, undefined, ownInstallation());
     const m = fake.createMilestone({ title: "Late" });
     const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
     const work = fake.openIssue({ title: "Write the store", milestone: m, body: fakeAgentScript({ behavior: "edit", files: { "store.txt": "store\n" } }) });
@@ -237,7 +244,10 @@ describe("agent modes", () => {
 
   it("agent_review: a review agent comments with line comments before people are asked, an approval it asks for is downgraded, and /cw refine endorses it", { timeout: 90_000 }, async () => {
     const remote = await createBareRemote({ files: { "README.md": "# Project\n" } });
-    const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path, files: { ".github/codewalkers.yml": "agent_review: true\nreviewers:\n  - octocat\n" } }] });
+    const fake = new FakeGitHub({
+      ...ownInstallation(),
+      repositories: [{ cloneUrl: remote.path, files: { ".github/codewalkers.yml": `agent_review: true\nreviewers:\n  - ${WRITER.login}\n` } }],
+    });
     await install(booted, fake);
     const review = {
       behavior: "write-result",
@@ -275,6 +285,7 @@ describe("agent modes", () => {
     // People were asked after the agent's review, not before.
     const at = (route: string) => fake.requests.findIndex((r) => r.route === route);
     expect(at("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers")).toBeGreaterThan(at(POST_REVIEW));
+    expect(fake.requests.find((r) => r.route === "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers")!.status).toBe(201);
     // The agent's review alone starts nothing.
     expect((await booted.database.db.select().from(tasks)).filter((t) => t.category === "refine")).toHaveLength(0);
     const [stored] = await booted.database.db.select().from(agentReviews);
@@ -299,5 +310,6 @@ describe("agent modes", () => {
     await runUntilQuiet(booted, fake);
     expect((await booted.database.db.select().from(tasks)).filter((t) => t.category === "refine")).toHaveLength(1);
     expect(fake.commentsOn(pr.number).some((c) => c.body.includes("was endorsed already"))).toBe(true);
+    expect((await booted.database.db.select().from(outbox)).filter((o) => o.status !== "done")).toEqual([]);
   });
 });
