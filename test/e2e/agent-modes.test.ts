@@ -129,15 +129,23 @@ describe("agent modes", () => {
     expect(fake.requests.filter((r) => r.route === "POST /repos/{owner}/{repo}/pulls")).toHaveLength(0);
   });
 
-  it("verify fails, a fix task fixes it, verify passes, and only then is the phase's pull request ready for review", { timeout: 90_000 }, async () => {
+  it("verify waits for its phase, fails (its pull request back to draft, a fix task opened), and after the fix passes: ready for review again", { timeout: 90_000 }, async () => {
     const { fake, remote } = await installedRepository(booted, undefined, ownInstallation());
     const m = fake.createMilestone({ title: "Sessions" });
     const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
-    const work = fake.openIssue({
-      title: "Write the store",
-      milestone: m,
-      body: fakeAgentScript({ behavior: "edit", files: { "store.txt": "store\n" }, summary: "Wrote the store." }),
-    });
+    const task = (title: string, file: string) => {
+      const n = fake.openIssue({ title, milestone: m, body: fakeAgentScript({ behavior: "edit", files: { [file]: `${title}\n` }, summary: `Did: ${title}.` }) });
+      fake.addSubIssue(phase, n);
+      return n;
+    };
+    // The phase's first task is done: its pull request opens, ready for review.
+    fake.addLabels(task("Write the store", "store.txt"), ["cw:run"], WRITER);
+    await runUntilQuiet(booted, fake);
+    const pr = fake.pulls()[0]!;
+    expect(pr).toMatchObject({ draft: false, state: "open" });
+
+    // Then another task and a verification of the phase.
+    const more = task("Write the cleaner", "cleaner.txt");
     const fix = { behavior: "edit", files: { "expiry.txt": "thirty days\n" }, summary: "Added the expiry." };
     const verify = fake.openIssue({
       title: "Verify the store",
@@ -148,9 +156,8 @@ describe("agent modes", () => {
         findings: [{ message: `sessions never expire. fake-agent-inline: ${JSON.stringify(fix)}`, path: "store.txt", line: 1 }],
       }),
     });
-    fake.addSubIssue(phase, work);
     fake.addSubIssue(phase, verify);
-    fake.addLabels(work, ["cw:run"], WRITER);
+    fake.addLabels(more, ["cw:run"], WRITER);
     fake.addLabels(verify, ["cw:run", "cw:verify"], WRITER);
     await fake.converge(booted.app.port, booted.settle);
     // Verify waits for the rest of its phase.
@@ -162,12 +169,11 @@ describe("agent modes", () => {
     await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
     await runUntilQuiet(booted, fake);
 
-    // The verification failed once: a fix task was opened in the phase, with the findings.
+    // The verification failed once: one fix task was opened in the phase, with the findings.
     const fixIssues = fake.allIssues().map((x) => x.issue).filter((i) => i.title.startsWith("Fix the findings of"));
     expect(fixIssues).toHaveLength(1);
     expect(fake.requests.filter((r) => r.route === OPEN_ISSUE).map((r) => r.injected)).toEqual([true]);
     const fixIssue = fixIssues[0]!;
-    expect(fixIssue).toBeDefined();
     expect(fixIssue).toMatchObject({ milestone: m });
     expect(fixIssue.labels).toContain("cw:run");
     expect(fixIssue.body).toContain("sessions never expire");
@@ -176,26 +182,24 @@ describe("agent modes", () => {
     expect(statusOf(fake, fixIssue.number)).toEqual(["cw:in-review"]);
     expect(await readFileAt(remote, `cw/sessions--phase-${phase}`, "expiry.txt")).toBe("thirty days\n");
 
-    // The first verification concluded its head "failure"; the last one, after the fix, "success".
-    const pr = fake.pulls()[0]!;
+    // The failed verification concluded its head "failure"; the last one, after the fix, "success".
     expect(fake.pulls()).toHaveLength(1);
-    const runs = fake.checkRuns().filter((c) => c.name === "Codewalkers");
-    const failed = runs.find((c) => c.conclusion === "failure")!;
+    const head = fake.pull(pr.number).head.sha;
+    const failed = fake.checkRuns().find((c) => c.name === "Codewalkers" && c.conclusion === "failure")!;
     expect(failed.output.title).toBe("Verification failed: 1 finding");
     expect(failed.output.summary).toContain("sessions never expire");
-    expect(failed.headSha).not.toBe(pr.head.sha);
-    expect(fake.checkRuns(pr.head.sha).filter((c) => c.name === "Codewalkers")).toEqual([
-      expect.objectContaining({ status: "completed", conclusion: "success" }),
-    ]);
-    expect(fake.checkRuns(pr.head.sha).find((c) => c.name === "Codewalkers")!.output.title).toBe("All 3 tasks done; verified");
+    expect(failed.headSha).not.toBe(head);
+    const last = fake.checkRuns(head).filter((c) => c.name === "Codewalkers");
+    expect(last).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+    expect(last[0]!.output.title).toBe("All 4 tasks done; verified");
 
-    // The pull request became ready for review only after the fix task's issue was opened.
-    expect(pr).toMatchObject({ draft: false, state: "open" });
-    const at = (pred: (r: (typeof fake.requests)[number]) => boolean) => fake.requests.findIndex(pred);
-    const opened = at((r) => r.route === OPEN_ISSUE);
-    const ready = at((r) => r.route === "POST /graphql" && JSON.stringify(r.body).includes("markPullRequestReadyForReview"));
-    expect(opened).toBeGreaterThan(-1);
-    expect(ready).toBeGreaterThan(opened);
+    // Out of review while the verification failed: back to draft, ready again only after the fix.
+    const readiness = fake.requests
+      .map((r, i) => [r.route === "POST /graphql" ? /convertPullRequestToDraft|markPullRequestReadyForReview/.exec(JSON.stringify(r.body))?.[0] : undefined, i] as const)
+      .filter(([what]) => what !== undefined);
+    expect(readiness.map(([what]) => what)).toEqual(["convertPullRequestToDraft", "markPullRequestReadyForReview"]);
+    expect(readiness[1]![1]).toBeGreaterThan(fake.requests.findIndex((r) => r.route === OPEN_ISSUE));
+    expect(fake.pull(pr.number)).toMatchObject({ draft: false, state: "open" });
 
     // Verify saw the phase's diff, reported on its issue, and keeps its verdict.
     expect(agentComment(fake, verify)).toContain("✅ Verification passed");
@@ -208,38 +212,6 @@ describe("agent modes", () => {
     // Verify keeps nothing it writes: no branch of its own was pushed.
     expect(fake.branchSha(`cw/task-${verify}-verify-the-store`)).toBeUndefined();
     expect(fake.counts().redundantWrites).toBe(0);
-  });
-
-  it("a verification labelled once the phase is in review takes its pull request back to draft until it passes", { timeout: 90_000 }, async () => {
-    const { fake } = await installedRepository(booted, undefined, ownInstallation());
-    const m = fake.createMilestone({ title: "Late" });
-    const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
-    const work = fake.openIssue({ title: "Write the store", milestone: m, body: fakeAgentScript({ behavior: "edit", files: { "store.txt": "store\n" } }) });
-    fake.addSubIssue(phase, work);
-    fake.addLabels(work, ["cw:run"], WRITER);
-    await runUntilQuiet(booted, fake);
-    const pr = fake.pulls()[0]!;
-    expect(pr.draft).toBe(false);
-
-    const fix = { behavior: "edit", files: { "expiry.txt": "thirty days\n" } };
-    const verify = fake.openIssue({
-      title: "Verify the store",
-      milestone: m,
-      body: fakeAgentScript({ behavior: "verify", requires: { "expiry.txt": "thirty days" }, findings: [`no expiry. fake-agent-inline: ${JSON.stringify(fix)}`] }),
-    });
-    fake.addSubIssue(phase, verify);
-    fake.addLabels(verify, ["cw:run", "cw:verify"], WRITER);
-    await runUntilQuiet(booted, fake);
-
-    // Back to draft when the verification failed, ready again once it passed after the fix.
-    const readiness = fake.requests
-      .filter((r) => r.route === "POST /graphql")
-      .map((r) => /convertPullRequestToDraft|markPullRequestReadyForReview/.exec(JSON.stringify(r.body))?.[0])
-      .filter(Boolean);
-    // (It opened ready: its one task was done.)
-    expect(readiness).toEqual(["convertPullRequestToDraft", "markPullRequestReadyForReview"]);
-    expect(fake.pull(pr.number)).toMatchObject({ draft: false, state: "open" });
-    expect(statusOf(fake, verify)).toEqual(["cw:in-review"]);
   });
 
   it("agent_review: a review agent comments with line comments before people are asked, an approval it asks for is downgraded, and /cw refine endorses it", { timeout: 90_000 }, async () => {
