@@ -18,6 +18,7 @@ export type GitHubIntent =
   | UpsertCommentIntent
   | EnsurePullRequestIntent
   | MarkReadyIntent
+  | MarkDraftIntent
   | RequestReviewersIntent
   | RequestReviewAgainIntent
   | ReplyToReviewCommentIntent
@@ -25,7 +26,9 @@ export type GitHubIntent =
   | CloseIssueIntent
   | CloseMilestoneIntent
   | EnsureCheckRunIntent
-  | AddAssigneesIntent;
+  | AddAssigneesIntent
+  | OpenTaskIssueIntent
+  | PostReviewIntent;
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -75,6 +78,14 @@ export interface EnsurePullRequestIntent {
 /** The draft pull request from `head` is ready for review. */
 export interface MarkReadyIntent {
   kind: "mark-ready";
+  repo: RepoRef;
+  head: string;
+  base: string;
+}
+
+/** The pull request from `head` is a draft again: its work is not done (a verification failed on its head). */
+export interface MarkDraftIntent {
+  kind: "mark-draft";
   repo: RepoRef;
   head: string;
   base: string;
@@ -162,6 +173,38 @@ export interface CloseMilestoneIntent {
   milestoneNumber: number;
 }
 
+/**
+ * Task `taskId`, made by the app (a verify's fix task), has an issue: opened once with this text
+ * and labels in the milestone, as a sub-issue of `parentIssueNumber`; the task then records it.
+ */
+export interface OpenTaskIssueIntent {
+  kind: "open-task-issue";
+  repo: RepoRef;
+  taskId: string;
+  title: string;
+  body: string;
+  labels: string[];
+  milestoneNumber: number | null;
+  parentIssueNumber: number | null;
+}
+
+/**
+ * A review of pull request `pullNumber` on `commitId`, by the app, as a COMMENT (never an
+ * approval): posted once (`marker` in its body), its line comments recorded for `/cw refine`.
+ */
+export interface PostReviewIntent {
+  kind: "post-review";
+  repo: RepoRef;
+  pullNumber: number;
+  pullRequestId: string;
+  taskId: string;
+  agentName: string | null;
+  commitId: string;
+  marker: string;
+  body: string;
+  comments: { path: string; line: number; startLine?: number; side?: "LEFT" | "RIGHT"; body: string }[];
+}
+
 export function targetKeyOf(intent: GitHubIntent): string {
   const repo = `${intent.repo.owner}/${intent.repo.repo}`;
   switch (intent.kind) {
@@ -174,6 +217,8 @@ export function targetKeyOf(intent: GitHubIntent): string {
     case "ensure-pull-request":
       return `pr:${repo}:${intent.head}->${intent.base}`;
     case "mark-ready":
+    case "mark-draft":
+      // One target: whether the pull request is ready; the newer wish replaces the older.
       return `pr-ready:${repo}:${intent.head}->${intent.base}`;
     case "request-reviewers":
       return `pr-reviewers:${repo}:${intent.head}->${intent.base}`;
@@ -191,6 +236,10 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `check-run:${repo}:${intent.headSha}:${intent.name}`;
     case "add-assignees":
       return `assignees:${repo}#${intent.issueNumber}`;
+    case "open-task-issue":
+      return `task-issue:${repo}:${intent.taskId}`;
+    case "post-review":
+      return `review:${repo}#${intent.pullNumber}:${intent.marker}`;
   }
 }
 

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { STATUS_LABELS, type StatusLabel } from "./labels.js";
 import type { ExecutionMode, InitiativeStatus, PhaseStatus, TaskStatus } from "./statuses.js";
+import { findingLine, type PhaseVerification } from "./verify.js";
 
 export interface PrInitiative {
   id: string;
@@ -88,22 +89,30 @@ export interface PrSnapshot {
   tasks: readonly PrTask[];
   prs: readonly PrRecord[];
   refines?: readonly PrRefine[];
+  /** Each phase's verify task, by phase id (`verify.ts`): its verdict sets the check run's conclusion. */
+  verifications?: ReadonlyMap<string, PhaseVerification>;
+  /** `agent_review: true`: a review agent reads each phase PR before people are asked. */
+  agentReview?: boolean;
+  /** The review agents' tasks, by pull request and the head they review. */
+  reviewTasks?: readonly { prId: string; headSha: string | null; status: TaskStatus }[];
 }
 
 export type PrAction =
   | { kind: "ensure-pull-request"; head: string; base: string; title: string; body: string; draft: boolean; subject: { kind: PrRecord["kind"]; id: string } }
   | { kind: "mark-ready"; head: string; base: string }
+  | { kind: "mark-draft"; head: string; base: string }
   | { kind: "request-reviewers"; head: string; base: string; reviewers: string[]; prId: string }
   | { kind: "merge-pull-request"; head: string; base: string; sha: string; method: PrSnapshot["mergeMethod"]; prId: string }
   | { kind: "close-issue"; issueNumber: number }
   | { kind: "close-milestone"; milestoneNumber: number }
   | { kind: "comment"; issueNumber: number; marker: string; body: string }
+  | { kind: "queue-review"; prId: string; number: number; head: string; base: string; headSha: string }
   | {
       kind: "ensure-check-run";
       headSha: string;
       name: string;
       status: "in_progress" | "completed";
-      conclusion?: "success" | "neutral";
+      conclusion?: "success" | "neutral" | "failure";
       title: string;
       summary: string;
       text?: string;
@@ -151,6 +160,19 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
     if (refinesOf(pr).length > 0) return; // changes were asked for: the refine's push comes first
     plan.actions.push({ kind: "merge-pull-request", head: pr.head, base: pr.base, sha: pr.headSha, method: s.mergeMethod, prId: pr.id });
   };
+  /**
+   * With `agent_review`, a review agent reads the head before people are asked (or a yolo merge):
+   * queued once per head; true while it waits or works.
+   */
+  const agentReviewing = (pr: PrRecord): boolean => {
+    if (!s.agentReview || !pr.headSha || pr.number === null || pr.state !== "open" || pr.merged) return false;
+    const mine = (s.reviewTasks ?? []).filter((r) => r.prId === pr.id && r.headSha === pr.headSha);
+    if (mine.length === 0) {
+      plan.actions.push({ kind: "queue-review", prId: pr.id, number: pr.number, head: pr.head, base: pr.base, headSha: pr.headSha });
+      return true;
+    }
+    return mine.some((r) => r.status === "pending" || r.status === "in_progress");
+  };
   const askReviewers = (pr: PrRecord) => {
     if (pr.reviewRequested || s.reviewers.length === 0) return;
     plan.actions.push({ kind: "request-reviewers", head: pr.head, base: pr.base, reviewers: [...s.reviewers], prId: pr.id });
@@ -181,14 +203,18 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
         for (const t of tasks) if (t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
         if (phase.issueNumber !== null && phase.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: phase.issueNumber });
       };
-      if (phase.branch) committed = true;
+      // Work that landed on the phase branch: a task keeps its branch only when it pushed
+      // something (a run that changed nothing clears it), so no pull request is asked for a
+      // phase whose work so far changed nothing — GitHub would refuse it ("No commits between").
+      const landed = phase.branch !== null && tasks.some((t) => t.branch !== null);
+      if (landed) committed = true;
 
       if (pr?.merged) {
         status = "completed";
         closeIssues();
-      } else if (!phase.branch && allDone) {
-        // Only person checkpoints (decisions, human actions): no agent ran, nothing was
-        // committed, so there is no pull request to wait for.
+      } else if (!landed && !pr && allDone) {
+        // Only person checkpoints (decisions, human actions), or agents that changed nothing:
+        // nothing was committed, so there is no pull request to wait for.
         status = "completed";
         closeIssues();
       } else if (pr?.state === "closed") {
@@ -201,7 +227,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           });
         }
         status = "blocked";
-      } else if (phase.branch && done.length > 0) {
+      } else if (phase.branch && (landed || pr) && done.length > 0) {
         const title = phase.issueNumber !== null ? `${phase.name} (phase #${phase.issueNumber})` : phase.name;
         ensure(pr, {
           kind: "ensure-pull-request",
@@ -217,16 +243,23 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           if (pr.draft) plan.actions.push({ kind: "mark-ready", head: pr.head, base: pr.base });
           // A draft cannot merge (GitHub answers 405 and refuses auto-merge): merge once it is
           // ready, which its ready_for_review event (or the periodic reconcile) brings back here.
-          if (initiative.executionMode === "yolo") {
+          if (agentReviewing(pr)) {
+            // People (or the yolo merge) come after the agent's review.
+          } else if (initiative.executionMode === "yolo") {
             if (!pr.draft) mergeOnce(pr);
           } else askReviewers(pr);
         } else {
           status = "in_progress";
+          // A verification failed on the head people would review: out of review until it passes.
+          const verification = s.verifications?.get(phase.id);
+          if (pr && !pr.draft && pr.state === "open" && verification?.verdict === "fail" && verification.headSha === pr.headSha) {
+            plan.actions.push({ kind: "mark-draft", head: pr.head, base: pr.base });
+          }
         }
         // Its work waits in the phase's PR, or in the one about to be opened: in review, never
         // "done" first (a status label moves forward only).
         if (!pr || (pr.state === "open" && !pr.merged)) for (const t of done) plan.inReview.add(t.id);
-        if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone, refinesOf(pr)));
+        if (pr?.headSha && pr.state === "open") plan.actions.push(checkRun(pr.headSha, tasks, allDone, refinesOf(pr), s.verifications?.get(phase.id)));
       }
 
       if (status !== phase.status) plan.phaseStatus.push({ phaseId: phase.id, status });
@@ -273,7 +306,13 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
   }
 
   for (const task of s.tasks) {
-    if (task.initiativeId !== null || task.status !== "completed" || !task.branch || task.issueNumber === null) continue;
+    if (task.initiativeId !== null || task.status !== "completed" || task.issueNumber === null) continue;
+    if (!task.branch) {
+      // Done with nothing to merge (findings, decisions, a person's checkpoint): no pull request
+      // will close its issue with "Fixes", so the app does, as for any task that completes.
+      if (task.issueState === "open" && !prOf("task", task.id)) plan.actions.push({ kind: "close-issue", issueNumber: task.issueNumber });
+      continue;
+    }
     const pr = prOf("task", task.id);
     if (pr?.merged) continue;
     ensure(pr, {
@@ -302,6 +341,7 @@ function checkRun(
   tasks: readonly PrTask[],
   allDone: boolean,
   refines: readonly PrRefine[],
+  verification?: PhaseVerification,
 ): Extract<PrAction, { kind: "ensure-check-run" }> {
   const done = tasks.filter((t) => t.status === "completed").length;
   const working = tasks.filter((t) => t.agent);
@@ -322,7 +362,29 @@ function checkRun(
     ...working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``),
     ...refines.filter((r) => r.agent?.logTail.trim()).map((r) => `${r.kind === "update" ? "Merge" : "Refine"} (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
   ];
-  const title = allDone ? `All ${tasks.length} tasks done` : `${done} of ${tasks.length} tasks done`;
+  const title = allDone ? `All ${tasks.length} tasks done${verification?.verdict === "pass" ? "; verified" : ""}` : `${done} of ${tasks.length} tasks done`;
+  // A verification that failed on this very head concludes it: this head is not the one to review.
+  if (!allDone && verification?.verdict === "fail" && verification.headSha === headSha) {
+    const fix = verification.fixIssueNumber !== null ? `Fix task #${verification.fixIssueNumber} works on them; the phase is verified again after it.` : "A fix task is being opened.";
+    return {
+      kind: "ensure-check-run",
+      headSha,
+      name: CHECK_RUN_NAME,
+      status: "completed",
+      conclusion: "failure",
+      title: `Verification failed: ${verification.findings.length} finding${verification.findings.length === 1 ? "" : "s"}`,
+      summary: [
+        `Verification${verification.issueNumber !== null ? ` #${verification.issueNumber}` : ""} failed on this commit.`,
+        "",
+        ...verification.findings.map(findingLine),
+        "",
+        fix,
+        "",
+        summary,
+      ].join("\n"),
+      ...(tails.length ? { text: tails.join("\n\n") } : {}),
+    };
+  }
   return {
     kind: "ensure-check-run",
     headSha,

@@ -33,6 +33,8 @@ export interface SnapshotTask {
   awaitingInput: boolean;
   /** Its phase's pull request waits for review. */
   inReview: boolean;
+  /** What else holds it, decided outside the graph (a verify task waits for its phase's work: `verify.ts`). */
+  holds?: readonly string[];
 }
 
 export interface SnapshotLink {
@@ -165,6 +167,7 @@ export function planTaskStatuses(snapshot: RepositorySnapshot): TaskStatusPlan {
       if (missing.length > 0) reasons.push(`missing: ${missing.map((l) => refText(l, here)).join(", ")}`);
       if (open.length > 0) reasons.push(`blocked by ${open.map((l) => refText(l, here)).join(", ")}`);
       if (waitingPhases.length > 0) reasons.push(`waiting for phase ${waitingPhases.map((n) => `#${n}`).join(", ")}`);
+      reasons.push(...(task.holds ?? []));
       // Ready: a runner takes it, unless no agent runs on it: then it waits for its person at once.
       const ready: TaskStatus = isPersonCheckpoint(task.type) ? "in_progress" : "pending";
       status = reasons.length > 0 ? "blocked" : ready;

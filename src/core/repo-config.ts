@@ -26,6 +26,8 @@ export interface RepoConfig {
   readonly maxConcurrentAgents: number | null;
   readonly agent: AgentKind | null;
   readonly reviewers: readonly string[];
+  /** A review agent reviews each phase's pull request before people are asked (`core/agent-review.ts`). */
+  readonly agentReview: boolean;
 }
 
 export interface MilestoneSettings {
@@ -45,6 +47,7 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = Object.freeze({
   maxConcurrentAgents: null,
   agent: null,
   reviewers: Object.freeze([] as string[]),
+  agentReview: false,
 });
 
 const oneOf = (values: readonly string[]) => `expected one of ${[...values].sort().join(", ")}`;
@@ -102,6 +105,8 @@ const repoConfigSchema = z.strictObject({
       { error: "expected a list of GitHub logins or org/team names" },
     )
     .default(() => []),
+  /** A review agent reviews each phase PR (a COMMENT with line comments) before people are asked. */
+  agent_review: boolean.default(false),
 });
 
 const milestoneSettingsSchema = z.strictObject({
@@ -130,6 +135,7 @@ export function parseRepoConfig(raw: unknown): RepoConfigParseResult {
       maxConcurrentAgents: c.max_concurrent_agents,
       agent: c.agent,
       reviewers: dedupeCaseInsensitive(c.reviewers.map((r) => r.replace(/^@/, ""))),
+      agentReview: c.agent_review,
     },
   };
 }

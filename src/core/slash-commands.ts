@@ -6,7 +6,7 @@
  */
 import { proseLines } from "./dependency-refs.js";
 
-export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert"] as const;
+export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert", "refine"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type SlashCommand =
@@ -51,6 +51,7 @@ const COMMAND_HELP: ReadonlyArray<readonly [usage: string, description: string]>
   ["/cw approve", "let a task waiting for approval start, or complete a `human-verify` checkpoint whose work you checked"],
   ["/cw status", "show where this task stands: its status, its agent, what blocks it"],
   ["/cw revert <change-set>", "undo the issues a plan, detail or refine agent created or edited in that change set"],
+  ["/cw refine", "on a pull request: have an agent make the changes the agent's review there asks for (`agent_review`)"],
   ["/cw help", "show this list"],
 ];
 

@@ -68,6 +68,7 @@ export const AGENT_MODES = [
   "research", // added
   "verify", // added
   "merge", // added
+  "review", // added: reviews a phase's pull request (`agent_review: true`)
 ] as const;
 export type AgentMode = (typeof AGENT_MODES)[number];
 

@@ -45,6 +45,7 @@ import {
   TASK_TYPES,
 } from "../core/statuses.js";
 import type { ReviewLineComment } from "../core/refine-review.js";
+import type { AgentReviewComment, VerifyFinding } from "../core/agent-modes.js";
 
 const id = () =>
   text("id")
@@ -237,6 +238,13 @@ export const tasks = pgTable(
      * work is merged into that pull request's head; see refine_reviews for what was asked.
      */
     pullRequestId: text("pull_request_id").references((): AnyPgColumn => pullRequests.id, { onDelete: "cascade" }),
+    // Agent modes (core/agent-modes.ts)
+    /** A verify task's last verdict, on the commit in `head_sha`; null until it has one. */
+    verdict: text("verdict").$type<"pass" | "fail">(),
+    /** A verify task's last findings. */
+    findings: jsonb("findings").$type<VerifyFinding[]>(),
+    /** A fix task: the verify task whose failed verdict it answers (that verify runs again once it is done). */
+    fixesTaskId: text("fixes_task_id").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
   },
   (t) => [
     uniqueIndex("tasks_project_issue_unique").on(t.projectId, t.issueNumber),
@@ -674,6 +682,37 @@ export const refineReviews = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("refine_reviews_review_unique").on(t.projectId, t.reviewId), index("refine_reviews_task_id_idx").on(t.taskId)],
+);
+
+/**
+ * Reviews a review agent posted on one of the app's pull requests (`agent_review: true`), with
+ * the line comments GitHub made of them. A writer's `/cw refine` on the pull request endorses
+ * the newest one: it becomes a refine, as a person's "request changes" would.
+ */
+export const agentReviews = pgTable(
+  "agent_reviews",
+  {
+    id: id(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    pullRequestId: text("pull_request_id")
+      .notNull()
+      .references(() => pullRequests.id, { onDelete: "cascade" }),
+    /** The review task whose agent wrote it. */
+    taskId: text("task_id").references(() => tasks.id, { onDelete: "set null" }),
+    agentName: text("agent_name"),
+    reviewId: ghId("review_id").notNull(),
+    htmlUrl: text("html_url"),
+    commitId: text("commit_id"),
+    /** The review's body as posted (already agent text: redacted, inert). */
+    body: text("body").notNull(),
+    comments: jsonb("comments").$type<AgentReviewComment[]>().notNull().default([]),
+    /** Who endorsed it with `/cw refine`, once. */
+    endorsedBy: text("endorsed_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("agent_reviews_review_unique").on(t.projectId, t.reviewId), index("agent_reviews_pull_request_idx").on(t.pullRequestId)],
 );
 
 /** The app's check runs, one per head commit and name, so an update is one PATCH or none. */

@@ -7,12 +7,14 @@ import { ensureLabels } from "./operations/ensure-labels.js";
 import { setStatusLabel } from "./operations/set-status-label.js";
 import { upsertComment } from "./operations/upsert-comment.js";
 import { ensurePullRequest } from "./operations/ensure-pull-request.js";
-import { markReady, requestReviewAgain, requestReviewers } from "./operations/pull-request-review.js";
+import { markDraft, markReady, requestReviewAgain, requestReviewers } from "./operations/pull-request-review.js";
 import { replyToReviewComment } from "./operations/reply-review-comment.js";
 import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
 import { ensureCheckRun } from "./operations/ensure-check-run.js";
 import { addAssignees } from "./operations/add-assignees.js";
+import { openTaskIssue } from "./operations/open-task-issue.js";
+import { postReview } from "./operations/post-review.js";
 
 export interface PerformContext {
   db: Db;
@@ -32,6 +34,8 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensurePullRequest(octokit, intent, ctx.db);
     case "mark-ready":
       return markReady(octokit, intent, ctx.db);
+    case "mark-draft":
+      return markDraft(octokit, intent, ctx.db);
     case "request-reviewers":
       return requestReviewers(octokit, intent, ctx.db);
     case "request-review-again":
@@ -48,5 +52,9 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensureCheckRun(octokit, intent, ctx.db);
     case "add-assignees":
       return addAssignees(octokit, intent);
+    case "open-task-issue":
+      return openTaskIssue(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
+    case "post-review":
+      return postReview(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
   }
 }

@@ -3,13 +3,32 @@ import type { AgentMode } from "../core/statuses.js";
 
 const MODE_GOALS: Record<AgentMode, string> = {
   execute: "Implement the task in this repository.",
-  research: "Research the question in the task; change code only if the task asks for it.",
-  discuss: "Discuss the task: gather context and open questions; do not change code.",
+  research: "Research the question in the task and report your findings in your summary; change code only if the task asks for it.",
+  discuss: "Discuss the task with the people who set it: ask the questions that must be settled, round after round, until you can state the decisions; do not change code.",
   plan: "Plan the initiative into phases.",
   detail: "Detail the phase into tasks.",
   refine: "Refine the work as the review asks.",
-  verify: "Verify that the work described in the task is done and correct; fix what is not.",
+  verify: "Verify that the phase's work, in .cw/input/phase.diff, does what its tasks ask and is correct. Do not fix anything: report what is wrong as findings.",
   merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
+  review: "Review the pull request whose diff is in .cw/input/pull-request.diff, as a careful colleague would. Do not change code.",
+};
+
+/** What a mode's done result carries beyond the summary (core/agent-modes.ts reads it). */
+const MODE_RESULTS: Partial<Record<AgentMode, string[]>> = {
+  discuss: [
+    "Ask with a questions result; the people's answers come back in .cw/input/answers.md, and you may ask again.",
+    'When everything is settled: {"status":"done","decisions":["<each decision, one sentence>"],"summary":"<context>"}',
+    "The decisions are what the tasks after you receive.",
+  ],
+  verify: [
+    'When you finish: {"status":"done","verdict":"pass","findings":[],"summary":"<what you checked>"}',
+    'or, when something is wrong: {"status":"done","verdict":"fail","findings":[{"message":"<what is wrong>","path":"src/a.ts","line":12}],"summary":"…"}',
+    "A fail opens a task that fixes your findings; then you verify again. Nothing you write in the worktree is kept.",
+  ],
+  review: [
+    'When you finish: {"status":"done","summary":"<your overall view>","review":{"body":"<the review>","comments":[{"path":"src/a.ts","line":12,"body":"<comment>"}]}}',
+    "Lines are those of the new version of each file (the right side of the diff). The review is posted as a comment: it approves nothing, and nothing you write in the worktree is kept.",
+  ],
 };
 
 export type ResumeKind = "answers" | "continue" | null;
@@ -36,7 +55,7 @@ export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
     resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
     "When you finish, write .cw/output/result.json:",
-    '{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}',
+    ...(MODE_RESULTS[mode] ?? ['{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}']),
     'If you cannot go on without a person\'s answer: {"status":"questions","questions":[{"id":"q1","question":"…"}]}',
     'If the task cannot be done: {"status":"error","message":"<why>"}',
   ]

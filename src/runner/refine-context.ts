@@ -14,7 +14,8 @@ import type { TaskRow } from "./task-claims.js";
 export function refineBranches(task: TaskRow, refine: LoadedRefine): BranchPlan {
   const head = refine.pr.head;
   // A branch update commits nothing of its own: it merges the base into the head, on the head.
-  if (refine.kind === "update") return { taskBranch: head, base: head, mergeInto: null, ensure: [] };
+  // A review reads the head as it is, and keeps nothing it writes.
+  if (refine.kind === "update" || refine.kind === "review") return { taskBranch: head, base: head, mergeInto: null, ensure: [] };
   return {
     taskBranch: task.branch ?? refineBranch(head, refine.reviews[0]?.reviewId ?? task.id.slice(0, 8)),
     base: head,

@@ -13,6 +13,15 @@ export interface CompletionFacts {
   mergedSha: string;
   compareUrl: string | null;
   usage?: AgentUsage | undefined;
+  /**
+   * What the run kept: its work (committed), nothing (it changed nothing), or a report (verify,
+   * review: what they write is not kept). Default: work.
+   */
+  kept?: "work" | "nothing" | "report";
+  /** For a run that kept nothing: where its work would have gone (null: its own pull request). */
+  wouldMergeInto?: string | null;
+  /** A review agent asked for an event other than COMMENT (APPROVE…): it was posted as a comment. */
+  reviewAskedFor?: string | null;
   /** Present when merging needed the merge agent. */
   conflicts?: ConflictResolution | null;
 }
@@ -38,14 +47,23 @@ export function describeCompletion(f: CompletionFacts): string {
     lines.push(`**Changes:** ${f.stat.files} file${f.stat.files === 1 ? "" : "s"}, +${f.stat.insertions} −${f.stat.deletions}${link}`);
     // File names are the agent's choice: inert, in a fence they cannot close.
     lines.push("", codeBlock(f.stat.text.trim().split("\n").map(agentLogLine).join("\n")));
+  } else if (f.kept === "report") {
+    lines.push("**Changes:** none kept: this agent reports on the work, it does not change it.");
+  } else if (f.kept === "nothing") {
+    const why = f.wouldMergeInto ? ` Nothing to merge into \`${f.wouldMergeInto}\`.` : " Nothing to review, so no pull request is opened.";
+    lines.push(`**Changes:** none.${why}`);
   } else {
     lines.push("**Changes:** none.");
+  }
+  if (f.reviewAskedFor) {
+    lines.push("", `ℹ️ The agent asked to submit its review as \`${f.reviewAskedFor}\`: it was posted as a comment instead, because an agent never approves or blocks a pull request.`);
   }
   if (f.conflicts) {
     const by = f.conflicts.agentNames.map((name) => `\`${name}\``).join(", then ");
     lines.push("", `🔀 Conflicts in ${codeList(f.conflicts.files)} were resolved by the merge agent ${by}: ${oneLine(f.conflicts.summary)}`);
   }
-  lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
+  // A run that kept nothing pushed no branch: there is none to name.
+  if (f.stat || f.mergedInto) lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
   const usage = describeUsage(f.usage);
   if (usage) lines.push(`**Usage:** ${usage}`);
   return lines.join("\n");

@@ -6,13 +6,14 @@
  *      config names one, else the runner's (`repo-agent.ts`) — (lease renewed meanwhile; a stop
  *      or a lost lease kills it);
  *   4. commit what it left, push, merge into the phase (or initiative) branch (a merge agent
- *      resolves a conflict: `resolve-conflicts.ts`);
+ *      resolves a conflict: `resolve-conflicts.ts`) — except for modes that report on work
+ *      (verify, review), whose result is read for its mode (`core/agent-modes.ts`);
  *   5. record the outcome in one fenced transaction, and remove the worktree.
  * A branch update (the base of one of the app's pull requests merged into its head) skips 2–4:
  * `update-branch.ts` merges, with a merge agent where it conflicts.
  * No database transaction is open during steps 2–4.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { eq, inArray } from "drizzle-orm";
@@ -36,8 +37,12 @@ import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
 import { forRepository } from "./repo-agent.js";
 import { workKindOf } from "../core/branch-update.js";
-import { agentLogLine } from "../core/agent-text.js";
+import { agentLogLine, agentText } from "../core/agent-text.js";
 import { PushRefusedError } from "./workspace/push-refusal.js";
+import { discussSummary, landsCode, readModeResult } from "../core/agent-modes.js";
+import { verdictSummary } from "../core/verify.js";
+import type { AgentMode } from "../core/statuses.js";
+import { modeInput } from "./mode-input.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -91,13 +96,16 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
     if (ctx.taskContext.refine && workKindOf(ctx.task.category) === "update") {
       end = await updateBranch(deps, ctx, started, signal, { token, redact, author: AUTHOR });
     } else {
-      await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
+      // A mode that keeps nothing it writes (verify, review) has no branch of its own.
+      if (landsCode(agent.mode)) await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
       // One fetch for the run's start: the steps after the first reuse it (pushes update the mirror).
       const freshAsOf = performance.now();
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
       const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
       await db.update(agents).set({ worktreeId: path.basename(tree.path) }).where(eq(agents.id, agent.id));
+      // What the agent reads besides the task: the diff it verifies or reviews.
+      const extraInput = await modeInput(deps, ctx, agent.mode, repo, token);
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
       const ran = await runOneAgent(deps, {
@@ -114,6 +122,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
         prepare: async () => {
           await mkdir(outputDir, { recursive: true });
           await writeContextFiles(inputDir, ctx.taskContext);
+          for (const [name, text] of extraInput) await writeFile(path.join(inputDir, name), text, "utf8");
           if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
         },
         redact,
@@ -125,7 +134,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       } else {
         result = ran.result;
         resumeSession = ran.resumed;
-        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, redact, hasAccount: ran.hasAccount, branchPushed: tree.resumed, started, signal });
+        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, mode: agent.mode, redact, hasAccount: ran.hasAccount, branchPushed: tree.resumed, started, signal });
       }
     }
   } catch (error) {
@@ -163,7 +172,7 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
+  o: { token: string | undefined; agentName: string; mode: AgentMode; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -171,8 +180,10 @@ async function settle(
   const n = ctx.refNumber;
   const done = result.outcome === "done";
   const message = done ? `${ctx.task.name}\n\nRefs #${n}` : `WIP: ${ctx.task.name} (${result.outcome})\n\nRefs #${n}`;
-  // Work done so far is never lost: whatever the outcome, it is committed and pushed.
-  const commit = await workspace.commitAll({ path: worktree, message, author: AUTHOR });
+  // Work done so far is never lost: whatever the outcome, it is committed and pushed — except
+  // by modes that report on work (verify, review), whose writes are not the work.
+  const lands = landsCode(o.mode);
+  const commit = lands ? await workspace.commitAll({ path: worktree, message, author: AUTHOR }) : { sha: startSha };
   if (commit.sha !== startSha) {
     const pushed = await workspace.pushBranch({ repo, path: worktree, branch: ctx.branches.taskBranch, ...auth });
     if (!pushed.pushed) throw new Error(`someone else pushed to ${ctx.branches.taskBranch} meanwhile`);
@@ -180,11 +191,21 @@ async function settle(
 
   switch (result.outcome) {
     case "done": {
+      const said = result.summary || undefined;
+      const reading = readModeResult(o.mode, result.modeFields ?? {}, (s) => agentText(o.redact(s)));
+      // A result its mode cannot use fails at once: the same agent would likely write it again.
+      if (reading.kind === "invalid") {
+        const error = reading.message;
+        return { kind: "failed", error, comment: describeFailure(o.agentName, `its result is not what a ${o.mode} agent must write — ${error}`, result.logTail) };
+      }
+      if (reading.kind === "verify" && reading.verdict === "fail") {
+        return { kind: "verify-failed", agentName: o.agentName, summary: verdictSummary("fail", reading.findings, said), findings: reading.findings, headSha: startSha };
+      }
       let mergedSha = commit.sha;
       let mergedInto: string | null = null;
       let conflicts: ConflictResolution | null = null;
       // An earlier attempt's pushed work is merged too, even when this run changed nothing more.
-      if (ctx.branches.mergeInto && (commit.sha !== startSha || o.branchPushed)) {
+      if (lands && ctx.branches.mergeInto && (commit.sha !== startSha || o.branchPushed)) {
         const merge = await workspace.mergeBranch({
           repo,
           source: ctx.branches.taskBranch,
@@ -203,14 +224,29 @@ async function settle(
         if (landed.status === "resolved") conflicts = landed.resolution;
       }
       const stat = commit.sha !== startSha ? await workspace.diffStat({ repo, base: startSha, head: commit.sha }) : null;
-      const summary = o.redact(result.summary ?? "(no summary)");
+      const summary =
+        reading.kind === "verify"
+          ? verdictSummary("pass", reading.findings, said)
+          : reading.kind === "discuss"
+            ? discussSummary(reading.decisions, said) || "(no summary)"
+            : o.redact(said ?? "(no summary)");
+      const noChanges = commit.sha === startSha && !o.branchPushed;
       return {
         kind: "completed",
         summary,
+        ...(noChanges && lands ? { noChanges: true } : {}),
+        ...(reading.kind === "verify" ? { verdict: { verdict: "pass" as const, findings: reading.findings, headSha: startSha } } : {}),
+        ...(reading.kind === "review"
+          ? { review: { commitId: startSha, body: reading.body, summary: said ?? "", comments: reading.comments, askedFor: reading.askedFor } }
+          : {}),
         comment: describeCompletion({
           agentName: o.agentName,
           summary,
           stat,
+          // A refine's pull request is there already: only a task's own work would open one.
+          kept: !lands ? "report" : noChanges && !ctx.taskContext.refine ? "nothing" : "work",
+          wouldMergeInto: ctx.branches.mergeInto,
+          reviewAskedFor: reading.kind === "review" ? reading.askedFor : null,
           branch: ctx.branches.taskBranch,
           mergedInto,
           mergedSha,

@@ -15,6 +15,7 @@ import { AGENT_COMMENT_MARKER } from "../core/commands/finish-run.js";
 import { taskThread, type LoadedRefine } from "../core/commands/refine-thread.js";
 import { updateStartedBody } from "../core/branch-update.js";
 import { refineStartedBody } from "../core/refine-review.js";
+import { reviewStartedBody } from "../core/agent-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
 import { anotherRefineAtWork, claimTask, nextReadyTask, type Fence, type TaskRow } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
@@ -114,7 +115,9 @@ export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?:
   const started = (work: LoadedRefine, agent: AgentRow) =>
     work.kind === "update"
       ? updateStartedBody(work.pr, agent.name, agent.startedAt!, task.attempt, task.retryCount)
-      : refineStartedBody(work.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount);
+      : work.kind === "review"
+        ? reviewStartedBody(agent.name, agent.startedAt!, work.pr.head)
+        : refineStartedBody(work.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount);
   await recordIntents(tx, [work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body)]);
   await markReconcileDue(tx, project.id);
 }

@@ -310,17 +310,17 @@ describe("merging a task's work", () => {
     const main = await branchSha(remote, "main");
     // The initiative branch was made from the default branch and nothing was merged into it.
     expect(await branchSha(remote, target)).toBe(main);
-    // Nothing was committed, so nothing was pushed for the task.
-    const own = await branchSha(remote, task.branch!);
-    expect(own === undefined || own === main).toBe(true);
+    // Nothing was committed, so nothing was pushed for the task, and it keeps no branch.
+    expect(task.branch).toBeNull();
+    expect(await branchSha(remote, `cw/task-${n}-check-the-readme`)).toBeUndefined();
 
     expect(statusOf(fake, n)).toEqual(["cw:done"]);
     const reports = fake.commentsOn(n).filter((c) => c.body.includes("Agent `"));
     expect(reports).toHaveLength(1);
     expect(reports[0]!.body).toContain("finished this task");
     expect(reports[0]!.body).toContain("The readme is fine as it is.");
-    expect(reports[0]!.body).toContain("**Changes:** none.");
-    expect(reports[0]!.body).toContain(`**Branch:** \`${task.branch}\``);
+    expect(reports[0]!.body).toContain(`**Changes:** none. Nothing to merge into \`${target}\`.`);
+    expect(reports[0]!.body).not.toContain("**Branch:**");
     expect(reports[0]!.body).not.toContain("merged into");
   });
 

@@ -42,12 +42,24 @@
  *   resolve         (merge) for each file in merge.md's `conflicted_files`: write `files[path]` when
  *                   given, else keep both sides (ours, then theirs, without markers or the base);
  *                   then result done with `summary`
+ *   verify          (CW_MODE=verify) verdict "pass" when every file of `requires` ({path: text}) is in
+ *                   the worktree with that text, else "fail" with `findings` (default: one per file
+ *                   missing); the summary names the files .cw/input/phase.diff touches
+ *   discuss         asks `questions` one at a time (a questions result with the next one after the
+ *                   id answered in answers.md); after the last, result done with `decisions`
+ *                   (default: each answer) and `summary`
+ *   summarize-context  result done whose summary quotes the summary of every task in
+ *                   .cw/input/context/tasks/ ("#<n>: <summary>")
+ *
+ * A review agent (CW_MODE=review) follows a ```fake-agent-review block of task.md or phase.md,
+ * else writes an empty review. A task.md without a ```fake-agent block may carry its script on
+ * one line, after `fake-agent-inline:` (how a fix task opened by the app is told what to do).
  *
  * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON; $FAKE_AGENT_INPUT_LOG, when
  * set, one JSON line per run with the task id, the mode and the task.md it was given.
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -83,12 +95,14 @@ function writeFiles(files = {}) {
 
 function readScript() {
   const merging = env.CW_MODE === "merge";
-  let text = merging ? env.FAKE_AGENT_MERGE_SCRIPT : env.FAKE_AGENT_SCRIPT;
+  const reviewing = env.CW_MODE === "review";
+  let text = merging ? env.FAKE_AGENT_MERGE_SCRIPT : reviewing ? undefined : env.FAKE_AGENT_SCRIPT;
   if (!text) {
-    const taskFile = path.join(inputDir, "task.md");
-    const fence = merging ? /```fake-agent-merge\s*\n([\s\S]*?)```/ : /```fake-agent\s*\n([\s\S]*?)```/;
-    const block = existsSync(taskFile) ? fence.exec(readFileSync(taskFile, "utf8")) : null;
-    text = block?.[1]?.trim() ?? (merging ? '"resolve"' : '"edit"');
+    const read = (name) => (existsSync(path.join(inputDir, name)) ? readFileSync(path.join(inputDir, name), "utf8") : "");
+    const fence = merging ? /```fake-agent-merge\s*\n([\s\S]*?)```/ : reviewing ? /```fake-agent-review\s*\n([\s\S]*?)```/ : /```fake-agent\s*\n([\s\S]*?)```/;
+    const block = fence.exec(read("task.md")) ?? (reviewing ? fence.exec(read("phase.md")) : null);
+    const inline = merging || reviewing ? null : /fake-agent-inline:\s*(\{.*\})\s*$/m.exec(read("task.md"));
+    text = block?.[1]?.trim() ?? inline?.[1] ?? (merging ? '"resolve"' : reviewing ? '{"behavior":"write-result","result":{"status":"done","summary":"looks fine"}}' : '"edit"');
   }
   let script;
   try {
@@ -289,6 +303,38 @@ async function run(step) {
       }
       say(`resolved ${files.join(", ")}`);
       writeResult({ status: "done", summary: step.summary ?? `kept both sides in ${files.join(", ")}` });
+      return;
+    }
+    case "verify": {
+      const missing = Object.entries(step.requires ?? {}).filter(([file, text]) => !existsSync(path.resolve(file)) || !readFileSync(path.resolve(file), "utf8").includes(text));
+      const diffFile = path.join(inputDir, "phase.diff");
+      const touched = existsSync(diffFile) ? [...readFileSync(diffFile, "utf8").matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]) : [];
+      const summary = `phase.diff touches: ${touched.join(", ") || "(no phase.diff)"}`;
+      if (missing.length === 0) writeResult({ status: "done", verdict: "pass", findings: [], summary });
+      else writeResult({ status: "done", verdict: "fail", findings: step.findings ?? missing.map(([file]) => ({ message: "missing", path: file })), summary });
+      return;
+    }
+    case "discuss": {
+      const questions = step.questions ?? [{ id: "q1", question: "Which way?" }];
+      const answers = env.CW_RESUME === "1" ? (readAnswers() ?? []) : [];
+      const last = answers.at(-1);
+      const next = last ? questions.findIndex((q) => q.id === last.id) + 1 : 0;
+      if (next < questions.length) {
+        writeResult({ status: "questions", questions: [questions[next]] });
+        return;
+      }
+      writeResult({ status: "done", decisions: step.decisions ?? answers.map((a) => `${a.question}: ${a.answer.trim()}`), summary: step.summary ?? "settled" });
+      return;
+    }
+    case "summarize-context": {
+      const dir = path.join(inputDir, "context", "tasks");
+      const files = existsSync(dir) ? readdirSync(dir) : [];
+      const parts = files.map((f) => {
+        const match = /^---\n([\s\S]*?)\n---\n/.exec(readFileSync(path.join(dir, f), "utf8"));
+        const data = match ? parseYaml(match[1]) : {};
+        return `#${data.issue_number}: ${data.summary ?? "(none)"}`;
+      });
+      writeResult({ status: "done", summary: `context: ${parts.join(" | ")}` });
       return;
     }
     default:

@@ -17,13 +17,29 @@ import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { markReconcileDue, PLAN_SCOPE } from "../../db/reconcile-due.js";
 import { refineDoneIntents, taskThread } from "./refine-thread.js";
+import type { VerifyFinding } from "../agent-modes.js";
+import { reviewDoneIntents, type ReviewToPost } from "./agent-review.js";
+import { verifyFailed } from "./verify-failed.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
 export const QUESTIONS_MARKER = "questions";
 export const ACCOUNTS_MARKER = "accounts-exhausted";
 
 export type RunEnd =
-  | { kind: "completed"; summary: string; comment: string; usage?: Record<string, unknown>; costUsd?: number }
+  | {
+      kind: "completed";
+      summary: string;
+      comment: string;
+      usage?: Record<string, unknown>;
+      costUsd?: number;
+      /** The run pushed nothing, and no earlier run did: there is no branch to open a pull request for. */
+      noChanges?: boolean;
+      /** A verify agent's pass, on the commit it verified. */
+      verdict?: { verdict: "pass"; findings: VerifyFinding[]; headSha: string };
+      /** A review agent's review, to post on its pull request. */
+      review?: ReviewToPost;
+    }
+  | { kind: "verify-failed"; agentName: string; summary: string; findings: VerifyFinding[]; headSha: string }
   | { kind: "questions"; questions: { id: string; question: string }[]; comment: string; sessionId: string | null }
   | { kind: "retry"; error: string; comment: string; runAfter: Date }
   | { kind: "failed"; error: string; comment: string }
@@ -81,11 +97,28 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         taskTransition(task.status, status);
         await tx
           .update(tasks)
-          .set({ status, summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
+          .set({
+            status,
+            summary: end.summary,
+            claimedBy: null,
+            leaseExpiresAt: null,
+            lastError: null,
+            // Nothing pushed, now or before: no branch, so no pull request is asked for.
+            ...(end.noChanges ? { branch: null } : {}),
+            ...(end.verdict ? { verdict: "pass" as const, findings: end.verdict.findings, headSha: end.verdict.headSha } : {}),
+          })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
         if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
-        if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
+        if (end.review && thread.refine) intents.push(...reviewDoneIntents(repo, task.id, thread.refine.pr, end.review, await agentName(tx, input.agentId)));
+        else if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
+        break;
+      }
+      case "verify-failed": {
+        // Fixed in a new task of the phase, then verified again; or, out of rounds, failed.
+        const failure = await verifyFailed(tx, project, task, end);
+        comment(AGENT_COMMENT_MARKER, failure.comment);
+        intents.push(...failure.intents);
         break;
       }
       case "questions":
@@ -170,6 +203,7 @@ function stoppedComment(end: RunEnd): string {
 function agentStatusFor(end: RunEnd): "idle" | "waiting_for_input" | "crashed" | "stopped" {
   switch (end.kind) {
     case "completed":
+    case "verify-failed":
       return "idle";
     case "questions":
       return "waiting_for_input";
@@ -183,6 +217,7 @@ function agentStatusFor(end: RunEnd): "idle" | "waiting_for_input" | "crashed" |
 function resultText(end: RunEnd): string {
   switch (end.kind) {
     case "completed":
+    case "verify-failed":
       return end.summary;
     case "questions":
       return JSON.stringify(end.questions);

@@ -19,6 +19,9 @@ import { loadRefine, reviewersByTask } from "./refine-thread.js";
 import { repoConfigOf, type ProjectRow } from "./project-repo.js";
 import type { ReconcileContext } from "./reconcile-project.js";
 import { effectiveSettings, type MilestoneSettings, type RepoConfig } from "../repo-config.js";
+import type { PhaseVerification } from "../verify.js";
+import { reviewInput, reviewQueuedBody, reviewTitle } from "../agent-review.js";
+import { ownerOf } from "./request-refine.js";
 
 /** Phase statuses it changes are applied to `ctx.phases` too (the task planner reads them next). */
 export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Promise<PrPlan> {
@@ -28,8 +31,9 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
   const unstarted = await unstartedSubIssues(tx, project, phaseRows, taskRows);
   // Refine tasks are no part of a phase's work: they are shown, and hold merges, by pull request.
-  const planned = taskRows.filter((t) => t.pullRequestId === null);
-  const refining = taskRows.filter((t) => t.pullRequestId !== null && (t.status === "pending" || t.status === "in_progress"));
+  // A fix task whose issue is still being opened shows nowhere yet (its verify task holds the phase).
+  const planned = taskRows.filter((t) => t.pullRequestId === null && t.issueNumber !== null);
+  const refining = taskRows.filter((t) => t.pullRequestId !== null && t.category !== "review" && (t.status === "pending" || t.status === "in_progress"));
   const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
   const config = repoConfigOf(project);
 
@@ -86,6 +90,11 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       approvedSha: p.approvedSha,
       reviewRequested: p.reviewRequested,
     })),
+    verifications: verificationsOf(taskRows),
+    agentReview: config.agentReview,
+    reviewTasks: taskRows
+      .filter((t) => t.category === "review" && t.pullRequestId !== null)
+      .map((t) => ({ prId: t.pullRequestId!, headSha: t.headSha, status: t.status })),
     refines: refining.map((t) => ({
       taskId: t.id,
       kind: workKindOf(t.category),
@@ -123,6 +132,11 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       case "comment":
         intents.push({ kind: "upsert-comment", repo, issueNumber: a.issueNumber, marker: a.marker, body: a.body });
         break;
+      case "queue-review": {
+        const task = await queueReview(tx, ctx, a);
+        if (task) ctx.tasks.push(task);
+        break;
+      }
       case "request-reviewers":
         reviewed.push(a.prId);
         intents.push({ kind: "request-reviewers", repo, head: a.head, base: a.base, reviewers: a.reviewers });
@@ -151,6 +165,51 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   await recordIntents(tx, intents);
   for (const id of plan.inReview) ctx.inReview.add(id);
   return plan;
+}
+
+/** Each phase's verify task as the planner sees it: its last verdict, and the fix task at work on its findings. */
+function verificationsOf(taskRows: readonly (typeof tasks.$inferSelect)[]): Map<string, PhaseVerification> {
+  const result = new Map<string, PhaseVerification>();
+  for (const v of taskRows) {
+    if (v.category !== "verify" || !v.phaseId || v.status === "cancelled") continue;
+    const fix = taskRows.find((t) => t.fixesTaskId === v.id && t.status !== "completed" && t.status !== "cancelled");
+    result.set(v.phaseId, {
+      verdict: v.verdict,
+      headSha: v.headSha,
+      findings: v.findings ?? [],
+      issueNumber: v.issueNumber,
+      fixIssueNumber: fix?.issueNumber ?? null,
+    });
+  }
+  return result;
+}
+
+/** A review agent for the pull request's head (`agent_review`), once per head; it talks in one comment there. */
+async function queueReview(
+  tx: Tx,
+  ctx: ReconcileContext,
+  a: { prId: string; number: number; head: string; base: string; headSha: string },
+): Promise<typeof tasks.$inferSelect | undefined> {
+  const [pr] = await tx.select().from(pullRequests).where(eq(pullRequests.id, a.prId));
+  if (!pr) return undefined;
+  const [task] = await tx
+    .insert(tasks)
+    .values({
+      ...(await ownerOf(tx, pr)),
+      projectId: ctx.project.id,
+      pullRequestId: pr.id,
+      name: reviewTitle(a.number),
+      description: reviewInput(a),
+      category: "review",
+      // People wait for it before they are asked.
+      priority: "high",
+      status: "pending",
+      headSha: a.headSha,
+      triggeredBy: APP_APPROVER,
+    })
+    .returning();
+  await recordIntents(tx, [{ kind: "upsert-comment", repo: ctx.repo, issueNumber: a.number, marker: refineMarker(task!.id), body: reviewQueuedBody(a.head) }]);
+  return task;
 }
 
 /** The agents at work on these tasks, each with the last lines of its log (for the check run). */

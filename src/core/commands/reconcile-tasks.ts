@@ -20,6 +20,7 @@ import {
 } from "../plan-task-statuses.js";
 import { taskTransition } from "../transitions.js";
 import { openCheckpoints } from "./open-checkpoints.js";
+import { verifyHolds } from "../verify.js";
 import type { ReconcileContext } from "./reconcile-project.js";
 
 const MARKERS = [CYCLE_MARKER, MISSING_MARKER];
@@ -56,6 +57,9 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
     if (c.bodyHash !== resolvedHash) active.get(c.marker)!.add(c.issueNumber);
   }
 
+  // The plan's work (refines and branch updates, tied to pull requests, are not), fix tasks
+  // whose issue is still being opened included: a verify task waits for all of it.
+  const planned = taskRows.filter((t) => t.pullRequestId === null);
   const snapshot: RepositorySnapshot = {
     repo: project.name,
     tasks: taskRows
@@ -75,6 +79,7 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
           phaseIssueNumber: phase?.issueNumber ?? null,
           awaitingInput: awaiting.has(t.id),
           inReview: ctx.inReview.has(t.id),
+          ...(t.category === "verify" ? { holds: verifyHolds(t, planned) } : {}),
         };
       }),
     links: links.map((l) => ({ fromNumber: l.fromNumber, toRepo: l.toRepo, toNumber: l.toNumber, toState: l.toState })),

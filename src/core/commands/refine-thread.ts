@@ -19,13 +19,17 @@ import {
 } from "../refine-review.js";
 import { updateOutcomeBody, workKindOf } from "../branch-update.js";
 import { APP_APPROVER } from "../plan-pull-requests.js";
+import { reviewOutcomeBody } from "../agent-review.js";
 
 type TaskRow = typeof tasks.$inferSelect;
 type ReviewRow = typeof refineReviews.$inferSelect;
 
 export interface LoadedRefine {
-  /** `refine`: changes a review asked for; `update`: the base merged into the head (`core/branch-update.ts`). */
-  kind: "refine" | "update";
+  /**
+   * `refine`: changes a review asked for; `update`: the base merged into the head
+   * (`core/branch-update.ts`); `review`: a review agent reading it (`core/agent-review.ts`).
+   */
+  kind: "refine" | "update" | "review";
   pr: RefinePullRequest & { id: string; subjectId: string; state: "open" | "closed"; merged: boolean };
   /** The reviews it answers (dismissed ones left out), oldest first; none for an update. */
   reviews: RefineReview[];
@@ -60,11 +64,11 @@ export async function loadRefine(
   const reviews = rows.map(reviewOf);
   const update = workKindOf(task.category) === "update";
   return {
-    kind: update ? "update" : "refine",
+    kind: task.category === "review" ? "review" : update ? "update" : "refine",
     pr: { id: pr.id, number: pr.number, kind: pr.kind, head: pr.head, base: pr.base, subjectId: pr.subjectId, state: pr.state, merged: pr.merged },
     reviews,
     // The app itself "approves" in yolo: nobody to ask then.
-    askAgain: update ? (task.triggeredBy && task.triggeredBy !== APP_APPROVER ? [task.triggeredBy] : []) : reviewers(reviews),
+    askAgain: task.category === "review" ? [] : update ? (task.triggeredBy && task.triggeredBy !== APP_APPROVER ? [task.triggeredBy] : []) : reviewers(reviews),
   };
 }
 
@@ -118,7 +122,9 @@ export async function taskThread(tx: DbOrTx, repo: RepoRef, task: TaskRow): Prom
       body:
         refine.kind === "update"
           ? updateOutcomeBody(refine.pr, body, options?.completed ?? false, refine.askAgain)
-          : refineOutcomeBody(refine.reviews, body, options?.completed ?? false),
+          : refine.kind === "review"
+            ? reviewOutcomeBody(body)
+            : refineOutcomeBody(refine.reviews, body, options?.completed ?? false),
     }),
   };
 }

@@ -6,7 +6,7 @@
  * runner never runs two refines of one pull request at once). A dismissed review leaves a refine
  * that has not started; a refine left with no review is cancelled.
  */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { phases, pullRequests, refineReviews, tasks } from "../../db/schema.js";
 import { recordIntents } from "./record-intents.js";
@@ -24,55 +24,58 @@ type PullRequestRow = typeof pullRequests.$inferSelect;
 export type RefineRequestOutcome = "queued" | "joined" | "duplicate" | "not-ours" | "closed";
 
 export async function requestRefine(db: Db, project: ProjectRow, input: { number: number; review: RefineReview }): Promise<RefineRequestOutcome> {
-  return projectTransaction(db, project.id, async (tx) => {
-    const [pr] = await tx.select().from(pullRequests).where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
-    if (!pr) return "not-ours";
-    if (pr.merged || pr.state === "closed") return "closed";
-    const [seen] = await tx
-      .select({ id: refineReviews.id })
-      .from(refineReviews)
-      .where(and(eq(refineReviews.projectId, project.id), eq(refineReviews.reviewId, input.review.reviewId)));
-    if (seen) return "duplicate"; // a redelivery
+  return projectTransaction(db, project.id, (tx) => requestRefineIn(tx, project, input));
+}
 
-    const active = await activeRefines(tx, pr.id);
-    // A branch update waiting on the same pull request is no refine to join.
-    const waiting = active.find((t) => workKindOf(t.category) === "refine" && notStarted(t));
-    let taskId: string;
-    if (waiting) {
-      taskId = waiting.id;
-    } else {
-      const [task] = await tx
-        .insert(tasks)
-        .values({
-          ...(await ownerOf(tx, pr)),
-          projectId: project.id,
-          pullRequestId: pr.id,
-          name: `Changes requested on #${input.number}`,
-          category: "refine",
-          // Someone waits for it: it goes before work nobody is reviewing yet.
-          priority: "high",
-          status: "pending",
-          triggeredBy: input.review.reviewer,
-        })
-        .returning({ id: tasks.id });
-      taskId = task!.id;
-    }
-    const { comments, ...review } = input.review;
-    await tx.insert(refineReviews).values({ projectId: project.id, taskId, pullRequestId: pr.id, ...review, comments: [...comments] });
-    const refine = (await loadRefine(tx, { id: taskId, pullRequestId: pr.id, category: "refine", triggeredBy: null }))!;
-    await retitle(tx, taskId, refine);
-    await recordIntents(tx, [
-      {
-        kind: "upsert-comment",
-        repo: repoRefOf(project),
-        issueNumber: refine.pr.number,
-        marker: refineMarker(taskId),
-        body: refineQueuedBody(refine.pr, refine.reviews, active.some((t) => t.status === "in_progress")),
-      },
-    ]);
-    await markReconcileDue(tx, project.id);
-    return waiting ? "joined" : "queued";
-  });
+/** The same, inside a project transaction the caller holds (a writer's `/cw refine` endorsing an agent's review). */
+export async function requestRefineIn(tx: Tx, project: ProjectRow, input: { number: number; review: RefineReview }): Promise<RefineRequestOutcome> {
+  const [pr] = await tx.select().from(pullRequests).where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
+  if (!pr) return "not-ours";
+  if (pr.merged || pr.state === "closed") return "closed";
+  const [seen] = await tx
+    .select({ id: refineReviews.id })
+    .from(refineReviews)
+    .where(and(eq(refineReviews.projectId, project.id), eq(refineReviews.reviewId, input.review.reviewId)));
+  if (seen) return "duplicate"; // a redelivery
+
+  const active = await activeRefines(tx, pr.id);
+  // A branch update waiting on the same pull request is no refine to join.
+  const waiting = active.find((t) => workKindOf(t.category) === "refine" && notStarted(t));
+  let taskId: string;
+  if (waiting) {
+    taskId = waiting.id;
+  } else {
+    const [task] = await tx
+      .insert(tasks)
+      .values({
+        ...(await ownerOf(tx, pr)),
+        projectId: project.id,
+        pullRequestId: pr.id,
+        name: `Changes requested on #${input.number}`,
+        category: "refine",
+        // Someone waits for it: it goes before work nobody is reviewing yet.
+        priority: "high",
+        status: "pending",
+        triggeredBy: input.review.reviewer,
+      })
+      .returning({ id: tasks.id });
+    taskId = task!.id;
+  }
+  const { comments, ...review } = input.review;
+  await tx.insert(refineReviews).values({ projectId: project.id, taskId, pullRequestId: pr.id, ...review, comments: [...comments] });
+  const refine = (await loadRefine(tx, { id: taskId, pullRequestId: pr.id, category: "refine", triggeredBy: null }))!;
+  await retitle(tx, taskId, refine);
+  await recordIntents(tx, [
+    {
+      kind: "upsert-comment",
+      repo: repoRefOf(project),
+      issueNumber: refine.pr.number,
+      marker: refineMarker(taskId),
+      body: refineQueuedBody(refine.pr, refine.reviews, active.some((t) => t.status === "in_progress")),
+    },
+  ]);
+  await markReconcileDue(tx, project.id);
+  return waiting ? "joined" : "queued";
 }
 
 /** A dismissed review: dropped from its refine if that has not started; a refine with none left is cancelled. */
@@ -117,7 +120,8 @@ export async function activeRefines(tx: Tx, pullRequestId: string) {
   return tx
     .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt, category: tasks.category })
     .from(tasks)
-    .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"])))
+    // A review agent's reading moves no head: it holds no merge and no refine.
+    .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"]), ne(tasks.category, "review")))
     .orderBy(asc(tasks.createdAt));
 }
 

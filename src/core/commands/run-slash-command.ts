@@ -16,6 +16,7 @@ import { pullRequestStatus } from "./pull-request-status.js";
 import { personWaitOf } from "./person-wait.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
+import { endorseAgentReview } from "./endorse-agent-review.js";
 import type { ProjectRow } from "./project-repo.js";
 
 export interface SlashCommandInput {
@@ -76,6 +77,10 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         if (result.reply) return result.reply;
         return { stop: "Stopped: this task is no longer scheduled.", retry: "Retrying: the task is scheduled again.", approve: "Approved: the task may start when nothing blocks it." }[command.name];
       }
+      case "refine":
+        // An agent's review counts only once a writer stands behind it.
+        if (!issue.isPullRequest) return "`/cw refine` works on a pull request, where it endorses the review an agent posted.";
+        return endorseAgentReview(tx, project, issue.number, by);
       case "revert": {
         const id = command.args[0] ?? "";
         const [changeSet] = await tx.select().from(changeSets).where(eq(changeSets.id, id));

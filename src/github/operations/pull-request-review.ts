@@ -1,6 +1,6 @@
-/** Draft → ready for review (GraphQL: REST cannot do it), and review requests (first and again). */
+/** Draft → ready for review and back (GraphQL: REST cannot do it), and review requests (first and again). */
 import type { Db } from "../../db/client.js";
-import type { MarkReadyIntent, RequestReviewAgainIntent, RequestReviewersIntent } from "../../core/intents.js";
+import type { MarkDraftIntent, MarkReadyIntent, RequestReviewAgainIntent, RequestReviewersIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import { NotYetError } from "../classify-error.js";
 import { findPullRequest, updatePullRequest } from "../pull-request-store.js";
@@ -14,6 +14,17 @@ export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db
     { id: pr.nodeId },
   );
   await updatePullRequest(db, pr.id, { draft: false });
+}
+
+/** Ready → draft again (GraphQL), when a verification failed on the head people would review. */
+export async function markDraft(octokit: AppOctokit, intent: MarkDraftIntent, db: Db): Promise<void> {
+  const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
+  if (!pr?.nodeId || pr.draft) return;
+  await octokit.graphql(
+    `mutation MarkDraft($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
+    { id: pr.nodeId },
+  );
+  await updatePullRequest(db, pr.id, { draft: true });
 }
 
 export async function requestReviewers(octokit: AppOctokit, intent: RequestReviewersIntent, db: Db): Promise<void> {

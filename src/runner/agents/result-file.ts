@@ -19,7 +19,12 @@ const AgentResultSchema = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("done"),
     /** What the agent did, for the PR and the issue. */
-    summary: z.string(),
+    summary: z.string().optional(),
+    /** Fields some modes read (core/agent-modes.ts checks them): verify, discuss, review. */
+    verdict: z.unknown().optional(),
+    findings: z.unknown().optional(),
+    decisions: z.unknown().optional(),
+    review: z.unknown().optional(),
   }),
   z.object({
     status: z.literal("questions"),

@@ -96,8 +96,10 @@ export async function settleRun(
   if (file.kind === "valid") {
     const result = file.result;
     switch (result.status) {
-      case "done":
-        return { ...base, outcome: "done", summary: summaryOf(result.summary) };
+      case "done": {
+        const { verdict, findings, decisions, review } = result;
+        return { ...base, outcome: "done", summary: summaryOf(result.summary ?? ""), modeFields: { verdict, findings, decisions, review } };
+      }
       case "questions":
         return {
           ...base,

@@ -4,6 +4,7 @@
  * agent to its end and says how it ended.
  */
 import type { AgentMode } from "../../core/statuses.js";
+import type { ModeFields } from "../../core/agent-modes.js";
 import type { AgentProcessSandbox } from "../containment/agent-session.js";
 
 export interface AgentRunRequest {
@@ -61,6 +62,8 @@ export interface AgentUsage {
 export interface AgentRunResult {
   outcome: AgentOutcome;
   summary?: string;
+  /** A done result's fields for its mode (verdict, findings, decisions, review), unchecked. */
+  modeFields?: ModeFields;
   questions?: AgentQuestion[];
   message?: string;
   exitCode: number | null;

@@ -58,3 +58,17 @@ export async function commitsBetween(workDir: string, input: RangeInput): Promis
     return { sha, subject };
   });
 }
+
+/** A diff far larger than this is cut: an agent reads the files themselves for the rest. */
+const MAX_DIFF_CHARS = 2_000_000;
+
+/** The patch a branch adds (`base...head`), as a pull request shows it; cut at 2 MB with a note. */
+export async function diffText(workDir: string, input: RangeInput): Promise<string> {
+  const { mirror, base, head } = await resolveRange(workDir, input);
+  const out = await gitText({
+    cwd: mirror,
+    args: ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv", `${base}...${head}`, "--"],
+  });
+  if (out.length <= MAX_DIFF_CHARS) return out;
+  return `${out.slice(0, MAX_DIFF_CHARS)}\n\n… (the diff was cut here: ${out.length - MAX_DIFF_CHARS} more characters)\n`;
+}

@@ -5,7 +5,7 @@
  */
 import { commitAll, type CommitAllInput } from "./commit-all.js";
 import { ensureRemoteBranch, type EnsureRemoteBranchInput } from "./ensure-remote-branch.js";
-import { commitsBetween, diffStat, type RangeInput } from "./history.js";
+import { commitsBetween, diffStat, diffText, type RangeInput } from "./history.js";
 import { mergeBranch, type MergeBranchInput } from "./merge-branch.js";
 import {
   finishConflictMerge,
@@ -45,6 +45,8 @@ export interface GitWorkspace {
   startConflictMerge(input: StartConflictMergeInput): Promise<ConflictMergeStart>;
   finishConflictMerge(input: FinishConflictMergeInput): Promise<ConflictMergeEnd>;
   diffStat(input: RangeInput): Promise<DiffStat>;
+  /** The patch `head` adds to `base` (from their merge base), for agents that review or verify it. */
+  diffText(input: RangeInput): Promise<string>;
   commitsBetween(input: RangeInput): Promise<CommitSummary[]>;
 }
 
@@ -63,6 +65,7 @@ export function createGitWorkspace(options: { workDir: string }): GitWorkspace {
     startConflictMerge: (input) => startConflictMerge(workDir, input),
     finishConflictMerge: (input) => finishConflictMerge(workDir, input),
     diffStat: (input) => diffStat(workDir, input),
+    diffText: (input) => diffText(workDir, input),
     commitsBetween: (input) => commitsBetween(workDir, input),
   };
 }

@@ -93,6 +93,49 @@ describe("planPullRequests", () => {
     expect(waiting.actions).toEqual([]);
   });
 
+  it("asks for no PR while the phase's finished work changed nothing (a research), and completes it without one", () => {
+    // The branch exists (made for the run), but the only done task pushed nothing: GitHub would refuse the PR.
+    const early = planPullRequests(snap({ phases: [phase()], tasks: [task(1, { branch: null }), task(2, { status: "pending", branch: null })] }));
+    expect(early.actions).toEqual([]);
+    expect(early.phaseStatus).toEqual([]);
+    const done = planPullRequests(snap({ phases: [phase()], tasks: [task(1, { branch: null })] }));
+    expect(done.phaseStatus).toEqual([{ phaseId: "p1", status: "completed" }]);
+    expect(done.actions.filter((a) => a.kind === "ensure-pull-request")).toEqual([]);
+  });
+
+  it("holds the reviewers for a review agent once per head (agent_review), and concludes a head verify failed 'failure'", () => {
+    const ready = pr({ draft: false });
+    const queued = planPullRequests(snap({ reviewers: ["octocat"], agentReview: true, phases: [phase()], tasks: [task(1)], prs: [ready] }));
+    expect(queued.actions.map((a) => a.kind)).toContain("queue-review");
+    expect(queued.actions.map((a) => a.kind)).not.toContain("request-reviewers");
+    const reviewed = planPullRequests(
+      snap({ reviewers: ["octocat"], agentReview: true, phases: [phase()], tasks: [task(1)], prs: [ready], reviewTasks: [{ prId: "pr1", headSha: "abc", status: "completed" }] }),
+    );
+    expect(reviewed.actions.map((a) => a.kind)).toContain("request-reviewers");
+    expect(reviewed.actions.map((a) => a.kind)).not.toContain("queue-review");
+
+    const failing = planPullRequests(
+      snap({
+        phases: [phase()],
+        tasks: [task(1), task(2, { status: "blocked", branch: null })],
+        prs: [pr()],
+        verifications: new Map([["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: 3 }]]),
+      }),
+    );
+    expect(failing.actions).toContainEqual(expect.objectContaining({ kind: "ensure-check-run", status: "completed", conclusion: "failure", title: "Verification failed: 1 finding" }));
+    expect(failing.actions.map((a) => a.kind)).not.toContain("mark-ready");
+    // A pull request already in review (the verify task came later) goes back to draft.
+    const wasReady = planPullRequests(
+      snap({
+        phases: [phase()],
+        tasks: [task(1), task(2, { status: "blocked", branch: null })],
+        prs: [pr({ draft: false })],
+        verifications: new Map([["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: null }]]),
+      }),
+    );
+    expect(wasReady.actions).toContainEqual({ kind: "mark-draft", head: "cw/checkout--phase-10", base: "cw/checkout" });
+  });
+
   it("completes an initiative whose work was all done by people, with no PR to open", () => {
     const plan = planPullRequests(snap({ phases: [phase({ branch: null, status: "completed", issueState: "closed" })], tasks: [task(1, { branch: null, issueState: "closed" })] }));
     expect(plan.initiativeStatus).toEqual([{ initiativeId: "i1", status: "completed" }]);

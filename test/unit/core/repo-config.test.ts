@@ -31,6 +31,7 @@ describe("DEFAULT_REPO_CONFIG", () => {
       maxConcurrentAgents: null,
       agent: null,
       reviewers: [],
+      agentReview: false,
     });
   });
 
@@ -65,6 +66,7 @@ describe("parseRepoConfig", () => {
         max_concurrent_agents: 3,
         agent: "codex",
         reviewers: ["octocat", "acme/backend-team"],
+        agent_review: true,
       }),
     ).toEqual({
       triggerLabel: "agent please",
@@ -75,6 +77,7 @@ describe("parseRepoConfig", () => {
       maxConcurrentAgents: 3,
       agent: "codex",
       reviewers: ["octocat", "acme/backend-team"],
+      agentReview: true,
     });
   });
 
@@ -123,7 +126,7 @@ describe("parseRepoConfig", () => {
 
   it("lists the known keys for an unknown one nothing like them", () => {
     expect(error({ colour: "blue" })).toBe(
-      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers)",
+      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, agent_review)",
     );
   });
 
