@@ -13,6 +13,8 @@ import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
 import { ensureCheckRun } from "./operations/ensure-check-run.js";
 import { addAssignees } from "./operations/add-assignees.js";
+import { ensureBoardItem } from "./operations/ensure-board-item.js";
+import { addLabels } from "./operations/add-labels.js";
 
 export interface PerformContext {
   db: Db;
@@ -48,5 +50,9 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensureCheckRun(octokit, intent, ctx.db);
     case "add-assignees":
       return addAssignees(octokit, intent);
+    case "ensure-board-item":
+      return ensureBoardItem(octokit, intent, ctx.db);
+    case "add-labels":
+      return addLabels(octokit, intent);
   }
 }
