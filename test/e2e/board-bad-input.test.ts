@@ -113,6 +113,20 @@ describe("cards", () => {
     expect(fake.projects.writes.filter((w) => w.op === "add")).toHaveLength(2);
   });
 
+  it("a status that changes several times in one burst is written once", async () => {
+    const { fake, board, converge, node } = await setup(`board: ${BOARD_URL}\n`, { statusOptions: ["Todo", "Blocked", "Ready", "Done"] });
+    const t1 = fake.openIssue({ title: "One", labels: ["cw:run"] });
+    const [b1, b2] = [fake.openIssue({ title: "B1" }), fake.openIssue({ title: "B2" })];
+    await converge();
+    const before = fake.projects.writes.length;
+    fake.addBlockedBy(t1, b1); // blocked
+    fake.closeIssue(b1); // ready again
+    fake.addBlockedBy(t1, b2); // blocked
+    await converge();
+    expect(fake.projects.writes.slice(before)).toEqual([expect.objectContaining({ field: "Status", value: "Blocked" })]);
+    expect(fake.projects.card(board, node(t1))).toEqual({ Status: "Blocked" });
+  });
+
   it("events about drafts, pull requests, other repositories' issues, from bots, or replayed, change nothing more than once", async () => {
     const { fake, board, converge, node } = await setup(`board: ${BOARD_URL}\n`, { statusOptions: ["Todo", "Ready", "In Progress", "Done"] });
     const t1 = fake.openIssue({ title: "One", labels: ["cw:run"] });

@@ -20,11 +20,12 @@ export const BOARD_MARKER = "board";
 
 export async function reportBoard(tx: Tx, ctx: ReconcileContext): Promise<void> {
   const settings = await loadBoardSettings(tx, ctx.project);
+  // No board: nothing to say (a comment about a board since dropped from the config stays as it was).
+  if (settings.all.length === 0) return;
   const posted = await tx
     .select()
     .from(githubComments)
     .where(and(eq(githubComments.projectId, ctx.project.id), like(githubComments.marker, `${BOARD_MARKER}:%`)));
-  if (settings.all.length === 0 && posted.length === 0) return;
 
   const intents: UpsertCommentIntent[] = [];
   for (const setting of settings.all) {
