@@ -47,6 +47,25 @@ describe("board settings", () => {
   });
 });
 
+describe("a milestone's board", () => {
+  it("puts that initiative's issues on its board; an invalid one is reported as the milestone's block", async () => {
+    const { fake, converge, node } = await setup("");
+    const board = fake.projects.create({ number: 1 });
+    const block = (url: string) => `Ship it.\n\n\`\`\`codewalkers\nboard: ${url}\n\`\`\`\n`;
+    const m = fake.createMilestone({ title: "Checkout", description: block(BOARD_URL) });
+    const bad = fake.createMilestone({ title: "Later", description: block("https://github.com/users/me/projects/1") });
+    const inside = fake.openIssue({ title: "In", milestone: m, labels: ["cw:run"] });
+    const outside = fake.openIssue({ title: "Out", labels: ["cw:run"] });
+    const later = fake.openIssue({ title: "Later", milestone: bad, labels: ["cw:run"] });
+    await converge();
+    expect(fake.projects.card(board, node(inside))).toEqual({ Status: "Todo" });
+    expect(fake.projects.card(board, node(outside))).toBeUndefined();
+    expect(fake.projects.card(board, node(later))).toBeUndefined();
+    const [comment] = fake.commentsOn(later).filter((c) => c.body.includes("codewalkers:milestone-settings"));
+    expect(comment!.body).toContain("user-owned projects");
+  });
+});
+
 describe("boards the app cannot use", () => {
   it.each<[string, BoardSpec, string]>([
     ["a project number that does not exist", { number: 7 }, "knows no project number 1"],

@@ -17,8 +17,9 @@ import { boardStatusOf, pendingWrites, resolveCard, type BoardShape, type CardVa
 import type { EnsureBoardItemIntent } from "../intents.js";
 import { phaseLabel } from "../plan-pull-requests.js";
 import { statusLabelFor } from "../plan-task-statuses.js";
-import { loadBoardSettings, type BoardSetting } from "./board-settings.js";
+import { loadBoardSettings, type BoardSetting, type BoardSettings } from "./board-settings.js";
 import { recordIntents } from "./record-intents.js";
+import { reportBoard } from "./report-board.js";
 import type { ReconcileContext } from "./reconcile-project.js";
 
 /** How long the app believes a board it could not use before it reads it again. */
@@ -39,6 +40,12 @@ export async function reconcileBoard(tx: Tx, ctx: ReconcileContext): Promise<voi
     .values(settings.all.map((s) => ({ key: s.key, org: s.board.org, number: s.board.number })))
     .onConflictDoNothing();
 
+  await planCards(tx, ctx, settings);
+  // Then what is wrong with a board, once (report-board.ts).
+  await reportBoard(tx, ctx, settings);
+}
+
+async function planCards(tx: Tx, ctx: ReconcileContext, settings: BoardSettings): Promise<void> {
   const cards = await cardsOf(tx, ctx, settings.of);
   if (cards.length === 0) return;
   const [boardRows, itemRows] = await Promise.all([

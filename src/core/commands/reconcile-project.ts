@@ -21,7 +21,6 @@ import { queueBranchUpdates } from "./request-branch-update.js";
 import { reportMilestoneSettings } from "./report-milestone-settings.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { reconcileBoard } from "./reconcile-board.js";
-import { reportBoard } from "./report-board.js";
 import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
 
 export interface ReconcileContext {
@@ -49,7 +48,6 @@ const PLANNERS: readonly ReconcilePlanner[] = [
   reconcileTaskStatuses,
   reportMilestoneSettings,
   reconcileBoard,
-  reportBoard,
 ];
 
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */

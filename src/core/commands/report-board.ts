@@ -1,5 +1,5 @@
 /**
- * A reconcile planner: a board the app cannot use (unreachable, no `Status` field, none of the
+ * Part of the board planner: a board the app cannot use (unreachable, no `Status` field, none of the
  * known options…) or can use only in part (a field of the wrong type, a mapped option it does
  * not have) is said once, in one comment on the issue of the repository's first task on that
  * board, where an invalid config is reported too. Everything else keeps working. Once the board
@@ -12,14 +12,14 @@ import { boards, githubComments } from "../../db/schema.js";
 import { checkBoard, type BoardShape } from "../board.js";
 import { renderComment } from "../comment-body.js";
 import type { UpsertCommentIntent } from "../intents.js";
-import { loadBoardSettings } from "./board-settings.js";
+import type { BoardSettings } from "./board-settings.js";
 import { recordIntents } from "./record-intents.js";
 import type { ReconcileContext } from "./reconcile-project.js";
 
 export const BOARD_MARKER = "board";
 
-export async function reportBoard(tx: Tx, ctx: ReconcileContext): Promise<void> {
-  const settings = await loadBoardSettings(tx, ctx.project);
+/** Run by the board planner (reconcile-board.ts) with the settings it read. */
+export async function reportBoard(tx: Tx, ctx: ReconcileContext, settings: BoardSettings): Promise<void> {
   // No board: nothing to say (a comment about a board since dropped from the config stays as it was).
   if (settings.all.length === 0) return;
   const posted = await tx
