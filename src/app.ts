@@ -14,6 +14,7 @@ import { onIssueDependencies } from "./webhooks/issue-dependencies.js";
 import { onPullRequest } from "./webhooks/pull-request.js";
 import { onPullRequestReview } from "./webhooks/pull-request-review.js";
 import { onCheckSuite } from "./webhooks/check-suite.js";
+import { onProjectsV2Item } from "./webhooks/projects-v2-item.js";
 
 type Route = { event: string; register(app: Probot, services: Services): void };
 
@@ -31,6 +32,8 @@ const routes: Route[] = [
   { event: "pull_request", register: (app, s) => app.on("pull_request", onPullRequest(s)) },
   { event: "pull_request_review", register: (app, s) => app.on("pull_request_review", onPullRequestReview(s)) },
   { event: "check_suite", register: (app, s) => app.on("check_suite", onCheckSuite(s)) },
+  // Project boards: people's moves of cards (see webhooks/projects-v2-item.ts).
+  { event: "projects_v2_item", register: (app, s) => app.on("projects_v2_item", onProjectsV2Item(s)) },
 ];
 
 const HANDLED_EVENTS = new Set(routes.map((r) => r.event));

@@ -5,6 +5,7 @@
  * replaces an older one still waiting, so a burst of transitions makes one write.
  */
 import type { LabelDefinition, StatusLabel } from "./labels.js";
+import type { BoardRef, BoardStatusMap, CardValues } from "./board.js";
 
 export interface RepoRef {
   owner: string;
@@ -28,7 +29,9 @@ export type GitHubIntent =
   | EnsureCheckRunIntent
   | AddAssigneesIntent
   | OpenTaskIssueIntent
-  | PostReviewIntent;
+  | PostReviewIntent
+  | EnsureBoardItemIntent
+  | AddLabelsIntent;
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -205,6 +208,31 @@ export interface PostReviewIntent {
   comments: { path: string; line: number; startLine?: number; side?: "LEFT" | "RIGHT"; body: string }[];
 }
 
+/**
+ * The issue has a card on the organization project `board` showing `values` (its Status option,
+ * Phase, Priority, Agent, Attempts, where the board has such fields): added once, then only the
+ * fields the board does not show yet are written. One intent per card, so a burst of changes to
+ * one task coalesces into one write.
+ */
+export interface EnsureBoardItemIntent {
+  kind: "ensure-board-item";
+  repo: RepoRef;
+  board: BoardRef;
+  statuses: BoardStatusMap;
+  issueNumber: number;
+  /** The issue's node id, what the board's card refers to. */
+  contentNodeId: string;
+  values: CardValues;
+}
+
+/** The issue carries these labels (added; its other labels stay). */
+export interface AddLabelsIntent {
+  kind: "add-labels";
+  repo: RepoRef;
+  issueNumber: number;
+  labels: string[];
+}
+
 export function targetKeyOf(intent: GitHubIntent): string {
   const repo = `${intent.repo.owner}/${intent.repo.repo}`;
   switch (intent.kind) {
@@ -240,6 +268,10 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `task-issue:${repo}:${intent.taskId}`;
     case "post-review":
       return `review:${repo}#${intent.pullNumber}:${intent.marker}`;
+    case "ensure-board-item":
+      return `board-item:${intent.board.org.toLowerCase()}/${intent.board.number}:${repo}#${intent.issueNumber}`;
+    case "add-labels":
+      return `add-labels:${repo}#${intent.issueNumber}:${[...intent.labels].sort().join(",")}`;
   }
 }
 

@@ -401,7 +401,7 @@ function checkRun(
   };
 }
 
-function phaseLabel(status: PhaseStatus): StatusLabel | null {
+export function phaseLabel(status: PhaseStatus): StatusLabel | null {
   switch (status) {
     case "in_progress":
       return STATUS_LABELS.inProgress;

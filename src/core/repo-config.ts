@@ -8,6 +8,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { DEFAULT_TRIGGER_LABEL, labelDefinitions } from "./labels.js";
 import { EXECUTION_MODES, type ExecutionMode } from "./statuses.js";
+import { BOARD_STATUSES, parseBoardUrl, type BoardRef, type BoardStatusMap } from "./board.js";
 
 export const REPO_CONFIG_PATH = ".github/codewalkers.yml";
 
@@ -28,12 +29,18 @@ export interface RepoConfig {
   readonly reviewers: readonly string[];
   /** A review agent reviews each phase's pull request before people are asked (`core/agent-review.ts`). */
   readonly agentReview: boolean;
+  /** The organization project every task and phase issue is put on (absent: no board). */
+  readonly board?: BoardRef;
+  /** Statuses shown by Status options of other names (`board_statuses:`). */
+  readonly boardStatuses?: BoardStatusMap;
 }
 
 export interface MilestoneSettings {
   executionMode?: ExecutionMode;
   mergeRequiresApproval?: boolean;
   approvalRequired?: boolean;
+  board?: BoardRef;
+  boardStatuses?: BoardStatusMap;
 }
 
 export type RepoConfigParseResult = { ok: true; config: RepoConfig } | { ok: false; error: string };
@@ -73,6 +80,21 @@ const REVIEWER = new RegExp(`^@?(${LOGIN}(?:/[A-Za-z0-9_.-]{1,100})?)$`);
 const executionMode = z.enum(EXECUTION_MODES, { error: oneOf(EXECUTION_MODES) });
 const boolean = z.boolean({ error: BOOLEAN });
 
+// ---- Project boards (see core/board.ts)
+const board = z.string({ error: "expected the URL of an organization's project" }).transform((text, ctx) => {
+  const parsed = parseBoardUrl(text);
+  if (parsed.ok) return parsed.board;
+  ctx.issues.push({ code: "custom", message: parsed.error, input: text });
+  return z.NEVER;
+});
+const boardStatuses = z.strictObject(
+  Object.fromEntries(BOARD_STATUSES.map((s) => [s, z.string({ error: "expected the name of a Status option" }).trim().min(1, { error: "expected the name of a Status option" }).optional()])) as Record<
+    (typeof BOARD_STATUSES)[number],
+    z.ZodOptional<z.ZodString>
+  >,
+  { error: `expected a mapping of statuses (${BOARD_STATUSES.join(", ")}) to Status option names` },
+);
+
 const repoConfigSchema = z.strictObject({
   /** The label that starts an issue as a task. */
   trigger_label: z
@@ -107,6 +129,10 @@ const repoConfigSchema = z.strictObject({
     .default(() => []),
   /** A review agent reviews each phase PR (a COMMENT with line comments) before people are asked. */
   agent_review: boolean.default(false),
+  /** The organization project (Projects v2) the repository's tasks and phases are put on. */
+  board: board.optional(),
+  /** Which Status option shows which status, where the names differ. */
+  board_statuses: boardStatuses.optional(),
 });
 
 const milestoneSettingsSchema = z.strictObject({
@@ -116,6 +142,9 @@ const milestoneSettingsSchema = z.strictObject({
   merge_requires_approval: boolean.optional(),
   /** As in the repository config, for this initiative's new tasks. */
   approval_required: boolean.optional(),
+  /** As in the repository config, for this initiative's tasks and phases. */
+  board: board.optional(),
+  board_statuses: boardStatuses.optional(),
 });
 
 /** `raw` is the parsed YAML; a missing or empty file (null, undefined) means all defaults. */
@@ -136,6 +165,8 @@ export function parseRepoConfig(raw: unknown): RepoConfigParseResult {
       agent: c.agent,
       reviewers: dedupeCaseInsensitive(c.reviewers.map((r) => r.replace(/^@/, ""))),
       agentReview: c.agent_review,
+      ...(c.board ? { board: c.board } : {}),
+      ...(c.board_statuses ? { boardStatuses: definedOnly(c.board_statuses) } : {}),
     },
   };
 }
@@ -171,6 +202,8 @@ export function parseMilestoneSettings(description: string | null | undefined): 
   if (s.execution_mode !== undefined) settings.executionMode = s.execution_mode;
   if (s.merge_requires_approval !== undefined) settings.mergeRequiresApproval = s.merge_requires_approval;
   if (s.approval_required !== undefined) settings.approvalRequired = s.approval_required;
+  if (s.board !== undefined) settings.board = s.board;
+  if (s.board_statuses !== undefined) settings.boardStatuses = definedOnly(s.board_statuses);
   return { settings };
 }
 
@@ -237,9 +270,11 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], known: readonly str
   const lines: string[] = [];
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
+      // A nested mapping's keys are its own (board_statuses: the statuses).
+      const names = issue.path[0] === "board_statuses" ? BOARD_STATUSES : known;
       for (const key of issue.keys) {
-        const near = closest(key, known);
-        lines.push(`${formatPath([...issue.path, key])}: unknown setting${near ? `; did you mean ${near}?` : ` (known: ${known.join(", ")})`}`);
+        const near = closest(key, names);
+        lines.push(`${formatPath([...issue.path, key])}: unknown setting${near ? `; did you mean ${near}?` : ` (known: ${names.join(", ")})`}`);
       }
     } else if (issue.path.length === 0) {
       lines.push("expected a mapping of settings (key: value lines)");
@@ -277,6 +312,10 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? Infinity;
+}
+
+function definedOnly(mapping: Record<string, string | undefined>): BoardStatusMap {
+  return Object.fromEntries(Object.entries(mapping).filter(([, v]) => v !== undefined)) as BoardStatusMap;
 }
 
 function dedupeCaseInsensitive(values: readonly string[]): string[] {

@@ -790,3 +790,57 @@ export const reconcileDue = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.scope] }), index("reconcile_due_claim_idx").on(t.dueAt)],
 );
+
+// ============================================================================
+// PROJECT BOARDS (Projects v2) — what the app knows of each board and of its cards
+// ============================================================================
+
+/**
+ * An organization project named by a `board:` setting, keyed "org/number" (org lowercased).
+ * `shape` is what the app last read of it (node id, fields, options); `problem` says why the app
+ * cannot use it (unreachable, no Status field…), null when it can.
+ */
+export const boards = pgTable("boards", {
+  key: text("key").primaryKey(),
+  org: text("org").notNull(),
+  number: integer("number").notNull(),
+  projectNodeId: text("project_node_id"),
+  shape: jsonb("shape").$type<Record<string, unknown>>(),
+  problem: text("problem"),
+  /** When the board was last read from GitHub; a problem is read again after a while. */
+  checkedAt: tstz("checked_at"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * One task or phase issue's card on a board. `desired` is what the reconcile last asked for (in
+ * the app's terms: status, phase, priority, agent, attempts); `shown` is what the board shows as
+ * far as the app knows (field name → option name, text or number), from its own writes and
+ * people's moves. `removed`: a person deleted the card; it comes back on the next change.
+ */
+export const boardItems = pgTable(
+  "board_items",
+  {
+    id: id(),
+    boardKey: text("board_key")
+      .notNull()
+      .references(() => boards.key, { onDelete: "cascade" }),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    issueNumber: integer("issue_number").notNull(),
+    contentNodeId: text("content_node_id").notNull(),
+    itemId: text("item_id"),
+    desired: jsonb("desired").$type<Record<string, unknown>>(),
+    shown: jsonb("shown").$type<Record<string, unknown>>().notNull().default({}),
+    removed: boolean("removed").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("board_items_content_unique").on(t.boardKey, t.contentNodeId),
+    index("board_items_project_idx").on(t.projectId),
+    index("board_items_item_idx").on(t.itemId),
+  ],
+);

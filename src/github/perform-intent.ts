@@ -15,6 +15,8 @@ import { ensureCheckRun } from "./operations/ensure-check-run.js";
 import { addAssignees } from "./operations/add-assignees.js";
 import { openTaskIssue } from "./operations/open-task-issue.js";
 import { postReview } from "./operations/post-review.js";
+import { ensureBoardItem } from "./operations/ensure-board-item.js";
+import { addLabels } from "./operations/add-labels.js";
 
 export interface PerformContext {
   db: Db;
@@ -56,5 +58,9 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return openTaskIssue(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
     case "post-review":
       return postReview(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
+    case "ensure-board-item":
+      return ensureBoardItem(octokit, intent, ctx.db);
+    case "add-labels":
+      return addLabels(octokit, intent);
   }
 }

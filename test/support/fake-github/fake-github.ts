@@ -31,6 +31,7 @@ import type { MergeInput, PullInput } from "./pull-requests.js";
 import { FakeRepository, GitHubError, isBot, type Hub, type IssuePatch, type MilestoneInput } from "./repository.js";
 import { allRoutes, type Route, type RouteHost } from "./routes.js";
 import { matchTemplate, splitUrl } from "./router.js";
+import { FakeProjects } from "./projects.js";
 import type {
   BranchProtection,
   CheckConclusion,
@@ -389,6 +390,8 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
   readonly mirrorRelationEvents: boolean;
   /** Every request answered, in order (auth requests included, with kind "auth"). */
   readonly requests: FakeRequest[] = [];
+  /** Organization projects (Projects v2): boards, their cards, people's moves (projects.ts). */
+  readonly projects: FakeProjects = new FakeProjects(this);
 
   #webhooks: QueuedWebhook[] = [];
   #faults = new Map<string, FaultSpec & { remaining: number }>();

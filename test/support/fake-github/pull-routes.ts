@@ -309,6 +309,9 @@ function graphql(host: RouteHost, body: Json): RouteResponse {
     },
   });
   if (!op) return fail("PARSE_ERROR", "The fake GitHub could not read this GraphQL document", "read");
+  // Projects v2 (projects.ts) answers its own queries and mutations.
+  const board = host.projects?.answer(op.kind, op.field, query, variables);
+  if (board) return board;
   if (op.kind !== "mutation") return fail("UNSUPPORTED", `The fake GitHub answers no GraphQL queries (asked for '${op.field}')`, "read");
 
   const findPull = (): { repo: FakeRepository; prs: PullRequests; pr: PullRequestState } => {

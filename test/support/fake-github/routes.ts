@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { TEST_INSTALLATION_TOKEN } from "../github-app.js";
 import { APP_BOT, appObject, errorBody, labelObject, repositoryObject } from "./objects.js";
 import { registerPullRoutes } from "./pull-routes.js";
+import type { FakeProjects } from "./projects.js";
 import { FakeRepository, GitHubError, notFound, validationFailed } from "./repository.js";
 import { compileTemplate, type CompiledTemplate } from "./router.js";
 import type { IssueState, IssueStateReason, RequestKind } from "./types.js";
@@ -20,6 +21,8 @@ export interface RouteHost {
   repository(fullName: string): FakeRepository | undefined;
   readonly ownerConfigFiles: Map<string, string>;
   allIssues(): { repo: FakeRepository; issue: IssueState }[];
+  /** Organization projects (Projects v2), answered through POST /graphql. */
+  readonly projects?: FakeProjects;
 }
 
 export interface RouteContext {

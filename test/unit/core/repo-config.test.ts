@@ -126,7 +126,7 @@ describe("parseRepoConfig", () => {
 
   it("lists the known keys for an unknown one nothing like them", () => {
     expect(error({ colour: "blue" })).toBe(
-      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, agent_review)",
+      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, agent_review, board, board_statuses)",
     );
   });
 
@@ -231,7 +231,7 @@ describe("parseMilestoneSettings", () => {
   it("rejects repository-only and unknown keys, with empty settings", () => {
     expect(parseMilestoneSettings(described("execution_mode: yolo\ntrigger_label: go"))).toEqual({
       settings: {},
-      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required)",
+      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, board, board_statuses)",
     });
     expect(parseMilestoneSettings(described("executon_mode: yolo"))).toEqual({
       settings: {},
