@@ -40,6 +40,8 @@ import { agentLogLine } from "../core/agent-text.js";
 import { PushRefusedError } from "./workspace/push-refusal.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "./live-tail.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -52,6 +54,10 @@ export interface RunnerSettings {
   /** Extra environment for agents (tests point CW_CLAUDE_BIN at a fake). */
   agentEnv?: Record<string, string>;
   heartbeatMs: number;
+  /** How often a running agent's check run may show new log lines (default 10 s). */
+  checkRunRefreshMs?: number;
+  /** The clock of those refreshes (the bench runs five minutes in milliseconds). */
+  clock?: Clock;
 }
 
 export interface RunDeps {
@@ -97,7 +103,9 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
       const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
-      await db.update(agents).set({ worktreeId: path.basename(tree.path) }).where(eq(agents.id, agent.id));
+      // The commit the task's check run is shown on until its work lands somewhere else.
+      await db.update(agents).set({ worktreeId: path.basename(tree.path), headSha: tree.headSha }).where(eq(agents.id, agent.id));
+      if (ctx.task.projectId) await markReconcileDue(db, ctx.task.projectId);
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
       const ran = await runOneAgent(deps, {
@@ -146,6 +154,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
         sessionId: result?.sessionId ?? resumeSession,
         logTail: result?.logTail ?? "",
         end,
+        ...(result?.usage ? { usage: { usage: result.usage as Record<string, unknown>, costUsd: result.usage.costUsd ?? null } } : {}),
       }),
     );
     if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
@@ -220,6 +229,8 @@ async function settle(
         }),
         ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+        headSha: mergedSha,
+        ...(stat ? { diffStat: `${stat.files} file${stat.files === 1 ? "" : "s"}, +${stat.insertions} −${stat.deletions}` } : {}),
       };
     }
     case "questions":

@@ -23,7 +23,16 @@ export const QUESTIONS_MARKER = "questions";
 export const ACCOUNTS_MARKER = "accounts-exhausted";
 
 export type RunEnd =
-  | { kind: "completed"; summary: string; comment: string; usage?: Record<string, unknown>; costUsd?: number }
+  | {
+      kind: "completed";
+      summary: string;
+      comment: string;
+      usage?: Record<string, unknown>;
+      costUsd?: number;
+      /** The commit its work landed on (the phase branch's new head), and the change's size, for its check run. */
+      headSha?: string;
+      diffStat?: string;
+    }
   | { kind: "questions"; questions: { id: string; question: string }[]; comment: string; sessionId: string | null }
   | { kind: "retry"; error: string; comment: string; runAfter: Date }
   | { kind: "failed"; error: string; comment: string }
@@ -37,6 +46,8 @@ export interface FinishInput {
   sessionId: string | null;
   logTail: string;
   end: RunEnd;
+  /** Tokens and cost of the run, however it ended (a completed run's own count wins). */
+  usage?: { usage: Record<string, unknown>; costUsd: number | null };
 }
 
 /** Returns false when the fence no longer held: the result was someone else's to record. */
@@ -59,7 +70,10 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         finishedAt: agentStatus === "waiting_for_input" ? null : new Date(),
         result: resultText(input.end),
         pendingQuestions: input.end.kind === "questions" ? JSON.stringify(input.end.questions) : null,
+        ...(input.usage ? { usage: input.usage.usage, costUsd: input.usage.costUsd?.toString() ?? null } : {}),
         ...(input.end.kind === "completed" ? { usage: input.end.usage ?? null, costUsd: input.end.costUsd?.toString() ?? null } : {}),
+        ...(input.end.kind === "completed" && input.end.headSha ? { headSha: input.end.headSha } : {}),
+        ...(input.end.kind === "completed" && input.end.diffStat ? { diffStat: input.end.diffStat } : {}),
       })
       .where(eq(agents.id, input.agentId));
     if (!task) return false;

@@ -20,6 +20,7 @@ import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { queueBranchUpdates } from "./request-branch-update.js";
 import { reportMilestoneSettings } from "./report-milestone-settings.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
+import { reconcileCheckRuns } from "./reconcile-check-runs.js";
 import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
 
 export interface ReconcileContext {
@@ -40,7 +41,7 @@ export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknow
  * requests (a task whose work waits in a PR is in review, and a merged phase frees the
  * phases after it), then task statuses and labels, then reports (an invalid milestone block).
  */
-const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses, reportMilestoneSettings];
+const PLANNERS: readonly ReconcilePlanner[] = [queueBranchUpdates, reconcilePullRequests, reconcileTaskStatuses, reportMilestoneSettings, reconcileCheckRuns];
 
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
 export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {
