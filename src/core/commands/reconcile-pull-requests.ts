@@ -6,7 +6,8 @@
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, checkRuns, initiatives, issueLinks, phases, pullRequests, tasks } from "../../db/schema.js";
+import { agents, checkRuns, initiatives, issueLinks, phases, pullRequests, taskDependencies, tasks } from "../../db/schema.js";
+import { usageByTask } from "./usage-by-task.js";
 import { checkRunHash } from "../check-run-output.js";
 import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
@@ -32,6 +33,13 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const refining = taskRows.filter((t) => t.pullRequestId !== null && (t.status === "pending" || t.status === "in_progress"));
   const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
   const config = repoConfigOf(project);
+  const plannedIds = planned.map((t) => t.id);
+  const [usage, dependencies] = await Promise.all([
+    usageByTask(tx, plannedIds),
+    plannedIds.length ? tx.select().from(taskDependencies).where(inArray(taskDependencies.taskId, plannedIds)) : Promise.resolve([]),
+  ]);
+  const dependsOn = new Map<string, string[]>();
+  for (const d of dependencies) dependsOn.set(d.taskId, [...(dependsOn.get(d.taskId) ?? []), d.dependsOnTaskId]);
 
   const plan = planPullRequests({
     defaultBranch: project.defaultBranch,
@@ -70,6 +78,8 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       branch: t.branch,
       issueState: t.issueState,
       agent: working.get(t.id) ?? null,
+      usage: usage.get(t.id) ?? null,
+      dependsOn: dependsOn.get(t.id) ?? [],
     })),
     prs: prRows.map((p) => ({
       id: p.id,
