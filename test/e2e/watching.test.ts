@@ -15,7 +15,8 @@ import { taskCheckRunName } from "../../src/core/task-check-run.js";
 import { useBootedApp, type BootedApp } from "../support/boot.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
-import { READER, WRITER } from "../support/payloads.js";
+import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
+import { runLogsCli } from "../../src/runner/logs-cli.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 
@@ -117,7 +118,7 @@ describe("watching agents", () => {
 
     // At most one refresh per interval while it printed: counted against its own timeline.
     const [agent] = await booted.database.db.select().from(agents).where(eq(agents.taskId, (await taskId(t1))!));
-    const chunks = await booted.database.db.select().from(agentLogChunks).where(eq(agentLogChunks.agentId, agent!.id));
+    const chunks = await booted.database.db.select().from(agentLogChunks).where(eq(agentLogChunks.agentId, agent!.id)).orderBy(agentLogChunks.seq);
     const lines = chunks.flatMap((c) => c.content.split("\n"));
     const times = lines.flatMap((l) => /^tick \d+ at (\d+)$/.exec(l)?.[1] ?? []).map(Number);
     expect(times).toHaveLength(20);
@@ -173,6 +174,19 @@ describe("watching agents", () => {
     await fake.converge(booted.app.port, booted.settle);
     expect(replyOn(fake, t1, "reply")).toContain("**Usage:** 1 run, 1,200 input + 345 output tokens, $0.0123");
     expect(existsSync(go)).toBe(true);
+
+    // `codewalkers logs`: the whole log on the host, by issue or by agent name.
+    const printed: string[] = [];
+    const io = { db: booted.database.db, out: (l: string) => printed.push(l), err: () => {} };
+    expect(await runLogsCli([String(t1)], io)).toBe(0);
+    expect(printed).toEqual(lines);
+    expect(printed[0]).toBe("stage one");
+    printed.length = 0;
+    expect(await runLogsCli([agent!.name, "--repo", FULL_NAME], io)).toBe(0);
+    expect(printed).toHaveLength(lines.length);
+    expect(await runLogsCli([String(t1), "--repo", "someone/else"], io)).toBe(1);
+    expect(await runLogsCli(["no-such-agent"], io)).toBe(1);
+    expect(await runLogsCli([], io)).toBe(2);
   });
 });
 
