@@ -82,3 +82,28 @@ describe("a task's check run", () => {
     ]);
   });
 });
+
+describe("the initiative pull request's body", () => {
+  it("carries the graph of every phase's tasks and the usage per phase and in all", async () => {
+    const { planPullRequests } = await import("../../../src/core/plan-pull-requests.js");
+    const usage = { runs: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.5 };
+    const t = (n: number, phaseId: string, dependsOn: string[] = []) => ({
+      id: `t${n}`, issueNumber: n, name: `Task ${n}`, status: "completed" as const, summary: null, phaseId, initiativeId: "i1",
+      branch: `cw/task-${n}`, issueState: "open" as const, usage, dependsOn,
+    });
+    const phase = (id: string, n: number) => ({ id, initiativeId: "i1", issueNumber: n, name: `Phase ${n}`, branch: `cw/x--phase-${n}`, status: "completed" as const, issueState: "closed" as const, labels: [] });
+    const merged = (id: string, subjectId: string, head: string) => ({ id, kind: "phase" as const, subjectId, head, base: "cw/x", number: 1, headSha: "abc", state: "closed" as const, draft: false, merged: true, bodyHash: null, approvedSha: null, reviewRequested: false });
+    const plan = planPullRequests({
+      defaultBranch: "main", reviewers: [], mergeMethod: "merge",
+      initiatives: [{ id: "i1", name: "X", branch: "cw/x", milestoneNumber: 1, status: "active", executionMode: "review_per_phase", mergeRequiresApproval: true }],
+      phases: [phase("p1", 10), phase("p2", 20)],
+      tasks: [t(1, "p1"), t(2, "p2", ["t1"])],
+      prs: [merged("a", "p1", "cw/x--phase-10"), merged("b", "p2", "cw/x--phase-20")],
+    });
+    const body = plan.actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === "initiative") as { body: string } | undefined;
+    expect(body?.body).toContain('subgraph g0["#35;10 Phase 10"]');
+    expect(body?.body).toContain("t0 --> t1");
+    expect(body?.body).toContain("**Usage of the initiative:** 2 runs, 2,000 input + 200 output tokens, $1.0000");
+    expect(body?.body).toContain("- #10 Phase 10: 1 run, 1,000 input + 100 output tokens, $0.5000");
+  });
+});
