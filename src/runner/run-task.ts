@@ -41,6 +41,7 @@ import { PushRefusedError } from "./workspace/push-refusal.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "./live-tail.js";
+import { taskRunSeconds } from "../server/metrics.js";
 import { markReconcileDue } from "../db/reconcile-due.js";
 
 export interface RunnerSettings {
@@ -92,6 +93,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
   let result: AgentRunResult | undefined;
   let end: RunEnd;
   let resumeSession = ctx.resume?.sessionId ?? null;
+  const runStarted = performance.now();
 
   try {
     if (ctx.taskContext.refine && workKindOf(ctx.task.category) === "update") {
@@ -157,6 +159,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
         ...(result?.usage ? { usage: { usage: result.usage as Record<string, unknown>, costUsd: result.usage.costUsd ?? null } } : {}),
       }),
     );
+    taskRunSeconds.observe({ outcome: end.kind }, (performance.now() - runStarted) / 1000);
     if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
   } finally {
     // Whatever happened, the worktree goes: a leftover must never block the task's next run.

@@ -187,6 +187,21 @@ describe("watching agents", () => {
     expect(await runLogsCli([String(t1), "--repo", "someone/else"], io)).toBe(1);
     expect(await runLogsCli(["no-such-agent"], io)).toBe(1);
     expect(await runLogsCli([], io)).toBe(2);
+
+    // /metrics after the runs: the counters moved, the database gauges read.
+    const res = await fetch(`http://127.0.0.1:${booted.app.port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const metrics = await res.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()[\].+*?^$|\\]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1] ?? NaN);
+    expect(value('codewalkers_deliveries_total{outcome="stored"}')).toBeGreaterThan(0);
+    expect(value('codewalkers_deliveries_total{outcome="processed"}')).toBeGreaterThan(0);
+    expect(value('codewalkers_github_requests_total{status="201"}')).toBeGreaterThan(0);
+    expect(value('codewalkers_task_run_duration_seconds_count{outcome="completed"}')).toBe(2);
+    expect(value('codewalkers_agents_running{adapter="claude"}')).toBe(0);
+    expect(value("codewalkers_outbox_depth")).toBe(0);
+    expect(value("codewalkers_accounts_exhausted")).toBe(0);
+    expect(metrics).toMatch(/^codewalkers_processing_lag_seconds \d/m);
   });
 });
 
