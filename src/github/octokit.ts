@@ -9,23 +9,23 @@ import { githubRateRemaining, githubRequestsTotal } from "../server/metrics.js";
 export type AppOctokit = InstanceType<typeof ProbotOctokit>;
 
 /** Every GitHub request counted by status for /metrics, and the rate budget GitHub says is left. */
-function requestMetrics(octokit: { hook: { after: Function; error: Function } }): void {
-  const budget = (headers: Record<string, unknown> | undefined) => {
-    const left = Number(headers?.["x-ratelimit-remaining"]);
-    if (Number.isFinite(left)) githubRateRemaining.set({ resource: String(headers?.["x-ratelimit-resource"] ?? "core") }, left);
-  };
-  octokit.hook.after("request", (response: { status: number; headers: Record<string, unknown> }) => {
-    githubRequestsTotal.inc({ status: String(response.status) });
-    budget(response.headers);
-  });
-  octokit.hook.error("request", (error: { status?: number; response?: { headers?: Record<string, unknown> } }) => {
-    githubRequestsTotal.inc({ status: String(error.status ?? 0) });
-    budget(error.response?.headers);
-    throw error;
-  });
+function rateBudget(headers: Record<string, unknown> | undefined): void {
+  const left = Number(headers?.["x-ratelimit-remaining"]);
+  if (Number.isFinite(left)) githubRateRemaining.set({ resource: String(headers?.["x-ratelimit-resource"] ?? "core") }, left);
 }
 
-export const AppOctokitClass = ProbotOctokit.plugin(requestMetrics).defaults((options: Record<string, unknown>) => ({
+export const AppOctokitClass = ProbotOctokit.plugin((octokit) => {
+  octokit.hook.after("request", (response) => {
+    githubRequestsTotal.inc({ status: String(response.status) });
+    rateBudget(response.headers);
+  });
+  octokit.hook.error("request", (error) => {
+    const failure = error as { status?: number; response?: { headers?: Record<string, unknown> } };
+    githubRequestsTotal.inc({ status: String(failure.status ?? 0) });
+    rateBudget(failure.response?.headers);
+    throw error;
+  });
+}).defaults((options: Record<string, unknown>) => ({
   ...options,
   retry: { enabled: false },
   throttle: { ...(options.throttle as object | undefined), enabled: false },
