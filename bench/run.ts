@@ -21,6 +21,8 @@ const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "runner", run: async () => (await import("./runner.js")).benchRunner() },
   { name: "phases", run: async () => (await import("./phases.js")).benchPhases() },
   { name: "board", run: async () => (await import("./board-writes.js")).benchBoardWrites() },
+  { name: "watch", run: async () => (await import("./watch.js")).benchWatch() },
+  { name: "metrics", run: async () => (await import("./metrics.js")).benchMetrics() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -24,6 +24,7 @@ import { createReconcileWorker } from "./reconcile/reconcile-worker.js";
 import { RECONCILE_CHANNEL } from "./db/reconcile-due.js";
 import { Dispatcher } from "./runner/dispatcher.js";
 import type { RunnerSettings } from "./runner/run-task.js";
+import { metricsEndpoint } from "./server/metrics.js";
 import { createGitWorkspace } from "./runner/workspace/index.js";
 import { setUpContainment } from "./runner/containment/containment.js";
 import { protectHostSecrets } from "./runner/containment/host-secrets.js";
@@ -156,6 +157,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       // Where Probot's setup flow points GitHub when it registers the app without a smee channel.
       "/": webhooks,
       "/healthz": healthEndpoint(database),
+      "/metrics": metricsEndpoint(database.db),
       "/ping": async (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("PONG"),
     },
     log,

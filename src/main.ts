@@ -15,6 +15,7 @@ Commands:
   runner    run only the runner loop (agents), sharing the app's database
   migrate   apply database migrations and exit
   accounts  add | list | remove agent-provider accounts (codewalkers accounts help)
+  logs      <issue-number | agent-name> [--repo owner/name]: print an agent run's whole log
   help      show this text`;
 
 async function main(argv: string[]): Promise<number> {
@@ -45,6 +46,15 @@ async function main(argv: string[]): Promise<number> {
       try {
         const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
         return await runAccountsCli(argv.slice(1), { db: database.db, key: config.secretKey, ...io });
+      } finally {
+        await database.close();
+      }
+    }
+    case "logs": {
+      const { runLogsCli } = await import("./runner/logs-cli.js");
+      const database = await openAndMigrate(config);
+      try {
+        return await runLogsCli(argv.slice(1), { db: database.db, out: (line) => console.log(line), err: (line) => console.error(line) });
       } finally {
         await database.close();
       }

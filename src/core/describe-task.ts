@@ -2,6 +2,7 @@
 import type { PersonWait } from "./checkpoints.js";
 import { statusLabelFor } from "./plan-task-statuses.js";
 import type { TaskStatus } from "./statuses.js";
+import { describeUsageTotals, type UsageTotals } from "./usage-totals.js";
 
 export interface TaskStatusView {
   issueNumber: number;
@@ -14,6 +15,8 @@ export interface TaskStatusView {
   branch: string | null;
   lastError: string | null;
   retryCount: number;
+  /** Tokens and cost of all its runs. */
+  usage?: UsageTotals | null;
 }
 
 const WORDS: Record<TaskStatus, string> = {
@@ -48,5 +51,7 @@ export function describeTask(view: TaskStatusView): string {
   if (view.branch) lines.push(`**Branch:** \`${view.branch}\``);
   if (view.lastError) lines.push(`**Last error:** ${view.lastError.split("\n")[0]}`);
   if (view.retryCount > 0) lines.push(`**Retries so far:** ${view.retryCount}`);
+  const usage = describeUsageTotals(view.usage);
+  if (usage) lines.push(`**Usage:** ${usage}`);
   return lines.join("\n");
 }

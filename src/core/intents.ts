@@ -146,7 +146,7 @@ export interface EnsureCheckRunIntent {
   repo: RepoRef;
   headSha: string;
   name: string;
-  status: "in_progress" | "completed";
+  status: "queued" | "in_progress" | "completed";
   conclusion?: "success" | "failure" | "neutral" | "cancelled";
   title: string;
   summary: string;

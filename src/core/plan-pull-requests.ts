@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import { STATUS_LABELS, type StatusLabel } from "./labels.js";
 import type { ExecutionMode, InitiativeStatus, PhaseStatus, TaskStatus } from "./statuses.js";
 import { findingLine, type PhaseVerification } from "./verify.js";
+import { describeUsageTotals, sumUsage, type UsageTotals } from "./usage-totals.js";
+import { mermaidTaskGraph, type GraphTask } from "./mermaid-graph.js";
 
 export interface PrInitiative {
   id: string;
@@ -46,6 +48,10 @@ export interface PrTask {
   issueState: "open" | "closed";
   /** The agent working on it right now, with the last lines of its log. */
   agent?: { name: string; logTail: string } | null;
+  /** Tokens and cost of all its runs. */
+  usage?: UsageTotals | null;
+  /** Ids of the tasks it depends on (for the graph in the pull-request bodies). */
+  dependsOn?: readonly string[];
 }
 
 export interface PrRecord {
@@ -356,6 +362,7 @@ function checkRun(
     `${done} of ${tasks.length} tasks done${working.length ? `; agents at work: ${working.map((t) => `\`${t.agent!.name}\` on #${t.issueNumber}`).join(", ")}` : ""}.`,
     "",
     ...tasks.map((t) => `- #${t.issueNumber} ${t.name}: ${ICON[t.status] ?? t.status}`),
+    ...usageLines(tasks),
     ...(refining.length ? ["", refines.some((r) => r.kind !== "update") ? "**Refining**" : "**Updating**", "", ...refining] : []),
   ].join("\n");
   const tails = [
@@ -430,6 +437,7 @@ function phaseBody(phase: PrPhase, tasks: readonly PrTask[], unstarted: readonly
     const summary = (t.summary ?? "").split("\n")[0]!.replace(/\|/g, "\\|").slice(0, 200);
     return `| #${t.issueNumber} ${t.name.replace(/\|/g, "\\|")} | ${ICON[t.status] ?? t.status} | ${summary} |`;
   });
+  const graph = mermaidTaskGraph([{ title: phase.name, tasks: tasks.map(graphTask) }]);
   return [
     phase.issueNumber !== null ? `Phase #${phase.issueNumber}: **${phase.name}**` : `Phase **${phase.name}**`,
     "",
@@ -437,6 +445,8 @@ function phaseBody(phase: PrPhase, tasks: readonly PrTask[], unstarted: readonly
     "| --- | --- | --- |",
     ...rows,
     ...unstarted.map((n) => `| #${n} | ⏸️ not started | |`),
+    ...(graph ? ["", graph] : []),
+    ...usageLines(tasks),
     "",
     "An approving review of the current head merges this phase into its initiative branch.",
   ].join("\n");
@@ -451,5 +461,33 @@ function initiativeBody(initiative: PrInitiative, phases: readonly PrPhase[], ta
   }
   const loose = tasks.filter((t) => t.initiativeId === initiative.id && t.phaseId === null && t.status === "completed");
   if (loose.length) lines.push(`- Tasks outside phases: ${loose.map((t) => `#${t.issueNumber}`).join(", ")}`);
+  const mine = tasks.filter((t) => t.initiativeId === initiative.id || phases.some((p) => p.id === t.phaseId));
+  const groups = [
+    ...phases.map((p) => ({ title: `${p.issueNumber !== null ? `#${p.issueNumber} ` : ""}${p.name}`, tasks: mine.filter((t) => t.phaseId === p.id).map(graphTask) })),
+    { title: "Outside phases", tasks: mine.filter((t) => t.phaseId === null).map(graphTask) },
+  ].filter((g) => g.tasks.length > 0);
+  const graph = mermaidTaskGraph(groups);
+  if (graph) lines.push("", graph);
+  const perPhase = phases
+    .map((p) => [p, describeUsageTotals(sumUsage(mine.filter((t) => t.phaseId === p.id).map((t) => t.usage)))] as const)
+    .filter(([, u]) => u !== null)
+    .map(([p, u]) => `- ${p.issueNumber !== null ? `#${p.issueNumber} ` : ""}${p.name}: ${u}`);
+  const total = describeUsageTotals(sumUsage(mine.map((t) => t.usage)));
+  if (total) lines.push("", `**Usage of the initiative:** ${total}`, ...perPhase);
   return lines.join("\n");
+}
+
+function graphTask(t: PrTask): GraphTask {
+  return { id: t.id, issueNumber: t.issueNumber, name: t.name, status: t.status, dependsOn: t.dependsOn ?? [] };
+}
+
+/** Tokens and cost per task, and their sum: empty when no agent reported any. */
+function usageLines(tasks: readonly PrTask[]): string[] {
+  const total = describeUsageTotals(sumUsage(tasks.map((t) => t.usage)));
+  if (!total) return [];
+  const each = tasks.flatMap((t) => {
+    const u = describeUsageTotals(t.usage);
+    return u ? [`- #${t.issueNumber} ${t.name}: ${u}`] : [];
+  });
+  return ["", `**Usage:** ${total}`, ...each];
 }

@@ -6,7 +6,7 @@
  */
 import { proseLines } from "./dependency-refs.js";
 
-export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert", "refine"] as const;
+export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert", "refine", "log"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type SlashCommand =
@@ -50,6 +50,7 @@ const COMMAND_HELP: ReadonlyArray<readonly [usage: string, description: string]>
   ["/cw retry", "start a failed or stopped task again, or run the agent again instead of approving its work"],
   ["/cw approve", "let a task waiting for approval start, or complete a `human-verify` checkpoint whose work you checked"],
   ["/cw status", "show where this task stands: its status, its agent, what blocks it"],
+  ["/cw log", "show the last 200 lines of the log of this task's current or last agent run"],
   ["/cw revert <change-set>", "undo the issues a plan, detail or refine agent created or edited in that change set"],
   ["/cw refine", "on a pull request: have an agent make the changes the agent's review there asks for (`agent_review`)"],
   ["/cw help", "show this list"],

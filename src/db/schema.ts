@@ -327,6 +327,12 @@ export const agents = pgTable(
     /** Usage and cost as the agent reported them (tokens, USD). */
     usage: jsonb("usage").$type<Record<string, unknown>>(),
     costUsd: text("cost_usd"),
+    // Watching agents (the task's check run): the commit it is shown on, the last lines of its
+    // log as last published (at most every 10 s) and when, and the size of its change.
+    headSha: text("head_sha"),
+    logTail: text("log_tail"),
+    logTailAt: tstz("log_tail_at"),
+    diffStat: text("diff_stat"),
   },
   (t) => [index("agents_task_id_idx").on(t.taskId), index("agents_status_idx").on(t.status)],
 );
@@ -727,6 +733,8 @@ export const checkRuns = pgTable(
     name: text("name").notNull(),
     checkRunId: ghId("check_run_id").notNull(),
     outputHash: text("output_hash"),
+    /** queued | in_progress | completed, as last written: a run left behind on an older commit is completed too. */
+    status: text("status"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -11,6 +11,7 @@ import type { Probot } from "probot";
 import type { Database } from "../db/client.js";
 import type { Logger } from "../logger.js";
 import { WorkerLoop } from "../lib/worker-loop.js";
+import { deliveriesTotal } from "../server/metrics.js";
 import { BATCH_LIMIT, claimDeliveries, completeDeliveries, failDelivery, type StoredDelivery } from "./delivery-queue.js";
 
 export interface ProcessorOptions {
@@ -45,6 +46,7 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
         .child({ delivery: delivery.deliveryId, event: delivery.event, action: delivery.action })
         .warn({ attempts: delivery.attempts, error: message }, "delivery failed; it will be retried");
       await failDelivery(database, delivery, message);
+      deliveriesTotal.inc({ outcome: "failed" });
       return false;
     }
   }
@@ -66,6 +68,7 @@ export function createProcessor(options: ProcessorOptions): WorkerLoop<StoredDel
         if (await handleOne(delivery)) handled.push(delivery);
       }
       await completeDeliveries(database, handled);
+      if (handled.length) deliveriesTotal.inc({ outcome: "processed" }, handled.length);
       options.onHandled?.();
     },
   });

@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import type { Db } from "../db/client.js";
 import { verifySignature } from "./verify-signature.js";
 import { storeDelivery } from "./store-delivery.js";
+import { deliveriesTotal } from "../server/metrics.js";
 import type { IntakeFirst } from "./intake-first.js";
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -85,6 +86,7 @@ export function webhookEndpoint(options: WebhookEndpointOptions) {
       return reply(res, 503, { error: "database unavailable" });
     }
     options.recovery?.stored();
+    if (stored) deliveriesTotal.inc({ outcome: "stored" });
     if (stored && handled) options.onStored();
     log.debug({ stored, handled }, "delivery received");
     return reply(res, 202, { delivery: deliveryId, status: stored ? (handled ? "queued" : "ignored") : "duplicate" });

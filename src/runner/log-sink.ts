@@ -7,6 +7,15 @@ import type { Db } from "../db/client.js";
 import { agentLogChunks } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 
+/** A log line longer than this (64 KB) is stored cut, with a note of how much was cut. */
+export const MAX_LOG_LINE = 65_536;
+
+export function cutLogLine(line: string): string {
+  if (line.length <= MAX_LOG_LINE) return line;
+  const kept = line.slice(0, MAX_LOG_LINE).replace(/[\uD800-\uDBFF]$/, "");
+  return `${kept} … (line cut: ${line.length - kept.length} more characters)`;
+}
+
 export class LogSink {
   #buffer: string[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -22,7 +31,7 @@ export class LogSink {
   ) {}
 
   push(lines: string[]): void {
-    this.#buffer.push(...lines);
+    for (const line of lines) this.#buffer.push(cutLogLine(line));
     if (this.#buffer.length >= this.maxLines) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }

@@ -19,6 +19,8 @@ import { allAccountsExhausted, chooseAccount } from "./choose-account.js";
 import { homeKey, openAgentSession } from "./containment/agent-session.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { LogSink } from "./log-sink.js";
+import { CHECK_RUN_REFRESH_MS, LiveTail, systemClock } from "./live-tail.js";
+import { tailPublisher } from "./publish-tail.js";
 import type { AgentRow } from "./run-context.js";
 import type { RunDeps } from "./run-task.js";
 import type { Fence } from "./task-claims.js";
@@ -62,6 +64,12 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
   // A session lives in its account's HOME: another account cannot resume it.
   const resumed = o.resume && o.resume.accountId === accountId ? o.resume.sessionId : null;
   const sink = new LogSink(database.db, o.agent, o.attempt, deps.log.child({ agent: o.agent.name }));
+  // What its check run shows while it works, refreshed at most every 10 s.
+  const live = new LiveTail(
+    tailPublisher(database.db, o.agent.id, o.taskId, deps.log.child({ agent: o.agent.name })),
+    settings.checkRunRefreshMs ?? CHECK_RUN_REFRESH_MS,
+    settings.clock ?? systemClock,
+  );
   const session = await openAgentSession(containment, homeKey(o.taskId, accountId));
   let materialized: { cleanup(): Promise<void> } | undefined;
   try {
@@ -85,7 +93,10 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
         env: { ...(settings.agentEnv ?? {}), ...(credentials?.env ?? {}), ...session.env },
         ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
         redact,
-        onOutput: (lines) => sink.push(lines),
+        onOutput: (lines) => {
+          sink.push(lines);
+          live.push(lines);
+        },
         onSpawn: o.onSpawn,
         signal: heartbeat.signal,
         sandbox: session.sandbox,
@@ -96,6 +107,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
     if (result.outcome === "usage_limited" && accountId) await markExhausted(database.db, accountId, result.limitResetAt ?? null);
     return { kind: "ran", result, accountId, hasAccount: account !== null, resumed };
   } finally {
+    await live.stop();
     await sink.flush();
     await session.close();
     await materialized?.cleanup().catch((error: unknown) => deps.log.warn({ err: error }, "could not put the account's files away"));

@@ -45,6 +45,9 @@ import type { AgentMode } from "../core/statuses.js";
 import { modeInput } from "./mode-input.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Clock } from "./live-tail.js";
+import { taskRunSeconds } from "../server/metrics.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -57,6 +60,10 @@ export interface RunnerSettings {
   /** Extra environment for agents (tests point CW_CLAUDE_BIN at a fake). */
   agentEnv?: Record<string, string>;
   heartbeatMs: number;
+  /** How often a running agent's check run may show new log lines (default 10 s). */
+  checkRunRefreshMs?: number;
+  /** The clock of those refreshes (the bench runs five minutes in milliseconds). */
+  clock?: Clock;
 }
 
 export interface RunDeps {
@@ -91,6 +98,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
   let result: AgentRunResult | undefined;
   let end: RunEnd;
   let resumeSession = ctx.resume?.sessionId ?? null;
+  const runStarted = performance.now();
 
   try {
     if (ctx.taskContext.refine && workKindOf(ctx.task.category) === "update") {
@@ -103,7 +111,9 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
       const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
-      await db.update(agents).set({ worktreeId: path.basename(tree.path) }).where(eq(agents.id, agent.id));
+      // The commit the task's check run is shown on until its work lands somewhere else.
+      await db.update(agents).set({ worktreeId: path.basename(tree.path), headSha: tree.headSha }).where(eq(agents.id, agent.id));
+      if (ctx.task.projectId) await markReconcileDue(db, ctx.task.projectId);
       // What the agent reads besides the task: the diff it verifies or reviews.
       const extraInput = await modeInput(deps, ctx, agent.mode, repo, token);
       const inputDir = path.join(tree.path, ".cw", "input");
@@ -155,8 +165,10 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
         sessionId: result?.sessionId ?? resumeSession,
         logTail: result?.logTail ?? "",
         end,
+        ...(result?.usage ? { usage: { usage: result.usage as Record<string, unknown>, costUsd: result.usage.costUsd ?? null } } : {}),
       }),
     );
+    taskRunSeconds.observe({ outcome: end.kind }, (performance.now() - runStarted) / 1000);
     if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
   } finally {
     // Whatever happened, the worktree goes: a leftover must never block the task's next run.
@@ -256,6 +268,8 @@ async function settle(
         }),
         ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+        headSha: mergedSha,
+        ...(stat ? { diffStat: `${stat.files} file${stat.files === 1 ? "" : "s"}, +${stat.insertions} −${stat.deletions}` } : {}),
       };
     }
     case "questions":

@@ -21,6 +21,7 @@
  *   write-result    write `raw` text (or `result` as JSON) to result.json, as it is
  *   print           print `lines` to `stream` (stdout | stderr)
  *   sleep           wait `ms`
+ *   ticks           print `count` lines "tick <i> at <epoch ms>", one every `ms` (a continuously printing run)
  *   exit            exit with `code` (default 0) now
  *   hang            print a line, then sleep forever (`ignoreTerm`: survive SIGTERM)
  *   silent-hang     sleep forever without a word
@@ -177,6 +178,13 @@ async function run(step) {
       return;
     case "print":
       for (const line of step.lines ?? []) say(line, step.stream);
+      return;
+    case "ticks":
+      // A run that prints continuously: `count` lines, one every `ms`, each with its time.
+      for (let i = 1; i <= (step.count ?? 10); i++) {
+        say(`tick ${i} at ${Date.now()}`);
+        await sleep(step.ms ?? 100);
+      }
       return;
     case "sleep":
       await sleep(step.ms ?? 0);

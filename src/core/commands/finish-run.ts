@@ -38,6 +38,9 @@ export type RunEnd =
       verdict?: { verdict: "pass"; findings: VerifyFinding[]; headSha: string };
       /** A review agent's review, to post on its pull request. */
       review?: ReviewToPost;
+      /** The commit its work landed on (the phase branch's new head), and the change's size, for its check run. */
+      headSha?: string;
+      diffStat?: string;
     }
   | { kind: "verify-failed"; agentName: string; summary: string; findings: VerifyFinding[]; headSha: string }
   | { kind: "questions"; questions: { id: string; question: string }[]; comment: string; sessionId: string | null }
@@ -53,6 +56,8 @@ export interface FinishInput {
   sessionId: string | null;
   logTail: string;
   end: RunEnd;
+  /** Tokens and cost of the run, however it ended (a completed run's own count wins). */
+  usage?: { usage: Record<string, unknown>; costUsd: number | null };
 }
 
 /** Returns false when the fence no longer held: the result was someone else's to record. */
@@ -75,7 +80,10 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         finishedAt: agentStatus === "waiting_for_input" ? null : new Date(),
         result: resultText(input.end),
         pendingQuestions: input.end.kind === "questions" ? JSON.stringify(input.end.questions) : null,
+        ...(input.usage ? { usage: input.usage.usage, costUsd: input.usage.costUsd?.toString() ?? null } : {}),
         ...(input.end.kind === "completed" ? { usage: input.end.usage ?? null, costUsd: input.end.costUsd?.toString() ?? null } : {}),
+        ...(input.end.kind === "completed" && input.end.headSha ? { headSha: input.end.headSha } : {}),
+        ...(input.end.kind === "completed" && input.end.diffStat ? { diffStat: input.end.diffStat } : {}),
       })
       .where(eq(agents.id, input.agentId));
     if (!task) return false;

@@ -21,6 +21,7 @@ import { queueBranchUpdates } from "./request-branch-update.js";
 import { reportMilestoneSettings } from "./report-milestone-settings.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { reconcileBoard } from "./reconcile-board.js";
+import { reconcileCheckRuns } from "./reconcile-check-runs.js";
 import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
 
 export interface ReconcileContext {
@@ -47,6 +48,7 @@ const PLANNERS: readonly ReconcilePlanner[] = [
   reconcilePullRequests,
   reconcileTaskStatuses,
   reportMilestoneSettings,
+  reconcileCheckRuns,
   reconcileBoard,
 ];
 

@@ -4,9 +4,10 @@
  * and the GitHub writes. Runs before the task statuses are decided, because a task whose work
  * waits in a pull request is "in review" (it fills `ctx.inReview`).
  */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agentLogChunks, agents, checkRuns, initiatives, issueLinks, phases, pullRequests, tasks } from "../../db/schema.js";
+import { agents, checkRuns, initiatives, issueLinks, phases, pullRequests, taskDependencies, tasks } from "../../db/schema.js";
+import { usageByTask } from "./usage-by-task.js";
 import { checkRunHash } from "../check-run-output.js";
 import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent, RepoRef } from "../intents.js";
@@ -36,6 +37,13 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const refining = taskRows.filter((t) => t.pullRequestId !== null && t.category !== "review" && (t.status === "pending" || t.status === "in_progress"));
   const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
   const config = repoConfigOf(project);
+  const plannedIds = planned.map((t) => t.id);
+  const [usage, dependencies] = await Promise.all([
+    usageByTask(tx, plannedIds),
+    plannedIds.length ? tx.select().from(taskDependencies).where(inArray(taskDependencies.taskId, plannedIds)) : Promise.resolve([]),
+  ]);
+  const dependsOn = new Map<string, string[]>();
+  for (const d of dependencies) dependsOn.set(d.taskId, [...(dependsOn.get(d.taskId) ?? []), d.dependsOnTaskId]);
 
   const plan = planPullRequests({
     defaultBranch: project.defaultBranch,
@@ -74,6 +82,8 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       branch: t.branch,
       issueState: t.issueState,
       agent: working.get(t.id) ?? null,
+      usage: usage.get(t.id) ?? null,
+      dependsOn: dependsOn.get(t.id) ?? [],
     })),
     prs: prRows.map((p) => ({
       id: p.id,
@@ -212,25 +222,20 @@ async function queueReview(
   return task;
 }
 
-/** The agents at work on these tasks, each with the last lines of its log (for the check run). */
+/**
+ * The agents at work on these tasks, each with the last lines of its log (for the check run) as
+ * the runner last published them (runner/live-tail.ts: at most every 10 s).
+ */
 async function runningAgents(tx: Tx, taskIds: string[]): Promise<Map<string, { name: string; logTail: string }>> {
   const result = new Map<string, { name: string; logTail: string }>();
   if (taskIds.length === 0) return result;
   const rows = await tx
-    .select({ id: agents.id, name: agents.name, taskId: agents.taskId })
+    .select({ name: agents.name, taskId: agents.taskId, logTail: agents.logTail })
     .from(agents)
     .where(and(inArray(agents.taskId, taskIds), eq(agents.status, "running")))
     // Oldest first, so a task's newest agent wins: its merge agent, while the agent whose work it merges finishes.
     .orderBy(asc(agents.createdAt));
-  for (const agent of rows) {
-    const [chunk] = await tx
-      .select({ content: agentLogChunks.content })
-      .from(agentLogChunks)
-      .where(eq(agentLogChunks.agentId, agent.id))
-      .orderBy(desc(agentLogChunks.seq))
-      .limit(1);
-    result.set(agent.taskId!, { name: agent.name, logTail: (chunk?.content ?? "").split("\n").slice(-20).join("\n") });
-  }
+  for (const agent of rows) result.set(agent.taskId!, { name: agent.name, logTail: agent.logTail ?? "" });
   return result;
 }
 

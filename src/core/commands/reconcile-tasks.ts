@@ -139,6 +139,8 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
   const finalStatus = new Map(taskRows.map((t) => [t.id, t.status]));
   for (const c of plan.statusChanges) finalStatus.set(c.taskId, c.status);
   if ([...finalStatus.values()].includes("pending")) await tx.execute(sql`select pg_notify(${TASKS_CHANNEL}, '')`);
+  // The planners after this one (the tasks' check runs) see the statuses as decided.
+  for (const c of plan.statusChanges) Object.assign(byId.get(c.taskId)!, { status: c.status, blockedReason: c.blockedReason });
 }
 
 export const TASKS_CHANNEL = "cw_tasks";

@@ -6,6 +6,9 @@ import type { Db, Tx } from "../../db/client.js";
 import { statement } from "../../db/prepared.js";
 import { agents, changeSets, tasks } from "../../db/schema.js";
 import { describeTask } from "../describe-task.js";
+import { describeLog, LOG_REPLY_LINES } from "../describe-log.js";
+import { taskLog } from "./task-log.js";
+import { usageByTask } from "./usage-by-task.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
@@ -81,6 +84,9 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         // An agent's review counts only once a writer stands behind it.
         if (!issue.isPullRequest) return "`/cw refine` works on a pull request, where it endorses the review an agent posted.";
         return endorseAgentReview(tx, project, issue.number, by);
+      case "log":
+        if (!task) return noTask(input);
+        return describeLog(await taskLog(tx, task.id, LOG_REPLY_LINES));
       case "revert": {
         const id = command.args[0] ?? "";
         const [changeSet] = await tx.select().from(changeSets).where(eq(changeSets.id, id));
@@ -104,7 +110,7 @@ async function statusOf(tx: Tx, input: SlashCommandInput): Promise<string> {
     if (pr) return pr;
   }
   if (!task) return noTask(input);
-  const [[agent], { wait }] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task)]);
+  const [[agent], { wait }, usage] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task), usageByTask(tx, [task.id])]);
   return describeTask({
     issueNumber: task.issueNumber ?? input.issue.number,
     status: task.status,
@@ -115,6 +121,7 @@ async function statusOf(tx: Tx, input: SlashCommandInput): Promise<string> {
     branch: task.branch,
     lastError: task.lastError,
     retryCount: task.retryCount,
+    usage: usage.get(task.id) ?? null,
   });
 }
 

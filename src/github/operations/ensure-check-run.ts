@@ -1,4 +1,4 @@
-/** The "Codewalkers" check run on a pull request's head: created once per commit, then edited. */
+/** One of the app's check runs (a phase's, a task's) on a commit: created once per commit and name, then edited. */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { checkRuns } from "../../db/schema.js";
@@ -22,12 +22,12 @@ export async function ensureCheckRun(octokit: AppOctokit, intent: EnsureCheckRun
   if (known) {
     if (known.outputHash === outputHash) return;
     await octokit.rest.checks.update({ owner, repo, check_run_id: known.checkRunId, ...fields });
-    await db.update(checkRuns).set({ outputHash }).where(where);
+    await db.update(checkRuns).set({ outputHash, status: intent.status }).where(where);
     return;
   }
   const { data } = await octokit.rest.checks.create({ owner, repo, name: intent.name, head_sha: intent.headSha, ...fields });
   await db
     .insert(checkRuns)
-    .values({ projectId, headSha: intent.headSha, name: intent.name, checkRunId: data.id, outputHash })
-    .onConflictDoUpdate({ target: [checkRuns.projectId, checkRuns.headSha, checkRuns.name], set: { checkRunId: data.id, outputHash } });
+    .values({ projectId, headSha: intent.headSha, name: intent.name, checkRunId: data.id, outputHash, status: intent.status })
+    .onConflictDoUpdate({ target: [checkRuns.projectId, checkRuns.headSha, checkRuns.name], set: { checkRunId: data.id, outputHash, status: intent.status } });
 }

@@ -89,7 +89,7 @@ describe("HELP_TEXT", () => {
 
   it("parses back: every command it shows (with an id for revert) is understood", () => {
     const lines = [...HELP_TEXT.matchAll(/^- `(\/cw [^`]+)`/gm)].map((m) => (m[1] ?? "").replace("<change-set>", "cs-1"));
-    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual(["run", "stop", "retry", "approve", "status", "revert", "refine", "help"]);
+    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual(["run", "stop", "retry", "approve", "status", "log", "revert", "refine", "help"]);
   });
 });
 
