@@ -26,12 +26,18 @@ export interface RepoConfig {
   readonly maxConcurrentAgents: number | null;
   readonly agent: AgentKind | null;
   readonly reviewers: readonly string[];
+  /** A plan's change set waits for a writer's `/cw apply` instead of being applied at once. */
+  readonly planApproval: boolean;
+  /** Where an initiative's pages go on its branch: `<pagesDir>/<initiative-slug>/`. */
+  readonly pagesDir: string;
 }
 
 export interface MilestoneSettings {
   executionMode?: ExecutionMode;
   mergeRequiresApproval?: boolean;
   approvalRequired?: boolean;
+  planApproval?: boolean;
+  pagesDir?: string;
 }
 
 export type RepoConfigParseResult = { ok: true; config: RepoConfig } | { ok: false; error: string };
@@ -45,6 +51,8 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = Object.freeze({
   maxConcurrentAgents: null,
   agent: null,
   reviewers: Object.freeze([] as string[]),
+  planApproval: false,
+  pagesDir: "docs/initiatives",
 });
 
 const oneOf = (values: readonly string[]) => `expected one of ${[...values].sort().join(", ")}`;
@@ -68,6 +76,12 @@ const LOGIN = "[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}";
 const REVIEWER = new RegExp(`^@?(${LOGIN}(?:/[A-Za-z0-9_.-]{1,100})?)$`);
 
 const executionMode = z.enum(EXECUTION_MODES, { error: oneOf(EXECUTION_MODES) });
+/** A folder of the repository, relative, without `..`: pages must land inside it. */
+const PAGES_DIR_ERROR = "expected a relative folder of the repository, such as docs/initiatives";
+const pagesDir = z
+  .string({ error: PAGES_DIR_ERROR })
+  .transform((dir) => dir.replace(/\/+$/, ""))
+  .refine((dir) => dir !== "" && !dir.startsWith("/") && !dir.split("/").some((part) => part === ".." || part === "." || part === "" || part === ".git"), { error: PAGES_DIR_ERROR });
 const boolean = z.boolean({ error: BOOLEAN });
 
 const repoConfigSchema = z.strictObject({
@@ -102,6 +116,10 @@ const repoConfigSchema = z.strictObject({
       { error: "expected a list of GitHub logins or org/team names" },
     )
     .default(() => []),
+  /** Plans wait for a writer's `/cw apply <id>`. */
+  plan_approval: boolean.default(false),
+  /** Where planning agents' pages are committed on the initiative branch. */
+  pages_dir: pagesDir.default("docs/initiatives"),
 });
 
 const milestoneSettingsSchema = z.strictObject({
@@ -111,6 +129,10 @@ const milestoneSettingsSchema = z.strictObject({
   merge_requires_approval: boolean.optional(),
   /** As in the repository config, for this initiative's new tasks. */
   approval_required: boolean.optional(),
+  /** As in the repository config, for this initiative's plans. */
+  plan_approval: boolean.optional(),
+  /** As in the repository config, for this initiative's pages. */
+  pages_dir: pagesDir.optional(),
 });
 
 /** `raw` is the parsed YAML; a missing or empty file (null, undefined) means all defaults. */
@@ -130,6 +152,8 @@ export function parseRepoConfig(raw: unknown): RepoConfigParseResult {
       maxConcurrentAgents: c.max_concurrent_agents,
       agent: c.agent,
       reviewers: dedupeCaseInsensitive(c.reviewers.map((r) => r.replace(/^@/, ""))),
+      planApproval: c.plan_approval,
+      pagesDir: c.pages_dir,
     },
   };
 }
@@ -165,6 +189,8 @@ export function parseMilestoneSettings(description: string | null | undefined): 
   if (s.execution_mode !== undefined) settings.executionMode = s.execution_mode;
   if (s.merge_requires_approval !== undefined) settings.mergeRequiresApproval = s.merge_requires_approval;
   if (s.approval_required !== undefined) settings.approvalRequired = s.approval_required;
+  if (s.plan_approval !== undefined) settings.planApproval = s.plan_approval;
+  if (s.pages_dir !== undefined) settings.pagesDir = s.pages_dir;
   return { settings };
 }
 
@@ -175,6 +201,8 @@ export function effectiveSettings(repo: RepoConfig, milestone: MilestoneSettings
     executionMode: milestone.executionMode ?? repo.executionMode,
     mergeRequiresApproval: milestone.mergeRequiresApproval ?? repo.mergeRequiresApproval,
     approvalRequired: milestone.approvalRequired ?? repo.approvalRequired,
+    planApproval: milestone.planApproval ?? repo.planApproval,
+    pagesDir: milestone.pagesDir ?? repo.pagesDir,
   };
 }
 

@@ -13,6 +13,7 @@ import { mergePullRequest } from "./operations/merge-pull-request.js";
 import { closeIssue, closeMilestone } from "./operations/close-things.js";
 import { ensureCheckRun } from "./operations/ensure-check-run.js";
 import { addAssignees } from "./operations/add-assignees.js";
+import { createPlannedIssue, editIssue, issueDependency, subIssue } from "./operations/planned-issues.js";
 
 export interface PerformContext {
   db: Db;
@@ -48,5 +49,13 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensureCheckRun(octokit, intent, ctx.db);
     case "add-assignees":
       return addAssignees(octokit, intent);
+    case "create-planned-issue":
+      return createPlannedIssue(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
+    case "edit-issue":
+      return editIssue(octokit, intent, ctx.db);
+    case "sub-issue":
+      return subIssue(octokit, intent, ctx.db);
+    case "issue-dependency":
+      return issueDependency(octokit, intent, ctx.db);
   }
 }
