@@ -40,6 +40,7 @@ import { agentLogLine } from "../core/agent-text.js";
 import { PushRefusedError } from "./workspace/push-refusal.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import { planModeOf, readPlan } from "./read-plan.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -180,6 +181,10 @@ async function settle(
 
   switch (result.outcome) {
     case "done": {
+      // A planning agent's plan is checked before anything of its run lands.
+      const mode = planModeOf(ctx);
+      const planned = mode ? await readPlan(deps.database.db, ctx, mode, worktree, o.agentName) : undefined;
+      if (planned && !planned.ok) return { kind: "failed", error: planned.error, comment: planned.comment };
       let mergedSha = commit.sha;
       let mergedInto: string | null = null;
       let conflicts: ConflictResolution | null = null;
@@ -220,6 +225,7 @@ async function settle(
         }),
         ...(result.usage ? { usage: result.usage as Record<string, unknown> } : {}),
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
+        ...(planned?.ok ? { plan: planned.plan } : {}),
       };
     }
     case "questions":

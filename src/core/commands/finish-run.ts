@@ -17,13 +17,23 @@ import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { markReconcileDue, PLAN_SCOPE } from "../../db/reconcile-due.js";
 import { refineDoneIntents, taskThread } from "./refine-thread.js";
+import type { Plan } from "../plan-file.js";
+import { recordChangeSet } from "./record-change-set.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
 export const QUESTIONS_MARKER = "questions";
 export const ACCOUNTS_MARKER = "accounts-exhausted";
 
 export type RunEnd =
-  | { kind: "completed"; summary: string; comment: string; usage?: Record<string, unknown>; costUsd?: number }
+  | {
+      kind: "completed";
+      summary: string;
+      comment: string;
+      usage?: Record<string, unknown>;
+      costUsd?: number;
+      /** A planning agent's valid plan: recorded as one change set with the completion. */
+      plan?: { mode: "plan" | "detail" | "refine"; plan: Plan };
+    }
   | { kind: "questions"; questions: { id: string; question: string }[]; comment: string; sessionId: string | null }
   | { kind: "retry"; error: string; comment: string; runAfter: Date }
   | { kind: "failed"; error: string; comment: string }
@@ -84,6 +94,18 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
           .set({ status, summary: end.summary, claimedBy: null, leaseExpiresAt: null, lastError: null })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
+        if (end.plan) {
+          const recorded = await recordChangeSet(tx, {
+            project,
+            task,
+            agentId: input.agentId,
+            agentName: (await agentName(tx, input.agentId)) ?? "agent",
+            mode: end.plan.mode,
+            plan: end.plan.plan,
+            summary: end.summary,
+          });
+          intents.push(...recorded.intents);
+        }
         if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
         if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));
         break;
