@@ -81,7 +81,7 @@ export async function bootBenchApp(
   const db = database;
   const outboxWorker =
     options.outbox === "unpaced"
-      ? (createOutboxWorker({ database: db, probot: running.probot, log: capture.log, pacer: new WritePacer(1_000_000) }) as WorkerLoop<unknown>)
+      ? (createOutboxWorker({ database: db, probot: running.probot, log: capture.log, pacer: new WritePacer(1_000_000, Date.now, 1_000_000) }) as WorkerLoop<unknown>)
       : running.outbox;
 
   const settle: BenchApp["settle"] = async ({ outbox = true, reconciler = false } = {}) => {

@@ -4,7 +4,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { statement } from "../../db/prepared.js";
-import { agents, changeSets, tasks } from "../../db/schema.js";
+import { agents, tasks } from "../../db/schema.js";
+import { applyCommand, revertCommand } from "./change-set-commands.js";
 import { describeTask } from "../describe-task.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
@@ -38,6 +39,10 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         return renderHelp(command.line);
       case "status":
         return statusOf(tx, input);
+      case "apply":
+        return applyCommand(tx, project, command.args[0] ?? "", by);
+      case "revert":
+        return revertCommand(tx, project, issue, command.args[0], by);
     }
     const [task] = await tx
       .select()
@@ -75,12 +80,6 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         if (result.refusal) return `Nothing to ${command.name}: ${result.refusal}.`;
         if (result.reply) return result.reply;
         return { stop: "Stopped: this task is no longer scheduled.", retry: "Retrying: the task is scheduled again.", approve: "Approved: the task may start when nothing blocks it." }[command.name];
-      }
-      case "revert": {
-        const id = command.args[0] ?? "";
-        const [changeSet] = await tx.select().from(changeSets).where(eq(changeSets.id, id));
-        if (!changeSet) return `There is no change set \`${id}\`.`;
-        return `Change set \`${id}\` cannot be reverted yet: reverting plan and detail changes comes with the planning agents.`;
       }
     }
   });
