@@ -41,6 +41,7 @@ import { PushRefusedError } from "./workspace/push-refusal.js";
 import { isDatabaseUnavailable } from "../db/unavailable.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { planModeOf, readPlan } from "./read-plan.js";
+import { loadPlanningContext, writePlanningFiles } from "./planning-context.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -101,6 +102,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       await db.update(agents).set({ worktreeId: path.basename(tree.path) }).where(eq(agents.id, agent.id));
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
+      const planning = await loadPlanningContext(db, ctx);
       const ran = await runOneAgent(deps, {
         agent,
         mode: agent.mode,
@@ -115,6 +117,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
         prepare: async () => {
           await mkdir(outputDir, { recursive: true });
           await writeContextFiles(inputDir, ctx.taskContext);
+          await writePlanningFiles(inputDir, tree.path, planning);
           if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
         },
         redact,
