@@ -27,6 +27,7 @@ import { upsertLink } from "./issue-links.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { recordIntents } from "./record-intents.js";
 import { syncIssueIn } from "./sync-issue.js";
+import { sanitizeIssueText } from "../sanitize.js";
 
 export async function applyChangeSets(tx: Tx, project: ProjectRow): Promise<void> {
   const sets = await tx
@@ -52,7 +53,11 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
     const { state, progress, row } = entry;
     if (state.kind === "page") continue;
     if (state.kind === "edit") {
-      if (progress.edited) continue;
+      if (progress.edited) {
+        // The app's own edit is a writer's text (the change set's): agents read it from now on.
+        if (!progress.synced) await syncEdit(tx, project.id, entry);
+        continue;
+      }
       left++;
       intents.push({
         kind: "edit-issue",
@@ -124,6 +129,20 @@ async function syncCreated(tx: Tx, project: ProjectRow, cs: ChangeSetRow, entry:
     bodyLinks: dependsOn.map((n) => ({ toRepo: project.name, toNumber: n, toState: "open" as const, verified: false })),
     statusLabels: "payload",
   });
+  await tx
+    .update(changeSetEntries)
+    .set({ progress: sql`${changeSetEntries.progress} || '{"synced":true}'::jsonb` })
+    .where(eq(changeSetEntries.id, entry.row.id));
+}
+
+async function syncEdit(tx: Tx, projectId: string, entry: Entry): Promise<void> {
+  if (entry.state.kind !== "edit") return;
+  const { title, body, issue } = entry.state;
+  for (const table of [tasks, phases] as const) {
+    const text = table === tasks ? { name: title, description: body === undefined ? undefined : sanitizeIssueText(body) } : { name: title, content: body === undefined ? undefined : sanitizeIssueText(body) };
+    const set = Object.fromEntries(Object.entries(text).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length > 0) await tx.update(table).set(set).where(and(eq(table.projectId, projectId), eq(table.issueNumber, issue)));
+  }
   await tx
     .update(changeSetEntries)
     .set({ progress: sql`${changeSetEntries.progress} || '{"synced":true}'::jsonb` })
