@@ -14,7 +14,8 @@ import { useBootedApp } from "../support/boot.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
-import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
+import { installedRepository, runUntilQuiet } from "../support/flows.js";
+import { planBody, work } from "../support/plan-scripts.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch } from "../support/scratch.js";
 
@@ -27,18 +28,6 @@ const booted = useBootedApp(
   { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** The plan issue's body: the fake agent writes this plan.json. */
-export function planBody(plan: unknown, text = "Plan the checkout."): string {
-  // Backticks as JSON escapes: the fake agent's own block ends at the first ``` it meets.
-  const json = (typeof plan === "string" ? plan : JSON.stringify(plan)).replace(/`/g, "\\u0060");
-  return text + fakeAgentScript({ behavior: "edit", files: { ".cw/output/plan.json": json }, summary: "Planned the work." });
-}
-
-/** A planned task's body: its agent writes `file`. */
-export function work(file: string, summary: string): string {
-  return `Write ${file}.` + fakeAgentScript({ behavior: "edit", files: { [file]: `${summary}\n` }, summary });
-}
 
 function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   return installedRepository(booted, { "README.md": "# Shop\n" });
