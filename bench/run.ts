@@ -20,6 +20,7 @@ const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "sync", run: async () => (await import("./sync.js")).benchSync() },
   { name: "runner", run: async () => (await import("./runner.js")).benchRunner() },
   { name: "phases", run: async () => (await import("./phases.js")).benchPhases() },
+  { name: "plan-apply", run: async () => (await import("./plan-apply.js")).benchPlanApply() },
 ];
 
 async function main(argv: string[]): Promise<number> {

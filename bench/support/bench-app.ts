@@ -55,6 +55,8 @@ export async function bootBenchApp(
      * time, which would turn a scenario of a few hundred writes into minutes of waiting.
      */
     outbox?: "app" | "unpaced";
+    /** The app's own outbox pacer (a benchmark modelling time gives it its clock). */
+    writePacer?: WritePacer;
   } = {},
 ): Promise<BenchApp> {
   const capture = capturingLogger();
@@ -71,6 +73,7 @@ export async function bootBenchApp(
       database,
       startWorkers: false,
       runner: { heartbeatMs: 1_000, ...options.runner },
+      ...(options.writePacer ? { writePacer: options.writePacer } : {}),
     });
   } catch (error) {
     await database?.close().catch(() => {});

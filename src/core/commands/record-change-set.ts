@@ -19,7 +19,7 @@ import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 export interface RecordChangeSetInput {
   project: ProjectRow;
   task: Pick<typeof tasks.$inferSelect, "id" | "initiativeId" | "issueNumber" | "triggeredBy">;
-  agentId: string;
+  agentId: string | null;
   agentName: string;
   mode: "plan" | "detail" | "refine";
   plan: Plan;
