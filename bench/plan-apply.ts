@@ -11,7 +11,7 @@
  * ≤ 200 ms for 60 tasks).
  */
 import { performance } from "node:perf_hooks";
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, asc, eq, lte, sql } from "drizzle-orm";
 import { changeSets, outbox, projects, tasks } from "../src/db/schema.js";
 import { WritePacer } from "../src/github/write-pacer.js";
 import { checkPlan } from "../src/core/plan-file.js";
@@ -74,17 +74,18 @@ export async function benchPlanApply(): Promise<Figures> {
     const modelStart = clock;
     const realStart = performance.now();
     for (let round = 0; round < 2_000; round++) {
-      await b.converge(fake);
+      // A chain of 15 dependent tasks is created one link at a time: more rounds than settle allows at once.
+      await b.converge(fake).catch((error: Error) => {
+        if (!/kept coming/.test(error.message)) throw error;
+      });
       const [cs] = await db.select().from(changeSets);
       if (cs?.status === "applied") break;
       // Every write left waits for the clock: move it to the first one's time.
-      const [next] = await db
-        .select({ at: sql<string>`min(${outbox.runAfter})` })
-        .from(outbox)
-        .where(eq(outbox.status, "pending"));
-      const wait = next?.at ? Math.max(0, new Date(next.at).getTime() - Date.now()) : 0;
-      clock += wait + 1;
-      await db.update(outbox).set({ runAfter: new Date() }).where(and(eq(outbox.status, "pending"), lte(outbox.runAfter, new Date(Date.now() + wait + 1))));
+      const [next] = await db.select({ at: outbox.runAfter }).from(outbox).where(eq(outbox.status, "pending")).orderBy(asc(outbox.runAfter)).limit(1);
+      const wait = next ? Math.max(0, next.at.getTime() - Date.now()) : 0;
+      // (+250 ms: the real time spent since the wait was set counts too, or the clock never gets there.)
+      clock += wait + 250;
+      await db.update(outbox).set({ runAfter: new Date(0) }).where(and(eq(outbox.status, "pending"), lte(outbox.runAfter, new Date(Date.now() + wait + 250))));
     }
     const [cs] = await db.select().from(changeSets);
     if (cs?.status !== "applied") throw new Error(`plan-apply bench: the change set is ${cs?.status}`);
