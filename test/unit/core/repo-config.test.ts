@@ -31,6 +31,8 @@ describe("DEFAULT_REPO_CONFIG", () => {
       maxConcurrentAgents: null,
       agent: null,
       reviewers: [],
+      planApproval: false,
+      pagesDir: "docs/initiatives",
     });
   });
 
@@ -65,6 +67,8 @@ describe("parseRepoConfig", () => {
         max_concurrent_agents: 3,
         agent: "codex",
         reviewers: ["octocat", "acme/backend-team"],
+        plan_approval: true,
+        pages_dir: "docs/plans/",
       }),
     ).toEqual({
       triggerLabel: "agent please",
@@ -75,7 +79,15 @@ describe("parseRepoConfig", () => {
       maxConcurrentAgents: 3,
       agent: "codex",
       reviewers: ["octocat", "acme/backend-team"],
+      planApproval: true,
+      pagesDir: "docs/plans",
     });
+  });
+
+  it("refuses a pages_dir outside the repository", () => {
+    for (const dir of ["/etc", "../up", "docs/../..", ""]) {
+      expect(parseRepoConfig({ pages_dir: dir })).toEqual({ ok: false, error: "pages_dir: expected a relative folder of the repository, such as docs/initiatives" });
+    }
   });
 
   it("accepts null for the limit and the agent", () => {
@@ -123,7 +135,7 @@ describe("parseRepoConfig", () => {
 
   it("lists the known keys for an unknown one nothing like them", () => {
     expect(error({ colour: "blue" })).toBe(
-      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers)",
+      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, plan_approval, pages_dir)",
     );
   });
 
@@ -228,7 +240,7 @@ describe("parseMilestoneSettings", () => {
   it("rejects repository-only and unknown keys, with empty settings", () => {
     expect(parseMilestoneSettings(described("execution_mode: yolo\ntrigger_label: go"))).toEqual({
       settings: {},
-      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required)",
+      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, plan_approval, pages_dir)",
     });
     expect(parseMilestoneSettings(described("executon_mode: yolo"))).toEqual({
       settings: {},
