@@ -23,6 +23,7 @@ const BENCHES: { name: string; run: () => Promise<Figures> }[] = [
   { name: "board", run: async () => (await import("./board-writes.js")).benchBoardWrites() },
   { name: "watch", run: async () => (await import("./watch.js")).benchWatch() },
   { name: "metrics", run: async () => (await import("./metrics.js")).benchMetrics() },
+  { name: "plan-apply", run: async () => (await import("./plan-apply.js")).benchPlanApply() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import { webhookEndpoint } from "./intake/webhook-endpoint.js";
 import { appDeliveriesClient, DeliveryRecovery } from "./intake/recover-deliveries.js";
 import { IntakeFirst } from "./intake/intake-first.js";
 import { webhookDeliveries } from "./db/schema.js";
+import type { WritePacer } from "./github/write-pacer.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
@@ -62,6 +63,8 @@ export interface BootOptions {
   deliveryRecovery?: DeliveryRecovery;
   /** Runner knobs beyond the environment (tests use short heartbeats and a fake agent). */
   runner?: Partial<RunnerSettings>;
+  /** The outbox's pacing under GitHub's secondary limits (tests and benchmarks model time). */
+  writePacer?: WritePacer;
 }
 
 export class DatabaseUnavailableError extends Error {}
@@ -120,7 +123,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     // Short batches, so a delivery waiting to be stored never waits for many commands.
     ...(intakeFirst ? { batchLimit: 5 } : {}),
   }) as WorkerLoop<unknown>;
-  outbox = createOutboxWorker({ database, probot, log, ...turn }) as WorkerLoop<unknown>;
+  outbox = createOutboxWorker({ database, probot, log, ...turn, ...(options.writePacer ? { pacer: options.writePacer } : {}) }) as WorkerLoop<unknown>;
   const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake(), ...turn }) as WorkerLoop<unknown>;
   githubReader = createGitHubReader({
     ...turn,

@@ -55,6 +55,8 @@ export async function bootBenchApp(
      * time, which would turn a scenario of a few hundred writes into minutes of waiting.
      */
     outbox?: "app" | "unpaced";
+    /** The app's own outbox pacer (a benchmark modelling time gives it its clock). */
+    writePacer?: WritePacer;
   } = {},
 ): Promise<BenchApp> {
   const capture = capturingLogger();
@@ -71,6 +73,7 @@ export async function bootBenchApp(
       database,
       startWorkers: false,
       runner: { heartbeatMs: 1_000, ...options.runner },
+      ...(options.writePacer ? { writePacer: options.writePacer } : {}),
     });
   } catch (error) {
     await database?.close().catch(() => {});
@@ -81,7 +84,7 @@ export async function bootBenchApp(
   const db = database;
   const outboxWorker =
     options.outbox === "unpaced"
-      ? (createOutboxWorker({ database: db, probot: running.probot, log: capture.log, pacer: new WritePacer(1_000_000) }) as WorkerLoop<unknown>)
+      ? (createOutboxWorker({ database: db, probot: running.probot, log: capture.log, pacer: new WritePacer(1_000_000, Date.now, 1_000_000) }) as WorkerLoop<unknown>)
       : running.outbox;
 
   const settle: BenchApp["settle"] = async ({ outbox = true, reconciler = false } = {}) => {

@@ -31,7 +31,67 @@ export type GitHubIntent =
   | OpenTaskIssueIntent
   | PostReviewIntent
   | EnsureBoardItemIntent
-  | AddLabelsIntent;
+  | AddLabelsIntent
+  | CreatePlannedIssueIntent
+  | EditIssueIntent
+  | SubIssueIntent
+  | IssueDependencyIntent;
+
+/**
+ * An issue a change set plans exists (see core/change-set-text.ts): created once with these
+ * labels in the milestone, and recorded on its change-set entry. A retry, whose first try may
+ * have landed unanswered, first looks for `marker` in the milestone's issues.
+ */
+export interface CreatePlannedIssueIntent {
+  kind: "create-planned-issue";
+  repo: RepoRef;
+  entryId: string;
+  marker: string;
+  title: string;
+  body: string;
+  labels: string[];
+  milestone: number;
+}
+
+/**
+ * The issue has this title, body and state, for change-set entry `entryId`: `done` is the step
+ * recorded on the entry once GitHub has it. With `keepPrevious`, what the issue had before is
+ * kept on the entry first (a plan's edit, which a revert restores).
+ */
+export interface EditIssueIntent {
+  kind: "edit-issue";
+  repo: RepoRef;
+  issueNumber: number;
+  title?: string;
+  body?: string;
+  state?: "open" | "closed";
+  stateReason?: "completed" | "not_planned" | "reopened";
+  entryId: string;
+  done: "edited" | "restored" | "closed";
+  keepPrevious?: boolean;
+}
+
+/** Issue `childNumber` (database id `childId`) is (`add`) or is not a sub-issue of `parentNumber`. */
+export interface SubIssueIntent {
+  kind: "sub-issue";
+  repo: RepoRef;
+  parentNumber: number;
+  childNumber: number;
+  childId: number;
+  add: boolean;
+  entryId: string;
+}
+
+/** Issue `issueNumber` is (`add`) or is not blocked by `blockerNumber` (database id `blockerId`). */
+export interface IssueDependencyIntent {
+  kind: "issue-dependency";
+  repo: RepoRef;
+  issueNumber: number;
+  blockerNumber: number;
+  blockerId: number;
+  add: boolean;
+  entryId: string;
+}
 
 /** The repository has these label definitions (missing ones are created; existing ones kept). */
 export interface EnsureLabelsIntent {
@@ -272,6 +332,14 @@ export function targetKeyOf(intent: GitHubIntent): string {
       return `board-item:${intent.board.org.toLowerCase()}/${intent.board.number}:${repo}#${intent.issueNumber}`;
     case "add-labels":
       return `add-labels:${repo}#${intent.issueNumber}:${[...intent.labels].sort().join(",")}`;
+    case "create-planned-issue":
+      return `planned-issue:${repo}:${intent.entryId}`;
+    case "edit-issue":
+      return `edit-issue:${repo}#${intent.issueNumber}`;
+    case "sub-issue":
+      return `sub-issue:${repo}#${intent.parentNumber}:${intent.childNumber}`;
+    case "issue-dependency":
+      return `dependency:${repo}#${intent.issueNumber}:${intent.blockerNumber}`;
   }
 }
 

@@ -33,6 +33,10 @@ export interface RepoConfig {
   readonly board?: BoardRef;
   /** Statuses shown by Status options of other names (`board_statuses:`). */
   readonly boardStatuses?: BoardStatusMap;
+  /** A plan's change set waits for a writer's `/cw apply` instead of being applied at once. */
+  readonly planApproval: boolean;
+  /** Where an initiative's pages go on its branch: `<pagesDir>/<initiative-slug>/`. */
+  readonly pagesDir: string;
 }
 
 export interface MilestoneSettings {
@@ -41,6 +45,8 @@ export interface MilestoneSettings {
   approvalRequired?: boolean;
   board?: BoardRef;
   boardStatuses?: BoardStatusMap;
+  planApproval?: boolean;
+  pagesDir?: string;
 }
 
 export type RepoConfigParseResult = { ok: true; config: RepoConfig } | { ok: false; error: string };
@@ -55,6 +61,8 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = Object.freeze({
   agent: null,
   reviewers: Object.freeze([] as string[]),
   agentReview: false,
+  planApproval: false,
+  pagesDir: "docs/initiatives",
 });
 
 const oneOf = (values: readonly string[]) => `expected one of ${[...values].sort().join(", ")}`;
@@ -78,6 +86,12 @@ const LOGIN = "[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}";
 const REVIEWER = new RegExp(`^@?(${LOGIN}(?:/[A-Za-z0-9_.-]{1,100})?)$`);
 
 const executionMode = z.enum(EXECUTION_MODES, { error: oneOf(EXECUTION_MODES) });
+/** A folder of the repository, relative, without `..`: pages must land inside it. */
+const PAGES_DIR_ERROR = "expected a relative folder of the repository, such as docs/initiatives";
+const pagesDir = z
+  .string({ error: PAGES_DIR_ERROR })
+  .transform((dir) => dir.replace(/\/+$/, ""))
+  .refine((dir) => dir !== "" && !dir.startsWith("/") && !dir.split("/").some((part) => part === ".." || part === "." || part === "" || part === ".git"), { error: PAGES_DIR_ERROR });
 const boolean = z.boolean({ error: BOOLEAN });
 
 // ---- Project boards (see core/board.ts)
@@ -133,6 +147,10 @@ const repoConfigSchema = z.strictObject({
   board: board.optional(),
   /** Which Status option shows which status, where the names differ. */
   board_statuses: boardStatuses.optional(),
+  /** Plans wait for a writer's `/cw apply <id>`. */
+  plan_approval: boolean.default(false),
+  /** Where planning agents' pages are committed on the initiative branch. */
+  pages_dir: pagesDir.default("docs/initiatives"),
 });
 
 const milestoneSettingsSchema = z.strictObject({
@@ -145,6 +163,10 @@ const milestoneSettingsSchema = z.strictObject({
   /** As in the repository config, for this initiative's tasks and phases. */
   board: board.optional(),
   board_statuses: boardStatuses.optional(),
+  /** As in the repository config, for this initiative's plans. */
+  plan_approval: boolean.optional(),
+  /** As in the repository config, for this initiative's pages. */
+  pages_dir: pagesDir.optional(),
 });
 
 /** `raw` is the parsed YAML; a missing or empty file (null, undefined) means all defaults. */
@@ -167,6 +189,8 @@ export function parseRepoConfig(raw: unknown): RepoConfigParseResult {
       agentReview: c.agent_review,
       ...(c.board ? { board: c.board } : {}),
       ...(c.board_statuses ? { boardStatuses: definedOnly(c.board_statuses) } : {}),
+      planApproval: c.plan_approval,
+      pagesDir: c.pages_dir,
     },
   };
 }
@@ -204,6 +228,8 @@ export function parseMilestoneSettings(description: string | null | undefined): 
   if (s.approval_required !== undefined) settings.approvalRequired = s.approval_required;
   if (s.board !== undefined) settings.board = s.board;
   if (s.board_statuses !== undefined) settings.boardStatuses = definedOnly(s.board_statuses);
+  if (s.plan_approval !== undefined) settings.planApproval = s.plan_approval;
+  if (s.pages_dir !== undefined) settings.pagesDir = s.pages_dir;
   return { settings };
 }
 
@@ -214,6 +240,8 @@ export function effectiveSettings(repo: RepoConfig, milestone: MilestoneSettings
     executionMode: milestone.executionMode ?? repo.executionMode,
     mergeRequiresApproval: milestone.mergeRequiresApproval ?? repo.mergeRequiresApproval,
     approvalRequired: milestone.approvalRequired ?? repo.approvalRequired,
+    planApproval: milestone.planApproval ?? repo.planApproval,
+    pagesDir: milestone.pagesDir ?? repo.pagesDir,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { proseLines } from "./dependency-refs.js";
 
-export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert", "refine", "log"] as const;
+export const COMMAND_NAMES = ["run", "stop", "retry", "approve", "status", "help", "revert", "refine", "log", "apply"] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type SlashCommand =
@@ -39,8 +39,9 @@ function toCommand(words: string[], line: string): SlashCommand {
   if (word === undefined) return { name: "help", args: [], line };
   const name = COMMAND_NAMES.find((c) => c === word.toLowerCase());
   if (name === undefined) return { name: "unknown", args: words, line };
-  // A revert names exactly one change set: guessing which one is not an option.
-  if (name === "revert" && args.length !== 1) return { name: "unknown", args: words, line };
+  // A revert names one change set (none: list them); guessing which one is not an option.
+  if (name === "revert" && args.length > 1) return { name: "unknown", args: words, line };
+  if (name === "apply" && args.length !== 1) return { name: "unknown", args: words, line };
   return { name, args, line };
 }
 
@@ -51,7 +52,8 @@ const COMMAND_HELP: ReadonlyArray<readonly [usage: string, description: string]>
   ["/cw approve", "let a task waiting for approval start, or complete a `human-verify` checkpoint whose work you checked"],
   ["/cw status", "show where this task stands: its status, its agent, what blocks it"],
   ["/cw log", "show the last 200 lines of the log of this task's current or last agent run"],
-  ["/cw revert <change-set>", "undo the issues a plan, detail or refine agent created or edited in that change set"],
+  ["/cw revert <change-set>", "undo the issues a plan, detail or refine agent created or edited in that change set (`/cw revert` alone lists them)"],
+  ["/cw apply <change-set>", "carry out a change set a planning agent proposed (when `plan_approval` is on)"],
   ["/cw refine", "on a pull request: have an agent make the changes the agent's review there asks for (`agent_review`)"],
   ["/cw help", "show this list"],
 ];
@@ -71,7 +73,10 @@ export function renderHelp(unknown?: string): string {
   if (unknown === undefined) return HELP_TEXT;
   const words = unknown.replace(/`/g, "").replace(/\s+/g, " ").trim().replace(/^\/cw\b\s*/i, "");
   if (/^revert\b/i.test(words)) {
-    return `\`/cw revert\` takes the id of exactly one change set: \`/cw revert <change-set>\`.\n\n${HELP_TEXT}`;
+    return `\`/cw revert\` takes the id of one change set: \`/cw revert <change-set>\` (alone, it lists them).\n\n${HELP_TEXT}`;
+  }
+  if (/^apply\b/i.test(words)) {
+    return `\`/cw apply\` takes the id of exactly one change set: \`/cw apply <change-set>\`.\n\n${HELP_TEXT}`;
   }
   const shown = words.length > 60 ? `${words.slice(0, 59)}…` : words;
   return `Unknown command \`/cw${shown ? ` ${shown}` : ""}\`.\n\n${HELP_TEXT}`;

@@ -73,8 +73,16 @@ export const AGENT_MODES = [
 export type AgentMode = (typeof AGENT_MODES)[number];
 
 export const CHANGE_SET_MODES = ["plan", "detail", "refine"] as const;
-export const CHANGE_SET_STATUSES = ["applied", "reverted"] as const;
+export const CHANGE_SET_STATUSES = [
+  "applied",
+  "reverted",
+  "proposed", // added: waits for a writer's `/cw apply` (plan_approval)
+  "applying", // added: its GitHub writes are under way (paced by the outbox)
+  "reverting", // added: its undoing is under way
+] as const;
+export type ChangeSetStatus = (typeof CHANGE_SET_STATUSES)[number];
 export const CHANGE_SET_ENTITY_TYPES = ["page", "phase", "task", "phase_dependency"] as const;
+export type ChangeSetEntityType = (typeof CHANGE_SET_ENTITY_TYPES)[number];
 export const CHANGE_SET_ACTIONS = ["create", "update", "delete"] as const;
 
 export const MESSAGE_PARTIES = ["agent", "user"] as const;

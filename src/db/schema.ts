@@ -354,6 +354,17 @@ export const changeSets = pgTable(
     status: changeSetStatus("status").notNull().default("applied"),
     revertedAt: tstz("reverted_at"),
     createdAt: createdAt(),
+    // GitHub
+    projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    /** The plan, detail or refine issue whose agent proposed it: where its one comment lives. */
+    issueNumber: integer("issue_number"),
+    taskId: text("task_id").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
+    /** The writer on whose word it is applied (who started the planning task, or `/cw apply`). */
+    appliedBy: text("applied_by"),
+    /** Its pages' commit on the initiative branch: none, to write, written, to remove, removed. */
+    pagesState: text("pages_state").$type<"none" | "write" | "written" | "remove" | "removed">().notNull().default("none"),
+    /** What the last revert could not undo, said in its reply. */
+    revertNotes: jsonb("revert_notes").$type<string[]>(),
   },
   (t) => [index("change_sets_initiative_id_idx").on(t.initiativeId)],
 );
@@ -372,8 +383,18 @@ export const changeSetEntries = pgTable(
     newState: text("new_state"), // JSON snapshot, null for deletes
     sortOrder: integer("sort_order").notNull().default(0),
     createdAt: createdAt(),
+    // GitHub
+    /** The plan's own name for it (`p1`, `t3`, a page path, `#12` for an edit): unique in its change set, its idempotency key. */
+    key: text("key"),
+    issueNumber: integer("issue_number"),
+    issueId: ghId("issue_id"),
+    /** What of it is on GitHub so far: `created`, `linked` (sub-issue), `blockedBy` (issue numbers), `edited`, and their undoing. */
+    progress: jsonb("progress").$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index("change_set_entries_change_set_id_idx").on(t.changeSetId)],
+  (t) => [
+    index("change_set_entries_change_set_id_idx").on(t.changeSetId),
+    uniqueIndex("change_set_entries_key_unique").on(t.changeSetId, t.key),
+  ],
 );
 
 // ============================================================================
@@ -418,6 +439,12 @@ export const pages = pgTable("pages", {
   sortOrder: integer("sort_order").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  // GitHub
+  /** Where it lives on the initiative branch (`docs/initiatives/<slug>/<path>`), and its blob there. */
+  path: text("path"),
+  blobSha: text("blob_sha"),
+  /** The change set that wrote it last. */
+  changeSetId: text("change_set_id"),
 });
 
 // ============================================================================

@@ -82,6 +82,17 @@ export async function retryOutboxRow(
   }
 }
 
+/**
+ * GitHub answered a write of this installation with a secondary-limit wait: it counts every
+ * write of the installation, so every waiting one holds until then, not only the one that met it.
+ */
+export async function holdInstallation(database: Database, installationId: number, until: Date): Promise<void> {
+  await database.db
+    .update(outbox)
+    .set({ runAfter: sql`greatest(${outbox.runAfter}, ${until.toISOString()}::timestamptz)` })
+    .where(and(eq(outbox.installationId, installationId), eq(outbox.status, "pending")));
+}
+
 /** The target's waiting write (a newer intent) goes out no sooner than `until` either. */
 async function holdTarget(tx: DbOrTx, targetKey: string, until: Date): Promise<void> {
   await tx

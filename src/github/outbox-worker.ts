@@ -11,7 +11,7 @@ import { backoffMs } from "../lib/backoff.js";
 import { WorkerLoop } from "../lib/worker-loop.js";
 import { classifyGitHubError } from "./classify-error.js";
 import type { AppOctokit } from "./octokit.js";
-import { claimOutboxRow, completeOutboxRow, deadOutboxRow, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
+import { claimOutboxRow, completeOutboxRow, deadOutboxRow, holdInstallation, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
 import { performIntent } from "./perform-intent.js";
 import { WritePacer } from "./write-pacer.js";
 
@@ -58,6 +58,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
         if (c.kind === "rate-limited" && c.retryAt) {
           olog.warn({ retryAt: c.retryAt }, "rate limited; waiting as GitHub asks");
+          // GitHub counts every write of the installation: they all wait, not only this one.
+          await holdInstallation(database, installationId, c.retryAt);
           // Every write to this target waits, a newer intent that supersedes this one included.
           await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true, holdTarget: true });
         } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {

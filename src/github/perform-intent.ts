@@ -17,6 +17,7 @@ import { openTaskIssue } from "./operations/open-task-issue.js";
 import { postReview } from "./operations/post-review.js";
 import { ensureBoardItem } from "./operations/ensure-board-item.js";
 import { addLabels } from "./operations/add-labels.js";
+import { createPlannedIssue, editIssue, issueDependency, subIssue } from "./operations/planned-issues.js";
 
 export interface PerformContext {
   db: Db;
@@ -62,5 +63,13 @@ export async function performIntent(octokit: AppOctokit, intent: GitHubIntent, c
       return ensureBoardItem(octokit, intent, ctx.db);
     case "add-labels":
       return addLabels(octokit, intent);
+    case "create-planned-issue":
+      return createPlannedIssue(octokit, intent, ctx.db, { isRetry: ctx.isRetry });
+    case "edit-issue":
+      return editIssue(octokit, intent, ctx.db);
+    case "sub-issue":
+      return subIssue(octokit, intent, ctx.db);
+    case "issue-dependency":
+      return issueDependency(octokit, intent, ctx.db);
   }
 }

@@ -15,6 +15,7 @@ import { reclaimExpiredLeases } from "./task-claims.js";
 import type { Containment, ContainmentSetup } from "./containment/containment.js";
 import { reapAgentProcesses } from "./containment/reap-agent-processes.js";
 import { removeAllWorktrees } from "./workspace/worktrees.js";
+import { commitPendingPages } from "./page-commits.js";
 
 export interface DispatcherOptions extends Omit<RunDeps, "onFinished" | "containment"> {
   /** How agents are contained here, or why they cannot be (then no agent is started). */
@@ -84,6 +85,8 @@ export class Dispatcher {
     const setup = this.options.containment;
     if (!setup.ok) return 0;
     await this.#reclaim(options.reclaimNow ?? false);
+    // Change sets' pages go onto their initiative branches (written, or removed by a revert).
+    await commitPendingPages({ ...this.options, workDir: this.options.settings.workDir });
     let started = 0;
     while (!this.#stopping && this.#running.size < this.options.maxAgents) {
       const run = await startRun(this.options.database.db, {

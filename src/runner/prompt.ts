@@ -5,8 +5,8 @@ const MODE_GOALS: Record<AgentMode, string> = {
   execute: "Implement the task in this repository.",
   research: "Research the question in the task and report your findings in your summary; change code only if the task asks for it.",
   discuss: "Discuss the task with the people who set it: ask the questions that must be settled, round after round, until you can state the decisions; do not change code.",
-  plan: "Plan the initiative into phases.",
-  detail: "Detail the phase into tasks.",
+  plan: "Plan the initiative into phases and tasks, and write the plan to .cw/output/plan.json.",
+  detail: "Detail the phase (or task) into tasks (or sub-tasks), and write them to .cw/output/plan.json.",
   refine: "Refine the work as the review asks.",
   verify: "Verify that the phase's work, in .cw/input/phase.diff, does what its tasks ask and is correct. Do not fix anything: report what is wrong as findings.",
   merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
@@ -31,6 +31,16 @@ const MODE_RESULTS: Partial<Record<AgentMode, string[]>> = {
   ],
 };
 
+/** The planning modes' output (DESIGN §3 "Planning agents"); a refine on a pull request never reads it. */
+const PLAN_RULES = [
+  "If your task is to plan (its category is plan, detail or refine), write .cw/output/plan.json:",
+  '{"phases":[{"key":"p1","title":"…","body":"…","dependsOn":[]}],"tasks":[{"key":"t1","phase":"p1","title":"…","body":"…","dependsOn":["#12"],"category":"execute","type":"auto","priority":"medium","parent":"t0"}],',
+  ' "pages":[{"path":"overview.md","title":"…","body":"…"}],"edits":[{"issue":12,"title":"…","body":"…","close":false}]}',
+  "Keys are your own names; dependsOn, phase and parent take keys of the plan or #N of existing issues. Every field but title is optional.",
+  "Context: .cw/input/initiative.md (the goal), context/initiative-issues.md (what exists), context/tree.md (the files), context/pages/ (the pages).",
+  "No @mentions and no HTML comments or hidden markup: such a plan is refused.",
+].join("\n");
+
 export type ResumeKind = "answers" | "continue" | null;
 
 const READ_INPUT = [
@@ -53,6 +63,7 @@ export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
     mode === "merge" ? MERGE_RULES : READ_INPUT,
     resume === "answers" ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
     resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
+    mode === "plan" || mode === "detail" || mode === "refine" ? PLAN_RULES : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
     "When you finish, write .cw/output/result.json:",
     ...(MODE_RESULTS[mode] ?? ['{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}']),

@@ -48,6 +48,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "./live-tail.js";
 import { taskRunSeconds } from "../server/metrics.js";
 import { markReconcileDue } from "../db/reconcile-due.js";
+import { planModeOf, readPlan } from "./read-plan.js";
+import { loadPlanningContext, writePlanningFiles } from "./planning-context.js";
 
 export interface RunnerSettings {
   workDir: string;
@@ -118,6 +120,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       const extraInput = await modeInput(deps, ctx, agent.mode, repo, token);
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
+      const planning = await loadPlanningContext(db, ctx);
       const ran = await runOneAgent(deps, {
         agent,
         mode: agent.mode,
@@ -133,6 +136,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
           await mkdir(outputDir, { recursive: true });
           await writeContextFiles(inputDir, ctx.taskContext);
           for (const [name, text] of extraInput) await writeFile(path.join(inputDir, name), text, "utf8");
+          await writePlanningFiles(inputDir, tree.path, planning);
           if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
         },
         redact,
@@ -213,6 +217,10 @@ async function settle(
       if (reading.kind === "verify" && reading.verdict === "fail") {
         return { kind: "verify-failed", agentName: o.agentName, summary: verdictSummary("fail", reading.findings, said), findings: reading.findings, headSha: startSha };
       }
+      // A planning agent's plan is checked before anything of its run lands.
+      const mode = planModeOf(ctx);
+      const planned = mode ? await readPlan(deps.database.db, ctx, mode, worktree, o.agentName) : undefined;
+      if (planned && !planned.ok) return { kind: "failed", error: planned.error, comment: planned.comment };
       let mergedSha = commit.sha;
       let mergedInto: string | null = null;
       let conflicts: ConflictResolution | null = null;
@@ -270,6 +278,7 @@ async function settle(
         ...(result.usage?.costUsd !== undefined ? { costUsd: result.usage.costUsd } : {}),
         headSha: mergedSha,
         ...(stat ? { diffStat: `${stat.files} file${stat.files === 1 ? "" : "s"}, +${stat.insertions} −${stat.deletions}` } : {}),
+        ...(planned?.ok ? { plan: planned.plan } : {}),
       };
     }
     case "questions":

@@ -1,6 +1,7 @@
 /** Boots the whole app on a test database, with workers driven by hand (drain). */
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { bootApp, type RunningApp } from "../../src/boot.js";
+import { WritePacer } from "../../src/github/write-pacer.js";
 import type { Config } from "../../src/config.js";
 import type { RunnerSettings } from "../../src/runner/run-task.js";
 import { createTestDatabase, type TestDatabase } from "./database.js";
@@ -28,6 +29,9 @@ export function useBootedApp(
       database: booted.database,
       startWorkers: false,
       runner: { heartbeatMs: 200, ...(typeof runner === "function" ? runner() : runner) },
+      // GitHub's secondary limits are not what these tests are about: a test file's writes
+      // would otherwise wait minutes for the pacer (test/e2e/plan-crash.test.ts models them).
+      writePacer: new WritePacer(1_000_000, Date.now, 1_000_000),
     });
     booted.settle = async () => {
       for (let round = 0; round < 20; round++) {

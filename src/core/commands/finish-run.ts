@@ -20,6 +20,8 @@ import { refineDoneIntents, taskThread } from "./refine-thread.js";
 import type { VerifyFinding } from "../agent-modes.js";
 import { reviewDoneIntents, type ReviewToPost } from "./agent-review.js";
 import { verifyFailed } from "./verify-failed.js";
+import type { Plan } from "../plan-file.js";
+import { recordChangeSet } from "./record-change-set.js";
 
 export const AGENT_COMMENT_MARKER = "agent";
 export const QUESTIONS_MARKER = "questions";
@@ -41,6 +43,8 @@ export type RunEnd =
       /** The commit its work landed on (the phase branch's new head), and the change's size, for its check run. */
       headSha?: string;
       diffStat?: string;
+      /** A planning agent's valid plan: recorded as one change set with the completion. */
+      plan?: { mode: "plan" | "detail" | "refine"; plan: Plan };
     }
   | { kind: "verify-failed"; agentName: string; summary: string; findings: VerifyFinding[]; headSha: string }
   | { kind: "questions"; questions: { id: string; question: string }[]; comment: string; sessionId: string | null }
@@ -117,6 +121,18 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
           })
           .where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
+        if (end.plan) {
+          const recorded = await recordChangeSet(tx, {
+            project,
+            task,
+            agentId: input.agentId,
+            agentName: (await agentName(tx, input.agentId)) ?? "agent",
+            mode: end.plan.mode,
+            plan: end.plan.plan,
+            summary: end.summary,
+          });
+          intents.push(...recorded.intents);
+        }
         if (status === "in_progress") comment(CHECKPOINT_MARKER, askForVerification({ title: task.name, description: task.description }, end.summary));
         if (end.review && thread.refine) intents.push(...reviewDoneIntents(repo, task.id, thread.refine.pr, end.review, await agentName(tx, input.agentId)));
         else if (thread.refine) intents.push(...refineDoneIntents(repo, task.id, thread.refine, await agentName(tx, input.agentId)));

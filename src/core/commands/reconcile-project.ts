@@ -19,6 +19,7 @@ import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { reconcilePullRequests } from "./reconcile-pull-requests.js";
 import { queueBranchUpdates } from "./request-branch-update.js";
 import { reportMilestoneSettings } from "./report-milestone-settings.js";
+import { applyChangeSets } from "./apply-change-sets.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { reconcileBoard } from "./reconcile-board.js";
 import { reconcileCheckRuns } from "./reconcile-check-runs.js";
@@ -55,6 +56,8 @@ const PLANNERS: readonly ReconcilePlanner[] = [
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
 export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {
   const project = await loadProject(tx, projectId);
+  // Change sets first: the tasks and phases they make are then part of this same pass.
+  await applyChangeSets(tx, project);
   await deriveDependencies(tx, projectId, project.name);
   const [taskRows, phaseRows] = await Promise.all([
     tx.select().from(tasks).where(eq(tasks.projectId, projectId)),

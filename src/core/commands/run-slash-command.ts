@@ -4,7 +4,8 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { statement } from "../../db/prepared.js";
-import { agents, changeSets, tasks } from "../../db/schema.js";
+import { agents, tasks } from "../../db/schema.js";
+import { applyCommand, revertCommand } from "./change-set-commands.js";
 import { describeTask } from "../describe-task.js";
 import { describeLog, LOG_REPLY_LINES } from "../describe-log.js";
 import { taskLog } from "./task-log.js";
@@ -42,6 +43,10 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         return renderHelp(command.line);
       case "status":
         return statusOf(tx, input);
+      case "apply":
+        return applyCommand(tx, project, command.args[0] ?? "", by);
+      case "revert":
+        return revertCommand(tx, project, issue, command.args[0], by);
     }
     const [task] = await tx
       .select()
@@ -87,12 +92,6 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
       case "log":
         if (!task) return noTask(input);
         return describeLog(await taskLog(tx, task.id, LOG_REPLY_LINES));
-      case "revert": {
-        const id = command.args[0] ?? "";
-        const [changeSet] = await tx.select().from(changeSets).where(eq(changeSets.id, id));
-        if (!changeSet) return `There is no change set \`${id}\`.`;
-        return `Change set \`${id}\` cannot be reverted yet: reverting plan and detail changes comes with the planning agents.`;
-      }
     }
   });
 }

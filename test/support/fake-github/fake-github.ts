@@ -26,6 +26,7 @@ import { examplePayload } from "../fixtures.js";
 import { postDelivery, TEST_APP_ID } from "../github-app.js";
 import { FULL_NAME, INSTALLATION_ID, OWNER, REPO, REPOSITORY_ID, WRITER } from "../payloads.js";
 import { GITHUB_API, recordAnsweredRequest } from "../strict-nock.js";
+import type { ContentLimit } from "./content-limit.js";
 import { APP_BOT, APP_SLUG, errorBody, installationNodeId, repositoryObject, timestamp, userObject } from "./objects.js";
 import type { MergeInput, PullInput } from "./pull-requests.js";
 import { FakeRepository, GitHubError, isBot, type Hub, type IssuePatch, type MilestoneInput } from "./repository.js";
@@ -398,6 +399,8 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
   #interceptors: nock.Interceptor[] = [];
   #nextId = 3_000_000_001;
   #clock = Date.now();
+  /** GitHub's content-creation limit, when a test or benchmark models it (`limitContentCreation`). */
+  contentLimit: ContentLimit | undefined;
 
   constructor(options: FakeGitHubOptions = {}) {
     super();
@@ -470,6 +473,11 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
       throw new Error(`FakeGitHub.failNext: no route "${route}" (known: ${allRoutes().map((r) => `${r.method} ${r.template}`).join(", ")})`);
     }
     this.#faults.set(route, { ...fault, remaining: fault.times ?? 1 });
+  }
+
+  /** Models GitHub's secondary limit on content creation (see content-limit.ts). */
+  limitContentCreation(limit: ContentLimit): void {
+    this.contentLimit = limit;
   }
 
   /** Ends the failures failNext set on a route: GitHub answers it normally again. */
@@ -622,6 +630,12 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     const record: FakeRequest = { method, path, query, route: key, body, kind: found.route.kind, redundant: false, status: 0, injected: false };
     this.requests.push(record);
 
+    const retryAfter = this.contentLimit?.admit(method, found.route.kind);
+    if (retryAfter !== undefined && retryAfter !== null) {
+      record.status = 403;
+      record.injected = true;
+      return reply(403, errorBody("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."), { "retry-after": String(retryAfter) });
+    }
     const fault = this.#faults.get(key);
     if (fault && !fault.applied) {
       if (--fault.remaining <= 0) this.#faults.delete(key);

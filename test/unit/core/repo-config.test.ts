@@ -32,6 +32,8 @@ describe("DEFAULT_REPO_CONFIG", () => {
       agent: null,
       reviewers: [],
       agentReview: false,
+      planApproval: false,
+      pagesDir: "docs/initiatives",
     });
   });
 
@@ -67,6 +69,8 @@ describe("parseRepoConfig", () => {
         agent: "codex",
         reviewers: ["octocat", "acme/backend-team"],
         agent_review: true,
+        plan_approval: true,
+        pages_dir: "docs/plans/",
       }),
     ).toEqual({
       triggerLabel: "agent please",
@@ -78,7 +82,15 @@ describe("parseRepoConfig", () => {
       agent: "codex",
       reviewers: ["octocat", "acme/backend-team"],
       agentReview: true,
+      planApproval: true,
+      pagesDir: "docs/plans",
     });
+  });
+
+  it("refuses a pages_dir outside the repository", () => {
+    for (const dir of ["/etc", "../up", "docs/../..", ""]) {
+      expect(parseRepoConfig({ pages_dir: dir })).toEqual({ ok: false, error: "pages_dir: expected a relative folder of the repository, such as docs/initiatives" });
+    }
   });
 
   it("accepts null for the limit and the agent", () => {
@@ -126,7 +138,7 @@ describe("parseRepoConfig", () => {
 
   it("lists the known keys for an unknown one nothing like them", () => {
     expect(error({ colour: "blue" })).toBe(
-      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, agent_review, board, board_statuses)",
+      "colour: unknown setting (known: trigger_label, approval_required, execution_mode, merge_requires_approval, merge_method, max_concurrent_agents, agent, reviewers, agent_review, board, board_statuses, plan_approval, pages_dir)",
     );
   });
 
@@ -231,7 +243,7 @@ describe("parseMilestoneSettings", () => {
   it("rejects repository-only and unknown keys, with empty settings", () => {
     expect(parseMilestoneSettings(described("execution_mode: yolo\ntrigger_label: go"))).toEqual({
       settings: {},
-      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, board, board_statuses)",
+      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, board, board_statuses, plan_approval, pages_dir)",
     });
     expect(parseMilestoneSettings(described("executon_mode: yolo"))).toEqual({
       settings: {},

@@ -26,8 +26,8 @@ describe("parseSlashCommands", () => {
     expect(parseSlashCommands("/cw revert `cs-123`")).toEqual([{ name: "revert", args: ["cs-123"], line: "/cw revert `cs-123`" }]);
   });
 
-  it("turns a revert without exactly one change set into unknown", () => {
-    expect(parseSlashCommands("/cw revert")).toEqual([{ name: "unknown", args: ["revert"], line: "/cw revert" }]);
+  it("reads a revert without an id as the list, and more than one id as unknown", () => {
+    expect(parseSlashCommands("/cw revert")).toEqual([{ name: "revert", args: [], line: "/cw revert" }]);
     expect(parseSlashCommands("/cw revert a b")).toEqual([{ name: "unknown", args: ["revert", "a", "b"], line: "/cw revert a b" }]);
   });
 
@@ -77,7 +77,7 @@ describe("parseSlashCommands", () => {
 describe("HELP_TEXT", () => {
   it("lists every command with a description", () => {
     for (const name of COMMAND_NAMES) {
-      const usage = name === "revert" ? "/cw revert <change-set>" : `/cw ${name}`;
+      const usage = name === "revert" || name === "apply" ? `/cw ${name} <change-set>` : `/cw ${name}`;
       expect(HELP_TEXT).toMatch(new RegExp(`^- \`${usage}\` — \\S.+$`, "m"));
     }
     expect(HELP_TEXT.match(/^- `\/cw /gm)).toHaveLength(COMMAND_NAMES.length);
@@ -89,7 +89,7 @@ describe("HELP_TEXT", () => {
 
   it("parses back: every command it shows (with an id for revert) is understood", () => {
     const lines = [...HELP_TEXT.matchAll(/^- `(\/cw [^`]+)`/gm)].map((m) => (m[1] ?? "").replace("<change-set>", "cs-1"));
-    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual(["run", "stop", "retry", "approve", "status", "log", "revert", "refine", "help"]);
+    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual(["run", "stop", "retry", "approve", "status", "log", "revert", "apply", "refine", "help"]);
   });
 });
 
@@ -111,6 +111,6 @@ describe("renderHelp", () => {
   });
 
   it("explains what a revert needs", () => {
-    expect(renderHelp("/cw revert")).toBe(`\`/cw revert\` takes the id of exactly one change set: \`/cw revert <change-set>\`.\n\n${HELP_TEXT}`);
+    expect(renderHelp("/cw revert a b")).toBe(`\`/cw revert\` takes the id of one change set: \`/cw revert <change-set>\` (alone, it lists them).\n\n${HELP_TEXT}`);
   });
 });

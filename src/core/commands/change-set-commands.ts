@@ -1,0 +1,192 @@
+/**
+ * `/cw apply <id>`, `/cw revert <id>` and `/cw revert` (the list), inside the slash command's
+ * transaction (the project's lock is held). Writers only: the handler refuses anyone else.
+ *
+ * A revert undoes what the change set did, as intents: each created issue closed as "not
+ * planned" (its task stopped first, its sub-issue link and native dependencies removed), each
+ * edited issue given back the title, body and state it had, and the pages removed (or given
+ * their earlier text) in one commit by the runner. What a person changed since is left as they
+ * made it, and the reply says so. A change set is reverted once: the second time changes nothing.
+ */
+import { and, desc, eq, inArray } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
+import { changeSetEntries, changeSets, phases, tasks } from "../../db/schema.js";
+import { markReconcileDue } from "../../db/reconcile-due.js";
+import { CHANGE_SET_ID, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
+import type { GitHubIntent } from "../intents.js";
+import type { IssueFacts } from "../issue-facts.js";
+import type { PlanRef } from "../plan-file.js";
+import { sanitizeIssueText } from "../sanitize.js";
+import { commentIntent, findChangeSet, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
+import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
+import { recordIntents } from "./record-intents.js";
+import { steerTask } from "./steer-task.js";
+
+export async function applyCommand(tx: Tx, project: ProjectRow, id: string, by: string): Promise<string> {
+  const cs = await lookUp(tx, project, id);
+  if (typeof cs === "string") return cs;
+  switch (cs.status) {
+    case "applying":
+      return `Change set \`${cs.id}\` is already being applied: nothing more to do.`;
+    case "applied":
+      return `Change set \`${cs.id}\` is already applied: nothing changed.`;
+    case "reverted":
+    case "reverting":
+      return `Change set \`${cs.id}\` was reverted: it cannot be applied any more. Run the planning agent again (\`/cw retry\` on #${cs.issueNumber}) for a new proposal.`;
+  }
+  const entries = await loadEntries(tx, cs.id);
+  const hasPages = entries.some((e) => e.state.kind === "page");
+  const [applying] = await tx
+    .update(changeSets)
+    .set({ status: "applying", appliedBy: by, pagesState: hasPages ? "write" : "none" })
+    .where(and(eq(changeSets.id, cs.id), eq(changeSets.status, "proposed")))
+    .returning();
+  await recordIntents(tx, await comment(tx, project, applying!, entries));
+  await markReconcileDue(tx, project.id);
+  return `Applying change set \`${cs.id}\`: ${describeCounts(entries)}. Its comment on #${cs.issueNumber} lists each issue as it is created.`;
+}
+
+export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFacts, id: string | undefined, by: string): Promise<string> {
+  if (id === undefined) return listChangeSets(tx, project, issue);
+  const cs = await lookUp(tx, project, id);
+  if (typeof cs === "string") return cs;
+  switch (cs.status) {
+    case "applying":
+      return `Change set \`${cs.id}\` is still being applied (GitHub's limits pace its writes): revert it once its comment on #${cs.issueNumber} says it is applied.`;
+    case "reverted":
+    case "reverting":
+      return `Change set \`${cs.id}\` is already reverted: nothing changed.`;
+    case "proposed":
+      await tx.update(changeSets).set({ status: "reverted", revertedAt: new Date() }).where(eq(changeSets.id, cs.id));
+      return `Change set \`${cs.id}\` was only proposed, so nothing had been created: it is discarded, and \`/cw apply ${cs.id}\` no longer applies it.`;
+  }
+
+  const repo = repoRefOf(project);
+  const entries = await loadEntries(tx, cs.id);
+  const byKey = new Map(entries.map((e) => [e.row.key, e]));
+  const numberOf = (ref: PlanRef) => ("number" in ref ? ref.number : (byKey.get(ref.key)?.row.issueNumber ?? null));
+  const rows = await currentRows(tx, project.id, entries);
+  const blockerIds = await issueIds(tx, project.id, entries);
+  const intents: GitHubIntent[] = [];
+  const undone: string[] = [];
+  const notes: string[] = [];
+
+  for (const entry of entries) {
+    const { state, row, progress } = entry;
+    if (state.kind === "issue" && row.issueNumber !== null && row.issueId !== null) {
+      const n = row.issueNumber;
+      const now = rows.get(n);
+      const body = sanitizeIssueText(plannedIssueBody(state.body, state.dependsOn.map(numberOf).filter((x): x is number => x !== null), plannedIssueMarker(cs.id, row.key ?? row.id)));
+      if (now && (now.name !== state.title || (now.description !== null && now.description !== body))) {
+        notes.push(`#${n} was edited by a person since it was created: it is left open, as they made it`);
+        continue;
+      }
+      if (now?.task && !["completed", "cancelled", "failed"].includes(now.task.status)) await steerTask(tx, now.task, "stop", by);
+      intents.push({ kind: "edit-issue", repo, issueNumber: n, state: "closed", stateReason: "not_planned", entryId: row.id, done: "closed" });
+      const parent = state.parent ? numberOf(state.parent) : null;
+      if (parent !== null && progress.linked) intents.push({ kind: "sub-issue", repo, parentNumber: parent, childNumber: n, childId: row.issueId, add: false, entryId: row.id });
+      for (const blocker of progress.blockedBy ?? []) {
+        const blockerId = blockerIds.get(blocker);
+        if (blockerId !== undefined) intents.push({ kind: "issue-dependency", repo, issueNumber: n, blockerNumber: blocker, blockerId, add: false, entryId: row.id });
+      }
+      undone.push(`#${n} ${oneLine(state.title)}: closed as not planned${now?.task && now.task.status === "in_progress" ? " (its agent was stopped)" : ""}`);
+    } else if (state.kind === "edit" && progress.edited && row.previousState) {
+      const previous = JSON.parse(row.previousState) as { title: string; body: string | null; state: string };
+      const now = rows.get(state.issue);
+      if (now && state.title !== undefined && now.name !== state.title) {
+        notes.push(`#${state.issue} was edited by a person since the change set edited it: their edit is kept`);
+        continue;
+      }
+      intents.push({
+        kind: "edit-issue",
+        repo,
+        issueNumber: state.issue,
+        ...(state.title !== undefined ? { title: previous.title } : {}),
+        ...(state.body !== undefined ? { body: previous.body ?? "" } : {}),
+        ...(state.close && previous.state === "open" ? { state: "open" as const } : {}),
+        entryId: row.id,
+        done: "restored",
+      });
+      undone.push(`#${state.issue}: its ${[state.title !== undefined ? "title" : "", state.body !== undefined ? "body" : "", state.close ? "state" : ""].filter(Boolean).join(" and ")} restored`);
+    }
+  }
+  const pageEntries = entries.filter((e) => e.state.kind === "page");
+  const pagesState = cs.pagesState === "written" ? "remove" : cs.pagesState === "write" ? "none" : cs.pagesState;
+  if (cs.pagesState === "written") undone.push(`${pageEntries.length} page${pageEntries.length === 1 ? "" : "s"} removed from the initiative branch in one commit`);
+
+  const [reverted] = await tx
+    .update(changeSets)
+    .set({ status: "reverted", revertedAt: new Date(), revertNotes: notes, pagesState })
+    .where(eq(changeSets.id, cs.id))
+    .returning();
+  intents.push(...(await comment(tx, project, reverted!, entries)));
+  await recordIntents(tx, intents);
+  await markReconcileDue(tx, project.id);
+  const lines = [`Reverting change set \`${cs.id}\`:`, ...undone.map((u) => `- ${u}`)];
+  if (undone.length === 0) lines.push("- nothing of it was left to undo");
+  if (notes.length > 0) lines.push("", "Not undone:", ...notes.map((n) => `- ${n}`));
+  return lines.join("\n");
+}
+
+async function lookUp(tx: Tx, project: ProjectRow, id: string): Promise<ChangeSetRow | string> {
+  const shown = id.replace(/[^\w-]/g, "").slice(0, 40);
+  if (!CHANGE_SET_ID.test(id)) return `\`${shown}\` is not a change-set id (they look like \`cs-1a2b3c4d\`). \`/cw revert\` alone lists them.`;
+  const cs = await findChangeSet(tx, project.id, id);
+  return cs ?? `There is no change set \`${shown}\` in this repository. \`/cw revert\` alone lists them.`;
+}
+
+async function listChangeSets(tx: Tx, project: ProjectRow, issue: IssueFacts): Promise<string> {
+  const rows = await tx.select().from(changeSets).where(eq(changeSets.projectId, project.id)).orderBy(desc(changeSets.createdAt)).limit(30);
+  const here = issue.milestone ? rows.filter((r) => r.issueNumber !== null) : rows;
+  if (here.length === 0) return "There are no change sets in this repository yet.";
+  const counts = await tx.select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id }).from(changeSetEntries).where(inArray(changeSetEntries.changeSetId, here.map((r) => r.id)));
+  const size = (id: string) => counts.filter((c) => c.id === id).length;
+  return [
+    "Change sets (newest first); `/cw revert <id>` undoes one:",
+    ...here.map((r) => `- \`${r.id}\` — ${r.mode} by \`${r.agentName}\` on #${r.issueNumber}: ${r.status}, ${size(r.id)} change${size(r.id) === 1 ? "" : "s"}`),
+  ].join("\n");
+}
+
+async function comment(tx: Tx, project: ProjectRow, cs: ChangeSetRow, entries: readonly Entry[]): Promise<GitHubIntent[]> {
+  const initiative = await initiativeOf(tx, cs.initiativeId);
+  return commentIntent(repoRefOf(project), cs, entries, pagesFolderOf(repoConfigOf(project), initiative), initiative.branch);
+}
+
+type TaskRow = typeof tasks.$inferSelect;
+
+/** The created or edited issues' task or phase rows, as the app knows them now. */
+async function currentRows(tx: Tx, projectId: string, entries: readonly Entry[]): Promise<Map<number, { name: string; description: string | null; task?: TaskRow }>> {
+  const numbers = entries.flatMap((e) => (e.state.kind === "edit" ? [e.state.issue] : e.row.issueNumber !== null ? [e.row.issueNumber] : []));
+  const out = new Map<number, { name: string; description: string | null; task?: TaskRow }>();
+  if (numbers.length === 0) return out;
+  for (const p of await tx.select().from(phases).where(and(eq(phases.projectId, projectId), inArray(phases.issueNumber, numbers)))) {
+    out.set(p.issueNumber!, { name: p.name, description: p.content });
+  }
+  for (const t of await tx.select().from(tasks).where(and(eq(tasks.projectId, projectId), inArray(tasks.issueNumber, numbers)))) {
+    out.set(t.issueNumber!, { name: t.name, description: t.description, task: t });
+  }
+  return out;
+}
+
+/** Database ids of every issue the change set created or named, for removing native dependencies. */
+async function issueIds(tx: Tx, projectId: string, entries: readonly Entry[]): Promise<Map<number, number>> {
+  const ids = new Map<number, number>();
+  for (const e of entries) if (e.row.issueNumber !== null && e.row.issueId !== null) ids.set(e.row.issueNumber, e.row.issueId);
+  for (const table of [tasks, phases] as const) {
+    for (const r of await tx.select({ n: table.issueNumber, id: table.issueId }).from(table).where(eq(table.projectId, projectId))) {
+      if (r.n !== null && r.id !== null && !ids.has(r.n)) ids.set(r.n, r.id);
+    }
+  }
+  return ids;
+}
+
+function describeCounts(entries: readonly Entry[]): string {
+  const issues = entries.filter((e) => e.state.kind === "issue").length;
+  const edits = entries.filter((e) => e.state.kind === "edit").length;
+  const pages = entries.filter((e) => e.state.kind === "page").length;
+  return `${issues} issue${issues === 1 ? "" : "s"} to create, ${edits} to edit, ${pages} page${pages === 1 ? "" : "s"}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,114 @@
+/**
+ * A change set's pages, on the initiative branch, through the runner's git (never the contents
+ * API: the runner already holds the branch, and one commit carries every page of the change
+ * set). Written when the change set is applied (`pages_state = 'write'`), removed in one commit
+ * when it is reverted (`'remove'`; a page the change set overwrote gets its earlier text back).
+ *
+ * Each dispatch round does what is owed. Writing the same files again commits nothing, so a
+ * round that dies after its push and before its database write only repeats harmlessly; a push
+ * that meets a moved branch (a task merged meanwhile) is tried again next round.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { changeSets, initiatives, pages, projects } from "../db/schema.js";
+import { markReconcileDue } from "../db/reconcile-due.js";
+import type { Logger } from "../logger.js";
+import { pageFile } from "../core/change-set-text.js";
+import { loadEntries, pagesFolderOf, type ChangeSetRow } from "../core/commands/change-set-rows.js";
+import { repoConfigOf } from "../core/commands/project-repo.js";
+import type { GitWorkspace } from "./workspace/index.js";
+import type { GitAuthor, RepoRef } from "./workspace/types.js";
+
+export interface PageCommitDeps {
+  database: Database;
+  workspace: GitWorkspace;
+  log: Logger;
+  workDir: string;
+  tokenFor(installationId: number): Promise<string>;
+}
+
+const AUTHOR: GitAuthor = { name: "Codewalkers", email: "codewalkers@users.noreply.github.com" };
+
+/** Writes or removes the pages of every change set that owes it; returns how many were done. */
+export async function commitPendingPages(deps: PageCommitDeps): Promise<number> {
+  const db = deps.database.db;
+  const owed = await db.select().from(changeSets).where(inArray(changeSets.pagesState, ["write", "remove"]));
+  let done = 0;
+  for (const cs of owed) {
+    try {
+      if (await commitPages(deps, cs)) done++;
+    } catch (error) {
+      deps.log.warn({ err: error, changeSet: cs.id }, "could not commit the change set's pages; trying again next round");
+    }
+  }
+  return done;
+}
+
+async function commitPages(deps: PageCommitDeps, cs: ChangeSetRow): Promise<boolean> {
+  const db = deps.database.db;
+  const [project] = cs.projectId ? await db.select().from(projects).where(eq(projects.id, cs.projectId)) : [];
+  const [initiative] = await db.select().from(initiatives).where(eq(initiatives.id, cs.initiativeId));
+  if (!project || !initiative?.branch) return false;
+  const folder = pagesFolderOf(repoConfigOf(project), initiative);
+  const writing = cs.pagesState === "write";
+  const files = (await loadEntries(db, cs.id)).flatMap((e) => {
+    if (e.state.kind !== "page") return [];
+    const previous = e.row.previousState ? (JSON.parse(e.row.previousState) as { content: string | null }).content : null;
+    const text = writing ? pageFile(e.state.title, e.state.body) : previous;
+    return [{ rel: `${folder}/${e.state.path}`, title: e.state.title, text }];
+  });
+
+  const repo: RepoRef = { owner: project.owner ?? "", name: project.repo ?? "", cloneUrl: project.url };
+  const token = /^https?:\/\//.test(project.url) ? await deps.tokenFor(project.installationId ?? 0) : undefined;
+  const auth = token ? { token } : {};
+  const worktree = path.join(deps.workDir, "worktrees", `pages-${cs.id}`);
+  await deps.workspace.ensureRemoteBranch({ repo, branch: initiative.branch, from: project.defaultBranch, ...auth });
+  const tree = await deps.workspace.addWorktree({ repo, branch: initiative.branch, base: project.defaultBranch, path: worktree, ...auth });
+  try {
+    for (const f of files) {
+      const target = path.join(tree.path, f.rel);
+      if (f.text === null) await rm(target, { force: true });
+      else {
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, f.text, "utf8");
+      }
+    }
+    const verb = writing ? "Add" : "Remove";
+    const commit = await deps.workspace.commitAll({
+      path: tree.path,
+      message: `${verb} the pages of change set ${cs.id}${cs.issueNumber ? `\n\nRefs #${cs.issueNumber}` : ""}`,
+      author: AUTHOR,
+    });
+    if (commit.sha !== tree.headSha) {
+      const pushed = await deps.workspace.pushBranch({ repo, path: tree.path, branch: initiative.branch, ...auth });
+      if (!pushed.pushed) return false;
+    }
+  } finally {
+    await deps.workspace.removeWorktree(worktree).catch(() => {});
+  }
+
+  await db.transaction(async (tx) => {
+    for (const f of files) {
+      const [row] = await tx.select({ id: pages.id }).from(pages).where(and(eq(pages.initiativeId, initiative.id), eq(pages.path, f.rel)));
+      if (f.text === null) {
+        if (row) await tx.delete(pages).where(eq(pages.id, row.id));
+      } else if (row) {
+        await tx.update(pages).set({ title: f.title, content: f.text, blobSha: blobSha(f.text), changeSetId: cs.id }).where(eq(pages.id, row.id));
+      } else {
+        await tx.insert(pages).values({ initiativeId: initiative.id, title: f.title, content: f.text, path: f.rel, blobSha: blobSha(f.text), changeSetId: cs.id });
+      }
+    }
+    await tx.update(changeSets).set({ pagesState: writing ? "written" : "removed" }).where(eq(changeSets.id, cs.id));
+    await markReconcileDue(tx, project.id);
+  });
+  return true;
+}
+
+/** The sha git gives the file's blob: what GitHub shows for it. */
+function blobSha(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
