@@ -83,6 +83,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
         timeoutSeconds: settings.timeoutSeconds,
         idleSeconds: settings.idleSeconds,
         env: { ...(settings.agentEnv ?? {}), ...(credentials?.env ?? {}), ...session.env },
+        ...(settings.passEnv?.length ? { passEnv: settings.passEnv } : {}),
         ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
         redact,
         onOutput: (lines) => sink.push(lines),

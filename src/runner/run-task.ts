@@ -51,6 +51,8 @@ export interface RunnerSettings {
   secretKey: Buffer | undefined;
   /** Extra environment for agents (tests point CW_CLAUDE_BIN at a fake). */
   agentEnv?: Record<string, string>;
+  /** `CW_AGENT_ENV`: names of the runner's variables given to agents. */
+  passEnv?: string[];
   heartbeatMs: number;
 }
 

@@ -22,6 +22,8 @@ export interface AgentRunRequest {
   idleSeconds: number;
   /** Extra environment for the agent: account credentials (ANTHROPIC_API_KEY, CLAUDE_CONFIG_DIR, CODEX_HOME, HOME). */
   env: Record<string, string>;
+  /** Names of the runner's variables passed through (`CW_AGENT_ENV`); the account's `env` wins over them. */
+  passEnv?: string[];
   /** For the command adapter (CW_AGENT_COMMAND). */
   command?: string;
   redact: (text: string) => string;
