@@ -12,7 +12,7 @@ const MODE_GOALS: Record<AgentMode, string> = {
   merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
 };
 
-export type ResumeKind = "answers" | "continue" | null;
+export type ResumeKind = "answers" | "continue" | "restart" | null;
 
 const READ_INPUT = [
   "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
@@ -34,6 +34,9 @@ export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
     mode === "merge" ? MERGE_RULES : READ_INPUT,
     resume === "answers" ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
     resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
+    resume === "restart"
+      ? "Your earlier session could not be resumed: .cw/input/answers.md holds the conversation so far, and your earlier work is in this worktree; carry on from them."
+      : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
     "When you finish, write .cw/output/result.json:",
     '{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}',

@@ -70,9 +70,17 @@ export interface AgentRunResult {
   sessionId?: string | null;
   usage?: AgentUsage;
   limitResetAt?: Date;
+  /**
+   * Why an "error" happened, when the provider said so: `auth` (the credentials were refused:
+   * retrying cannot help), `transient` (overloaded, unavailable, a stream cut: retry later),
+   * `session_missing` (the CLI no longer knows the session it was asked to resume).
+   */
+  failure?: AgentFailure;
   /** The last ~40 output lines, redacted. */
   logTail: string;
 }
+
+export type AgentFailure = "auth" | "transient" | "session_missing";
 
 export type AgentName = "claude" | "codex" | "command";
 
