@@ -98,7 +98,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
     if (result.outcome === "usage_limited" && accountId) await markExhausted(database.db, accountId, result.limitResetAt ?? null);
     return { kind: "ran", result, accountId, hasAccount: account !== null, resumed };
   } finally {
-    await sink.flush();
+    await sink.flush(true);
     await session.close();
     await materialized?.cleanup().catch((error: unknown) => deps.log.warn({ err: error }, "could not put the account's files away"));
   }

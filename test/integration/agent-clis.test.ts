@@ -24,6 +24,10 @@ import { classifyProviderError } from "../../src/runner/agents/provider-errors.j
 import { settleRun } from "../../src/runner/agents/run-agent.js";
 import type { AgentRunRequest } from "../../src/runner/agents/types.js";
 import { writeContextFiles } from "../../src/runner/context-files.js";
+import { createAgentAdapter } from "../../src/runner/agents/create-agent-adapter.js";
+import { LogSink } from "../../src/runner/log-sink.js";
+import { testLog } from "../support/github-app.js";
+import type { Db } from "../../src/db/client.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
 const KEY = randomBytes(32);
@@ -225,5 +229,33 @@ describe("a lost session", () => {
     expect(answers).toContain("could not be resumed, so this is a fresh start");
     expect(answers).toContain("Which colour?");
     expect(answers).toContain("@writer: blue");
+  });
+});
+
+describe("an agent that prints 100 MB", () => {
+  it("stores a capped log and a bounded tail, and the run still ends", { timeout: 60_000 }, async () => {
+    const stored: string[] = [];
+    // Only the inserts are looked at: a stand-in for the database that keeps what it is given.
+    const db = { insert: () => ({ values: (row: { content: string }) => ({ then: (ok: () => void) => (stored.push(row.content), Promise.resolve().then(ok)) }) }) } as unknown as Db;
+    const sink = new LogSink(db, { id: "a1", name: "loud-agent" }, 1, testLog);
+    const worktree = mkdtempSync(path.join(os.tmpdir(), "cw-loud-"));
+    const result = await createAgentAdapter("command").run(
+      request({
+        worktree,
+        inputDir: path.join(worktree, ".cw", "input"),
+        outputDir: path.join(worktree, ".cw", "output"),
+        command: `head -c 100000000 /dev/zero | tr '\\0' a | fold -w 1000; printf '{"status":"done","summary":"loud"}' > "$CW_OUTPUT_DIR/result.json"`,
+        timeoutSeconds: 50,
+        idleSeconds: 50,
+        onOutput: (lines) => sink.push(lines),
+      }),
+    );
+    await sink.flush(true);
+    rmSync(worktree, { recursive: true, force: true });
+    expect(result).toMatchObject({ outcome: "done", summary: "loud" });
+    const total = stored.reduce((n, chunk) => n + chunk.length, 0);
+    expect(total).toBeLessThan(5_100_000);
+    expect(stored[stored.length - 1]).toMatch(/the log is capped at 5000000 bytes: 9\d{7} more bytes of output were not stored/);
+    expect(result.logTail.length).toBeLessThan(50_000);
   });
 });
