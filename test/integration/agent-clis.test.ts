@@ -6,7 +6,7 @@
  * answers.md a lost session restarts with.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -257,5 +257,47 @@ describe("an agent that prints 100 MB", () => {
     expect(total).toBeLessThan(5_100_000);
     expect(stored[stored.length - 1]).toMatch(/the log is capped at 5000000 bytes: 9\d{7} more bytes of output were not stored/);
     expect(result.logTail.length).toBeLessThan(50_000);
+  });
+});
+
+describe("accounts test", () => {
+  it("runs the account's CLI once, quiet and pointed at its base URL, and says whether the key works", { timeout: 30_000 }, async () => {
+    const db = database.db;
+    const envDump = path.join(tmp, "probe-env.txt");
+    // A stand-in for claude: prints what the real one prints for a working key, or its 401 retries.
+    const cli = path.join(tmp, "claude-probe");
+    writeFileSync(
+      cli,
+      `#!/bin/sh
+env > "${envDump}"
+if [ "$ANTHROPIC_API_KEY" = "key-refused-0" ]; then
+  for i in 1 2 3; do echo '{"type":"system","subtype":"api_retry","attempt":1,"error_status":401,"error":"authentication_failed"}'; done
+  sleep 30
+fi
+echo '{"type":"system","subtype":"init","session_id":"probe"}'
+echo '{"type":"result","subtype":"success","is_error":false,"result":"OK","session_id":"probe"}'
+`,
+      { mode: 0o755 },
+    );
+    const good = await addAccount(db, KEY, { email: "good@example.com", provider: "claude", apiKey: "key-works-0", baseUrl: "http://127.0.0.1:9/gw" });
+    const bad = await addAccount(db, KEY, { email: "bad@example.com", provider: "claude", apiKey: "key-refused-0" });
+    await markInvalid(db, good.id, "HTTP 401 earlier");
+    const out: string[] = [];
+    const err: string[] = [];
+    const cliContext = { db, key: KEY, out: (l: string) => out.push(l), err: (l: string) => err.push(l), probe: { agentEnv: { CW_CLAUDE_BIN: cli }, timeoutSeconds: 20 } };
+
+    expect(await runAccountsCli(["test", "good@example.com"], cliContext)).toBe(0);
+    expect(out.join("\n")).toContain(`ok: claude account good@example.com (${good.id}): the credentials work`);
+    const seenEnv = readFileSync(envDump, "utf8");
+    expect(seenEnv).toContain("ANTHROPIC_BASE_URL=http://127.0.0.1:9/gw");
+    expect(seenEnv).toContain("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1");
+    expect(seenEnv).toContain("DISABLE_AUTOUPDATER=1");
+    // A pass makes a refused account usable again.
+    expect((await listAccounts(db)).find((a) => a.id === good.id)?.invalidReason).toBeNull();
+
+    expect(await runAccountsCli(["test", bad.id], cliContext)).toBe(1);
+    expect(err.join("\n")).toContain(`FAILED: claude account bad@example.com (${bad.id}): the provider refused the credentials`);
+    expect(err.join("\n")).not.toContain("key-refused-0");
+    expect((await listAccounts(db)).find((a) => a.id === bad.id)?.invalidReason).toContain("401");
   });
 });
