@@ -220,6 +220,7 @@ export async function createDispatcher(
     idleSeconds: config.agentIdleSeconds,
     maxRetries: config.agentRetries,
     secretKey: config.secretKey,
+    passEnv: config.agentEnvNames ?? [],
     heartbeatMs: 2_000,
     ...overrides,
   };

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { agentEnvNames, agentEnvProblems } from "./runner/agents/agent-env-names.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 const AGENTS = ["claude", "codex", "command"] as const;
@@ -82,6 +83,11 @@ const envSchema = z
       .trim()
       .regex(/^(\d+\s*-\s*\d+|[A-Za-z0-9_.-]+(\s*,\s*[A-Za-z0-9_.-]+)*)$/, "must be a uid range like 200000-200063 or a comma list of user names or uids")
       .optional(),
+    /**
+     * Names of variables passed through from the runner's environment to agents (a provider's base
+     * URL, a proxy, a CA bundle, the host's own key): `runner/agents/agent-env.ts`.
+     */
+    CW_AGENT_ENV: z.string().trim().optional(),
     /** `1` runs agents as the runner's own user, uncontained (logged loudly). */
     CW_UNSAFE_AGENTS: z.enum(["0", "1", "true", "false"], "must be 1 (run agents uncontained) or 0").optional(),
     NODE_ENV: z.string().optional(),
@@ -104,6 +110,7 @@ const envSchema = z
     if (!env.APP_ID && env.NODE_ENV === "production") {
       ctx.addIssue({ code: "custom", path: ["APP_ID"], message: "is required in production (the setup flow is for development)" });
     }
+    for (const problem of agentEnvProblems(env.CW_AGENT_ENV)) ctx.addIssue({ code: "custom", path: ["CW_AGENT_ENV"], message: problem });
     if (env.CW_AGENT === "command" && !env.CW_AGENT_COMMAND) {
       ctx.addIssue({ code: "custom", path: ["CW_AGENT_COMMAND"], message: "is required when CW_AGENT=command" });
     }
@@ -142,6 +149,8 @@ export interface Config {
   agentUsers: string | undefined;
   /** `CW_UNSAFE_AGENTS=1`: agents run uncontained. */
   unsafeAgents: boolean;
+  /** `CW_AGENT_ENV`: the names of the runner's variables agents get. */
+  agentEnvNames?: string[];
 }
 
 export class ConfigError extends Error {
@@ -184,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.CW_SECRET_KEY ? decodeKey(e.CW_SECRET_KEY) : undefined,
     agentUsers: e.CW_AGENT_USERS,
     unsafeAgents: e.CW_UNSAFE_AGENTS === "1" || e.CW_UNSAFE_AGENTS === "true",
+    agentEnvNames: agentEnvNames(e.CW_AGENT_ENV),
   };
 }
 

@@ -14,7 +14,7 @@ Commands:
   start     run the app: webhook server, processor, outbox worker, runner (default)
   runner    run only the runner loop (agents), sharing the app's database
   migrate   apply database migrations and exit
-  accounts  add | list | remove agent-provider accounts (codewalkers accounts help)
+  accounts  add | list | test | remove agent-provider accounts (codewalkers accounts help)
   logs      <issue-number | agent-name> [--repo owner/name]: print an agent run's whole log
   help      show this text`;
 
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       const database = await openAndMigrate(config);
       try {
         const io = { out: (line: string) => console.log(line), err: (line: string) => console.error(line) };
-        return await runAccountsCli(argv.slice(1), { db: database.db, key: config.secretKey, ...io });
+        return await runAccountsCli(argv.slice(1), { db: database.db, key: config.secretKey, probe: { passEnv: config.agentEnvNames ?? [] }, ...io });
       } finally {
         await database.close();
       }

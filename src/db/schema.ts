@@ -285,6 +285,11 @@ export const accounts = pgTable("accounts", {
   provider: text("provider").notNull().default("claude"),
   configJson: text("config_json"), // encrypted (AES-256-GCM with CW_SECRET_KEY)
   credentials: text("credentials"), // encrypted (AES-256-GCM with CW_SECRET_KEY)
+  // Issue #11: the account's own settings, `{"env":{…},"baseUrl":"…"}`, encrypted like the credentials.
+  settings: text("settings"),
+  // Issue #11: the provider refused the credentials (401); the account is skipped until `accounts test` passes.
+  invalidReason: text("invalid_reason"),
+  invalidAt: tstz("invalid_at"),
   isExhausted: boolean("is_exhausted").notNull().default(false),
   exhaustedUntil: tstz("exhausted_until"),
   lastUsedAt: tstz("last_used_at"),

@@ -47,6 +47,11 @@ export interface TaskContext {
   }[];
   /** Present when resuming after questions. */
   answers?: { id: string; question: string; answer: string }[];
+  /**
+   * The session to resume was gone: a fresh start, told the conversation so far in answers.md
+   * (the questions it asked and the answers given).
+   */
+  sessionLost?: { sessionId: string; answers: { id: string; question: string; answer: string }[] };
   /** A refine task: the pull request whose requested changes it makes, and the reviews that asked. */
   refine?: {
     pullRequest: { number: number; head: string; base: string };
@@ -111,7 +116,19 @@ export async function writeContextFiles(inputDir: string, ctx: TaskContext): Pro
       ),
     ]);
   }
-  if (ctx.answers && ctx.answers.length > 0) {
+  if (ctx.sessionLost) {
+    const { sessionId, answers } = ctx.sessionLost;
+    const body = [
+      "# The conversation so far",
+      "",
+      `Your earlier session (${oneLine(sessionId)}) could not be resumed, so this is a fresh start.`,
+      "Your earlier work on this task is in this worktree (committed or not).",
+      ...(answers.length > 0
+        ? ["Before it ended, you asked these questions, and people answered:", "", ...answers.map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}\n`)]
+        : ["It ended before it asked anything."]),
+    ].join("\n");
+    files.push(["answers.md", markdown({ session_lost: sessionId, answers: answers.map(({ id, question, answer }) => ({ id, question, answer })) }, body)]);
+  } else if (ctx.answers && ctx.answers.length > 0) {
     const body = ctx.answers
       .map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}`)
       .join("\n\n");

@@ -2,6 +2,10 @@
  * Agent output into `agent_log_chunks`, batched: lines are buffered and written every
  * `flushMs` or every `maxLines`, so a chatty agent makes a few inserts a second, not thousands.
  * Lines arrive already redacted.
+ *
+ * The log is capped (`maxBytes`, 5 MB by default): an agent that prints 100 MB stores its first
+ * 5 MB and one line saying how much was left out, so neither the database nor the runner's
+ * memory (chunks waiting for their insert) grows with what an agent prints.
  */
 import type { Db } from "../db/client.js";
 import { agentLogChunks } from "../db/schema.js";
@@ -20,6 +24,8 @@ export class LogSink {
   #buffer: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
+  #stored = 0;
+  #dropped = 0;
 
   constructor(
     private readonly db: Db,
@@ -28,17 +34,36 @@ export class LogSink {
     private readonly log: Logger,
     private readonly flushMs = 1_000,
     private readonly maxLines = 200,
+    private readonly maxBytes = 5_000_000,
   ) {}
 
+  /** Bytes of output left out because the log reached its cap. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   push(lines: string[]): void {
-    for (const line of lines) this.#buffer.push(cutLogLine(line));
+    for (const line of lines) {
+      const cut = cutLogLine(line);
+      const size = Buffer.byteLength(cut) + 1;
+      if (this.#stored + size > this.maxBytes) {
+        this.#dropped += size;
+        continue;
+      }
+      this.#stored += size;
+      this.#buffer.push(cut);
+    }
     if (this.#buffer.length >= this.maxLines) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.flushMs);
   }
 
-  flush(): Promise<void> {
+  flush(final = false): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (final && this.#dropped > 0) {
+      this.#buffer.push(`[codewalkers] the log is capped at ${this.maxBytes} bytes: ${this.#dropped} more bytes of output were not stored`);
+      this.#dropped = 0;
+    }
     if (this.#buffer.length === 0) return this.#writing;
     const content = this.#buffer.join("\n");
     this.#buffer = [];

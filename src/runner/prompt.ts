@@ -41,7 +41,7 @@ const PLAN_RULES = [
   "No @mentions and no HTML comments or hidden markup: such a plan is refused.",
 ].join("\n");
 
-export type ResumeKind = "answers" | "continue" | null;
+export type ResumeKind = "answers" | "continue" | "restart" | null;
 
 const READ_INPUT = [
   "Read .cw/input/task.md first, then .cw/input/initiative.md, .cw/input/phase.md and .cw/input/context/ when present:",
@@ -64,6 +64,9 @@ export function agentPrompt(mode: AgentMode, resume: ResumeKind): string {
     resume === "answers" ? "You are resuming: .cw/input/answers.md holds the answers to your questions." : "",
     resume === "continue" ? "You are resuming after an interruption: your earlier work is in this worktree; carry on from it." : "",
     mode === "plan" || mode === "detail" || mode === "refine" ? PLAN_RULES : "",
+    resume === "restart"
+      ? "Your earlier session could not be resumed: .cw/input/answers.md holds the conversation so far, and your earlier work is in this worktree; carry on from them."
+      : "",
     "Work only inside this directory. Do not commit .cw/. You may commit your work or leave it uncommitted: the runner commits what is left.",
     "When you finish, write .cw/output/result.json:",
     ...(MODE_RESULTS[mode] ?? ['{"status":"done","summary":"<what you did, for the people and for the tasks after you>"}']),

@@ -15,7 +15,7 @@ import type { AgentMode } from "../core/statuses.js";
 import { markExhausted } from "./accounts/pick-account.js";
 import { createAgentAdapter } from "./agents/create-agent-adapter.js";
 import type { AgentRunResult } from "./agents/types.js";
-import { allAccountsExhausted, chooseAccount } from "./choose-account.js";
+import { allAccountsExhausted, allAccountsInvalid, chooseAccount } from "./choose-account.js";
 import { homeKey, openAgentSession } from "./containment/agent-session.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { LogSink } from "./log-sink.js";
@@ -58,6 +58,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
   const { settings, database, containment } = deps;
   const account = await chooseAccount(deps, o.agent.id);
   if (account === "exhausted") return { kind: "exhausted", end: await allAccountsExhausted(deps) };
+  if (account === "invalid") return { kind: "exhausted", end: allAccountsInvalid(deps) };
   const accountId = account?.accountId ?? null;
   // The account's own secrets are redacted by value, whatever their shape (a gateway's key is no `sk-…`).
   const redact = account && account.secrets.length > 0 ? chainRedactors(createRedactor(account.secrets), o.redact) : o.redact;
@@ -91,6 +92,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
         timeoutSeconds: settings.timeoutSeconds,
         idleSeconds: settings.idleSeconds,
         env: { ...(settings.agentEnv ?? {}), ...(credentials?.env ?? {}), ...session.env },
+        ...(settings.passEnv?.length ? { passEnv: settings.passEnv } : {}),
         ...(settings.agentCommand ? { command: settings.agentCommand } : {}),
         redact,
         onOutput: (lines) => {
@@ -108,7 +110,7 @@ export async function runOneAgent(deps: RunDeps, o: OneAgent): Promise<OneAgentE
     return { kind: "ran", result, accountId, hasAccount: account !== null, resumed };
   } finally {
     await live.stop();
-    await sink.flush();
+    await sink.flush(true);
     await session.close();
     await materialized?.cleanup().catch((error: unknown) => deps.log.warn({ err: error }, "could not put the account's files away"));
   }

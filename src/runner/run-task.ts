@@ -30,6 +30,8 @@ import { runOneAgent } from "./run-one-agent.js";
 import type { GitWorkspace } from "./workspace/index.js";
 import type { GitAuthor, RepoRef as GitRepo } from "./workspace/types.js";
 import { loadRunContext, type RunContext } from "./run-context.js";
+import type { TaskContext } from "./context-files.js";
+import { credentialsRefused, withNotice } from "./credentials-refused.js";
 import { agentPrompt } from "./prompt.js";
 import type { StartedRun } from "./start-run.js";
 import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
@@ -61,6 +63,8 @@ export interface RunnerSettings {
   secretKey: Buffer | undefined;
   /** Extra environment for agents (tests point CW_CLAUDE_BIN at a fake). */
   agentEnv?: Record<string, string>;
+  /** `CW_AGENT_ENV`: names of the runner's variables given to agents. */
+  passEnv?: string[];
   heartbeatMs: number;
   /** How often a running agent's check run may show new log lines (default 10 s). */
   checkRunRefreshMs?: number;
@@ -121,34 +125,47 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
       const planning = await loadPlanningContext(db, ctx);
-      const ran = await runOneAgent(deps, {
-        agent,
-        mode: agent.mode,
-        taskId: ctx.task.id,
-        attempt: started.task.attempt ?? 1,
-        fence,
-        worktree: tree.path,
-        inputDir,
-        outputDir,
-        prompt: agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null),
-        ...(ctx.resume ? { resume: { sessionId: ctx.resume.sessionId, accountId: ctx.resume.accountId } } : {}),
-        prepare: async () => {
-          await mkdir(outputDir, { recursive: true });
-          await writeContextFiles(inputDir, ctx.taskContext);
-          for (const [name, text] of extraInput) await writeFile(path.join(inputDir, name), text, "utf8");
-          await writePlanningFiles(inputDir, tree.path, planning);
-          if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
-        },
-        redact,
-        onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
-        signal,
-      });
+      const runAgentOnce = (taskContext: TaskContext, resume: RunContext["resume"], prompt: string) =>
+        runOneAgent(deps, {
+          agent,
+          mode: agent.mode,
+          taskId: ctx.task.id,
+          attempt: started.task.attempt ?? 1,
+          fence,
+          worktree: tree.path,
+          inputDir,
+          outputDir,
+          prompt,
+          ...(resume ? { resume: { sessionId: resume.sessionId, accountId: resume.accountId } } : {}),
+          prepare: async () => {
+            await mkdir(outputDir, { recursive: true });
+            await writeContextFiles(inputDir, taskContext);
+            for (const [name, text] of extraInput) await writeFile(path.join(inputDir, name), text, "utf8");
+            await writePlanningFiles(inputDir, tree.path, planning);
+            if (ctx.answerMessageIds.length) await db.update(messages).set({ status: "read" }).where(inArray(messages.id, ctx.answerMessageIds));
+          },
+          redact,
+          onSpawn: (pid) => void db.update(agents).set({ pid }).where(eq(agents.id, agent.id)),
+          signal,
+        });
+      let ran = await runAgentOnce(ctx.taskContext, ctx.resume, agentPrompt(agent.mode, ctx.resume ? (ctx.answers.length > 0 ? "answers" : "continue") : null));
+      let notice: string | null = null;
+      // The CLI no longer knows the session (its store was lost, or another host ran it): start
+      // afresh once, with the conversation so far in answers.md, and say so.
+      if (ran.kind === "ran" && ran.result.failure === "session_missing" && ran.resumed && ctx.resume) {
+        const lost = ran.resumed;
+        rlog.warn({ session: lost }, "the agent's session could not be resumed: starting afresh with the conversation so far");
+        notice = `The agent's earlier session (\`${lost}\`) could not be resumed, so it started afresh with the conversation so far in \`.cw/input/answers.md\`.`;
+        const fresh: TaskContext = { ...ctx.taskContext, sessionLost: { sessionId: lost, answers: ctx.answers } };
+        ran = await runAgentOnce(fresh, { ...ctx.resume, sessionId: null }, agentPrompt(agent.mode, "restart"));
+      }
       if (ran.kind === "exhausted") {
         end = ran.end;
       } else {
         result = ran.result;
         resumeSession = ran.resumed;
-        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, mode: agent.mode, redact, hasAccount: ran.hasAccount, branchPushed: tree.resumed, started, signal });
+        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, mode: agent.mode, redact, hasAccount: ran.hasAccount, accountId: ran.accountId, branchPushed: tree.resumed, started, signal });
+        if (notice) end = withNotice(end, notice);
       }
     }
   } catch (error) {
@@ -188,7 +205,7 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; mode: AgentMode; redact: (s: string) => string; hasAccount: boolean; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
+  o: { token: string | undefined; agentName: string; mode: AgentMode; redact: (s: string) => string; hasAccount: boolean; accountId?: string | null; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -299,6 +316,11 @@ async function settle(
         runAfter: o.hasAccount ? null : (result.limitResetAt ?? new Date(Date.now() + 15 * 60_000)),
       };
     default:
+      if (result.failure === "auth") return credentialsRefused(deps, o.accountId ?? null, o.redact(result.message ?? "HTTP 401"), result.logTail);
+      if (result.failure === "transient") {
+        // Overloaded, unavailable, a stream cut: the provider's trouble, not the agent's; later may work.
+        return retryOrFail(ctx, settings, `the provider had a passing problem — ${o.redact(result.message ?? result.outcome)}`, result.logTail);
+      }
       return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
   }
 }

@@ -69,7 +69,7 @@ describe("the account store", () => {
       ["c@example.com", "codex", true, false, false],
     ]);
     expect(Object.keys(listed[0]!).sort()).toEqual(
-      ["email", "exhausted", "exhaustedUntil", "hasConfig", "hasCredentials", "id", "lastUsedAt", "provider", "sortOrder"],
+      ["baseUrl", "email", "envNames", "exhausted", "exhaustedUntil", "hasConfig", "hasCredentials", "id", "invalidReason", "lastUsedAt", "provider", "sortOrder"],
     );
     const shown = JSON.stringify(listed);
     for (const secret of [API_KEY, "ACCESS", "REFRESH", "sk-proj-CODEX", "oauthAccount"]) expect(shown).not.toContain(secret);
@@ -256,9 +256,10 @@ describe("an account's environment", () => {
     await other.cleanup();
   });
 
-  it("codex: OPENAI_API_KEY, or auth.json under CODEX_HOME", async () => {
+  it("codex: CODEX_API_KEY (what codex exec reads), or auth.json under CODEX_HOME; config.toml written by the runner", async () => {
     const withKey = await materializeAccount({ provider: "codex", secrets: { apiKey: "sk-proj-1" }, dir: accountDir(tmp, "cx1") });
-    expect(withKey.env).toEqual({ CODEX_HOME: path.join(tmp, "accounts", "cx1", ".codex"), OPENAI_API_KEY: "sk-proj-1" });
+    expect(withKey.env).toEqual({ CODEX_HOME: path.join(tmp, "accounts", "cx1", ".codex"), CODEX_API_KEY: "sk-proj-1" });
+    expect(readFileSync(path.join(tmp, "accounts", "cx1", ".codex", "config.toml"), "utf8")).not.toContain("openai_base_url");
     const dir = accountDir(tmp, "cx2");
     const auth = JSON.stringify({ tokens: { access_token: "t" } });
     const withFile = await materializeAccount({ provider: "codex", secrets: { credentialsJson: auth }, dir });

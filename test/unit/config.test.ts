@@ -51,6 +51,7 @@ describe("loadConfig defaults", () => {
       secretKey: undefined,
       agentUsers: undefined,
       unsafeAgents: false,
+      agentEnvNames: [],
     });
   });
 
@@ -95,6 +96,7 @@ describe("loadConfig defaults", () => {
       secretKey: Buffer.from(key, "hex"),
       agentUsers: "cw-agent-0,cw-agent-1",
       unsafeAgents: false,
+      agentEnvNames: [],
     });
   });
 

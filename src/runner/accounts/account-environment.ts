@@ -42,6 +42,8 @@ interface Layout {
   credentialsFile?: string;
   /** Config files, written when absent and kept: the agent CLI keeps its own state in them. */
   configFiles: string[];
+  /** Files the runner owns, written on every run (the account's settings may have changed). */
+  settingsFiles?: { file: string; content: string }[];
 }
 
 interface Holder {
@@ -74,6 +76,10 @@ export async function materializeAccount(options: MaterializeOptions): Promise<M
     await privateDir(dir);
     for (const d of layout.dirs) await realDirectory(dir, path.relative(dir, d));
     if (layout.credentialsFile) await writePrivateFile(layout.credentialsFile, options.secrets.credentialsJson!);
+    for (const { file, content } of layout.settingsFiles ?? []) {
+      await isRealFile(file);
+      await writePrivateFile(file, content);
+    }
     if (options.secrets.configJson !== undefined) {
       for (const file of layout.configFiles) {
         if (!(await isRealFile(file))) await writePrivateFile(file, options.secrets.configJson);
@@ -115,13 +121,16 @@ export async function materializeAccount(options: MaterializeOptions): Promise<M
 }
 
 function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layout {
-  const env: Record<string, string> = {};
+  // The account's own variables first: its provider's keys and folders below win over them.
+  const env: Record<string, string> = { ...(secrets.env ?? {}) };
   const hasCredentials = secrets.credentialsJson !== undefined;
   switch (provider) {
     case "claude": {
       const configDir = path.join(dir, ".claude");
       Object.assign(env, { HOME: dir, CLAUDE_CONFIG_DIR: configDir });
       if (secrets.apiKey !== undefined) env.ANTHROPIC_API_KEY = secrets.apiKey;
+      // Claude Code reads its API's address from the environment.
+      if (secrets.baseUrl !== undefined) env.ANTHROPIC_BASE_URL = secrets.baseUrl;
       return {
         env,
         dirs: [configDir],
@@ -134,12 +143,15 @@ function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layo
     case "codex": {
       const codexHome = path.join(dir, ".codex");
       env.CODEX_HOME = codexHome;
-      if (secrets.apiKey !== undefined) env.OPENAI_API_KEY = secrets.apiKey;
+      // `codex exec` authenticates with CODEX_API_KEY; it sends no key at all for OPENAI_API_KEY.
+      if (secrets.apiKey !== undefined) env.CODEX_API_KEY = secrets.apiKey;
       return {
         env,
         dirs: [codexHome],
         ...(hasCredentials ? { credentialsFile: path.join(codexHome, "auth.json") } : {}),
         configFiles: [],
+        // Codex reads its API's address only from config.toml (OPENAI_BASE_URL is ignored).
+        settingsFiles: [{ file: path.join(codexHome, "config.toml"), content: codexConfigToml(secrets.baseUrl) }],
       };
     }
     default: {
@@ -151,6 +163,13 @@ function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layo
       return { env, dirs: [], ...(hasCredentials ? { credentialsFile } : {}), configFiles: [configFile] };
     }
   }
+}
+
+/** The runner's config.toml for a codex account: its base URL, if it has one. */
+export function codexConfigToml(baseUrl: string | undefined): string {
+  const lines = ["# Written by Codewalkers for this account on every run; edits are lost."];
+  if (baseUrl !== undefined) lines.push(`openai_base_url = ${JSON.stringify(baseUrl)}`);
+  return `${lines.join("\n")}\n`;
 }
 
 async function inTurn<T>(dir: string, fn: () => Promise<T>): Promise<T> {

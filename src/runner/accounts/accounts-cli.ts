@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import type { Db } from "../../db/client.js";
 import { AccountError, addAccount, listAccounts, removeAccount, type AccountView } from "./account-store.js";
 import { SecretBoxError } from "../../lib/secret-box.js";
+import { probeAccount, type ProbeOptions } from "./account-probe.js";
 
 export interface AccountsCliContext {
   db: Db;
@@ -19,6 +20,8 @@ export interface AccountsCliContext {
   env?: NodeJS.ProcessEnv;
   /** What --api-key-stdin reads (all of process.stdin by default). */
   readStdin?: () => Promise<string>;
+  /** For `test`: the runner's CW_AGENT_ENV names and extra agent variables. */
+  probe?: ProbeOptions;
 }
 
 export const ACCOUNTS_USAGE = `Usage: codewalkers accounts <command>
@@ -26,8 +29,11 @@ export const ACCOUNTS_USAGE = `Usage: codewalkers accounts <command>
 Commands:
   add --email <email> [--provider claude|codex|<name>] [--api-key-env <VAR> | --api-key-stdin]
       [--credentials-file <path>] [--config-file <path>] [--sort-order <n>]
+      [--env KEY=VALUE | --env KEY]... [--base-url <url>]
             register an account; its secrets are stored encrypted with CW_SECRET_KEY
   list      show the accounts (never their secrets)
+  test <id|email>
+            make one tiny request through the account's CLI and say whether its credentials work
   remove <id|email>
             delete an account
   help      show this text
@@ -36,7 +42,11 @@ An API key is never taken as an argument (it would stay in shell history and sho
   --api-key-env VAR   read it from the environment variable VAR
   --api-key-stdin     read it from standard input, e.g. < key.txt
 For claude, --credentials-file is ~/.claude/.credentials.json and --config-file ~/.claude.json;
-for codex, --credentials-file is ~/.codex/auth.json.`;
+for codex, --credentials-file is ~/.codex/auth.json.
+--env KEY=VALUE gives this account's agents a variable (stored encrypted, its value redacted from
+their output); --env KEY takes the value from this command's environment.
+--base-url points the CLI at a gateway or a compatible API: claude gets ANTHROPIC_BASE_URL, codex
+an openai_base_url line in its config.toml.`;
 
 export const MISSING_KEY_MESSAGE =
   "set CW_SECRET_KEY to 64 hex characters or 32 bytes base64; generate one with: openssl rand -hex 32";
@@ -52,6 +62,8 @@ export async function runAccountsCli(argv: string[], context: AccountsCliContext
         return await add(rest, context);
       case "list":
         return await list(rest, context);
+      case "test":
+        return await test(rest, context);
       case "remove":
       case "rm":
         return await remove(rest, context);
@@ -95,6 +107,8 @@ async function add(args: string[], context: AccountsCliContext): Promise<number>
     "credentials-file": { type: "string" },
     "config-file": { type: "string" },
     "sort-order": { type: "string" },
+    env: { type: "string", multiple: true },
+    "base-url": { type: "string" },
   });
   if (!values.email?.trim()) throw new UsageError("accounts add needs --email <email>");
   if (values["api-key-env"] !== undefined && values["api-key-stdin"]) {
@@ -120,8 +134,16 @@ async function add(args: string[], context: AccountsCliContext): Promise<number>
     credentialsJson,
     configJson,
     sortOrder: sortOrder === undefined ? undefined : Number(sortOrder),
+    env: envPairs(values.env ?? [], context.env ?? process.env),
+    baseUrl: values["base-url"],
   });
-  const what = [apiKey !== undefined && "API key", credentialsJson !== undefined && "credentials", configJson !== undefined && "config"]
+  const what = [
+    apiKey !== undefined && "API key",
+    credentialsJson !== undefined && "credentials",
+    configJson !== undefined && "config",
+    account.envNames.length > 0 && `env ${account.envNames.join(", ")}`,
+    account.baseUrl !== null && `base URL ${account.baseUrl}`,
+  ]
     .filter(Boolean)
     .join(", ");
   context.out(`added ${account.provider} account ${account.email} (${account.id}) with ${what}, encrypted`);
@@ -130,10 +152,34 @@ async function add(args: string[], context: AccountsCliContext): Promise<number>
 
 async function list(args: string[], context: AccountsCliContext): Promise<number> {
   parse(args, {});
-  const accounts = await listAccounts(context.db);
+  const accounts = await listAccounts(context.db, new Date(), context.key);
   context.out(formatTable(accounts));
   if (accounts.length === 0) context.out("no accounts yet; add one with: codewalkers accounts add --email <email> …");
   return 0;
+}
+
+async function test(args: string[], context: AccountsCliContext): Promise<number> {
+  const { positionals } = parse(args, {}, true);
+  if (positionals.length !== 1) throw new UsageError("accounts test needs one <id|email>");
+  if (!context.key) throw new AccountError(MISSING_KEY_MESSAGE);
+  const result = await probeAccount(context.db, context.key, positionals[0]!, context.probe ?? {});
+  (result.ok ? context.out : context.err)(`${result.ok ? "ok" : "FAILED"}: ${result.message}`);
+  return result.ok ? 0 : 1;
+}
+
+/** `--env KEY=VALUE`, or `--env KEY` for the value this command sees; the value is never echoed. */
+function envPairs(items: string[], env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  if (items.length === 0) return undefined;
+  const pairs: Record<string, string> = {};
+  for (const item of items) {
+    const at = item.indexOf("=");
+    const name = at < 0 ? item : item.slice(0, at);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) throw new UsageError("--env takes KEY=VALUE or KEY (a variable name)");
+    const value = at < 0 ? env[name] : item.slice(at + 1);
+    if (value === undefined || value === "") throw new AccountError(`--env ${name}: ${at < 0 ? "that variable is not set here" : "the value is empty"}`);
+    pairs[name] = value;
+  }
+  return pairs;
 }
 
 async function remove(args: string[], context: AccountsCliContext): Promise<number> {
@@ -206,10 +252,18 @@ function formatTable(accounts: AccountView[]): string {
     a.id,
     a.email,
     a.provider,
-    a.exhausted ? (a.exhaustedUntil ? `exhausted until ${iso(a.exhaustedUntil)}` : "exhausted") : "available",
+    a.invalidReason !== null
+      ? "credentials refused"
+      : a.exhausted
+        ? a.exhaustedUntil
+          ? `exhausted until ${iso(a.exhaustedUntil)}`
+          : "exhausted"
+        : "available",
     a.lastUsedAt ? iso(a.lastUsedAt) : "never",
     String(a.sortOrder),
-    [a.hasCredentials && "credentials", a.hasConfig && "config"].filter(Boolean).join(", ") || "-",
+    [a.hasCredentials && "credentials", a.hasConfig && "config", ...a.envNames.map((n) => `env ${n}`), a.baseUrl !== null && `base URL ${a.baseUrl}`]
+      .filter(Boolean)
+      .join(", ") || "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");

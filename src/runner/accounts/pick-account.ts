@@ -3,7 +3,7 @@
  * exhausted; an agent that hits a usage or rate limit marks its account exhausted until the reset
  * time, and the task moves on to another account, or waits until `nextAvailableAt`.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { accounts } from "../../db/schema.js";
 import type { Account } from "./account-store.js";
@@ -37,6 +37,7 @@ export async function pickAccount(db: DbOrTx, provider: string, now: Date = new 
           sql`(
             select a.id from ${accounts} a
             where a.provider = ${provider}
+              and a.invalid_reason is null
               and (not a.is_exhausted or a.exhausted_until <= ${now.toISOString()}::timestamptz)
             order by a.last_used_at asc nulls first, a.sort_order asc, a.created_at asc, a.id asc
             limit 1
@@ -75,7 +76,8 @@ export async function markExhausted(
 /**
  * When the next account of `provider` can be used: `now` if one is usable already, else the
  * earliest reset time. Null when none will ever come back by itself: no account is registered
- * (or every one is marked exhausted without a reset time).
+ * (or every one is marked exhausted without a reset time). Accounts whose credentials the
+ * provider refused do not count.
  */
 export async function nextAvailableAt(db: DbOrTx, provider: string, now: Date = new Date()): Promise<Date | null> {
   const at = now.toISOString();
@@ -86,7 +88,16 @@ export async function nextAvailableAt(db: DbOrTx, provider: string, now: Date = 
         else ${accounts.exhaustedUntil} end)`,
     })
     .from(accounts)
-    .where(eq(accounts.provider, provider));
+    .where(and(eq(accounts.provider, provider), isNull(accounts.invalidReason)));
   const next = row?.next;
   return next === null || next === undefined ? null : new Date(next);
+}
+
+/** How many accounts of `provider` the provider refused (401), waiting for `accounts test`. */
+export async function invalidAccountCount(db: DbOrTx, provider: string): Promise<number> {
+  const rows = await db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.provider, provider), sql`${accounts.invalidReason} is not null`));
+  return rows.length;
 }

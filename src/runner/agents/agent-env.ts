@@ -1,34 +1,15 @@
 /**
  * The environment an agent runs with (DESIGN §2 principle 7, §3): built from nothing. A few
- * harmless variables of the runner's own environment, the account's credentials, then the
- * protocol variables. The app's secrets (PRIVATE_KEY, WEBHOOK_SECRET, DATABASE_URL,
+ * harmless variables of the runner's own environment, those `CW_AGENT_ENV` names, the account's
+ * credentials and settings, then the protocol variables. The app's secrets (PRIVATE_KEY, WEBHOOK_SECRET, DATABASE_URL,
  * CW_SECRET_KEY, …) and any GitHub token never reach it, whatever the runner's environment holds.
  */
+import { FORBIDDEN_AGENT_ENV, isForbiddenAgentEnv } from "./agent-env-names.js";
 import type { AgentRunRequest } from "./types.js";
 
 /** Variables copied from the runner's environment when set. */
 const INHERITED = ["PATH", "HOME", "LANG", "TERM", "TMPDIR", "USER", "SHELL", "TZ"];
 const INHERITED_PREFIXES = ["LC_"];
-
-/**
- * Never given to an agent, not even through `req.env`: the app's own settings and secrets, and
- * GitHub credentials (agents hold no token; the runner pushes).
- */
-const FORBIDDEN = new Set([
-  "APP_ID",
-  "PRIVATE_KEY",
-  "PRIVATE_KEY_PATH",
-  "WEBHOOK_SECRET",
-  "WEBHOOK_PROXY_URL",
-  "DATABASE_URL",
-  "CW_SECRET_KEY",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "GITHUB_ENTERPRISE_TOKEN",
-  "GH_ENTERPRISE_TOKEN",
-  "GITHUB_CLIENT_SECRET",
-  "GITHUB_PRIVATE_KEY",
-]);
 
 /** The protocol variables; set last, so nothing can override them. */
 export function protocolEnv(req: AgentRunRequest): Record<string, string> {
@@ -47,12 +28,15 @@ export function buildAgentEnv(
   runnerEnv: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
   const env: Record<string, string> = {};
+  const passed = new Set(req.passEnv ?? []);
   for (const [name, value] of Object.entries(runnerEnv)) {
     if (value === undefined) continue;
     if (INHERITED.includes(name) || INHERITED_PREFIXES.some((prefix) => name.startsWith(prefix))) env[name] = value;
+    // Checked again here: a list that reached the runner some other way than config.ts.
+    else if (passed.has(name) && !isForbiddenAgentEnv(name)) env[name] = value;
   }
   for (const [name, value] of Object.entries(req.env)) {
-    if (typeof value === "string" && !FORBIDDEN.has(name)) env[name] = value;
+    if (typeof value === "string" && !FORBIDDEN_AGENT_ENV.has(name)) env[name] = value;
   }
   return { ...env, ...protocolEnv(req) };
 }

@@ -6,11 +6,18 @@
  * `codex exec` runs in a read-only sandbox unless told otherwise, where the agent could neither
  * edit its worktree nor write its result; the sandbox is set to workspace-write with `-c`
  * (`exec resume` rejects `--sandbox`, and a resumed thread would keep the mode it was started with).
+ *
+ * Codex reads its API key from CODEX_API_KEY (OPENAI_API_KEY alone sends no key) and its API's
+ * address from config.toml only (OPENAI_BASE_URL is ignored): an account writes both where codex
+ * looks (`accounts/account-environment.ts`); the runner's own OPENAI_API_KEY / OPENAI_BASE_URL,
+ * passed through `CW_AGENT_ENV`, are handed on the same way here.
  */
 import { parseEvent } from "./parse-event.js";
 import { runAgent, type StreamFindings, type StreamParser } from "./run-agent.js";
-import type { AgentAdapter, AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
+import type { AgentAdapter, AgentFailure, AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
 import { isUsageLimitError, parseLimitReset } from "./usage-limit.js";
+import { buildAgentEnv } from "./agent-env.js";
+import { classifyProviderError } from "./provider-errors.js";
 
 const SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
 /** How much of the agent's last message a missing-result error quotes. */
@@ -21,10 +28,27 @@ export function createCodexAdapter(): AgentAdapter {
     name: "codex",
     run: (req: AgentRunRequest): Promise<AgentRunResult> => {
       const sessionId = req.resume?.sessionId;
-      const args = ["exec", "--json", ...SANDBOX, ...(sessionId ? ["resume", sessionId] : []), req.prompt];
-      return runAgent(req, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser() });
+      const { env, overrides } = codexSettings(req);
+      const args = ["exec", "--json", ...SANDBOX, ...overrides, "--skip-git-repo-check", ...(sessionId ? ["resume", sessionId] : []), req.prompt];
+      return runAgent({ ...req, env }, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser() });
     },
   };
+}
+
+/** Config overrides that keep codex to its API: no update check, no analytics or feedback uploads. */
+const QUIET = ["-c", "check_for_update_on_startup=false", "-c", "analytics.enabled=false", "-c", "feedback.enabled=false"];
+
+/**
+ * The runner's OPENAI_API_KEY / OPENAI_BASE_URL (passed through `CW_AGENT_ENV`, or an account's
+ * `--env`) where codex reads them; an account's own CODEX_API_KEY and config.toml win.
+ */
+function codexSettings(req: AgentRunRequest): { env: Record<string, string>; overrides: string[] } {
+  const seen = buildAgentEnv(req);
+  const env = { ...req.env };
+  const overrides = [...QUIET];
+  if (!seen.CODEX_API_KEY && seen.OPENAI_API_KEY) env.CODEX_API_KEY = seen.OPENAI_API_KEY;
+  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME) overrides.push("-c", `openai_base_url=${JSON.stringify(seen.OPENAI_BASE_URL)}`);
+  return { env, overrides };
 }
 
 export class CodexStreamParser implements StreamParser {
@@ -33,6 +57,7 @@ export class CodexStreamParser implements StreamParser {
   private lastError: string | undefined;
   private usageLimit: string | undefined;
   private usage: AgentUsage | undefined;
+  private failureKind: AgentFailure | undefined;
 
   read(line: string): "continue" {
     const event = parseEvent(line);
@@ -64,6 +89,7 @@ export class CodexStreamParser implements StreamParser {
 
   private failed(message: string): void {
     this.lastError = message;
+    this.failureKind = classifyProviderError(message) ?? this.failureKind;
     if (isUsageLimitError(message)) this.usageLimit = message;
   }
 
@@ -84,6 +110,7 @@ export class CodexStreamParser implements StreamParser {
       const resetAt = parseLimitReset(this.usageLimit);
       findings.usageLimit = { message: this.usageLimit, ...(resetAt ? { resetAt } : {}) };
     }
+    if (this.failureKind) findings.failureKind = this.failureKind;
     if (this.lastError) findings.detail = this.lastError;
     else if (this.lastMessage) findings.detail = `its last message: ${quoted(this.lastMessage)}`;
     return findings;

@@ -14,7 +14,7 @@
 import { AGENT_TEXT_LIMITS, agentText } from "../../core/agent-text.js";
 import { prepareOutputDir, readResultFile } from "./result-file.js";
 import { spawnAgent, type AgentProcessControl, type AgentProcessResult } from "./spawn-agent.js";
-import type { AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
+import type { AgentFailure, AgentRunRequest, AgentRunResult, AgentUsage } from "./types.js";
 
 /** What an adapter learned from the agent's own event stream. */
 export interface StreamFindings {
@@ -24,6 +24,8 @@ export interface StreamFindings {
   usageLimit?: { message: string; resetAt?: Date };
   /** Why the adapter ended the run early when it was not a usage limit (failing credentials). */
   failure?: string;
+  /** What kind of error the provider reported, when the stream says (see `AgentRunResult.failure`). */
+  failureKind?: AgentFailure;
   /** The outcome when no result file was written: claude's `result` event. */
   streamResult?: { outcome: "done"; summary: string } | { outcome: "error"; message: string };
   /** Added to a crash or missing-result message: the agent's last error or message. */
@@ -75,6 +77,8 @@ export async function settleRun(
     ...(findings.sessionId !== undefined ? { sessionId: findings.sessionId } : {}),
     ...(findings.usage ? { usage: findings.usage } : {}),
   };
+  // Only an error the stream explains carries its kind; a result file says what it says.
+  const failure = findings.failureKind ? { failure: findings.failureKind } : {};
   const detail = findings.detail ? `: ${redact(findings.detail)}` : "";
 
   if (proc.startError) return { ...base, outcome: "error", message: `the agent could not be started: ${proc.startError}` };
@@ -87,7 +91,7 @@ export async function settleRun(
       return { ...base, outcome: "stalled", message: `the agent printed nothing for ${req.idleSeconds} s and was killed` };
     case "ended_by_adapter":
       if (findings.usageLimit) return usageLimited(base, findings.usageLimit, redact);
-      return { ...base, outcome: "error", message: redact(findings.failure ?? "the agent was ended early") };
+      return { ...base, ...failure, outcome: "error", message: redact(findings.failure ?? "the agent was ended early") };
     case "exited":
       break;
   }
@@ -115,13 +119,13 @@ export async function settleRun(
 
   const streamResult = findings.streamResult;
   if (streamResult?.outcome === "done") return { ...base, outcome: "done", summary: summaryOf(streamResult.summary) };
-  if (streamResult?.outcome === "error") return { ...base, outcome: "error", message: redact(streamResult.message) };
+  if (streamResult?.outcome === "error") return { ...base, ...failure, outcome: "error", message: redact(streamResult.message) };
 
   if (proc.exitCode !== 0) {
     const how = proc.exitCode === null ? `was killed by ${proc.signal ?? "a signal"}` : `exited with code ${proc.exitCode}`;
-    return { ...base, outcome: "crashed", message: `the agent ${how} without writing ${RESULT_PATH}${detail}` };
+    return { ...base, ...failure, outcome: "crashed", message: `the agent ${how} without writing ${RESULT_PATH}${detail}` };
   }
-  return { ...base, outcome: "error", message: `the agent exited without writing ${RESULT_PATH}${detail}` };
+  return { ...base, ...failure, outcome: "error", message: `the agent exited without writing ${RESULT_PATH}${detail}` };
 }
 
 function usageLimited(

@@ -23,6 +23,8 @@ export interface AgentRunRequest {
   idleSeconds: number;
   /** Extra environment for the agent: account credentials (ANTHROPIC_API_KEY, CLAUDE_CONFIG_DIR, CODEX_HOME, HOME). */
   env: Record<string, string>;
+  /** Names of the runner's variables passed through (`CW_AGENT_ENV`); the account's `env` wins over them. */
+  passEnv?: string[];
   /** For the command adapter (CW_AGENT_COMMAND). */
   command?: string;
   redact: (text: string) => string;
@@ -71,9 +73,17 @@ export interface AgentRunResult {
   sessionId?: string | null;
   usage?: AgentUsage;
   limitResetAt?: Date;
+  /**
+   * Why an "error" happened, when the provider said so: `auth` (the credentials were refused:
+   * retrying cannot help), `transient` (overloaded, unavailable, a stream cut: retry later),
+   * `session_missing` (the CLI no longer knows the session it was asked to resume).
+   */
+  failure?: AgentFailure;
   /** The last ~40 output lines, redacted. */
   logTail: string;
 }
+
+export type AgentFailure = "auth" | "transient" | "session_missing";
 
 export type AgentName = "claude" | "codex" | "command";
 
