@@ -23,7 +23,9 @@ export async function trustedText(tx: DbOrTx, projectId: string, issue: IssueFac
     .onConflictDoUpdate({
       target: [issueTexts.projectId, issueTexts.issueNumber],
       set: { title: issue.title, body: issue.body, editedAt },
-      setWhere: sql`${issueTexts.editedAt} <= ${editedAt}`,
+      // `excluded` rather than the Date itself: a Date inside a raw `sql` template is bound
+      // without the column's mapping, which postgres.js cannot serialise (it hung the connection).
+      setWhere: sql`${issueTexts.editedAt} <= excluded.edited_at`,
     })
     .returning({ title: issueTexts.title, body: issueTexts.body });
   if (written[0]) return written[0];
