@@ -8,8 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
-// prom-client was not in node_modules yet: the same API, from a stand-in (see prometheus-text.ts).
-import { Counter, Gauge, Histogram, Registry } from "./prometheus-text.js";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db/client.js";
 import { accounts, agents, outbox, webhookDeliveries } from "../db/schema.js";
 

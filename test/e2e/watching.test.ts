@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
 import { commentMarker } from "../../src/core/intents.js";
@@ -17,6 +17,7 @@ import type { FakeGitHub } from "../support/fake-github/index.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
 import { runLogsCli } from "../../src/runner/logs-cli.js";
+import { registry } from "../../src/server/metrics.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 
@@ -34,6 +35,8 @@ const booted = useBootedApp(
   { maxRetries: 0, timeoutSeconds: 30, idleSeconds: 20, agentEnv: { CW_CLAUDE_BIN: CLAUDE }, checkRunRefreshMs: REFRESH_MS },
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// The registry is the process's, as prom-client's is: other test files in this worker count too.
+beforeEach(() => registry.resetMetrics());
 
 const TOKEN = "ghs_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2";
 const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + "secretkeymaterial0123456789";

@@ -6,7 +6,8 @@
  * system config switched off.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const GIT_ENV: Record<string, string> = {
@@ -49,6 +50,15 @@ function personEnv(author: GitPerson, committer: GitPerson = author): Record<str
 }
 
 export class BareGit {
+  /**
+   * Answers of read-only queries, valid while the refs stay as `answersFor` says. Objects are
+   * immutable and only ever added, so with the same refs a query gets the same answer; a write
+   * through this class clears them (it may add objects no ref points at yet). Reading the refs
+   * from the files is far cheaper than a git process, which forks the whole test worker.
+   */
+  private answers = new Map<string, { code: number; stdout: string }>();
+  private answersFor = "";
+
   private constructor(readonly dir: string) {}
 
   /** The bare repository behind a clone URL, when it is a local path that exists. */
@@ -71,23 +81,58 @@ export class BareGit {
     return { code, stdout: result.stdout };
   }
 
-  private text(args: string[], options: { input?: string; env?: Record<string, string> } = {}): string {
-    return this.run(args, options).stdout.replace(/\n$/, "");
+  /** A git command that writes: every remembered answer goes. */
+  private write(args: string[], options: { input?: string; ok?: number[]; env?: Record<string, string> } = {}): { code: number; stdout: string } {
+    this.answers.clear();
+    return this.run(args, options);
   }
 
-  /** Every branch and its tip. */
+  /** A read-only git command, answered from memory while the refs have not moved. */
+  private query(args: string[], ok: number[] = [0]): { code: number; stdout: string } {
+    const refs = [...this.branches()].join("\n");
+    if (refs !== this.answersFor) {
+      this.answers.clear();
+      this.answersFor = refs;
+    }
+    const key = args.join("\0");
+    const known = this.answers.get(key);
+    if (known) return known;
+    const answer = this.run(args, { ok });
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  private text(args: string[]): string {
+    return this.query(args).stdout.replace(/\n$/, "");
+  }
+
+  /**
+   * Every branch and its tip, read from the ref files as git keeps them: loose refs under
+   * `refs/heads/` win over the lines of `packed-refs`.
+   */
   branches(): Map<string, string> {
-    const out = this.text(["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/"]);
     const map = new Map<string, string>();
-    for (const line of out.split("\n")) {
-      const [sha, ref] = line.split(" ");
-      if (sha && ref) map.set(ref.slice("refs/heads/".length), sha);
+    const packed = path.join(this.dir, "packed-refs");
+    if (existsSync(packed)) {
+      for (const line of readFileSync(packed, "utf8").split("\n")) {
+        const match = /^([0-9a-f]{40}) refs\/heads\/(.+)$/.exec(line);
+        if (match?.[1] && match[2]) map.set(match[2], match[1]);
+      }
+    }
+    const heads = path.join(this.dir, "refs", "heads");
+    if (existsSync(heads)) {
+      for (const entry of readdirSync(heads, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile() || entry.name.endsWith(".lock")) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        const sha = readFileSync(file, "utf8").trim();
+        if (/^[0-9a-f]{40}$/.test(sha)) map.set(path.relative(heads, file).split(path.sep).join("/"), sha);
+      }
     }
     return map;
   }
 
   branchSha(branch: string): string | undefined {
-    const { code, stdout } = this.run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], { ok: [0, 1] });
+    const { code, stdout } = this.query(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], [0, 1]);
     return code === 0 ? stdout.trim() : undefined;
   }
 
@@ -98,11 +143,11 @@ export class BareGit {
   }
 
   hasCommit(sha: string): boolean {
-    return this.run(["cat-file", "-e", `${sha}^{commit}`], { ok: [0, 1, 128] }).code === 0;
+    return this.query(["cat-file", "-e", `${sha}^{commit}`], [0, 1, 128]).code === 0;
   }
 
   fileAt(ref: string, path: string): string | undefined {
-    const { code, stdout } = this.run(["cat-file", "blob", `${ref}:${path}`], { ok: [0, 128] });
+    const { code, stdout } = this.query(["cat-file", "blob", `${ref}:${path}`], [0, 128]);
     return code === 0 ? stdout : undefined;
   }
 
@@ -112,7 +157,7 @@ export class BareGit {
 
   /** One commit's message and author. */
   commit(sha: string): { message: string; authorName: string; authorEmail: string; committerName: string; committerEmail: string } {
-    const [message = "", authorName = "", authorEmail = "", committerName = "", committerEmail = ""] = this.run([
+    const [message = "", authorName = "", authorEmail = "", committerName = "", committerEmail = ""] = this.query([
       "log",
       "-1",
       "--format=%B%x1f%an%x1f%ae%x1f%cn%x1f%ce",
@@ -123,31 +168,31 @@ export class BareGit {
 
   /** Whether `ancestor` is reachable from `descendant` (the same commit counts). */
   isAncestor(ancestor: string, descendant: string): boolean {
-    return this.run(["merge-base", "--is-ancestor", ancestor, descendant], { ok: [0, 1] }).code === 0;
+    return this.query(["merge-base", "--is-ancestor", ancestor, descendant], [0, 1]).code === 0;
   }
 
   /** The merged tree of two commits (`git merge-tree --write-tree`), or the conflicted paths. */
   mergeTree(base: string, head: string): { tree: string; conflicts: string[] } {
-    const { code, stdout } = this.run(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", base, head], { ok: [0, 1] });
+    const { code, stdout } = this.query(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", base, head], [0, 1]);
     const [tree = "", ...conflicted] = stdout.split("\0").filter((part) => part !== "");
     return { tree, conflicts: code === 1 ? [...new Set(conflicted)] : [] };
   }
 
   commitTree(tree: string, parents: string[], message: string, author: GitPerson, committer: GitPerson = author): string {
-    return this.text(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
+    return this.write(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"], {
       input: message.endsWith("\n") ? message : `${message}\n`,
       env: personEnv(author, committer),
-    });
+    }).stdout.replace(/\n$/, "");
   }
 
   /** Moves a branch to `sha` if it is still at `expected`; false when it moved meanwhile. */
   updateRef(branch: string, sha: string, expected: string): boolean {
-    return this.run(["update-ref", `refs/heads/${branch}`, sha, expected], { ok: [0, 1, 128] }).code === 0;
+    return this.write(["update-ref", `refs/heads/${branch}`, sha, expected], { ok: [0, 1, 128] }).code === 0;
   }
 
   /** The commits on `head` but not on `base`, oldest first. */
   commitsBetween(base: string, head: string): CommitInfo[] {
-    const out = this.run(["log", "--reverse", "--topo-order", "--format=%H%x1f%s%x1f%B%x1e", `${base}..${head}`]).stdout;
+    const out = this.query(["log", "--reverse", "--topo-order", "--format=%H%x1f%s%x1f%B%x1e", `${base}..${head}`]).stdout;
     return out
       .split("\x1e")
       .map((entry) => entry.replace(/^\n/, ""))
@@ -165,7 +210,7 @@ export class BareGit {
    * the line is not in the diff (GitHub then refuses the comment).
    */
   diffHunk(base: string, head: string, path: string, line: number, side: "LEFT" | "RIGHT"): string | undefined {
-    const out = this.run(["diff", "--no-color", "--no-ext-diff", "--unified=3", `${base}...${head}`, "--", path]).stdout;
+    const out = this.query(["diff", "--no-color", "--no-ext-diff", "--unified=3", `${base}...${head}`, "--", path]).stdout;
     let hunk: string[] | undefined;
     let oldLine = 0;
     let newLine = 0;
@@ -221,7 +266,7 @@ export class BareGit {
     for (const [file, content] of Object.entries(files)) {
       lines.push(content === null ? `D ${file}` : `M 100644 inline ${file}\n${data(content)}`);
     }
-    this.run(["fast-import", "--quiet"], { input: `${lines.join("\n")}\n` });
+    this.write(["fast-import", "--quiet"], { input: `${lines.join("\n")}\n` });
     const sha = this.branchSha(branch);
     if (!sha) throw new Error(`git fast-import left no branch ${branch}`);
     return sha;
