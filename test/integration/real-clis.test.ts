@@ -24,7 +24,7 @@ import type { RunDeps, RunnerSettings } from "../../src/runner/run-task.js";
 import type { AgentName, AgentRunResult } from "../../src/runner/agents/types.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { assistantTexts, FakeAnthropic, reply, text, toolResultCount, toolUse, userTexts, type MessagesRequest } from "../support/fake-anthropic.js";
-import { FakeOpenAI, inputTexts, message } from "../support/fake-openai.js";
+import { FakeOpenAI, inputTexts, message, shellCall, toolOutputCount } from "../support/fake-openai.js";
 import { testAgentUsers, testLog } from "../support/github-app.js";
 import { claudeBinary, codexBinary } from "../support/real-clis.js";
 import { agentScratch } from "../support/scratch.js";
@@ -115,10 +115,7 @@ async function run(
   options: { prompt: string; resume?: { sessionId: string | null; accountId: string | null }; signal?: AbortSignal },
 ): Promise<{ result: AgentRunResult; accountId: string | null }> {
   const fake = agent === "claude" ? anthropic : openai;
-  const env =
-    agent === "claude"
-      ? { CW_CLAUDE_BIN: claudeBinary() }
-      : { CW_CODEX_BIN: codexBinary() };
+  const env: Record<string, string> = agent === "claude" ? { CW_CLAUDE_BIN: claudeBinary() } : { CW_CODEX_BIN: codexBinary() };
   const end: OneAgentEnd = await runOneAgent(
     deps(agent, { ...env, HTTPS_PROXY: fake.url, HTTP_PROXY: fake.url, NO_PROXY: "127.0.0.1,localhost" }),
     {
@@ -132,7 +129,9 @@ async function run(
       outputDir: path.join(started.worktree, ".cw", "output"),
       prompt: options.prompt,
       ...(options.resume ? { resume: options.resume } : {}),
+      // What run-task's prepare does: the output folder, then the input files (here only task.md).
       prepare: async () => {
+        mkdirSync(path.join(started.worktree, ".cw", "output"), { recursive: true });
         mkdirSync(path.join(started.worktree, ".cw", "input"), { recursive: true });
         writeFileSync(path.join(started.worktree, ".cw", "input", "task.md"), `---\ntask: ${started.task.id}\n---\n${started.task.name}\n`);
       },
@@ -173,6 +172,110 @@ describe("claude (the real CLI)", () => {
     expect(turns.length).toBe(2);
     expect(turns[0]!.headers["x-api-key"]).toBe("sk-ant-fake-1");
     expect(turns[0]!.body.tools?.map((t) => t.name)).toContain("Write");
-    expect(existsSync(path.join(workDir, "homes", homeKey(started.task.id, null)))).toBe(false);
+  });
+
+  it("resumes its session in the same worktree and HOME: the API sees the earlier turns", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "claude@example.com", provider: "claude", apiKey: "sk-ant-fake-2", baseUrl: anthropic.url });
+    anthropic.script = (req) => reply(text(userTexts(req).some((t) => t.includes("second prompt")) ? "Second answer." : "First answer, about zebras."));
+    const first = await run("claude", started, { prompt: "The first prompt: tell me about zebras." });
+    expect(first.result).toMatchObject({ outcome: "done", summary: "First answer, about zebras." });
+    expect(first.accountId).toBe(account.id);
+    const sessionId = first.result.sessionId!;
+    anthropic.reset();
+
+    const second = await run("claude", started, { prompt: "The second prompt.", resume: { sessionId, accountId: account.id } });
+
+    expect(second.result).toMatchObject({ outcome: "done", summary: "Second answer.", sessionId });
+    const turn = mainTurns()[0]!;
+    expect(userTexts(turn).join("\n")).toContain("The first prompt: tell me about zebras.");
+    expect(assistantTexts(turn)).toContain("First answer, about zebras.");
+    expect(userTexts(turn).join("\n")).toContain("The second prompt.");
+    // Where it found the session: the account's HOME for this task, under the worktree's path.
+    const home = path.join(workDir, "homes", homeKey(started.task.id, account.id));
+    expect(existsSync(path.join(home, ".claude", "projects", started.worktree.replace(/[^A-Za-z0-9]/g, "-"), `${sessionId}.jsonl`))).toBe(true);
+  });
+
+  it("killed in the middle of a call, resumes with what it had", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "claude@example.com", provider: "claude", apiKey: "sk-ant-fake-3", baseUrl: anthropic.url });
+    anthropic.script = (req) => (req.body.tools?.length ? { kind: "hang" } : reply(text("ok")));
+    const stop = new AbortController();
+    const running = run("claude", started, { prompt: "The prompt before the kill.", signal: stop.signal });
+    await expect.poll(() => mainTurns().length, { timeout: 20_000 }).toBe(1);
+    stop.abort();
+    const killed = (await running).result;
+    expect(killed.outcome).toBe("stopped");
+    const sessionId = killed.sessionId!;
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    anthropic.reset();
+    anthropic.script = () => reply(text("Going on after the kill."));
+
+    const resumed = await run("claude", started, { prompt: "Go on.", resume: { sessionId, accountId: account.id } });
+
+    expect(resumed.result).toMatchObject({ outcome: "done", summary: "Going on after the kill." });
+    expect(userTexts(mainTurns()[0]!).join("\n")).toContain("The prompt before the kill.");
+  });
+
+  it("a session it does not know: session_missing, which the runner answers by starting afresh", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "claude@example.com", provider: "claude", apiKey: "sk-ant-fake-4", baseUrl: anthropic.url });
+    anthropic.script = () => reply(text("Should not be asked."));
+
+    const { result } = await run("claude", started, { prompt: "Go on.", resume: { sessionId: "0b3e9c52-8a43-4f5e-9d7e-3c1f2a4b5c6d", accountId: account.id } });
+
+    expect(result).toMatchObject({ outcome: "error", failure: "session_missing" });
+    expect(result.message).toContain("No conversation found with session ID");
+    expect(mainTurns()).toEqual([]);
+  });
+
+  it("refused credentials: a failure the runner sets the account aside for, within seconds", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "wrong@example.com", provider: "claude", apiKey: "sk-ant-wrong", baseUrl: anthropic.url });
+    anthropic.script = () => ({ kind: "error", status: 401, type: "authentication_error", message: "invalid x-api-key" });
+
+    const { result, accountId } = await run("claude", started, { prompt: "Anything." });
+
+    expect(result).toMatchObject({ outcome: "error", failure: "auth" });
+    expect(accountId).toBe(account.id);
+    const end = await credentialsRefused(deps("claude", {}), accountId, result.message ?? "", result.logTail);
+    expect(end).toMatchObject({ kind: "failed" });
+    expect((await database.db.select().from(accounts).where(eq(accounts.id, account.id)))[0]!.invalidReason).toBeTruthy();
+  });
+});
+
+describe("codex (the real CLI)", () => {
+  it("runs codex exec with an API-key account's key and base URL, writes its result, and resumes its thread", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "codex@example.com", provider: "codex", apiKey: "sk-openai-fake-1", baseUrl: `${openai.url}/v1` });
+    openai.script = (req) => {
+      const said = inputTexts(req).join("\n");
+      if (said.includes("second prompt")) return { kind: "items", items: [message("Second answer from codex.")] };
+      if (toolOutputCount(req) === 0) {
+        return { kind: "items", items: [shellCall(req, `printf '{"status":"done","summary":"codex wrote it"}' > "$CW_OUTPUT_DIR/result.json"`)] };
+      }
+      return { kind: "items", items: [message("First answer from codex.")] };
+    };
+
+    const first = await run("codex", started, { prompt: "The first prompt for codex." });
+
+    expect(first.result).toMatchObject({ outcome: "done", summary: "codex wrote it", exitCode: 0 });
+    expect(first.accountId).toBe(account.id);
+    expect(openai.conversations.length).toBeGreaterThan(0);
+    for (const request of openai.conversations) expect(request.headers.authorization).toBe("Bearer sk-openai-fake-1");
+    // Over HTTPS at once: no WebSocket attempt (a GET upgrade) at the account's address.
+    expect(openai.requests.filter((r) => r.method === "GET" && r.url.includes("/responses"))).toEqual([]);
+    expect(first.result.usage?.inputTokens).toBeGreaterThan(0);
+    const threadId = first.result.sessionId!;
+    expect(threadId).toBeTruthy();
+    openai.reset();
+
+    const second = await run("codex", started, { prompt: "The second prompt.", resume: { sessionId: threadId, accountId: account.id } });
+
+    expect(second.result.sessionId).toBe(threadId);
+    const said = inputTexts(openai.conversations[0]!).join("\n");
+    expect(said).toContain("The first prompt for codex.");
+    expect(said).toContain("First answer from codex.");
+    expect(said).toContain("The second prompt.");
   });
 });
