@@ -217,7 +217,7 @@ describe("claude (the real CLI)", () => {
     expect(userTexts(mainTurns()[0]!).join("\n")).toContain("The prompt before the kill.");
   });
 
-  it("a session it does not know: session_missing, which the runner answers by starting afresh", async () => {
+  it("a session it does not know: session_missing (on which run-task starts afresh with answers.md), not a crash", async () => {
     const started = await startedTask();
     const account = await addAccount(database.db, KEY, { email: "claude@example.com", provider: "claude", apiKey: "sk-ant-fake-4", baseUrl: anthropic.url });
     anthropic.script = () => reply(text("Should not be asked."));
