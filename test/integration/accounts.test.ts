@@ -259,7 +259,7 @@ describe("an account's environment", () => {
   it("codex: CODEX_API_KEY (what codex exec reads), or auth.json under CODEX_HOME; config.toml written by the runner", async () => {
     const withKey = await materializeAccount({ provider: "codex", secrets: { apiKey: "sk-proj-1" }, dir: accountDir(tmp, "cx1") });
     expect(withKey.env).toEqual({ CODEX_HOME: path.join(tmp, "accounts", "cx1", ".codex"), CODEX_API_KEY: "sk-proj-1" });
-    expect(readFileSync(path.join(tmp, "accounts", "cx1", ".codex", "config.toml"), "utf8")).not.toContain("openai_base_url");
+    expect(readFileSync(path.join(tmp, "accounts", "cx1", ".codex", "config.toml"), "utf8")).not.toContain("base_url");
     const dir = accountDir(tmp, "cx2");
     const auth = JSON.stringify({ tokens: { access_token: "t" } });
     const withFile = await materializeAccount({ provider: "codex", secrets: { credentialsJson: auth }, dir });

@@ -143,7 +143,12 @@ describe("accounts with --env and --base-url", () => {
     const codexDir = accountDir(tmp, "x1");
     const codexEnv = await materializeAccount({ provider: "codex", secrets: await loadAccountSecrets(db, KEY, codex!.id), dir: codexDir });
     expect(codexEnv.env).toEqual({ CODEX_HOME: path.join(codexDir, ".codex"), CODEX_API_KEY: "sk-proj-codexkey0000000000000000" });
-    expect(readFileSync(path.join(codexDir, ".codex", "config.toml"), "utf8")).toContain('openai_base_url = "http://127.0.0.1:9/v1"');
+    // A model provider of its own: the address, and no WebSocket attempts a gateway would refuse.
+    const toml = readFileSync(path.join(codexDir, ".codex", "config.toml"), "utf8");
+    expect(toml).toContain('model_provider = "codewalkers"');
+    expect(toml).toContain('base_url = "http://127.0.0.1:9/v1"');
+    expect(toml).toContain("supports_websockets = false");
+    expect(toml).toContain('env_key = "CODEX_API_KEY"');
     await claudeEnv.cleanup();
     await codexEnv.cleanup();
   });

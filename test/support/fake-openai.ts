@@ -48,8 +48,13 @@ export function message(text: string): ResponseItem {
 
 /** A call of whichever shell tool this codex offers, running `script` with bash in its working directory. */
 export function shellCall(request: ResponsesRequest, script: string): ResponseItem {
-  const tools = (request.body.tools ?? []).map((t) => String(t.name ?? t.type ?? ""));
+  const tools = offeredTools(request);
   const callId = `call_fake_${++ids}`;
+  // Codex 0.17x in "code mode" offers one custom tool, `exec`: JavaScript that calls the nested
+  // tools (`tools.exec_command`) it describes.
+  if (tools.includes("functions.exec")) {
+    return { type: "custom_tool_call", name: "exec", input: `const out = await tools.exec_command({ cmd: ${JSON.stringify(script)} });\ntext(out);`, call_id: callId };
+  }
   if (tools.includes("shell_command")) return { type: "function_call", name: "shell_command", arguments: JSON.stringify({ command: script }), call_id: callId };
   if (tools.includes("exec_command")) return { type: "function_call", name: "exec_command", arguments: JSON.stringify({ cmd: script }), call_id: callId };
   if (tools.includes("shell")) return { type: "function_call", name: "shell", arguments: JSON.stringify({ command: ["bash", "-lc", script] }), call_id: callId };
@@ -57,6 +62,20 @@ export function shellCall(request: ResponsesRequest, script: string): ResponseIt
     return { type: "local_shell_call", call_id: callId, status: "completed", action: { type: "exec", command: ["bash", "-lc", script] } };
   }
   throw new Error(`codex offered no shell tool: ${tools.join(", ")}`);
+}
+
+/**
+ * The tools a request offers: the top-level `tools`, and (codex 0.17x) those of `additional_tools`
+ * items in the input, namespaced ones as `<namespace>.<name>`.
+ */
+export function offeredTools(request: ResponsesRequest): string[] {
+  const names = (tools: Record<string, unknown>[], prefix: string): string[] =>
+    tools.flatMap((t) => {
+      const name = String(t.name ?? t.type ?? "");
+      return Array.isArray(t.tools) ? names(t.tools as Record<string, unknown>[], `${prefix}${name}.`) : [`${prefix}${name}`];
+    });
+  const extra = request.body.input.filter((i) => i.type === "additional_tools" && Array.isArray(i.tools)).flatMap((i) => names(i.tools as Record<string, unknown>[], ""));
+  return [...names(request.body.tools ?? [], ""), ...extra];
 }
 
 /** Every text in the request's input (user messages, earlier assistant messages, tool outputs), in order. */

@@ -151,7 +151,7 @@ function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layo
         ...(hasCredentials ? { credentialsFile: path.join(codexHome, "auth.json") } : {}),
         configFiles: [],
         // Codex reads its API's address only from config.toml (OPENAI_BASE_URL is ignored).
-        settingsFiles: [{ file: path.join(codexHome, "config.toml"), content: codexConfigToml(secrets.baseUrl) }],
+        settingsFiles: [{ file: path.join(codexHome, "config.toml"), content: codexConfigToml(secrets.baseUrl, secrets.apiKey !== undefined ? "api_key" : "login") }],
       };
     }
     default: {
@@ -165,11 +165,50 @@ function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layo
   }
 }
 
-/** The runner's config.toml for a codex account: its base URL, if it has one. */
-export function codexConfigToml(baseUrl: string | undefined): string {
+/**
+ * The runner's config.toml for a codex account: its base URL, if it has one, as a model provider
+ * of its own (`codexProvider`).
+ */
+export function codexConfigToml(baseUrl: string | undefined, auth: CodexAuth = "api_key"): string {
   const lines = ["# Written by Codewalkers for this account on every run; edits are lost."];
-  if (baseUrl !== undefined) lines.push(`openai_base_url = ${JSON.stringify(baseUrl)}`);
+  if (baseUrl !== undefined) {
+    const provider = codexProvider(baseUrl, auth);
+    lines.push(`model_provider = ${JSON.stringify(CODEX_PROVIDER_ID)}`, "", `[model_providers.${CODEX_PROVIDER_ID}]`);
+    for (const [key, value] of Object.entries(provider)) lines.push(`${key} = ${JSON.stringify(value)}`);
+  }
   return `${lines.join("\n")}\n`;
+}
+
+/** How a codex account authenticates: an API key (CODEX_API_KEY) or a login (auth.json). */
+export type CodexAuth = "api_key" | "login";
+
+export const CODEX_PROVIDER_ID = "codewalkers";
+
+/**
+ * Codex pointed at another address. Not `openai_base_url`: with it, codex 0.17x first tries the
+ * Responses API over a WebSocket at that address, and only after five failed reconnects (seconds,
+ * and an error event each) falls back to HTTPS, which an OpenAI-compatible gateway is likely all
+ * to offer. A provider of its own says `supports_websockets = false`, and takes the key from
+ * CODEX_API_KEY (an API-key account) or the login in auth.json (`requires_openai_auth`).
+ */
+export function codexProvider(baseUrl: string, auth: CodexAuth): Record<string, string | boolean> {
+  return {
+    name: "Codewalkers account",
+    base_url: baseUrl,
+    wire_api: "responses",
+    supports_websockets: false,
+    ...(auth === "api_key" ? { env_key: "CODEX_API_KEY" } : { requires_openai_auth: true }),
+  };
+}
+
+/** The same provider as `codex -c` overrides (the runner's own base URL, without an account). */
+export function codexProviderOverrides(baseUrl: string, auth: CodexAuth): string[] {
+  const provider = codexProvider(baseUrl, auth);
+  return [
+    "-c",
+    `model_provider=${JSON.stringify(CODEX_PROVIDER_ID)}`,
+    ...Object.entries(provider).flatMap(([key, value]) => ["-c", `model_providers.${CODEX_PROVIDER_ID}.${key}=${JSON.stringify(value)}`]),
+  ];
 }
 
 async function inTurn<T>(dir: string, fn: () => Promise<T>): Promise<T> {

@@ -46,7 +46,7 @@ for codex, --credentials-file is ~/.codex/auth.json.
 --env KEY=VALUE gives this account's agents a variable (stored encrypted, its value redacted from
 their output); --env KEY takes the value from this command's environment.
 --base-url points the CLI at a gateway or a compatible API: claude gets ANTHROPIC_BASE_URL, codex
-an openai_base_url line in its config.toml.`;
+a model provider of its own in its config.toml (that base_url, no WebSockets).`;
 
 export const MISSING_KEY_MESSAGE =
   "set CW_SECRET_KEY to 64 hex characters or 32 bytes base64; generate one with: openssl rand -hex 32";

@@ -9,8 +9,9 @@
  *
  * Codex reads its API key from CODEX_API_KEY (OPENAI_API_KEY alone sends no key) and its API's
  * address from config.toml only (OPENAI_BASE_URL is ignored): an account writes both where codex
- * looks (`accounts/account-environment.ts`); the runner's own OPENAI_API_KEY / OPENAI_BASE_URL,
- * passed through `CW_AGENT_ENV`, are handed on the same way here.
+ * looks (`accounts/account-environment.ts`: a model provider of its own, without WebSockets); the
+ * runner's own OPENAI_API_KEY / OPENAI_BASE_URL, passed through `CW_AGENT_ENV`, are handed on the
+ * same way here, as `-c` overrides.
  */
 import { parseEvent } from "./parse-event.js";
 import { runAgent, type StreamFindings, type StreamParser } from "./run-agent.js";
@@ -18,6 +19,7 @@ import type { AgentAdapter, AgentFailure, AgentRunRequest, AgentRunResult, Agent
 import { isUsageLimitError, parseLimitReset } from "./usage-limit.js";
 import { buildAgentEnv } from "./agent-env.js";
 import { classifyProviderError } from "./provider-errors.js";
+import { codexProviderOverrides } from "../accounts/account-environment.js";
 
 const SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
 /** How much of the agent's last message a missing-result error quotes. */
@@ -35,8 +37,25 @@ export function createCodexAdapter(): AgentAdapter {
   };
 }
 
-/** Config overrides that keep codex to its API: no update check, no analytics or feedback uploads. */
-const QUIET = ["-c", "check_for_update_on_startup=false", "-c", "analytics.enabled=false", "-c", "feedback.enabled=false"];
+/**
+ * Config overrides that keep codex to its API: no update check, no analytics or feedback uploads,
+ * and no plugins or apps (codex 0.171 otherwise syncs its plugin marketplace from github.com and
+ * api.github.com and asks chatgpt.com about connectors on every start).
+ */
+const QUIET = [
+  "-c",
+  "check_for_update_on_startup=false",
+  "-c",
+  "analytics.enabled=false",
+  "-c",
+  "feedback.enabled=false",
+  "-c",
+  "features.plugins=false",
+  "-c",
+  "features.apps=false",
+  "-c",
+  "features.remote_plugin=false",
+];
 
 /**
  * The runner's OPENAI_API_KEY / OPENAI_BASE_URL (passed through `CW_AGENT_ENV`, or an account's
@@ -47,7 +66,7 @@ function codexSettings(req: AgentRunRequest): { env: Record<string, string>; ove
   const env = { ...req.env };
   const overrides = [...QUIET];
   if (!seen.CODEX_API_KEY && seen.OPENAI_API_KEY) env.CODEX_API_KEY = seen.OPENAI_API_KEY;
-  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME) overrides.push("-c", `openai_base_url=${JSON.stringify(seen.OPENAI_BASE_URL)}`);
+  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME) overrides.push(...codexProviderOverrides(seen.OPENAI_BASE_URL, env.CODEX_API_KEY || seen.CODEX_API_KEY ? "api_key" : "login"));
   return { env, overrides };
 }
 
