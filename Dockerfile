@@ -24,6 +24,13 @@ RUN for i in $(seq 0 15); do \
  && chmod 0440 /etc/sudoers.d/codewalkers \
  && visudo -cf /etc/sudoers.d/codewalkers
 
+# The agent CLIs, at the versions the adapters are tested against (package.json's
+# devDependencies): on PATH for every agent user. Build with other --build-arg values to move.
+ARG CLAUDE_CODE_VERSION=2.1.332
+ARG CODEX_VERSION=0.171.0
+RUN npm install -g --no-audit --no-fund "@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}" "@openai/codex@${CODEX_VERSION}" \
+ && npm cache clean --force
+
 WORKDIR /app
 
 # Production dependencies only: tsx is one of them (the app runs its TypeScript through it).
