@@ -5,7 +5,7 @@
  * a reader's drag starts nothing and gets one reply; a Done card dragged back is set back.
  * Real git, the fake agent, the fake GitHub with its Projects v2 model.
  */
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,9 +13,9 @@ import { eq } from "drizzle-orm";
 import { tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { READER, WRITER } from "../support/payloads.js";
-import { installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
+import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
+import { agentScratch, dropBox } from "../support/scratch.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
 const scratch = agentScratch("cw-board-e2e-");
@@ -26,6 +26,7 @@ const booted = useBootedApp(
   { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
 );
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const barriers = dropBox(path.join(scratch, "barriers"));
 
 const script = (file: string, summary: string) =>
   `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${summary}\n` }, summary })}\n\`\`\`\n`;
@@ -49,7 +50,13 @@ describe("project boards", () => {
 
     const m = fake.createMilestone({ title: "Checkout" });
     const p1 = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });
-    const t1 = fake.openIssue({ title: "Cart model", milestone: m, body: script("cart.txt", "Did the model.") });
+    // T1's agent waits for the test, so that its card can be seen In Progress.
+    const go = path.join(barriers, "go");
+    const t1 = fake.openIssue({
+      title: "Cart model",
+      milestone: m,
+      body: fakeAgentScript({ steps: [{ behavior: "wait-file", path: go, timeoutMs: 20_000 }, { behavior: "edit", files: { "cart.txt": "Did the model.\n" }, summary: "Did the model." }] }),
+    });
     const t2 = fake.openIssue({ title: "Cart view", milestone: m, body: `Depends on #${t1}` + script("view.txt", "Did the view.") });
     fake.addSubIssue(p1, t1);
     fake.addSubIssue(p1, t2);
@@ -60,17 +67,19 @@ describe("project boards", () => {
     expect(card(t2)).toMatchObject({ Status: "Blocked", Phase: "Cart" });
     expect(card(p1)).toMatchObject({ Status: "Ready", Phase: "Cart" }); // a phase not started yet
 
+    const running = booted.app.dispatcher.drain();
+    await convergeUntil(booted, fake, "T1's card In Progress", () => card(t1)?.Status === "In Progress");
+    expect(card(t2)).toMatchObject({ Status: "Blocked" });
+    writeFileSync(go, "");
+    await running;
     await runUntilQuiet(booted, fake);
     expect(statusOf(fake, t1)).toEqual(["cw:in-review"]);
     expect(card(t1)).toMatchObject({ Status: "In Review", Attempts: 1, Agent: expect.any(String) });
     expect(card(t2)).toMatchObject({ Status: "In Review", Attempts: 1 });
     expect(card(p1)).toMatchObject({ Status: "In Review" });
-    // T1's Status went Ready → (In Progress) → In Review, each value written once. A run this
-    // short ends before its In Progress is written: the newer status replaces the waiting write.
+    // T1's Status went Ready → In Progress → In Review, each value written once.
     const statusWrites = (n: number) => fake.projects.writes.filter((w) => w.contentNodeId === node(n) && w.field === "Status").map((w) => w.value);
-    expect(statusWrites(t1)[0]).toBe("Ready");
-    expect(statusWrites(t1).at(-1)).toBe("In Review");
-    expect(statusWrites(t1).filter((v, i, all) => i > 0 && all[i - 1] === v)).toEqual([]);
+    expect(statusWrites(t1)).toEqual(["Ready", "In Progress", "In Review"]);
     expect(fake.projects.writes.filter((w) => w.op === "add")).toHaveLength(3);
 
     // A reader's drag starts nothing: one polite reply, and the card goes back.

@@ -14,7 +14,7 @@ import { commentMarker } from "../../src/core/intents.js";
 import { taskCheckRunName } from "../../src/core/task-check-run.js";
 import { useBootedApp, type BootedApp } from "../support/boot.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
-import { fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
+import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
 import { runLogsCli } from "../../src/runner/logs-cli.js";
 import { registry } from "../../src/server/metrics.js";
@@ -42,14 +42,7 @@ const TOKEN = "ghs_" + "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2";
 const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + "secretkeymaterial0123456789";
 const PEM = ["-----BEGIN PRIVATE KEY-----", KEY_BODY, "-----END PRIVATE KEY-----"];
 
-async function until(b: BootedApp, fake: FakeGitHub, what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await fake.converge(b.app.port, b.settle);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = convergeUntil;
 
 /** The writes of one check run, in order: its create, then its updates. */
 function writesOf(fake: FakeGitHub, name: string) {

@@ -55,3 +55,16 @@ export async function runUntilQuiet(booted: BootedApp, fake: FakeGitHub, maxRoun
   }
   throw new Error(`runUntilQuiet: still busy after ${maxRounds} rounds`);
 }
+
+/**
+ * Converges (webhooks, outbox) every 50 ms until `ok` holds, while an agent runs in the
+ * background: a condition waited for, never a fixed delay.
+ */
+export async function convergeUntil(booted: BootedApp, fake: FakeGitHub, what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await fake.converge(booted.app.port, booted.settle);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
