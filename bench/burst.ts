@@ -72,7 +72,7 @@ export async function benchBurst(): Promise<Record<string, number | string>> {
               `select (select count(*) from webhook_deliveries where status in ('pending', 'processing'))
                     + (select count(*) from reconcile_due where scope = 'plan') as n`,
             )
-          )[0]!.n == 0,
+          )[0]!.n === 0,
         300_000,
         200,
       );

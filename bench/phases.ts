@@ -85,11 +85,11 @@ export async function benchPhases(): Promise<Figures> {
     const minimum = minimumWrites(4, 3, 2);
     const merged = fake.pulls().filter((p) => p.merged).length;
     const byRoute = (kind: "read" | "write") =>
-      Object.entries(
-        fake.requests
+      [
+        ...fake.requests
           .filter((r) => r.kind === kind)
-          .reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.route]: (acc[r.route] ?? 0) + 1 }), {}),
-      )
+          .reduce((counts, r) => counts.set(r.route, (counts.get(r.route) ?? 0) + 1), new Map<string, number>()),
+      ]
         .sort(([, a], [, b]) => b - a)
         .map(([route, n]) => `${route} ×${n}`)
         .join("; ");

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`  ✗ ${bench.name} failed: ${(error as Error).stack ?? String(error)}`);
     }
   }
-  if (failed.length > 0) all["failed"] = failed.join(",");
+  if (failed.length > 0) all.failed = failed.join(",");
   console.log("");
   console.log(JSON.stringify(all));
   return failed.length > 0 ? 1 : 0;

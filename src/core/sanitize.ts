@@ -22,6 +22,7 @@
  * the invisible "tag" characters that smuggle ASCII — and variation selectors, which can also
  * smuggle bytes (emoji lose their colour-presentation hint, nothing else).
  */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is its own class member (the `u` flag); variation selectors are listed on purpose.
 const INVISIBLE = /(?![\t\n])[\p{Cc}\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
 
 /** Void elements have no content: hiding one hides only itself. */
@@ -225,7 +226,8 @@ class MarkupScanner {
 
   /** Past the first `</name` end tag after `from`, or the end of the text. */
   private rawTextEnd(name: string, from: number): number {
-    const lowered = (this.lowered ??= asciiLowerCase(this.s));
+    this.lowered ??= asciiLowerCase(this.s);
+    const lowered = this.lowered;
     const needle = `</${name}`;
     let at = from;
     for (;;) {
@@ -242,9 +244,12 @@ class MarkupScanner {
   /** The tag starting at `lt` (`<name` or `</name`), or undefined when the text ends inside it. */
   private readTag(lt: number, closing: boolean): Tag | undefined {
     const { s, n } = this;
-    const t = (this.tables ??= buildTables(s));
-    const memoEnd = (this.memoEnd ??= new Int32Array(n + 1));
-    const memoHidden = (this.memoHidden ??= new Uint8Array(n + 1));
+    this.tables ??= buildTables(s);
+    this.memoEnd ??= new Int32Array(n + 1);
+    this.memoHidden ??= new Uint8Array(n + 1);
+    const t = this.tables;
+    const memoEnd = this.memoEnd;
+    const memoHidden = this.memoHidden;
 
     const nameStart = lt + (closing ? 2 : 1);
     const nameEnd = t.tagNameEnd[nameStart] ?? n;

@@ -114,7 +114,7 @@ export function sqlStatement<P extends Record<string, unknown>>(name: string, bu
  * update would leave out, is refused. A prepared update must set `updatedAt` itself: the
  * `$onUpdateFn` value drizzle adds to an update would otherwise be the one of its first run.
  */
-export function valueOf(name: string, column: Column): SQL {
+export function columnValue(name: string, column: Column): SQL {
   const encoder = {
     mapToDriverValue(value: unknown): unknown {
       if (value === undefined) throw new Error(`no value for "${name}"`);

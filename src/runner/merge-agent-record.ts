@@ -25,7 +25,7 @@ export async function startMergeAgent(
     if (!owner?.projectId) return undefined;
     await lockProject(tx, owner.projectId);
     const task = await fencedTask(tx, input.fence);
-    if (!task || task.status !== "in_progress") return undefined;
+    if (task?.status !== "in_progress") return undefined;
     const agent = await recordAgent(tx, {
       taskId: task.id,
       initiativeId: task.initiativeId,

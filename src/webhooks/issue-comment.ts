@@ -36,7 +36,7 @@ async function maybeAnswer(services: Services, context: Context<"issue_comment">
     .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, payload.issue.number)));
   // A refine agent asks on the pull request it refines.
   const task = byIssue ?? (await refineAwaitingAnswer(db, project.id, payload.issue.number));
-  if (!task || task.status !== "in_progress" || task.claimedBy !== null) return;
+  if (task?.status !== "in_progress" || task.claimedBy !== null) return;
   if (payload.sender.type === "Bot") return;
   // Only a writer's answer reaches the agent; others' comments are ordinary discussion.
   if (!(await isWriter(services, context, project, payload.sender)).allowed) return;

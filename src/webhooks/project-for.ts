@@ -32,8 +32,7 @@ export async function projectFor(
   const [known] = await selectProject(services.database.db, { repositoryId: repository.id });
   const defaultBranch = repository.default_branch ?? known?.defaultBranch ?? "main";
   if (
-    known &&
-    known.installed &&
+    known?.installed &&
     known.name === repository.full_name &&
     known.url === repository.clone_url &&
     known.defaultBranch === defaultBranch &&

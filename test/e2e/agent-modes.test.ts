@@ -47,7 +47,7 @@ describe("agent modes", () => {
     const research = fake.openIssue({
       title: "How do we cache sessions?",
       labels: ["cw:run", "cw:research"],
-      body: "Find out." + fakeAgentScript({ behavior: "done", summary: "Findings: sessions live in Redis for 24 h." }),
+      body: `Find out.${fakeAgentScript({ behavior: "done", summary: "Findings: sessions live in Redis for 24 h." })}`,
     });
     const discuss = fake.openIssue({
       title: "Settle the session store",
@@ -59,7 +59,7 @@ describe("agent modes", () => {
     const dependant = fake.openIssue({
       title: "Build the session store",
       labels: ["cw:run"],
-      body: `Depends on #${discuss}` + fakeAgentScript({ behavior: "summarize-context" }),
+      body: `Depends on #${discuss}${fakeAgentScript({ behavior: "summarize-context" })}`,
     });
     // Research in a phase: the phase had nothing but findings, so it completes with no pull request.
     const m = fake.createMilestone({ title: "Spike" });
@@ -74,13 +74,13 @@ describe("agent modes", () => {
     const noVerdict = fake.openIssue({
       title: "Check the login page",
       labels: ["cw:run", "cw:verify"],
-      body: "Check it." + fakeAgentScript({ behavior: "write-result", result: { status: "done", summary: "looked at it" } }),
+      body: `Check it.${fakeAgentScript({ behavior: "write-result", result: { status: "done", summary: "looked at it" } })}`,
     });
     // A failing verification with no phase to fix: the task fails with its findings.
     const loneVerify = fake.openIssue({
       title: "Check the signup page",
       labels: ["cw:run", "cw:verify"],
-      body: "Check it." + fakeAgentScript({ behavior: "verify", requires: { "signup.txt": "ok" }, findings: ["the signup page is missing"] }),
+      body: `Check it.${fakeAgentScript({ behavior: "verify", requires: { "signup.txt": "ok" }, findings: ["the signup page is missing"] })}`,
     });
     await runUntilQuiet(booted, fake);
 

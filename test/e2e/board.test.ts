@@ -57,7 +57,7 @@ describe("project boards", () => {
       milestone: m,
       body: fakeAgentScript({ steps: [{ behavior: "wait-file", path: go, timeoutMs: 20_000 }, { behavior: "edit", files: { "cart.txt": "Did the model.\n" }, summary: "Did the model." }] }),
     });
-    const t2 = fake.openIssue({ title: "Cart view", milestone: m, body: `Depends on #${t1}` + script("view.txt", "Did the view.") });
+    const t2 = fake.openIssue({ title: "Cart view", milestone: m, body: `Depends on #${t1}${script("view.txt", "Did the view.")}` });
     fake.addSubIssue(p1, t1);
     fake.addSubIssue(p1, t2);
     for (const n of [t1, t2]) fake.addLabels(n, ["cw:run"], WRITER);

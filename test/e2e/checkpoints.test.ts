@@ -66,7 +66,7 @@ async function checkpointWithDependent(fake: FakeGitHub, type: string, checkpoin
   const after = fake.openIssue({
     title: "Build on it",
     milestone: m,
-    body: `Depends on #${gate}` + fakeAgentScript({ behavior: "edit", files: { "after.txt": "built\n" }, summary: "Built on it." }),
+    body: `Depends on #${gate}${fakeAgentScript({ behavior: "edit", files: { "after.txt": "built\n" }, summary: "Built on it." })}`,
   });
   fake.addLabels(gate, ["cw:run"], WRITER);
   fake.addLabels(after, ["cw:run"], WRITER);
@@ -138,7 +138,7 @@ describe("a human-verify checkpoint", () => {
     const n = fake.openIssue({
       title: "Tidy up",
       labels: ["cw:run", "cw:checkpoint:human-verify"],
-      body: "Remove the clutter." + fakeAgentScript({ behavior: "edit", files: { "tidy.txt": "tidy\n" }, summary: "Tidied." }),
+      body: `Remove the clutter.${fakeAgentScript({ behavior: "edit", files: { "tidy.txt": "tidy\n" }, summary: "Tidied." })}`,
     });
     await runUntilQuiet(booted, fake);
     expect(statusOf(fake, n)).toEqual(["cw:needs-input"]);

@@ -25,7 +25,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** [what is wrong, the plan issue's body, what the comment must quote] */
 const CASES: [string, string, string][] = [
-  ["missing", "No plan." + fakeAgentScript({ behavior: "done", summary: "Forgot the plan." }), "`.cw/output/plan.json` is missing"],
+  ["missing", `No plan.${fakeAgentScript({ behavior: "done", summary: "Forgot the plan." })}`, "`.cw/output/plan.json` is missing"],
   ["not JSON", planBody("{ phases: oops"), "is not JSON"],
   ["schema", planBody({ phases: [{ key: "p1" }] }), "phases[0].title: expected a title"],
   ["unknown key", planBody({ tasks: [{ key: "t1", title: "A", owner: "me" }] }), "tasks[0].owner: unknown key"],

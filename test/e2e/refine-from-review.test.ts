@@ -15,7 +15,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { agents, phases, pullRequests, refineReviews, tasks } from "../../src/db/schema.js";
 import { REFINE_RETRY_HINT } from "../../src/core/refine-review.js";
 import { useBootedApp } from "../support/boot.js";
-import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
+import { APP_BOT, type FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { postDelivery } from "../support/github-app.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";

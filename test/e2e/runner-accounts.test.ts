@@ -6,7 +6,7 @@
  * once, and no agent is started until an account is back.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -94,7 +94,7 @@ async function setup() {
   rmSync(spawns, { recursive: true, force: true });
   dropBox(spawns);
   for (const f of readdirSync(limits)) rmSync(path.join(limits, f));
-  const { fake, remote } = await installedRepository(booted, { "README.md": "# Accounts\n" });
+  const { fake } = await installedRepository(booted, { "README.md": "# Accounts\n" });
   const db = booted.database.db;
   const one = await addAccount(db, SECRET_KEY, { email: "one@example.com", provider: "claude", apiKey: "key-one", sortOrder: 0 });
   const two = await addAccount(db, SECRET_KEY, { email: "two@example.com", provider: "claude", apiKey: "key-two", sortOrder: 1 });

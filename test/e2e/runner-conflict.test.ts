@@ -6,14 +6,14 @@
  * task whose agent changes nothing (done, "Changes: none.", no merge). Real git on a bare
  * remote; the fake agent through the `command` adapter.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { and, asc, eq } from "drizzle-orm";
 import { agentLogChunks, agents, initiatives, phases, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
-import { FakeGitHub } from "../support/fake-github/index.js";
+import type { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, cloneAndCommit, commitParents, git, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, fakeMergeScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
@@ -299,7 +299,7 @@ describe("merging a task's work", () => {
     const n = fake.openIssue({
       title: "Check the readme",
       milestone: m,
-      body: "Look, change nothing." + script({ behavior: "done", summary: "The readme is fine as it is." }),
+      body: `Look, change nothing.${script({ behavior: "done", summary: "The readme is fine as it is." })}`,
       labels: ["cw:run"],
     });
     await runUntilQuiet(booted, fake);

@@ -18,7 +18,7 @@ import type { Dispatcher } from "../../src/runner/dispatcher.js";
 import { startRun } from "../../src/runner/start-run.js";
 import { reclaimExpiredLeases } from "../../src/runner/task-claims.js";
 import { useBootedApp } from "../support/boot.js";
-import { FakeGitHub } from "../support/fake-github/index.js";
+import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { installedRepository } from "../support/flows.js";
 import { testAgentUsers, testConfig, testLog } from "../support/github-app.js";

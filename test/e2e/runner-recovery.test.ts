@@ -49,7 +49,9 @@ function databaseAway(): { back(): void; refused(): number } {
     throw Object.assign(new Error("write CONNECTION_CLOSED 127.0.0.1:5432"), { code: "CONNECTION_CLOSED" });
   };
   return {
-    back: () => void (db.transaction = original),
+    back: () => {
+      db.transaction = original;
+    },
     refused: () => refused,
   };
 }

@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
-import { FakeGitHub } from "../support/fake-github/index.js";
-import { branchSha, createBareRemote, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
+import type { FakeGitHub } from "../support/fake-github/index.js";
+import { branchSha, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { alive, hostPid, waitFor } from "../support/processes.js";
@@ -78,7 +78,7 @@ describe("the runner", () => {
     const second = fake.openIssue({
       title: "Shout the greeting",
       milestone: m,
-      body: `Depends on #${first}` + script({ behavior: "edit", files: { "shout.txt": "HELLO\n" }, summary: "Added shout.txt." }),
+      body: `Depends on #${first}${script({ behavior: "edit", files: { "shout.txt": "HELLO\n" }, summary: "Added shout.txt." })}`,
     });
     fake.addLabels(first, ["cw:run"], WRITER);
     fake.addLabels(second, ["cw:run"], WRITER);
@@ -135,7 +135,7 @@ describe("the runner", () => {
     const { fake, remote } = await setup();
     const n = fake.openIssue({
       title: "Pick a colour",
-      body: "Paint it." + script({ behavior: "ask", questions: [{ id: "q1", question: "Which colour?" }], files: { "colour.txt": "chosen\n" } }),
+      body: `Paint it.${script({ behavior: "ask", questions: [{ id: "q1", question: "Which colour?" }], files: { "colour.txt": "chosen\n" } })}`,
       labels: ["cw:run"],
     });
     await runUntilQuiet(booted, fake);

@@ -12,7 +12,7 @@ import { eq } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
 import { commentMarker } from "../../src/core/intents.js";
 import { taskCheckRunName } from "../../src/core/task-check-run.js";
-import { useBootedApp, type BootedApp } from "../support/boot.js";
+import { useBootedApp, } from "../support/boot.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
@@ -82,7 +82,7 @@ describe("watching agents", () => {
     const t2 = fake.openIssue({
       title: evil,
       milestone: m,
-      body: `Depends on #${t1}` + fakeAgentScript({ behavior: "claude-stream", files: { "view.txt": "view\n" }, summary: "View added." }),
+      body: `Depends on #${t1}${fakeAgentScript({ behavior: "claude-stream", files: { "view.txt": "view\n" }, summary: "View added." })}`,
     });
     fake.addSubIssue(phase, t2);
     for (const n of [t1, t2]) fake.addLabels(n, ["cw:run"], WRITER);

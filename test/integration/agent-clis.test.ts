@@ -241,7 +241,13 @@ describe("an agent that prints 100 MB", () => {
   it("stores a capped log and a bounded tail, and the run still ends", { timeout: 60_000 }, async () => {
     const stored: string[] = [];
     // Only the inserts are looked at: a stand-in for the database that keeps what it is given.
-    const db = { insert: () => ({ values: (row: { content: string }) => ({ then: (ok: () => void) => (stored.push(row.content), Promise.resolve().then(ok)) }) }) } as unknown as Db;
+    const db = {
+      insert: () => ({
+        values: async (row: { content: string }) => {
+          stored.push(row.content);
+        },
+      }),
+    } as unknown as Db;
     const sink = new LogSink(db, { id: "a1", name: "loud-agent" }, 1, testLog);
     const worktree = mkdtempSync(path.join(os.tmpdir(), "cw-loud-"));
     const result = await createAgentAdapter("command").run(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { projects } from "../../src/db/schema.js";
-import { sqlStatement, statement, valueOf } from "../../src/db/prepared.js";
+import { sqlStatement, statement, columnValue } from "../../src/db/prepared.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
 let database: TestDatabase;
@@ -21,7 +21,7 @@ const projectByRepository = statement<{ repositoryId: number }, { id: string; na
 const rename = statement<{ id: string; name: string; updatedAt: Date }, { name: string }[]>("test_rename", (db) =>
   db
     .update(projects)
-    .set({ name: valueOf("name", projects.name), updatedAt: valueOf("updatedAt", projects.updatedAt) })
+    .set({ name: columnValue("name", projects.name), updatedAt: columnValue("updatedAt", projects.updatedAt) })
     .where(eq(projects.id, sql.placeholder("id")))
     .returning({ name: projects.name }),
 );
@@ -67,7 +67,7 @@ describe("statements built once", () => {
     const setConfig = statement<{ id: string; config: Record<string, unknown> | null; updatedAt: Date }, { isNull: boolean }[]>("test_config", (db) =>
       db
         .update(projects)
-        .set({ config: valueOf("config", projects.config), updatedAt: valueOf("updatedAt", projects.updatedAt) })
+        .set({ config: columnValue("config", projects.config), updatedAt: columnValue("updatedAt", projects.updatedAt) })
         .where(eq(projects.id, sql.placeholder("id")))
         .returning({ isNull: sql<boolean>`${projects.config} is null` }),
     );

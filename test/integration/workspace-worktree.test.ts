@@ -142,7 +142,7 @@ describe("worktrees", () => {
 
     await workspace.removeWorktree(third.path);
     const mirror = workspace.mirrorPath(repo);
-    expect(await git(mirror, ["worktree", "list", "--porcelain"])).not.toContain("worktree " + workDir + "/attempt");
+    expect(await git(mirror, ["worktree", "list", "--porcelain"])).not.toContain(`worktree ${workDir}/attempt`);
     await workspace.removeWorktree(third.path); // removing twice is fine
   });
 

@@ -176,7 +176,7 @@ export class FakeOpenAI {
     const usage = answer.usage ?? { input_tokens: 200, cached_tokens: 150, output_tokens: 30 };
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(sse({ type: "response.created", response: { id: responseId } }));
-    answer.items.forEach((item, index) => res.write(sse({ type: "response.output_item.done", output_index: index, item })));
+    for (const [index, item] of answer.items.entries()) res.write(sse({ type: "response.output_item.done", output_index: index, item }));
     res.write(
       sse({
         type: "response.completed",

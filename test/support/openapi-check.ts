@@ -174,7 +174,7 @@ function matchTemplate(template: string[], segments: string[], paramSchemas: Rec
       const rest = m && walk(t + 1, s + 1);
       if (!m || !rest) return undefined;
       const params = { ...rest.params };
-      names.forEach((name, i) => (params[name] = m[i + 1]!));
+      for (const [i, name] of names.entries()) params[name] = m[i + 1]!;
       return { params, score: [MIXED, ...rest.score] };
     }
     if (part !== segment) return undefined;
@@ -291,7 +291,7 @@ function checkArray(value: unknown[], schema: SpecSchema, at: string): string[] 
   const problems: string[] = [];
   if (schema.minItems !== undefined && value.length < schema.minItems) problems.push(`${at}: has ${value.length} items, at least ${schema.minItems} required`);
   if (schema.maxItems !== undefined && value.length > schema.maxItems) problems.push(`${at}: has ${value.length} items, at most ${schema.maxItems} allowed`);
-  if (schema.items) value.forEach((item, i) => problems.push(...validateAgainstSchema(item, schema.items!, `${at}[${i}]`)));
+  if (schema.items) for (const [i, item] of value.entries()) problems.push(...validateAgainstSchema(item, schema.items, `${at}[${i}]`));
   return problems;
 }
 

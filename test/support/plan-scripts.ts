@@ -10,5 +10,5 @@ export function planBody(plan: unknown, text = "Plan the checkout."): string {
 
 /** A planned task's body: its agent writes `file`. */
 export function work(file: string, summary: string): string {
-  return `Write ${file}.` + fakeAgentScript({ behavior: "edit", files: { [file]: `${summary}\n` }, summary });
+  return `Write ${file}.${fakeAgentScript({ behavior: "edit", files: { [file]: `${summary}\n` }, summary })}`;
 }

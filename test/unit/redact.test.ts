@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLineRedactor, createRedactor, REDACTED, redactSecrets } from "../../src/lib/redact.js";
 
-const GHS = "ghs_" + "a".repeat(18) + "B".repeat(18);
+const GHS = `ghs_${"a".repeat(18)}${"B".repeat(18)}`;
 
 describe("createRedactor", () => {
   it("replaces every occurrence of a known secret of 8 characters or more", () => {

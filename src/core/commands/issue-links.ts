@@ -5,7 +5,7 @@
 import { and, eq, getTableName, notInArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { issueLinks } from "../../db/schema.js";
-import { statement, valueOf } from "../../db/prepared.js";
+import { statement, columnValue } from "../../db/prepared.js";
 
 export type LinkState = "open" | "closed" | "missing" | "unreadable";
 
@@ -142,12 +142,12 @@ const updateLinkTargets = statement<
 >("mark_link_targets", (db) =>
   db
     .update(issueLinks)
-    .set({ toState: valueOf("toState", issueLinks.toState), verified: true, updatedAt: valueOf("updatedAt", issueLinks.updatedAt) })
+    .set({ toState: columnValue("toState", issueLinks.toState), verified: true, updatedAt: columnValue("updatedAt", issueLinks.updatedAt) })
     .where(
       and(
         sql`lower(${issueLinks.toRepo}) = ${sql.placeholder("toRepo")}`,
         eq(issueLinks.toNumber, sql.placeholder("toNumber")),
-        sql`(${issueLinks.toState} <> ${valueOf("toState", issueLinks.toState)} or not ${issueLinks.verified})`,
+        sql`(${issueLinks.toState} <> ${columnValue("toState", issueLinks.toState)} or not ${issueLinks.verified})`,
       ),
     )
     .returning({ projectId: issueLinks.projectId }),

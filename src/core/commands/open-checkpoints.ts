@@ -6,7 +6,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { messages, tasks } from "../../db/schema.js";
+import { messages, type tasks } from "../../db/schema.js";
 import { recordIntents } from "./record-intents.js";
 import { askForAction, askForDecision, CHECKPOINT_MARKER } from "../checkpoint-comments.js";
 import { questionOf } from "../checkpoint-questions.js";

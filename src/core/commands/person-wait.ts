@@ -1,7 +1,7 @@
 /** What a task waits for from a person, read from its row and its agents (see core/checkpoints.ts). */
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
-import { agents, tasks } from "../../db/schema.js";
+import { agents, type tasks } from "../../db/schema.js";
 import { statement } from "../../db/prepared.js";
 import { personWait, type PersonWait } from "../checkpoints.js";
 

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, githubComments, issueLinks, outbox, phaseDependencies, phases, tasks, taskStatus } from "../../db/schema.js";
+import { agents, githubComments, issueLinks, outbox, phaseDependencies, tasks, taskStatus } from "../../db/schema.js";
 import { recordIntents } from "./record-intents.js";
 import { renderComment } from "../comment-body.js";
 import { targetKeyOf, type GitHubIntent, type RepoRef } from "../intents.js";

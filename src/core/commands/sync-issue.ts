@@ -6,7 +6,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
-import { statement, valueOf } from "../../db/prepared.js";
+import { statement, columnValue } from "../../db/prepared.js";
 import { ALL_STATUS_LABELS, PHASE_LABEL } from "../labels.js";
 import type { IssueFacts } from "../issue-facts.js";
 import { taskAttributesOf } from "../issue-facts.js";
@@ -285,7 +285,7 @@ function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof t
   return statement<MirroredUpdate, TaskRef[]>(name, (db) =>
     db
       .update(tasks)
-      .set(Object.fromEntries(columns.map((c) => [c, valueOf(c, tasks[c])])))
+      .set(Object.fromEntries(columns.map((c) => [c, columnValue(c, tasks[c])])))
       .where(eq(tasks.id, sql.placeholder("id")))
       .returning(TASK_REF),
   );

@@ -46,7 +46,7 @@ export async function upsertProject(db: Db, facts: RepositoryFacts): Promise<Pro
       .values(values)
       .onConflictDoUpdate({ target: projects.repositoryId, set: { ...values, updatedAt: new Date() } })
       .returning();
-    const newlyInstalled = !before || !before.installed || before.installationId !== facts.installationId;
+    const newlyInstalled = !before?.installed || before.installationId !== facts.installationId;
     if (newlyInstalled) {
       // Read from GitHub at once: what happened while the app was away.
       await markReconcileDue(tx, project!.id, GITHUB_SCOPE);

@@ -3,7 +3,7 @@
  * task opened in its phase with the findings, and runs again once that is done. Outside a phase,
  * or after MAX_VERIFY_ROUNDS verifications, the task fails instead and a person is asked.
  */
-import { and, count, eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { initiatives, phases, tasks } from "../../db/schema.js";
 import type { GitHubIntent } from "../intents.js";

@@ -36,7 +36,7 @@ export async function postReview(octokit: AppOctokit, intent: PostReviewIntent, 
     } catch (error) {
       if ((error as { status?: number }).status !== 422 || comments.length === 0) throw error;
       const folded = intent.comments.map((c) => `- \`${c.path.replace(/`/g, "")}:${c.line}\`: ${c.body.replace(/\s*\n\s*/g, " ")}`);
-      const note = "\n\nGitHub could not place these comments on lines of the diff:\n\n" + folded.join("\n");
+      const note = `\n\nGitHub could not place these comments on lines of the diff:\n\n${folded.join("\n")}`;
       review = (await octokit.rest.pulls.createReview({ ...base, commit_id: intent.commitId, event: "COMMENT", body: body + note })).data;
     }
   }

@@ -18,7 +18,7 @@ import { execa } from "execa";
 import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { constants } from "node:fs";
 import path from "node:path";
-import { type ContainmentMode, type SandboxPaths } from "./agent-sandbox.js";
+import type { ContainmentMode, SandboxPaths } from "./agent-sandbox.js";
 import { AgentUserPool, DEFAULT_AGENT_USERS, parseAgentUsers, type AgentUser } from "./agent-users.js";
 
 export interface ContainmentOptions {

@@ -8,8 +8,8 @@
  * These run after every process of the agent is gone (`reap-agent-processes.ts`), so nothing
  * can swap a component between the check and the use.
  */
-import { constants } from "node:fs";
-import { lstat, mkdir, open, rm } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 
 export type AgentFileRead = { kind: "missing" } | { kind: "refused"; reason: string } | { kind: "file"; text: string; size: number };
@@ -28,7 +28,7 @@ export async function readAgentFile(root: string, rel: string, maxBytes: number)
   let current = path.resolve(root);
   for (const [i, part] of parts.entries()) {
     current = path.join(current, part);
-    let info;
+    let info: Stats;
     try {
       info = await lstat(current);
     } catch (error) {
@@ -40,7 +40,7 @@ export async function readAgentFile(root: string, rel: string, maxBytes: number)
     if (!last && !info.isDirectory()) return { kind: "refused", reason: `${parts.slice(0, i + 1).join("/")} is not a directory` };
     if (last && !info.isFile()) return { kind: "refused", reason: `${rel} is not a regular file` };
   }
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(current, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
@@ -70,7 +70,7 @@ export async function realDirectory(root: string, rel: string, mode = 0o700): Pr
     current = path.join(current, part);
     const info = await lstat(current).catch(() => undefined);
     if (info && !info.isDirectory()) await rm(current, { force: true, recursive: false });
-    if (!info || !info.isDirectory()) await mkdir(current, { mode });
+    if (!info?.isDirectory()) await mkdir(current, { mode });
   }
   return current;
 }

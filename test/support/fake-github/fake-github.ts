@@ -24,7 +24,7 @@
 import nock from "nock";
 import { examplePayload } from "../fixtures.js";
 import { postDelivery, TEST_APP_ID } from "../github-app.js";
-import { FULL_NAME, INSTALLATION_ID, OWNER, REPO, REPOSITORY_ID, WRITER } from "../payloads.js";
+import { INSTALLATION_ID, OWNER, REPO, REPOSITORY_ID, WRITER } from "../payloads.js";
 import { GITHUB_API, recordAnsweredRequest } from "../strict-nock.js";
 import type { ContentLimit } from "./content-limit.js";
 import { APP_BOT, APP_SLUG, errorBody, installationNodeId, repositoryObject, timestamp, userObject } from "./objects.js";

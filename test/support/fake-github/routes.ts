@@ -8,7 +8,7 @@ import { TEST_INSTALLATION_TOKEN } from "../github-app.js";
 import { APP_BOT, appObject, errorBody, labelObject, repositoryObject } from "./objects.js";
 import { registerPullRoutes } from "./pull-routes.js";
 import type { FakeProjects } from "./projects.js";
-import { FakeRepository, GitHubError, notFound, validationFailed } from "./repository.js";
+import { type FakeRepository, GitHubError, notFound, validationFailed } from "./repository.js";
 import { compileTemplate, type CompiledTemplate } from "./router.js";
 import type { IssueState, IssueStateReason, RequestKind } from "./types.js";
 

@@ -194,7 +194,7 @@ describe("planPullRequests", () => {
 
 function hashOf(plan: ReturnType<typeof planPullRequests>): string {
   const a = plan.actions.find((x) => x.kind === "ensure-pull-request");
-  if (!a || a.kind !== "ensure-pull-request") throw new Error("no PR");
+  if (a?.kind !== "ensure-pull-request") throw new Error("no PR");
   return pullRequestBodyHash(a.title, a.body);
 }
 

@@ -303,7 +303,7 @@ describe("sanitizeIssueText: adversarial bodies of GitHub's maximum size", () =>
 
   it("zero-width and control characters throughout", () => {
     const body = repeatTo("a\u200B\u202E\r\n\u0000");
-    const expected = "a\n".repeat(Math.floor(MAX_BODY / 6)) + "a";
+    const expected = `${"a\n".repeat(Math.floor(MAX_BODY / 6))}a`;
     expect(sanitizeIssueText(body)).toBe(expected);
   });
 });

@@ -22,7 +22,7 @@ const task = (over: Partial<CheckRunTask> = {}): CheckRunTask => ({
 
 describe("check-run output", () => {
   it("cuts a text over 65,535 characters at a line, keeping the code fence open", () => {
-    const text = "````\n" + Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join("\n") + "\n````";
+    const text = `\`\`\`\`\n${Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join("\n")}\n\`\`\`\``;
     const out = checkRunOutput({ title: "t", summary: "s", text }).text!;
     expect(out.length).toBeLessThanOrEqual(MAX_OUTPUT);
     expect(out.startsWith("````\n… (earlier lines cut)\n")).toBe(true);

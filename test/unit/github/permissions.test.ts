@@ -19,7 +19,9 @@ function answer(login: string, permission: string, roleName: string, repo = "hel
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return { now: () => t, advance: (ms: number) => {
+      t += ms;
+    } };
 }
 
 describe("createPermissionChecker: who may start work", () => {
