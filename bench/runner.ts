@@ -280,6 +280,8 @@ export async function dispatchLatency(): Promise<Figures> {
     const t0 = performance.now();
     booted.app.processor.start();
     booted.app.outbox.start();
+    // The reconcile worker is what unblocks a dependent once its dependency is done (reconcile_due).
+    booted.app.reconcile.start();
     await booted.app.dispatcher.start();
     const finished = await waitUntil(async () => ((await taskCounts(booted)).completed ?? 0) === CHAIN, 60_000, 100);
     const wall = (performance.now() - t0) / 1000;
@@ -310,7 +312,7 @@ export async function dispatchLatency(): Promise<Figures> {
     }
     const p50 = percentileOf(latencies, 50);
     return {
-      "runner.latency.chain": `${CHAIN} tasks, each blocked by the one before; CW_MAX_AGENTS=4; dispatcher, processor and outbox started`,
+      "runner.latency.chain": `${CHAIN} tasks, each blocked by the one before; CW_MAX_AGENTS=4; dispatcher, processor, reconcile and outbox started`,
       "runner.latency.loadavg1": load,
       "runner.latency.measured": "dependency's finished_at (finishing transaction) → dependent agent's own start (date +%s%N in the agent)",
       "runner.latency.samples": latencies.length,
@@ -381,6 +383,8 @@ export async function bigDag(): Promise<Figures> {
     const t0 = performance.now();
     booted.app.processor.start();
     booted.app.outbox.start();
+    // The reconcile worker is what unblocks a dependent once its dependency is done (reconcile_due).
+    booted.app.reconcile.start();
     await booted.app.dispatcher.start();
     let counts: Record<string, number> = {};
     const finished = await waitUntil(
@@ -409,7 +413,7 @@ export async function bigDag(): Promise<Figures> {
     const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
     const completed = counts.completed ?? 0;
     return {
-      "runner.dag.tasks": `${DAG_TASKS} tasks, ${edges} dependency edges, CW_MAX_AGENTS=${DAG_AGENTS}; dispatcher, processor and outbox started`,
+      "runner.dag.tasks": `${DAG_TASKS} tasks, ${edges} dependency edges, CW_MAX_AGENTS=${DAG_AGENTS}; dispatcher, processor, reconcile and outbox started`,
       "runner.dag.setup.seconds": round(setupSeconds, 2),
       "runner.dag.loadavg1": load,
       "runner.dag.statusBefore": describeCounts(before),
