@@ -87,8 +87,13 @@ export class BareGit {
     return this.run(args, options);
   }
 
-  /** A read-only git command, answered from memory while the refs have not moved. */
-  private query(args: string[], ok: number[] = [0]): { code: number; stdout: string } {
+  /**
+   * A read-only git command, answered from memory while the refs have not moved. Only answers
+   * that objects arriving later cannot change are kept (`lasting`: success, and "no" from
+   * commands comparing objects that exist); "not found" is asked again, since a push to a ref
+   * outside `refs/heads/` could bring the object.
+   */
+  private query(args: string[], ok: number[] = [0], lasting: number[] = [0]): { code: number; stdout: string } {
     const refs = [...this.branches()].join("\n");
     if (refs !== this.answersFor) {
       this.answers.clear();
@@ -98,7 +103,7 @@ export class BareGit {
     const known = this.answers.get(key);
     if (known) return known;
     const answer = this.run(args, { ok });
-    this.answers.set(key, answer);
+    if (lasting.includes(answer.code)) this.answers.set(key, answer);
     return answer;
   }
 
@@ -168,12 +173,12 @@ export class BareGit {
 
   /** Whether `ancestor` is reachable from `descendant` (the same commit counts). */
   isAncestor(ancestor: string, descendant: string): boolean {
-    return this.query(["merge-base", "--is-ancestor", ancestor, descendant], [0, 1]).code === 0;
+    return this.query(["merge-base", "--is-ancestor", ancestor, descendant], [0, 1], [0, 1]).code === 0;
   }
 
   /** The merged tree of two commits (`git merge-tree --write-tree`), or the conflicted paths. */
   mergeTree(base: string, head: string): { tree: string; conflicts: string[] } {
-    const { code, stdout } = this.query(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", base, head], [0, 1]);
+    const { code, stdout } = this.query(["merge-tree", "--write-tree", "--name-only", "--no-messages", "-z", base, head], [0, 1], [0, 1]);
     const [tree = "", ...conflicted] = stdout.split("\0").filter((part) => part !== "");
     return { tree, conflicts: code === 1 ? [...new Set(conflicted)] : [] };
   }
