@@ -135,6 +135,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ...(options.pgliteDump ? { loadDataDir: options.pgliteDump } : {}),
   });
   await client.waitReady;
+  yieldAfterQueries(client);
   const db = drizzle(client, { schema }) as unknown as Db;
   let closed = false;
   const lockTails = new Map<number, Promise<void>>();
@@ -182,4 +183,34 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       await client.close();
     },
   };
+}
+
+type PgliteQuery = (query: string, params?: unknown[], options?: unknown) => Promise<unknown>;
+interface PgliteQueries {
+  query: PgliteQuery;
+  transaction<T>(fn: (tx: { query: PgliteQuery }) => Promise<T>): Promise<T>;
+}
+
+/**
+ * PGlite answers a query synchronously (WASM in this thread) and resolves its promise at once, so
+ * a worker awaiting query after query runs on microtasks alone and never lets the event loop
+ * reach I/O: a batch of a few thousand queries kept every webhook delivery waiting for 20 s, past
+ * GitHub's 10 s. After each query the caller resumes on the next turn of the event loop instead,
+ * so deliveries are read (and, between transactions, stored) while the workers are busy.
+ */
+function yieldAfterQueries(client: object): void {
+  const target = client as PgliteQueries;
+  const yielding = (query: PgliteQuery): PgliteQuery =>
+    async (...args) => {
+      const result = await query(...args);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return result;
+    };
+  target.query = yielding(target.query.bind(target));
+  const transaction = target.transaction.bind(target);
+  target.transaction = (fn) =>
+    transaction((tx) => {
+      tx.query = yielding(tx.query.bind(tx));
+      return fn(tx);
+    });
 }
