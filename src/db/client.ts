@@ -57,6 +57,7 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
     connect_timeout: 5,
   });
   const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
+  serializeDates(client.options.serializers);
   return {
     db,
     driver: "postgres",
@@ -91,6 +92,21 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
       await client.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * drizzle hands postgres.js every date and time value as a string it made, so it replaces
+ * postgres.js's serializers for those types with the identity. A `Date` that reaches the driver
+ * any other way (inside a raw `sql` template) then fails in postgres.js's socket handler, where
+ * the error is lost and the connection hangs for good. Dates are written as ISO text here instead,
+ * which is what PGlite does with them too.
+ */
+const DATE_TYPES = ["1082", "1114", "1184"];
+function serializeDates(serializers: Record<string, (value: unknown) => unknown>): void {
+  for (const type of DATE_TYPES) {
+    const passOn = serializers[type] ?? ((value: unknown) => value);
+    serializers[type] = (value) => (value instanceof Date ? value.toISOString() : passOn(value));
+  }
 }
 
 type Call = (...args: unknown[]) => unknown;

@@ -75,3 +75,21 @@ describe("statements built once", () => {
     expect(await setConfig(database.db, { id, config: null, updatedAt: new Date() })).toEqual([{ isNull: true }]);
   });
 });
+
+describe("a Date inside a raw sql template", () => {
+  it("is compared as the instant it is, in and out of a transaction, on both drivers (postgres.js once hung the connection on it)", async () => {
+    const id = await insertProject(7, "dated");
+    const stamped = new Date("2026-01-02T03:04:05.000Z");
+    await database.db.update(projects).set({ updatedAt: stamped }).where(eq(projects.id, id));
+    const newerThan = (at: Date) =>
+      database.db.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} > ${at}`);
+    expect(await newerThan(new Date("2026-01-02T03:04:04.000Z"))).toEqual([{ id }]);
+    expect(await newerThan(stamped)).toEqual([]);
+    const inTransaction = await database.db.transaction((tx) =>
+      tx.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} = ${stamped}`),
+    );
+    expect(inTransaction).toEqual([{ id }]);
+    // The connection still answers afterwards.
+    expect(await newerThan(new Date(0))).toEqual([{ id }]);
+  });
+});

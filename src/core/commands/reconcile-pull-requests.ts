@@ -10,7 +10,7 @@ import { agents, checkRuns, initiatives, issueLinks, phases, pullRequests, taskD
 import { usageByTask } from "./usage-by-task.js";
 import { checkRunHash } from "../check-run-output.js";
 import { recordIntents } from "./record-intents.js";
-import type { GitHubIntent, } from "../intents.js";
+import type { GitHubIntent } from "../intents.js";
 import { APP_APPROVER, planPullRequests, type PrPlan } from "../plan-pull-requests.js";
 import type { PhaseStatus } from "../statuses.js";
 import { canPhaseTransition, initiativeTransition, phaseTransition, taskTransition } from "../transitions.js";

@@ -23,8 +23,7 @@ export async function trustedText(tx: DbOrTx, projectId: string, issue: IssueFac
     .onConflictDoUpdate({
       target: [issueTexts.projectId, issueTexts.issueNumber],
       set: { title: issue.title, body: issue.body, editedAt },
-      // `excluded` rather than the Date itself: a Date inside a raw `sql` template is bound
-      // without the column's mapping, which postgres.js cannot serialise (it hung the connection).
+      // Only a version at least as new as the stored one replaces it (`excluded`: this version).
       setWhere: sql`${issueTexts.editedAt} <= excluded.edited_at`,
     })
     .returning({ title: issueTexts.title, body: issueTexts.body });

@@ -43,19 +43,13 @@ export function createCodexAdapter(): AgentAdapter {
  * api.github.com and asks chatgpt.com about connectors on every start).
  */
 const QUIET = [
-  "-c",
   "check_for_update_on_startup=false",
-  "-c",
   "analytics.enabled=false",
-  "-c",
   "feedback.enabled=false",
-  "-c",
   "features.plugins=false",
-  "-c",
   "features.apps=false",
-  "-c",
   "features.remote_plugin=false",
-];
+].flatMap((setting) => ["-c", setting]);
 
 /**
  * The runner's OPENAI_API_KEY / OPENAI_BASE_URL (passed through `CW_AGENT_ENV`, or an account's
