@@ -11,6 +11,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { gitAuthArgs, tokenSecrets } from "./git-auth.js";
 import { KeyedMutex } from "./keyed-mutex.js";
+import { readRefFiles } from "./ref-files.js";
 import { gitText, runGit, type GitCommand } from "./run-git.js";
 import type { MirrorSync, RepoRef } from "./types.js";
 
@@ -169,6 +170,8 @@ export async function syncMirror(remote: Remote, freshAsOf: number = performance
 /** The remote's branch tips as last fetched: name → sha, for the names that exist. */
 export async function remoteBranchShas(mirror: string, names: readonly string[]): Promise<Map<string, string>> {
   const refs = names.map((name) => REMOTE_REFS + name);
+  const fromFiles = await readRefFiles(mirror, refs);
+  if (fromFiles) return new Map([...fromFiles].map(([ref, sha]) => [ref.slice(REMOTE_REFS.length), sha]));
   const out = await gitText({ cwd: mirror, args: ["for-each-ref", "--format=%(objectname) %(refname)", ...refs] });
   const found = new Map<string, string>();
   for (const line of out.split("\n")) {
