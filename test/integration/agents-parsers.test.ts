@@ -107,6 +107,15 @@ describe("CodexStreamParser", () => {
     const limited = feed(new CodexStreamParser(), [{ type: "error", message: "You've hit your usage limit." }]);
     expect(limited.findings().usageLimit).toEqual({ message: "You've hit your usage limit." });
   });
+
+  it("ends the run at the second refusal of the credentials, not after codex's five reconnects", () => {
+    const parser = new CodexStreamParser();
+    const refused = (n: number) => JSON.stringify({ type: "error", message: `Reconnecting... ${n}/5 (unexpected status 401 Unauthorized: Incorrect API key provided)` });
+    expect(parser.read(JSON.stringify({ type: "error", message: "Reconnecting... 1/5 (stream disconnected before completion)" }))).toBe("continue");
+    expect(parser.read(refused(2))).toBe("continue");
+    expect(parser.read(refused(3))).toBe("end");
+    expect(parser.findings()).toMatchObject({ failureKind: "auth", failure: expect.stringContaining("stopped after 2 refusals") });
+  });
 });
 
 describe("buildAgentEnv", () => {

@@ -279,3 +279,25 @@ describe("codex (the real CLI)", () => {
     expect(said).toContain("The second prompt.");
   });
 });
+
+describe("codex refusing credentials (the real CLI)", () => {
+  it("a 401 from the provider is an auth failure the runner sets the account aside for, not a retry", async () => {
+    const started = await startedTask();
+    const account = await addAccount(database.db, KEY, { email: "codex-wrong@example.com", provider: "codex", apiKey: "sk-openai-wrong", baseUrl: `${openai.url}/v1` });
+    openai.script = () => ({ kind: "error", status: 401, code: "invalid_api_key", message: "Incorrect API key provided: sk-openai-wrong." });
+
+    const { result, accountId } = await run("codex", started, { prompt: "Anything." });
+
+    // codex would ask five times more (its stream retries): the run ends at the second refusal,
+    // and the failure is auth, with the provider's words and the key redacted.
+    expect(result).toMatchObject({ outcome: "error", failure: "auth" });
+    expect(openai.conversations.length).toBeLessThanOrEqual(3);
+    expect(result.message).toContain("401 Unauthorized: Incorrect API key provided: [redacted]");
+    expect(result.logTail).not.toContain("sk-openai-wrong");
+    expect(accountId).toBe(account.id);
+    for (const request of openai.conversations) expect(request.headers.authorization).toBe("Bearer sk-openai-wrong");
+    const end = await credentialsRefused(deps("codex", {}), accountId, result.message ?? "", result.logTail);
+    expect(end).toMatchObject({ kind: "failed" });
+    expect((await database.db.select().from(accounts).where(eq(accounts.id, account.id)))[0]!.invalidReason).toBeTruthy();
+  });
+});

@@ -22,6 +22,12 @@ import { classifyProviderError } from "./provider-errors.js";
 import { codexProviderOverrides } from "../accounts/account-environment.js";
 
 const SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
+/**
+ * Codex retries a refused request five times, seconds apart, before it gives up ("Reconnecting...
+ * n/5 (unexpected status 401 …)"). Credentials refused twice in a row will not be accepted on the
+ * third try: the run ends there, and the runner sets the account aside.
+ */
+const AUTH_REFUSALS = 2;
 /** How much of the agent's last message a missing-result error quotes. */
 const QUOTED_MESSAGE_CHARS = 500;
 
@@ -71,8 +77,10 @@ export class CodexStreamParser implements StreamParser {
   private usageLimit: string | undefined;
   private usage: AgentUsage | undefined;
   private failureKind: AgentFailure | undefined;
+  private authRefusals = 0;
+  private endedBy: string | undefined;
 
-  read(line: string): "continue" {
+  read(line: string): "continue" | "end" {
     const event = parseEvent(line);
     if (!event) return "continue";
     switch (event.type) {
@@ -93,9 +101,15 @@ export class CodexStreamParser implements StreamParser {
         this.failed(typeof error?.message === "string" ? error.message : "the turn failed");
         break;
       }
-      case "error":
-        this.failed(typeof event.message === "string" ? event.message : "error");
+      case "error": {
+        const message = typeof event.message === "string" ? event.message : "error";
+        this.failed(message);
+        if (classifyProviderError(message) === "auth" && ++this.authRefusals >= AUTH_REFUSALS) {
+          this.endedBy = `the API kept refusing the credentials (${message}); stopped after ${this.authRefusals} refusals`;
+          return "end";
+        }
         break;
+      }
     }
     return "continue";
   }
@@ -124,6 +138,7 @@ export class CodexStreamParser implements StreamParser {
       findings.usageLimit = { message: this.usageLimit, ...(resetAt ? { resetAt } : {}) };
     }
     if (this.failureKind) findings.failureKind = this.failureKind;
+    if (this.endedBy) findings.failure = this.endedBy;
     if (this.lastError) findings.detail = this.lastError;
     else if (this.lastMessage) findings.detail = `its last message: ${quoted(this.lastMessage)}`;
     return findings;
