@@ -301,3 +301,44 @@ describe("codex refusing credentials (the real CLI)", () => {
     expect((await database.db.select().from(accounts).where(eq(accounts.id, account.id)))[0]!.invalidReason).toBeTruthy();
   });
 });
+
+/** A JWT as codex reads it (it parses the claims and never checks the signature). */
+function fakeJwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${part({ alg: "RS256", typ: "JWT" })}.${part(claims)}.${Buffer.from("signature").toString("base64url")}`;
+}
+
+describe("codex signed in with a ChatGPT login (the real CLI)", () => {
+  it("uses the login's access token from auth.json in the agent's CODEX_HOME, at the account's base URL", async () => {
+    const started = await startedTask();
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const auth = { "https://api.openai.com/auth": { chatgpt_plan_type: "pro", chatgpt_account_id: "acct-cw-1", chatgpt_user_id: "user-1" } };
+    const accessToken = fakeJwt({ exp, email: "login@example.com", ...auth });
+    const credentials = {
+      OPENAI_API_KEY: null,
+      tokens: { id_token: fakeJwt({ exp, email: "login@example.com", ...auth }), access_token: accessToken, refresh_token: "rt-cw-1", account_id: "acct-cw-1" },
+      last_refresh: new Date().toISOString(),
+    };
+    const account = await addAccount(database.db, KEY, { email: "login@example.com", provider: "codex", credentialsJson: JSON.stringify(credentials), baseUrl: `${openai.url}/v1` });
+    openai.script = (req) =>
+      toolOutputCount(req) === 0
+        ? { kind: "items", items: [shellCall(req, `printf '{"status":"done","summary":"codex with a login"}' > "$CW_OUTPUT_DIR/result.json"`)] }
+        : { kind: "items", items: [message("Done with a login.")] };
+
+    const { result, accountId } = await run("codex", started, { prompt: "Write your result." });
+
+    expect(result).toMatchObject({ outcome: "done", summary: "codex with a login" });
+    expect(accountId).toBe(account.id);
+    expect(openai.conversations.length).toBeGreaterThan(0);
+    for (const request of openai.conversations) {
+      expect(request.headers.authorization).toBe(`Bearer ${accessToken}`);
+      expect(request.headers["chatgpt-account-id"]).toBe("acct-cw-1");
+    }
+    // Signed in with a login, codex also checks the account with ChatGPT's own backend
+    // (chatgpt.com/backend-api/wham/accounts/check and …/settings/user, whatever the provider's
+    // base URL): the fake proxy refused those tunnels, so nothing left the machine, and the run
+    // went on without them. That host is the login's provider; no other was asked.
+    expect(new Set(openai.foreign)).toEqual(new Set(["CONNECT chatgpt.com:443"]));
+    openai.foreign.length = 0;
+  });
+});
