@@ -16,7 +16,7 @@ import { phases, tasks } from "../../db/schema.js";
 import type { RepoRef } from "../intents.js";
 import { deriveDependencies } from "./derive-dependencies.js";
 import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
-import { reconcilePullRequests } from "./reconcile-pull-requests.js";
+import { reconcilePullRequests, writePullRequestTexts, type PullRequestTexts } from "./reconcile-pull-requests.js";
 import { queueBranchUpdates } from "./request-branch-update.js";
 import { reportMilestoneSettings } from "./report-milestone-settings.js";
 import { applyChangeSets } from "./apply-change-sets.js";
@@ -34,6 +34,8 @@ export interface ReconcileContext {
   phases: (typeof phases.$inferSelect)[];
   /** Tasks whose work waits in one of the app's pull requests (filled by the pull-request planner). */
   inReview: Set<string>;
+  /** What the pull-request planner saw, for its texts, written once the task statuses are settled (`writePullRequestTexts`). */
+  pullRequestTexts?: PullRequestTexts;
 }
 
 export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknown>;
@@ -41,13 +43,16 @@ export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknow
 /**
  * In order: branch updates owed for conflicting pull requests (they hold merges), then pull
  * requests (a task whose work waits in a PR is in review, and a merged phase frees the
- * phases after it), then task statuses and labels, then reports (an invalid milestone block),
- * then the project board's cards, which show the statuses settled before them, and its report.
+ * phases after it), then task statuses and labels, then the pull requests' bodies and phase
+ * check runs (they list the task statuses just settled), then reports (an invalid milestone
+ * block), then each task's check run, then the project board's cards, which show the
+ * statuses settled before them, and its report.
  */
 const PLANNERS: readonly ReconcilePlanner[] = [
   queueBranchUpdates,
   reconcilePullRequests,
   reconcileTaskStatuses,
+  writePullRequestTexts,
   reportMilestoneSettings,
   reconcileCheckRuns,
   reconcileBoard,

@@ -2,7 +2,11 @@
  * The pull-request planner of the reconcile (see reconcile-project.ts): applies the
  * pull-request plan of a repository (see plan-pull-requests.ts): phase and initiative statuses,
  * and the GitHub writes. Runs before the task statuses are decided, because a task whose work
- * waits in a pull request is "in review" (it fills `ctx.inReview`).
+ * waits in a pull request is "in review" (it fills `ctx.inReview`). Its texts — the pull
+ * requests' bodies and the phases' check runs, which list each task's status — are written
+ * after the task planner (`writePullRequestTexts`), so they never show a status that same
+ * reconcile is about to change (a body opened saying "blocked" of a task it just made ready
+ * would be edited at the next reconcile: a write nobody could have read).
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
@@ -11,7 +15,7 @@ import { usageByTask } from "./usage-by-task.js";
 import { checkRunHash } from "../check-run-output.js";
 import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent } from "../intents.js";
-import { APP_APPROVER, planPullRequests, type PrPlan } from "../plan-pull-requests.js";
+import { APP_APPROVER, planPullRequests, type PrAction, type PrPlan, type PrSnapshot } from "../plan-pull-requests.js";
 import type { PhaseStatus } from "../statuses.js";
 import { canPhaseTransition, initiativeTransition, phaseTransition, taskTransition } from "../transitions.js";
 import { refineCancelledBody, refineMarker } from "../refine-review.js";
@@ -23,6 +27,17 @@ import { effectiveSettings, type MilestoneSettings, type RepoConfig } from "../r
 import type { PhaseVerification } from "../verify.js";
 import { reviewInput, reviewQueuedBody, reviewTitle } from "../agent-review.js";
 import { ownerOf } from "./request-refine.js";
+
+/** The plan's texts: pull-request titles and bodies, and the phases' check runs. */
+type TextAction = Extract<PrAction, { kind: "ensure-pull-request" | "ensure-check-run" }>;
+
+export interface PullRequestTexts {
+  /** The snapshot the plan was made from. */
+  snapshot: PrSnapshot;
+  texts: TextAction[];
+  /** The output hash each check run shows, by `<head sha>:<name>`. */
+  shown: Map<string, string | null>;
+}
 
 /** Phase statuses it changes are applied to `ctx.phases` too (the task planner reads them next). */
 export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Promise<PrPlan> {
@@ -45,7 +60,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const dependsOn = new Map<string, string[]>();
   for (const d of dependencies) dependsOn.set(d.taskId, [...(dependsOn.get(d.taskId) ?? []), d.dependsOnTaskId]);
 
-  const plan = planPullRequests({
+  const snapshot: PrSnapshot = {
     defaultBranch: project.defaultBranch,
     reviewers: config.reviewers,
     mergeMethod: config.mergeMethod,
@@ -113,7 +128,8 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       reviewers: askedBy.get(t.id) ?? [],
       agent: working.get(t.id) ?? null,
     })),
-  });
+  };
+  const plan = planPullRequests(snapshot);
 
   const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
   for (const change of plan.phaseStatus) {
@@ -129,6 +145,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   }
 
   const intents: GitHubIntent[] = [];
+  const texts: TextAction[] = [];
   const reviewed: string[] = [];
   const shown = new Map(
     (await tx.select().from(checkRuns).where(eq(checkRuns.projectId, project.id))).map((c) => [`${c.headSha}:${c.name}`, c.outputHash]),
@@ -136,8 +153,8 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   for (const a of plan.actions) {
     switch (a.kind) {
       case "ensure-check-run":
-        // The check run already shows exactly this: no write, not even a queued one.
-        if (shown.get(`${a.headSha}:${a.name}`) !== checkRunHash(a)) intents.push({ ...a, repo });
+      case "ensure-pull-request":
+        texts.push(a);
         break;
       case "comment":
         intents.push({ kind: "upsert-comment", repo, issueNumber: a.issueNumber, marker: a.marker, body: a.body });
@@ -174,7 +191,33 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
   await recordIntents(tx, intents);
   for (const id of plan.inReview) ctx.inReview.add(id);
+  ctx.pullRequestTexts = { snapshot, texts, shown };
   return plan;
+}
+
+/**
+ * The pull-request planner's texts, with the task statuses the task planner settled: when it
+ * moved any (blocked → ready, a checkpoint opened), the plan is made again from the same
+ * snapshot with those statuses (it is pure; only the statuses shown differ), and its texts
+ * are the ones written.
+ */
+export async function writePullRequestTexts(tx: Tx, ctx: ReconcileContext): Promise<void> {
+  const made = ctx.pullRequestTexts;
+  if (!made) return;
+  const settled = new Map(ctx.tasks.map((t) => [t.id, t.status]));
+  const moved = made.snapshot.tasks.some((t) => settled.get(t.id) !== t.status);
+  const texts = moved
+    ? planPullRequests({ ...made.snapshot, tasks: made.snapshot.tasks.map((t) => ({ ...t, status: settled.get(t.id) ?? t.status })) }).actions.filter(
+        (a): a is TextAction => a.kind === "ensure-pull-request" || a.kind === "ensure-check-run",
+      )
+    : made.texts;
+  const intents: GitHubIntent[] = [];
+  for (const a of texts) {
+    // The check run already shows exactly this: no write, not even a queued one.
+    if (a.kind === "ensure-check-run" && made.shown.get(`${a.headSha}:${a.name}`) === checkRunHash(a)) continue;
+    intents.push({ ...a, repo: ctx.repo });
+  }
+  await recordIntents(tx, intents);
 }
 
 /** Each phase's verify task as the planner sees it: its last verdict, and the fix task at work on its findings. */
