@@ -133,6 +133,11 @@ export interface PrPlan {
   phaseLabels: { issueNumber: number; label: StatusLabel | null }[];
   /** Task ids whose work waits in an open pull request (their label is cw:in-review). */
   inReview: Set<string>;
+  /**
+   * Phase ids whose pull request waits for more of their work: open, or about to open, as a
+   * draft. Its head moves with every task that lands, so it is not yet the head people review.
+   */
+  draftPhases: Set<string>;
   /** Refine tasks whose pull request was merged or closed meanwhile: nothing left to refine. */
   cancelRefines: string[];
 }
@@ -147,7 +152,7 @@ export function pullRequestBodyHash(title: string, body: string): string {
 export const APP_APPROVER = "codewalkers";
 
 export function planPullRequests(s: PrSnapshot): PrPlan {
-  const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set(), cancelRefines: [] };
+  const plan: PrPlan = { actions: [], phaseStatus: [], initiativeStatus: [], phaseLabels: [], inReview: new Set(), draftPhases: new Set(), cancelRefines: [] };
   const prOf = (kind: PrRecord["kind"], id: string) => s.prs.find((p) => p.kind === kind && p.subjectId === id);
   const live = (t: PrTask) => t.status !== "cancelled";
   const refinesOf = (pr: PrRecord) => (s.refines ?? []).filter((r) => r.prId === pr.id);
@@ -256,6 +261,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
           } else askReviewers(pr);
         } else {
           status = "in_progress";
+          if (!allDone) plan.draftPhases.add(phase.id);
           // A verification failed on the head people would review: out of review until it passes.
           const verification = s.verifications?.get(phase.id);
           if (pr && !pr.draft && pr.state === "open" && verification?.verdict === "fail" && verification.headSha === pr.headSha) {

@@ -10,6 +10,13 @@
  * commit while it was not completed is completed with the same output, so no commit keeps a
  * spinner for a task that moved on.
  *
+ * Only what someone could read is written. A task no agent has run yet gets no check run (a
+ * "queued" one would only repeat what the phase's check run and its pull request's body list,
+ * and be completed again on a commit left behind). A task done while its phase's pull request
+ * is a draft waits for the head people review: that head moves with every task that lands, so
+ * its success would otherwise be written again on each one; a failure or a question is shown
+ * at once.
+ *
  * Nothing here reads a clock: elapsed time is measured to when the runner last published the
  * tail, so the same stored state always gives the same output (and the same hash: no write).
  */
@@ -44,6 +51,8 @@ export interface CheckRunTask {
   agent: CheckRunAgent | null;
   /** The head of the open pull request that carries its work, if there is one. */
   pullRequestHead: string | null;
+  /** Its phase's pull request is (or opens as) a draft: more of the phase's work is to land on it. */
+  draftPhase?: boolean;
   usage: UsageTotals | null;
   /** Its check runs as last written: commit and status. */
   shown: readonly { headSha: string; status: string | null }[];
@@ -63,11 +72,14 @@ export function planTaskCheckRun(t: CheckRunTask): CheckRunWrite[] {
   const name = taskCheckRunName(t.issueNumber, t.name);
   const look = lookOf(t);
   const write: CheckRunWrite = { headSha: sha, name, ...look };
-  // Left behind on an earlier commit, not finished there: finished with what it shows now.
+  const unrun = !t.agent && look.status === "queued";
+  const held = t.draftPhase === true && look.status === "completed" && look.conclusion === "success";
+  // Left behind on an earlier commit, not finished there: finished with what it shows now
+  // (where it is held, on this commit too).
   const stale = t.shown
-    .filter((s) => s.headSha !== sha && s.status !== "completed")
+    .filter((s) => (held || s.headSha !== sha) && s.status !== "completed")
     .map((s): CheckRunWrite => ({ ...write, headSha: s.headSha, status: "completed", conclusion: look.conclusion ?? "neutral" }));
-  return [write, ...stale];
+  return unrun || held ? stale : [write, ...stale];
 }
 
 function lookOf(t: CheckRunTask): Pick<CheckRunWrite, "status" | "conclusion" | "title" | "summary" | "text"> {

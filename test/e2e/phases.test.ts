@@ -15,6 +15,7 @@ import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
+import { taskCheckRunName } from "../../src/core/task-check-run.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch } from "../support/scratch.js";
 
@@ -33,6 +34,20 @@ const script = (file: string, content: string, summary: string) =>
 
 function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   return installedRepository(booted, { "README.md": "# Shop\n" });
+}
+
+/** Every check-run write so far, as "METHOD name head status", in a stable order. */
+function checkRunWrites(fake: FakeGitHub, heads: Record<string, string>): string[] {
+  const runs = new Map(fake.checkRuns().map((c) => [c.id, c]));
+  return fake.requests
+    .filter((r) => r.kind === "write" && r.route.includes("/check-runs"))
+    .map((r) => {
+      const body = r.body as { name?: string; head_sha?: string; status?: string };
+      const run = r.method === "POST" ? { name: body.name, headSha: body.head_sha } : runs.get(Number(r.path.split("/").pop()));
+      const head = Object.entries(heads).find(([, sha]) => sha === run?.headSha)?.[0] ?? "another head";
+      return `${r.method} ${run?.name} ${head} ${body.status}`;
+    })
+    .sort();
 }
 
 function task(fake: FakeGitHub, milestone: number, phase: number, title: string, file: string, extra = ""): number {
@@ -77,6 +92,22 @@ describe("phases and pull requests", () => {
     const checks = fake.checkRuns(pr1!.head.sha).filter((c) => c.name === "Codewalkers");
     expect(checks).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
     expect(checks[0]!.output.title).toBe("All 2 tasks done");
+    // Each task's check run is written once: created done, on the head people review. None was
+    // queued before its agent ran, none done on the draft's earlier head (it moved when the
+    // second task landed), none created in progress and completed after. The phase's own check
+    // run showed the draft's progress on its first head.
+    expect(checkRunWrites(fake, { "the final head": pr1!.head.sha })).toEqual([
+      "POST Codewalkers another head in_progress",
+      "POST Codewalkers the final head completed",
+      `POST ${taskCheckRunName(t1, "Cart model")} the final head completed`,
+      `POST ${taskCheckRunName(t2, "Cart view")} the final head completed`,
+    ]);
+    // The PR's body was opened saying what was true by then (the second task ready, not blocked),
+    // and edited once: when every task was done.
+    const bodies = fake.requests.filter((r) => r.kind === "write" && /\/pulls(\/\d+)?$/.test(r.path)).map((r) => (r.body as { body: string }).body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]).toMatch(new RegExp(`#${t2} Cart view \\| ⏳ ready`));
+    expect(bodies[1]).toMatch(new RegExp(`#${t2} Cart view \\| ✅ done`));
 
     // A reader's approval merges nothing; a writer's does.
     fake.approve(pr1!.number, READER);
@@ -113,6 +144,15 @@ describe("phases and pull requests", () => {
     const all = await booted.database.db.select().from(tasks);
     expect(all.every((t) => t.status === "completed")).toBe(true);
     expect(fake.counts().redundantWrites).toBe(0);
+    // To the end, each task's check run was that one write, on its phase PR's final head.
+    const finalHeads = { "phase 1's final head": fake.pull(pr1!.number)!.head.sha, "phase 2's final head": fake.pull(pr2!.number)!.head.sha };
+    expect(checkRunWrites(fake, finalHeads).filter((w) => w.includes(": #"))).toEqual([
+      `POST ${taskCheckRunName(t1, "Cart model")} phase 1's final head completed`,
+      `POST ${taskCheckRunName(t2, "Cart view")} phase 1's final head completed`,
+      `POST ${taskCheckRunName(t3, "Payment model")} phase 2's final head completed`,
+      `POST ${taskCheckRunName(t4, "Payment view")} phase 2's final head completed`,
+    ]);
+    for (const c of fake.checkRuns().filter((c) => c.name.startsWith("Codewalkers: #"))) expect(c).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
   it("an approval of an older commit merges nothing, and says so", async () => {

@@ -51,9 +51,16 @@ export async function reconcileCheckRuns(tx: Tx, ctx: ReconcileContext): Promise
   ]);
   const agentOf = new Map(newest.map((a) => [a.taskId, a]));
   const shaOf = new Map(shas.map((a) => [a.taskId, a.headSha]));
-  const openHead = (kind: string, subjectId: string | null) => {
-    const pr = subjectId ? prRows.find((p) => p.kind === kind && p.subjectId === subjectId && p.state === "open" && !p.merged) : undefined;
-    return pr?.headSha ?? null;
+  /**
+   * The head of the pull request that carries the work: the open one; once it merged, for a task
+   * done, the head that merged (it stays where people saw it, rather than moving back to the
+   * older commit its agent landed on).
+   */
+  const prHead = (kind: string, subjectId: string | null, done: boolean) => {
+    const mine = subjectId ? prRows.filter((p) => p.kind === kind && p.subjectId === subjectId) : [];
+    const open = mine.find((p) => p.state === "open" && !p.merged);
+    if (open) return open.headSha;
+    return done ? (mine.find((p) => p.merged)?.headSha ?? null) : null;
   };
   const shownByName = new Map<string, { headSha: string; status: string | null; outputHash: string | null }[]>();
   for (const s of shownRows) shownByName.set(s.name, [...(shownByName.get(s.name) ?? []), s]);
@@ -71,7 +78,12 @@ export async function reconcileCheckRuns(tx: Tx, ctx: ReconcileContext): Promise
       lastError: t.lastError,
       blockedReason: t.blockedReason,
       agent: a ? { ...a, headSha: shaOf.get(t.id) ?? null } : null,
-      pullRequestHead: t.phaseId ? openHead("phase", t.phaseId) : t.initiativeId ? openHead("initiative", t.initiativeId) : openHead("task", t.id),
+      pullRequestHead: t.phaseId
+        ? prHead("phase", t.phaseId, t.status === "completed")
+        : t.initiativeId
+          ? prHead("initiative", t.initiativeId, t.status === "completed")
+          : prHead("task", t.id, t.status === "completed"),
+      draftPhase: t.phaseId !== null && ctx.draftPhases.has(t.phaseId),
       usage: usage.get(t.id) ?? null,
       shown,
     });

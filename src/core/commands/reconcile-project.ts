@@ -34,6 +34,8 @@ export interface ReconcileContext {
   phases: (typeof phases.$inferSelect)[];
   /** Tasks whose work waits in one of the app's pull requests (filled by the pull-request planner). */
   inReview: Set<string>;
+  /** Phases whose pull request is, or opens as, a draft: more of their work is to land (filled by the pull-request planner). */
+  draftPhases: Set<string>;
   /** What the pull-request planner saw, for its texts, written once the task statuses are settled (`writePullRequestTexts`). */
   pullRequestTexts?: PullRequestTexts;
 }
@@ -68,7 +70,7 @@ export async function reconcileProject(tx: Tx, projectId: string): Promise<void>
     tx.select().from(tasks).where(eq(tasks.projectId, projectId)),
     tx.select().from(phases).where(eq(phases.projectId, projectId)),
   ]);
-  const ctx: ReconcileContext = { project, repo: repoRefOf(project), tasks: taskRows, phases: phaseRows, inReview: new Set() };
+  const ctx: ReconcileContext = { project, repo: repoRefOf(project), tasks: taskRows, phases: phaseRows, inReview: new Set(), draftPhases: new Set() };
   for (const planner of PLANNERS) await planner(tx, ctx);
 }
 

@@ -191,6 +191,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   for (const l of plan.phaseLabels) intents.push({ kind: "set-status-label", repo, issueNumber: l.issueNumber, label: l.label });
   await recordIntents(tx, intents);
   for (const id of plan.inReview) ctx.inReview.add(id);
+  for (const id of plan.draftPhases) ctx.draftPhases.add(id);
   ctx.pullRequestTexts = { snapshot, texts, shown };
   return plan;
 }

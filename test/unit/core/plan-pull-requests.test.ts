@@ -31,6 +31,8 @@ describe("planPullRequests", () => {
     ]);
     expect(plan.phaseStatus).toEqual([]);
     expect(plan.phaseLabels).toEqual([{ issueNumber: 10, label: "cw:in-progress" }]);
+    // More of its work is to land: its head is not yet the one people review.
+    expect([...plan.draftPhases]).toEqual(["p1"]);
   });
 
   it("marks it ready, asks the reviewers once and puts the phase in review when every task is done", () => {
@@ -39,6 +41,7 @@ describe("planPullRequests", () => {
     expect(plan.actions.at(-1)).toMatchObject({ headSha: "abc", name: "Codewalkers", status: "completed", conclusion: "success", title: "All 2 tasks done" });
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "pending_review" }]);
     expect([...plan.inReview].sort()).toEqual(["t1", "t2"]);
+    expect([...plan.draftPhases]).toEqual([]);
     const again = planPullRequests(snap({ reviewers: ["octo"], phases: [phase({ status: "pending_review", labels: ["cw:in-review"] })], tasks: [task(1), task(2)], prs: [pr({ draft: false, reviewRequested: true, bodyHash: hashOf(plan) })] }));
     // Nothing left to do but the (unchanged) check run, which the outbox skips by its hash.
     expect(again.actions.map((a) => a.kind)).toEqual(["ensure-check-run"]);

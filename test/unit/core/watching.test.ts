@@ -74,6 +74,28 @@ describe("a task's check run", () => {
     expect(planTaskCheckRun(task({ agent: null }))).toEqual([]);
   });
 
+  it("is not written before an agent ran: queued is what the phase's check run and PR body already list", () => {
+    const unrun = { agent: null, pullRequestHead: "b".repeat(40) };
+    expect(planTaskCheckRun(task({ ...unrun, status: "pending" }))).toEqual([]);
+    expect(planTaskCheckRun(task({ ...unrun, status: "blocked", blockedReason: "#3 is open" }))).toEqual([]);
+    // A person asked (a decision) is shown, agent or not.
+    expect(planTaskCheckRun(task({ ...unrun, waitsForPerson: true }))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), conclusion: "neutral" })]);
+  });
+
+  it("waits for the head people review while its phase's PR is a draft, completing the one left in progress", () => {
+    const draft = { draftPhase: true, pullRequestHead: "b".repeat(40) };
+    const done = planTaskCheckRun(task({ ...draft, status: "completed", shown: [{ headSha: "a".repeat(40), status: "in_progress" }, { headSha: "b".repeat(40), status: "in_progress" }] }));
+    expect(done.map((w) => [w.headSha[0], w.status, w.conclusion])).toEqual([
+      ["a", "completed", "success"],
+      ["b", "completed", "success"],
+    ]);
+    expect(planTaskCheckRun(task({ ...draft, status: "completed" }))).toEqual([]);
+    // What needs someone's attention, and an agent at work, are shown on the draft's head at once.
+    expect(planTaskCheckRun(task({ ...draft, status: "failed", lastError: "boom" }))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), conclusion: "failure" })]);
+    expect(planTaskCheckRun(task({ ...draft, waitsForPerson: true }))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), conclusion: "neutral" })]);
+    expect(planTaskCheckRun(task(draft))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), status: "in_progress" })]);
+  });
+
   it("moves to the pull request's head and completes the one left in progress", () => {
     const writes = planTaskCheckRun(task({ status: "completed", pullRequestHead: "b".repeat(40), shown: [{ headSha: "a".repeat(40), status: "in_progress" }] }));
     expect(writes.map((w) => [w.headSha[0], w.status, w.conclusion])).toEqual([
