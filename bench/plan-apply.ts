@@ -41,7 +41,7 @@ export async function benchPlanApply(): Promise<Figures> {
   let bench: BenchApp | undefined;
   let clock = Date.now();
   try {
-    bench = await bootBenchApp({ outbox: "app", writePacer: new WritePacer(80, () => clock) });
+    bench = await bootBenchApp({ outbox: "app", writePacer: new WritePacer(undefined, () => clock) });
     const b = bench;
     const db = b.database.db;
     const fake = new FakeGitHub();

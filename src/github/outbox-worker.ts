@@ -58,7 +58,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
         if (c.kind === "rate-limited" && c.retryAt) {
           olog.warn({ retryAt: c.retryAt }, "rate limited; waiting as GitHub asks");
-          // GitHub counts every write of the installation: they all wait, not only this one.
+          // GitHub counts every write of the installation: they all wait, not only this one —
+          // those waiting now (their rows), and those recorded before the time comes (the pacer).
+          pacer.hold(installationId, c.retryAt);
           await holdInstallation(database, installationId, c.retryAt);
           // Every write to this target waits, a newer intent that supersedes this one included.
           await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true, holdTarget: true });

@@ -1,26 +1,43 @@
 /**
  * Paces writes per installation under GitHub's secondary limits for content-creating requests:
- * at most 80 a minute and 500 an hour. The windows slide: a write goes now only if fewer than
- * the limit went in the last minute and in the last hour, so no minute ever holds more than 80
- * (a token bucket that starts full lets a minute hold twice that). A write GitHub answers with
- * a secondary-limit wait holds every waiting write of the installation (`holdInstallation`).
+ * 80 a minute and 500 an hour. The pacer keeps a margin under both (72 and 450 by default):
+ * GitHub counts requests this process does not see (a second app process, another integration
+ * on the same installation) and its minute need not start where ours does. The windows slide:
+ * a write goes now only if fewer than the limit went in the last minute and in the last hour,
+ * so no minute ever holds more than the limit (a token bucket that starts full lets a minute
+ * hold twice that).
+ *
+ * A write GitHub answers with a secondary-limit wait (403 or 429 with `retry-after`) holds the
+ * whole installation (`hold`): GitHub counts every write of it, so until then no write goes,
+ * including one recorded after the answer (the outbox's `holdInstallation` only reaches the
+ * rows already waiting).
  */
+export const GITHUB_WRITES_PER_MINUTE = 80;
+export const GITHUB_WRITES_PER_HOUR = 500;
+export const PACED_WRITES_PER_MINUTE = 72;
+export const PACED_WRITES_PER_HOUR = 450;
+
 export class WritePacer {
   #sent = new Map<number, number[]>();
+  /** Per installation: no write before this time (ms). */
+  #heldUntil = new Map<number, number>();
 
   constructor(
-    private readonly perMinute = 80,
+    private readonly perMinute = PACED_WRITES_PER_MINUTE,
     private readonly now: () => number = Date.now,
-    private readonly perHour = 500,
+    private readonly perHour = PACED_WRITES_PER_HOUR,
   ) {}
 
   /** Milliseconds to wait before the next write for this installation (0: go now, and it is counted). */
   reserve(installationId: number): number {
     const t = this.now();
+    const held = (this.#heldUntil.get(installationId) ?? 0) - t;
+    if (held <= 0) this.#heldUntil.delete(installationId);
     const sent = (this.#sent.get(installationId) ?? []).filter((at) => at > t - 3_600_000);
     this.#sent.set(installationId, sent);
     const lastMinute = sent.filter((at) => at > t - 60_000);
     const waits = [
+      held,
       lastMinute.length >= this.perMinute ? lastMinute[lastMinute.length - this.perMinute]! + 60_000 - t : 0,
       sent.length >= this.perHour ? sent[sent.length - this.perHour]! + 3_600_000 - t : 0,
     ];
@@ -28,5 +45,17 @@ export class WritePacer {
     if (wait > 0) return Math.ceil(wait);
     sent.push(t);
     return 0;
+  }
+
+  /** GitHub asked this installation to wait until `until`: no write of it goes before then. */
+  hold(installationId: number, until: Date | number): void {
+    const at = typeof until === "number" ? until : until.getTime();
+    if (at > (this.#heldUntil.get(installationId) ?? 0)) this.#heldUntil.set(installationId, at);
+  }
+
+  /** Forgets every write and hold (a test's new world). */
+  reset(): void {
+    this.#sent.clear();
+    this.#heldUntil.clear();
   }
 }

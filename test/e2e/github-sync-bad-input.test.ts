@@ -21,8 +21,10 @@ const converge = (fake: FakeGitHub) => fake.converge(booted.app.port, booted.set
 const installed = (fake: FakeGitHub) => install(booted, fake);
 
 /** Makes every waiting outbox row runnable now (instead of waiting out its backoff). */
+/** The time GitHub asked to wait has passed: the waiting writes, and the pacer's hold on the installation. */
 async function hurryOutbox() {
   await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+  booted.pacer.reset();
 }
 
 describe("bad input for the GitHub sync", () => {

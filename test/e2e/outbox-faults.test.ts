@@ -1,7 +1,7 @@
 /**
  * The outbox under faults, against the fake GitHub: a comment that landed but was answered 502
  * while a newer intent queued is not posted twice; a 403 with retry-after holds every write to
- * the same target; an error that is not GitHub's (a TypeError) is a dead letter at once; a
+ * the same target, and every write of the installation, even one recorded after the answer; an error that is not GitHub's (a TypeError) is a dead letter at once; a
  * status label is set from what GitHub answers, so an issue never ends with two.
  */
 import { describe, expect, it } from "vitest";
@@ -72,6 +72,33 @@ describe("the outbox under faults", () => {
     const [waiting] = await booted.database.db.select().from(outbox).where(eq(outbox.status, "pending"));
     expect(waiting!.payload).toMatchObject({ label: "cw:in-progress" });
     expect(waiting!.runAfter.getTime()).toBeGreaterThanOrEqual(before + 9_000);
+  });
+
+  it("a 403 with retry-after holds the whole installation: a write recorded after the answer, to another target, waits too", async () => {
+    const { fake, n } = await world();
+    const other = fake.openIssue({ title: "Another task" }, WRITER);
+    await fake.converge(booted.app.port, booted.settle);
+    fake.resetCounts();
+    await recordIntents(booted.database.db, [label(n, "cw:blocked")]);
+    fake.failNext(ADD_LABELS, { status: 403, headers: { "retry-after": "30" }, body: { message: "You have exceeded a secondary rate limit" } });
+    expect(await booted.app.outbox.drain()).toBe(1);
+    const [limited] = await booted.database.db.select().from(outbox).where(eq(outbox.status, "pending"));
+    expect(limited!.lastError).toContain("rate-limited 403");
+
+    // Recorded after GitHub's answer, for another issue: no row held it when the answer came.
+    await recordIntents(booted.database.db, [comment(other, "later words")]);
+    expect(await booted.app.outbox.drain()).toBe(1); // claimed, and put back by the pacer untried
+    expect(fake.counts().writes).toBe(1); // the limited label only
+    const [later] = await booted.database.db.select().from(outbox).where(eq(outbox.operation, "upsert-comment"));
+    expect(later).toMatchObject({ status: "pending", attempts: 0 });
+    expect(later!.runAfter.getTime()).toBeGreaterThanOrEqual(limited!.runAfter.getTime());
+
+    // Once the time has come, both go.
+    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    booted.pacer.reset();
+    await booted.app.outbox.drain();
+    expect(statusOf(fake, n)).toEqual(["cw:blocked"]);
+    expect(fake.commentsOn(other).some((c) => c.body.includes("later words"))).toBe(true);
   });
 
   it("an error that is not GitHub's (a TypeError) is a dead letter at once, not retried", async () => {

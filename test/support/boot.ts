@@ -13,6 +13,8 @@ export interface BootedApp {
   database: TestDatabase;
   /** Processes every stored delivery, converges what is owed, then performs every recorded GitHub write. */
   settle(): Promise<void>;
+  /** The outbox's pacer: limits too high to meet, but GitHub's holds apply (reset before each test). */
+  pacer: WritePacer;
 }
 
 /** One app per test file; every table emptied before each test. */
@@ -23,15 +25,16 @@ export function useBootedApp(
   const booted = {} as BootedApp;
   beforeAll(async () => {
     booted.database = await createTestDatabase();
+    // GitHub's secondary limits are not what these tests are about: a test file's writes
+    // would otherwise wait minutes for the pacer (test/e2e/plan-crash.test.ts models them).
+    booted.pacer = new WritePacer(1_000_000, Date.now, 1_000_000);
     booted.app = await bootApp({
       config: testConfig(typeof overrides === "function" ? overrides() : overrides),
       log: testLog,
       database: booted.database,
       startWorkers: false,
       runner: { heartbeatMs: 200, ...(typeof runner === "function" ? runner() : runner) },
-      // GitHub's secondary limits are not what these tests are about: a test file's writes
-      // would otherwise wait minutes for the pacer (test/e2e/plan-crash.test.ts models them).
-      writePacer: new WritePacer(1_000_000, Date.now, 1_000_000),
+      writePacer: booted.pacer,
     });
     booted.settle = async () => {
       for (let round = 0; round < 20; round++) {
@@ -43,6 +46,7 @@ export function useBootedApp(
   });
   beforeEach(async () => {
     await booted.database.truncateAll();
+    booted.pacer.reset();
     // Each test is a new world: nothing remembered from the one before.
     booted.app.services.repoConfig.forget(FULL_NAME);
     const [owner = "", repo = ""] = FULL_NAME.split("/");

@@ -1,0 +1,84 @@
+/**
+ * The write pacer, on a clock the test moves: sliding windows with a margin under GitHub's 80
+ * writes a minute and 500 an hour, and the installation-wide hold a secondary-limit answer sets.
+ */
+import { describe, expect, it } from "vitest";
+import { GITHUB_WRITES_PER_HOUR, GITHUB_WRITES_PER_MINUTE, WritePacer } from "../../../src/github/write-pacer.js";
+
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+/** How many writes go at once, before the pacer asks to wait. */
+function burst(pacer: WritePacer, installation: number, max = 10_000): number {
+  let n = 0;
+  while (n < max && pacer.reserve(installation) === 0) n++;
+  return n;
+}
+
+describe("the write pacer", () => {
+  it("keeps a margin under GitHub's 80 writes a minute by default", () => {
+    const c = clock();
+    const pacer = new WritePacer(undefined, c.now);
+    const first = burst(pacer, 1);
+    expect(first).toBeLessThan(GITHUB_WRITES_PER_MINUTE);
+    expect(first).toBeGreaterThanOrEqual(GITHUB_WRITES_PER_MINUTE * 0.8);
+    // Any sliding minute: half a minute later nothing more goes; a minute after the burst, as many again.
+    c.advance(30_000);
+    expect(pacer.reserve(1)).toBe(30_000);
+    c.advance(30_000);
+    expect(burst(pacer, 1)).toBe(first);
+  });
+
+  it("keeps a margin under GitHub's 500 writes an hour by default", () => {
+    const c = clock();
+    const pacer = new WritePacer(undefined, c.now);
+    let total = 0;
+    for (let minute = 0; minute < 60; minute++) {
+      total += burst(pacer, 1);
+      c.advance(60_000);
+      if (total > GITHUB_WRITES_PER_HOUR) break;
+    }
+    expect(total).toBeLessThan(GITHUB_WRITES_PER_HOUR);
+    expect(total).toBeGreaterThanOrEqual(GITHUB_WRITES_PER_HOUR * 0.8);
+  });
+
+  it("a hold stops every write of the installation until its time, and only of that installation", () => {
+    const c = clock();
+    const pacer = new WritePacer(1_000, c.now, 10_000);
+    expect(pacer.reserve(1)).toBe(0);
+    pacer.hold(1, c.now() + 10_000);
+    expect(pacer.reserve(1)).toBe(10_000);
+    expect(pacer.reserve(2)).toBe(0); // another installation is not held
+    c.advance(4_000);
+    expect(pacer.reserve(1)).toBe(6_000);
+    // An earlier time never shortens a hold; a later one extends it.
+    pacer.hold(1, new Date(c.now() + 1_000));
+    expect(pacer.reserve(1)).toBe(6_000);
+    pacer.hold(1, new Date(c.now() + 8_000));
+    expect(pacer.reserve(1)).toBe(8_000);
+    c.advance(8_000);
+    expect(pacer.reserve(1)).toBe(0);
+    expect(pacer.reserve(1)).toBe(0);
+  });
+
+  it("a held write is not counted: the window is whole when the hold ends", () => {
+    const c = clock();
+    const pacer = new WritePacer(3, c.now, 100);
+    pacer.hold(7, c.now() + 5_000);
+    for (let i = 0; i < 10; i++) expect(pacer.reserve(7)).toBeGreaterThan(0);
+    c.advance(5_000);
+    expect(burst(pacer, 7)).toBe(3);
+  });
+
+  it("reset forgets writes and holds", () => {
+    const c = clock();
+    const pacer = new WritePacer(1, c.now, 100);
+    expect(pacer.reserve(1)).toBe(0);
+    pacer.hold(2, c.now() + 60_000);
+    pacer.reset();
+    expect(pacer.reserve(1)).toBe(0);
+    expect(pacer.reserve(2)).toBe(0);
+  });
+});
