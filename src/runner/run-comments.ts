@@ -132,6 +132,22 @@ export function describeFailure(agentName: string | null, error: string, logTail
   ].join("\n");
 }
 
+/**
+ * A push the remote refused for good: what it said (its lines, inert, in a fence they cannot
+ * close), and what a person can do. Not cut: the advice is the point of the comment.
+ */
+export function describePushRefusal(said: readonly string[], advice: string): string {
+  return [
+    "❌ The remote refused the push of this task's work for good, so the agent is not run again. It said:",
+    "",
+    codeBlock(said.map(agentLogLine).join("\n")),
+    "",
+    `**What to do:** ${agentLogLine(advice)}`,
+    "",
+    TASK_RETRY_HINT,
+  ].join("\n");
+}
+
 function firstLine(text: string): string {
   return text.split("\n")[0]!.slice(0, 500);
 }

@@ -34,7 +34,7 @@ import type { TaskContext } from "./context-files.js";
 import { credentialsRefused, withNotice } from "./credentials-refused.js";
 import { agentPrompt } from "./prompt.js";
 import type { StartedRun } from "./start-run.js";
-import { describeCompletion, describeFailure, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
+import { describeCompletion, describeFailure, describePushRefusal, describeQuestions, describeRetry, type ConflictResolution } from "./run-comments.js";
 import { resolveConflicts } from "./resolve-conflicts.js";
 import { updateBranch } from "./update-branch.js";
 import { forRepository } from "./repo-agent.js";
@@ -178,7 +178,7 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
     const message = redact(error instanceof Error ? error.message : String(error));
     rlog.error({ error: message }, "run failed outside the agent");
     // A push refused for good fails at once: another run would meet the same refusal.
-    end = error instanceof PushRefusedError ? pushRefused(error, redact, result?.logTail ?? "") : retryOrFail(ctx, settings, message, result?.logTail ?? "");
+    end = error instanceof PushRefusedError ? pushRefused(error, redact) : retryOrFail(ctx, settings, message, result?.logTail ?? "");
   }
 
   try {
@@ -349,12 +349,13 @@ async function untilDatabaseAnswers<T>(log: Logger, signal: AbortSignal, fn: () 
   }
 }
 
-function pushRefused(error: PushRefusedError, redact: (s: string) => string, logTail: string): RunEnd {
-  const reason = redact(error.reason);
+function pushRefused(error: PushRefusedError, redact: (s: string) => string): RunEnd {
+  // The remote quotes file names, which are the agent's choice: inert wherever they are shown.
+  const said = error.said.map((line) => agentLogLine(redact(line)));
   return {
     kind: "failed",
-    error: `the remote refused the push: ${reason}`,
-    comment: describeFailure(null, `the remote refused the push for good — ${agentLogLine(reason)}. ${error.advice}`, logTail),
+    error: `the remote refused the push: ${said.join(" / ")}`,
+    comment: describePushRefusal(said, error.advice),
   };
 }
 
