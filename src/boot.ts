@@ -159,7 +159,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       [WEBHOOK_PATH]: webhooks,
       // Where Probot's setup flow points GitHub when it registers the app without a smee channel.
       "/": webhooks,
-      "/healthz": healthEndpoint(database),
+      "/healthz": healthEndpoint(database, () => dispatcher.refusal),
       "/metrics": metricsEndpoint(database.db),
       "/ping": async (_req, res) => void res.writeHead(200, { "content-type": "text/plain" }).end("PONG"),
     },
@@ -232,10 +232,12 @@ export async function createDispatcher(
     maxAgents: config.maxAgents,
     privateDirs: config.databaseUrl ? [] : [config.pgliteDir],
     dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    unsafeDatabase: config.unsafeDatabase,
   });
   if (containment.ok && containment.containment.mode !== "unsafe") {
     await protectHostSecrets(
-      { files: [path.resolve(".env"), ...(process.env.PRIVATE_KEY_PATH ? [path.resolve(process.env.PRIVATE_KEY_PATH)] : [])], databaseUrl: config.databaseUrl, uid: process.getuid?.() ?? 0 },
+      { files: [path.resolve(".env"), ...(process.env.PRIVATE_KEY_PATH ? [path.resolve(process.env.PRIVATE_KEY_PATH)] : [])], uid: process.getuid?.() ?? 0 },
       log,
     );
   }

@@ -90,6 +90,8 @@ const envSchema = z
     CW_AGENT_ENV: z.string().trim().optional(),
     /** `1` runs agents as the runner's own user, uncontained (logged loudly). */
     CW_UNSAFE_AGENTS: z.enum(["0", "1", "true", "false"], "must be 1 (run agents uncontained) or 0").optional(),
+    /** `1` starts agents even when they could log in to the app's PostgreSQL without a password (logged loudly). */
+    CW_UNSAFE_DATABASE: z.enum(["0", "1", "true", "false"], "must be 1 (start agents although they could log in to the database) or 0").optional(),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((env, ctx) => {
@@ -149,6 +151,8 @@ export interface Config {
   agentUsers: string | undefined;
   /** `CW_UNSAFE_AGENTS=1`: agents run uncontained. */
   unsafeAgents: boolean;
+  /** `CW_UNSAFE_DATABASE=1`: agents start even where they could log in to the database. */
+  unsafeDatabase: boolean;
   /** `CW_AGENT_ENV`: the names of the runner's variables agents get. */
   agentEnvNames?: string[];
 }
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.CW_SECRET_KEY ? decodeKey(e.CW_SECRET_KEY) : undefined,
     agentUsers: e.CW_AGENT_USERS,
     unsafeAgents: e.CW_UNSAFE_AGENTS === "1" || e.CW_UNSAFE_AGENTS === "true",
+    unsafeDatabase: e.CW_UNSAFE_DATABASE === "1" || e.CW_UNSAFE_DATABASE === "true",
     agentEnvNames: agentEnvNames(e.CW_AGENT_ENV),
   };
 }

@@ -66,7 +66,9 @@ export async function bootBenchApp(
   try {
     database = await openDatabase({ databaseUrl: bench.url, maxConnections: options.maxConnections ?? 10 });
     await migrateDatabase(database);
-    const config = testConfig({ databaseUrl: bench.url, logLevel: "error", ...options.config });
+    // This machine's PostgreSQL trusts local connections, which would stop the runner starting
+    // agents (containment/database-reach.ts); a benchmark measures the runner, not pg_hba.conf.
+    const config = testConfig({ databaseUrl: bench.url, unsafeDatabase: true, logLevel: "error", ...options.config });
     app = await bootApp({
       config,
       log: capture.log,

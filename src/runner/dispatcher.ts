@@ -57,6 +57,7 @@ export class Dispatcher {
     const { containment } = setup;
     if (containment.mode === "unsafe") this.options.log.warn(containment.describe());
     else this.options.log.info(containment.describe());
+    if (containment.warning) this.options.log.warn(containment.warning);
     await this.#reapPreviousLife(containment);
     this.#unlisten = await this.options.database.listen(TASKS_CHANNEL, () => this.wake());
     this.#loop = this.#run();

@@ -7,7 +7,7 @@
  * On a PostgreSQL run (DATABASE_URL set) the app gets a fresh database of its own; otherwise it
  * uses PGlite in a temporary CW_DATA_DIR, as `npm start` does on a fresh clone.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vit
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { MIGRATIONS_FOLDER } from "../../src/db/migrate.js";
 import { signBody } from "../../src/intake/verify-signature.js";
+import { serverTrusts } from "../support/pg-trust.js";
 import { examplePayload } from "../support/fixtures.js";
 import { adminUrl, databaseUrlWithName } from "../support/pg-urls.js";
 
@@ -37,6 +38,8 @@ beforeAll(() => {
   // `.env` in the working directory would be loaded by the CLI and change what these tests see.
   expect(existsSync(path.join(REPO_ROOT, ".env")), "no .env in the repository root").toBe(false);
   tmp = mkdtempSync(path.join(os.tmpdir(), "cw-boot-"));
+  // Agents run as users of their own, who must pass through to their worktrees under it.
+  chmodSync(tmp, 0o711);
 });
 
 afterAll(async () => {
@@ -209,18 +212,22 @@ describe("the codewalkers command", () => {
         GHE_PROTOCOL: "http",
       };
 
+        // On a PostgreSQL that trusts this host, agents could log in too: the runner starts none
+        // and /healthz says so (a PGlite app has nothing to log in to).
+        const runner = database.env.DATABASE_URL && (await serverTrusts(database.env.DATABASE_URL)) ? expect.stringMatching(/^starts no agents: agents on this host could log in to the app's PostgreSQL without a password/) : "ok";
         const first = startApp(context, env);
-        expect(await waitForHealthy(first, port)).toEqual({ status: "ok", database: "ok" });
+        expect(await waitForHealthy(first, port)).toEqual({ status: "ok", database: "ok", runner });
         const star = await postSigned(port, "star", examplePayload("star", "created"));
         expect(star).toMatchObject({ status: 202, body: { status: "ignored" } });
         expect((await postSigned(port, "star", examplePayload("star", "created"), "wrong-secret")).status).toBe(401);
         const firstRun = await stop(first);
         expect(firstRun.exitCode, firstRun.all).toBe(0);
         expect(firstRun.all).toContain(`listening on port ${port}`);
+        if (runner !== "ok") expect(firstRun.all).toContain("The runner starts no agents: agents on this host could log in");
 
         // Migrations are idempotent: the second start finds them applied and keeps the data.
         const second = startApp(context, env);
-        expect(await waitForHealthy(second, port)).toEqual({ status: "ok", database: "ok" });
+        expect(await waitForHealthy(second, port)).toEqual({ status: "ok", database: "ok", runner });
         const secondRun = await stop(second);
         expect(secondRun.exitCode, secondRun.all).toBe(0);
 

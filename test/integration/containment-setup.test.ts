@@ -4,6 +4,7 @@
  * what to do — so that no agent is ever started uncontained by accident.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,7 +12,9 @@ import { AgentUsersError, parseAgentUsers } from "../../src/runner/containment/a
 import { setUpContainment } from "../../src/runner/containment/containment.js";
 import { preparePgliteDir } from "../../src/db/pglite-dir.js";
 import { protectHostSecrets } from "../../src/runner/containment/host-secrets.js";
+import { databaseEndpoints, probeDatabaseReach } from "../../src/runner/containment/database-reach.js";
 import { testAgentUsers } from "../support/github-app.js";
+import { serverTrusts } from "../support/pg-trust.js";
 
 const made: string[] = [];
 function scratch(mode = 0o711): string {
@@ -116,23 +119,107 @@ describe("PGlite's folder", () => {
 });
 
 describe("the app's secrets on disk", () => {
-  it("a world-readable .env the runner owns becomes 0600; a database without a password is named, with what to do", async () => {
+  it("a world-readable .env the runner owns becomes 0600", async () => {
     const dir = scratch();
     const env = path.join(dir, ".env");
     writeFileSync(env, "WEBHOOK_SECRET=s3cret\n", { mode: 0o644 });
     chmodSync(env, 0o644);
     const warned: string[] = [];
-    const said = await protectHostSecrets(
-      { files: [env, path.join(dir, "missing.pem")], databaseUrl: "postgres://postgres@127.0.0.1:5432/app", uid: process.getuid!() },
-      { warn: (line: string) => void warned.push(line) },
-    );
+    const said = await protectHostSecrets({ files: [env, path.join(dir, "missing.pem")], uid: process.getuid!() }, { warn: (line: string) => void warned.push(line) });
     expect(modeOf(env)).toBe(0o600);
-    expect(said).toEqual([
-      ".env was readable by other users (agents among them): it is 0600 now",
-      expect.stringContaining("DATABASE_URL has no password"),
-    ]);
+    expect(said).toEqual([".env was readable by other users (agents among them): it is 0600 now"]);
     expect(warned).toEqual(said);
-    // Nothing to say the second time, and nothing about a URL with a password.
-    expect(await protectHostSecrets({ files: [env], databaseUrl: "postgres://app:pw@db/app", uid: process.getuid!() }, { warn: () => {} })).toEqual([]);
+    // Nothing to say the second time.
+    expect(await protectHostSecrets({ files: [env], uid: process.getuid!() }, { warn: () => {} })).toEqual([]);
+  });
+});
+
+/**
+ * A stand-in PostgreSQL that answers a startup message as a server with `trust` (AuthenticationOk)
+ * or with `scram-sha-256` (AuthenticationSASL) would, and remembers the roles it was asked for.
+ */
+async function fakePostgres(answer: "trust" | "password"): Promise<{ url: (role: string) => string; asked: string[]; close(): Promise<void> }> {
+  const asked: string[] = [];
+  const server = net.createServer((socket) => {
+    socket.once("data", (data) => {
+      // SSLRequest (8 bytes, code 80877103): say no, as a server without TLS does.
+      if (data.length === 8 && data.readInt32BE(4) === 80877103) {
+        socket.write("N");
+        socket.once("data", (startup) => reply(socket, startup));
+        return;
+      }
+      reply(socket, data);
+    });
+    socket.on("error", () => {});
+  });
+  function reply(socket: net.Socket, startup: Buffer): void {
+    const fields = startup.subarray(8).toString().split("\0");
+    asked.push(fields[fields.indexOf("user") + 1] ?? "");
+    const message = Buffer.alloc(answer === "trust" ? 9 : 23);
+    message.write("R", 0);
+    if (answer === "trust") {
+      message.writeInt32BE(8, 1);
+      message.writeInt32BE(0, 5);
+    } else {
+      message.writeInt32BE(22, 1);
+      message.writeInt32BE(10, 5);
+      message.write("SCRAM-SHA-256\0\0", 9);
+    }
+    socket.end(message);
+  }
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: (role) => `postgres://${role}@127.0.0.1:${port}/app`,
+    asked,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("a database agents could log in to", () => {
+  it("stops the runner starting agents, with what to do; CW_UNSAFE_DATABASE=1 starts them with a warning", async () => {
+    const db = await fakePostgres("trust");
+    try {
+      const workDir = path.join(scratch(), "work");
+      const setup = await setUpContainment({ workDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: db.url("cw_app") });
+      expect(setup.ok).toBe(false);
+      if (setup.ok) return;
+      expect(setup.problem).toContain(`agents on this host could log in to the app's PostgreSQL without a password (${new URL(db.url("x")).host} let an agent user in as "cw_app"`);
+      expect(setup.problem).toContain("pg_hba.conf: scram-sha-256");
+      expect(setup.problem).toContain("CW_UNSAFE_DATABASE=1");
+      // Asked as an agent would ask: the app's role, no password (plain first, then TLS).
+      expect(db.asked).toEqual(["cw_app"]);
+
+      const opted = await setUpContainment({ workDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: db.url("cw_app"), unsafeDatabase: true });
+      if (!opted.ok) throw new Error(opted.problem);
+      expect(opted.containment.warning).toMatch(/^UNSAFE \(CW_UNSAFE_DATABASE=1\): agents on this host could log in/);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("starts agents where the database asks for a password, and where it cannot be reached", async () => {
+    const db = await fakePostgres("password");
+    try {
+      const workDir = path.join(scratch(), "work");
+      const setup = await setUpContainment({ workDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: db.url("cw_app") });
+      if (!setup.ok) throw new Error(setup.problem);
+      expect(setup.containment.warning).toBeUndefined();
+      // Refused in plain text; the TLS attempt stops at the server's "no TLS".
+      expect(db.asked).toEqual(["cw_app"]);
+    } finally {
+      await db.close();
+    }
+    const nowhere = await setUpContainment({ workDir: path.join(scratch(), "work"), agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: "postgres://cw_app@127.0.0.1:1/app" });
+    expect(nowhere.ok).toBe(true);
+  });
+
+  it("this host's PostgreSQL, where it trusts local connections, is found out too", async () => {
+    const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+    const endpoints = databaseEndpoints(url);
+    const reaches = await probeDatabaseReach(endpoints, { mode: "unsafe", user: { name: "runner", uid: process.getuid!(), gid: process.getgid!() }, paths: undefined });
+    // Whatever pg_hba.conf says here, the probe's verdict must be the server's own answer.
+    const trusted = await serverTrusts(url);
+    expect(reaches[0]).toMatchObject({ endpoint: endpoints[0]!.label, verdict: trusted ? "open" : "closed" });
   });
 });

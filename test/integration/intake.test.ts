@@ -234,7 +234,7 @@ describe("a handler that fails", () => {
     expect(await booted.database.db.select().from(projects)).toEqual([]);
 
     // The app keeps serving: health is fine and new deliveries are accepted.
-    expect(await getJson(booted.app.port, "/healthz")).toEqual({ status: 200, body: { status: "ok", database: "ok" } });
+    expect(await getJson(booted.app.port, "/healthz")).toEqual({ status: 200, body: { status: "ok", database: "ok", runner: "ok" } });
     const star = await postDelivery(booted.app.port, "star", examplePayload("star", "created"));
     expect(star.status).toBe(202);
 
@@ -389,7 +389,7 @@ describe("when the database is down", () => {
   });
 
   it("answers 503 to health checks and to deliveries, and keeps serving", async () => {
-    expect(await getJson(app.port, "/healthz")).toEqual({ status: 200, body: { status: "ok", database: "ok" } });
+    expect(await getJson(app.port, "/healthz")).toEqual({ status: 200, body: { status: "ok", database: "ok", runner: "ok" } });
     expect((await postDelivery(app.port, "star", examplePayload("star", "created"))).status).toBe(202);
 
     await database.close();

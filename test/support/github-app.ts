@@ -47,6 +47,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     secretKey: undefined,
     agentUsers: testAgentUsers(),
     unsafeAgents: false,
+    unsafeDatabase: false,
     ...overrides,
   };
 }

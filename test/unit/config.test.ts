@@ -51,6 +51,7 @@ describe("loadConfig defaults", () => {
       secretKey: undefined,
       agentUsers: undefined,
       unsafeAgents: false,
+      unsafeDatabase: false,
       agentEnvNames: [],
     });
   });
@@ -75,6 +76,7 @@ describe("loadConfig defaults", () => {
       WEBHOOK_PROXY_URL: "https://smee.io/abc123",
       CW_AGENT_USERS: "cw-agent-0,cw-agent-1",
       CW_UNSAFE_AGENTS: "0",
+      CW_UNSAFE_DATABASE: "1",
     });
     expect(config).toEqual({
       github: { appId: 4242, privateKey: PEM, webhookSecret: "s3cret" },
@@ -96,6 +98,7 @@ describe("loadConfig defaults", () => {
       secretKey: Buffer.from(key, "hex"),
       agentUsers: "cw-agent-0,cw-agent-1",
       unsafeAgents: false,
+      unsafeDatabase: true,
       agentEnvNames: [],
     });
   });
@@ -157,6 +160,7 @@ describe("loadConfig rejects bad settings, naming the variable", () => {
     ["DATABASE_URL", { DATABASE_URL: "mysql://root@localhost/cw" }],
     ["DATABASE_URL", { DATABASE_URL: "127.0.0.1:5432" }],
     ["CW_AGENT", { CW_AGENT: "bogus" }],
+    ["CW_UNSAFE_DATABASE", { CW_UNSAFE_DATABASE: "yes" }],
     ["CW_AGENT_COMMAND", { CW_AGENT: "command" }],
     ["CW_MAX_AGENTS", { CW_MAX_AGENTS: "0" }],
     ["CW_MAX_AGENTS", { CW_MAX_AGENTS: "many" }],

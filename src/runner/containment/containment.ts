@@ -20,6 +20,7 @@ import { constants } from "node:fs";
 import path from "node:path";
 import type { ContainmentMode, SandboxPaths } from "./agent-sandbox.js";
 import { AgentUserPool, DEFAULT_AGENT_USERS, parseAgentUsers, type AgentUser } from "./agent-users.js";
+import { databaseEndpoints, databaseRefusal, probeDatabaseReach, type ReachProbe } from "./database-reach.js";
 
 export interface ContainmentOptions {
   workDir: string;
@@ -33,6 +34,10 @@ export interface ContainmentOptions {
   privateDirs?: string[];
   /** `CW_DATA_DIR`: made 0711 (passable, not listable) when the work directory is inside it. */
   dataDir?: string;
+  /** The app's PostgreSQL (DATABASE_URL): agents must not be able to log in to it (`database-reach.ts`). */
+  databaseUrl?: string | undefined;
+  /** `CW_UNSAFE_DATABASE=1`: start agents even when they could log in to it (said at boot). */
+  unsafeDatabase?: boolean;
   uid?: number;
 }
 
@@ -49,6 +54,8 @@ export interface Containment {
   runnerGid: number;
   /** One line for the boot log. */
   describe(): string;
+  /** What the operator chose to leave open (CW_UNSAFE_DATABASE), for a warning at boot. */
+  warning?: string;
 }
 
 const LAYOUT: Array<[string, number]> = [
@@ -188,7 +195,22 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
         ? `agents run as ${users.length} users of their own through sudo (${users[0]!.name} …)`
         : `agents run as ${users.length} users of their own (uid ${users[0]!.uid}…${users[users.length - 1]!.uid})${namespaces ? " in their own PID and mount namespaces" : " (no namespaces: unshare is not allowed here)"}`,
   };
+  if (options.databaseUrl) {
+    const reach = await databaseReach(options.databaseUrl, { mode, user: users[0]!, paths });
+    if (reach && !options.unsafeDatabase) return { ok: false, problem: reach };
+    if (reach) containment.warning = `UNSAFE (CW_UNSAFE_DATABASE=1): ${reach.replace(/, or set CW_UNSAFE_DATABASE=1 to run agents anyway$/, "")}`;
+  }
   return { ok: true, containment };
+}
+
+/** Why agents must not start because they could log in to the database, or null. */
+async function databaseReach(databaseUrl: string, probe: ReachProbe): Promise<string | null> {
+  const endpoints = databaseEndpoints(databaseUrl);
+  try {
+    return databaseRefusal(await probeDatabaseReach(endpoints, probe), endpoints);
+  } catch (error) {
+    return `could not tell whether agents can log in to the app's PostgreSQL (${(error as Error).message}), or set CW_UNSAFE_DATABASE=1 to run agents anyway`;
+  }
 }
 
 function notContainable(uid: number): string {
