@@ -65,6 +65,11 @@ export interface BootOptions {
   runner?: Partial<RunnerSettings>;
   /** The outbox's pacing under GitHub's secondary limits (tests and benchmarks model time). */
   writePacer?: WritePacer;
+  /**
+   * At start, ask GitHub again for the deliveries that failed while the app was down
+   * (`DeliveryRecovery.catchUp`). `start` does; tests that boot on a database they filled call it themselves.
+   */
+  catchUpDeliveries?: boolean;
 }
 
 export class DatabaseUnavailableError extends Error {}
@@ -175,6 +180,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     githubReader.start();
     await dispatcher.start();
   }
+  if (options.catchUpDeliveries) void recovery.catchUp();
   const stopProxy = config.webhookProxyUrl ? await startWebhookProxy(config.webhookProxyUrl, port, log) : undefined;
   log.info({ port, database: database.driver }, `Codewalkers is listening on port ${port}`);
 

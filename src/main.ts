@@ -77,7 +77,7 @@ async function start(config: Config, log: ReturnType<typeof createLogger>): Prom
   }
   // The handlers go in before the boot: /healthz answers while the workers are still starting,
   // and a SIGTERM then must stop the app cleanly, not kill it mid-start.
-  const booting = bootApp({ config, log });
+  const booting = bootApp({ config, log, catchUpDeliveries: true });
   const shutdown = async (signal: string) => {
     log.info(`${signal}: stopping`);
     await (await booting).stop();

@@ -5,11 +5,12 @@
  * stored, or a probe of the inbox every few seconds), the app lists its deliveries through the
  * App webhook deliveries API, authenticated as the app (a JWT), and asks once for each one that
  * failed since the outage began and that it does not hold (`POST …/deliveries/{id}/attempts`).
- * GitHub then sends each again, under the same X-GitHub-Delivery.
+ * GitHub then sends each again, under the same X-GitHub-Delivery. At start (`catchUp`) the same
+ * is done for what failed while the app was not running at all.
  */
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import { inArray } from "drizzle-orm";
+import { inArray, max } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema.js";
 import type { Logger } from "../logger.js";
@@ -47,6 +48,9 @@ export interface DeliveryRecoveryOptions {
   /** Deliveries up to this long before the first failure are looked at too (clocks differ). */
   marginMs?: number;
 }
+
+/** How long GitHub keeps a hook's deliveries. */
+const GITHUB_KEEPS_MS = 3 * 24 * 3_600_000;
 
 export class DeliveryRecovery {
   #outageSince: number | undefined;
@@ -99,6 +103,22 @@ export class DeliveryRecovery {
     return this.#running;
   }
 
+  /**
+   * At start: what GitHub could not deliver while this app was down (a refused connection), or
+   * what it answered 503 and was then stopped before it could ask, is asked for again — every
+   * failed delivery from shortly before the newest one the inbox holds (GitHub keeps them 3
+   * days) that the inbox does not hold. An empty inbox (a new install) asks for nothing.
+   */
+  async catchUp(): Promise<number> {
+    const [row] = await this.options.db.select({ at: max(webhookDeliveries.receivedAt) }).from(webhookDeliveries);
+    if (!row?.at) return 0;
+    const since = Math.max(new Date(row.at).getTime() - (this.options.marginMs ?? 60_000), Date.now() - GITHUB_KEEPS_MS);
+    return this.#redeliver(since).catch((error: unknown) => {
+      this.options.log.error({ err: error }, "could not ask GitHub for the deliveries that failed while the app was down");
+      return 0;
+    });
+  }
+
   stop(): void {
     clearInterval(this.#probe);
   }
@@ -138,7 +158,7 @@ export class DeliveryRecovery {
       this.#asked.add(latest.id);
       asked++;
     }
-    log.info({ asked }, "asked GitHub for the deliveries that failed while the inbox could not be written");
+    log.info({ asked }, "asked GitHub again for the deliveries that failed");
     return asked;
   }
 }

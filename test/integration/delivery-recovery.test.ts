@@ -8,8 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { webhookDeliveries } from "../../src/db/schema.js";
 import { MAX_PAYLOAD_DEPTH, nestingDepth } from "../../src/intake/webhook-endpoint.js";
+import { bootApp } from "../../src/boot.js";
 import { useBootedApp } from "../support/boot.js";
-import { postDelivery } from "../support/github-app.js";
+import { postDelivery, testConfig, testLog } from "../support/github-app.js";
 import { issuesPayload } from "../support/payloads.js";
 import { github, recordedRequests, useStrictNock } from "../support/strict-nock.js";
 
@@ -82,6 +83,54 @@ describe("deliveries lost to a database outage", () => {
       "POST /app/hook/deliveries/103/attempts",
       "POST /app/hook/deliveries/104/attempts",
     ]);
+  });
+});
+
+describe("deliveries that failed while the app was down", () => {
+  it("are asked for once each when it starts again: those after the newest it holds, failed, and not held", async () => {
+    // What the app held when it stopped: its newest delivery came a minute ago.
+    expect((await postDelivery(booted.app.port, "issues", payload(1), { deliveryId: "before-down" })).status).toBe(202);
+    await booted.database.rows(`update webhook_deliveries set received_at = now() - interval '60 seconds' where delivery_id = 'before-down'`);
+
+    // Meanwhile GitHub could not connect (status 0), or met a 503 from the app's last moments;
+    // one old failure lies before what the app holds (not its to ask for), one redelivery landed.
+    const scope = github()
+      .get("/app/hook/deliveries")
+      .query({ per_page: "100" })
+      .matchHeader("authorization", /^bearer /i)
+      .reply(200, [
+        { id: 204, guid: "down-2", delivered_at: at(5_000), status_code: 0, status: "failed to connect to host", event: "issues", action: "edited", redelivery: false, duration: 0 },
+        { id: 203, guid: "down-1", delivered_at: at(20_000), status_code: 0, status: "failed to connect to host", event: "issues", action: "opened", redelivery: false, duration: 0 },
+        { id: 202, guid: "last-503", delivered_at: at(50_000), status_code: 503, status: "Invalid HTTP Response: 503", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 201, guid: "before-down", delivered_at: at(60_000), status_code: 202, status: "OK", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
+        { id: 200, guid: "ancient", delivered_at: at(3_600_000), status_code: 0, status: "failed to connect to host", event: "issues", action: "opened", redelivery: false, duration: 0 },
+      ])
+      .post("/app/hook/deliveries/202/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/203/attempts")
+      .reply(202, {})
+      .post("/app/hook/deliveries/204/attempts")
+      .reply(202, {});
+
+    // The app starts again on the same database, as `start` boots it.
+    const again = await bootApp({ config: testConfig(), log: testLog, database: booted.database, startWorkers: false, catchUpDeliveries: true });
+    try {
+      await until(() => scope.isDone());
+      // Oldest first, each once.
+      expect(recordedRequests().map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
+        "GET /app/hook/deliveries",
+        "POST /app/hook/deliveries/202/attempts",
+        "POST /app/hook/deliveries/203/attempts",
+        "POST /app/hook/deliveries/204/attempts",
+      ]);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it("asks nothing of a new install (an empty inbox)", async () => {
+    expect(await booted.app.deliveryRecovery.catchUp()).toBe(0);
+    expect(recordedRequests()).toEqual([]);
   });
 });
 
