@@ -38,8 +38,12 @@ export class MissingBranchError extends Error {
 
 /** Per mirror: git commands that change the mirror's refs or worktree list run one at a time. */
 export const mirrorLock = new KeyedMutex();
-/** Per mirror: when the last successful fetch started (performance.now()). */
-const lastFetchStartedAt = new Map<string, number>();
+/**
+ * Per mirror: when the last successful fetch started (performance.now()), and from which URL (a
+ * fetch from another one — the repository moved, or a test's new remote under the same name —
+ * says nothing of this one).
+ */
+const lastFetch = new Map<string, { url: string; startedAt: number }>();
 const excludeChecked = new Set<string>();
 
 const NAME_PART = /^[A-Za-z0-9._-]+$/;
@@ -154,15 +158,16 @@ export async function syncMirror(remote: Remote, freshAsOf: number = performance
     if (!(await exists(path.join(remote.mirror, "HEAD")))) {
       const startedAt = performance.now();
       if (await cloneMirror(remote)) {
-        lastFetchStartedAt.set(remote.mirror, startedAt);
+        lastFetch.set(remote.mirror, { url: remote.url, startedAt });
         return { path: remote.mirror, created: true };
       }
     }
     await ensureExcluded(remote.mirror);
-    if ((lastFetchStartedAt.get(remote.mirror) ?? -Infinity) >= askedAt) return { path: remote.mirror, created: false };
+    const last = lastFetch.get(remote.mirror);
+    if (last && last.url === remote.url && last.startedAt >= askedAt) return { path: remote.mirror, created: false };
     const startedAt = performance.now();
     await fetchInto(remote, remote.mirror);
-    lastFetchStartedAt.set(remote.mirror, startedAt);
+    lastFetch.set(remote.mirror, { url: remote.url, startedAt });
     return { path: remote.mirror, created: false };
   });
 }
