@@ -19,6 +19,9 @@ export interface BoardRef {
   url: string;
 }
 
+/** How long the app believes a board it could not use before it reads it again. */
+export const BOARD_RECHECK_MS = 10 * 60_000;
+
 export const BOARD_STATUSES = ["pending_approval", "blocked", "ready", "in_progress", "needs_input", "in_review", "done", "failed"] as const;
 export type BoardStatus = (typeof BOARD_STATUSES)[number];
 /** `board_statuses:` — a status → the name of the Status option that shows it. */

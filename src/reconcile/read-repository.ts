@@ -12,7 +12,7 @@ import { issueFactsOf, milestoneFactsOf } from "../core/issue-facts.js";
 import { PHASE_LABEL } from "../core/labels.js";
 import { archiveInitiative, upsertInitiative } from "../core/commands/sync-initiative.js";
 import { syncIssue } from "../core/commands/sync-issue.js";
-import { upsertLink, type LinkState } from "../core/commands/issue-links.js";
+import { upsertLink, type LinkState } from "../db/issue-links.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
 import { syncPullRequest } from "../core/commands/sync-pull-request.js";
 import { pullRequestFactsOf, type ApiPullRequest } from "../core/pull-request-facts.js";

@@ -6,7 +6,8 @@
 import { eq } from "drizzle-orm";
 import { agents } from "../db/schema.js";
 import type { RunDeps } from "./run-task.js";
-import { renewLease, type Fence } from "./task-claims.js";
+import type { Fence } from "../db/task-fence.js";
+import { renewLease } from "./task-claims.js";
 
 export function startHeartbeat(deps: Pick<RunDeps, "database" | "log">, fence: Fence, agentId: string, ms: number, outer: AbortSignal) {
   const controller = new AbortController();

@@ -12,7 +12,7 @@ import type { AgentUsage } from "./agents/types.js";
 import type { AgentRow } from "./run-context.js";
 import { describeMergeAgentAtWork, type ConflictFacts } from "./run-comments.js";
 import { announceAgent, recordAgent } from "./start-run.js";
-import { fencedTask, type Fence } from "./task-claims.js";
+import { fencedTask, type Fence } from "../db/task-fence.js";
 
 /** Records the merge agent, or returns undefined when the run is no longer ours (stopped, reclaimed). */
 export async function startMergeAgent(

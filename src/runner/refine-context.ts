@@ -9,7 +9,7 @@ import { refineBranch } from "../core/branch-names.js";
 import type { LoadedRefine } from "../core/commands/refine-thread.js";
 import type { TaskContext } from "./context-files.js";
 import type { BranchPlan } from "./run-context.js";
-import type { TaskRow } from "./task-claims.js";
+import type { TaskRow } from "../db/task-fence.js";
 
 export function refineBranches(task: TaskRow, refine: LoadedRefine): BranchPlan {
   const head = refine.pr.head;

@@ -10,7 +10,7 @@ import { phaseBranch, standaloneTaskBranch, taskBranch } from "../core/branch-na
 import { loadRefine } from "../core/commands/refine-thread.js";
 import type { TaskContext } from "./context-files.js";
 import { refineBranches, refineFrontMatter } from "./refine-context.js";
-import type { TaskRow } from "./task-claims.js";
+import type { TaskRow } from "../db/task-fence.js";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type InitiativeRow = typeof initiatives.$inferSelect;

@@ -23,7 +23,7 @@ import { CHECK_RUN_REFRESH_MS, LiveTail, systemClock } from "./live-tail.js";
 import { tailPublisher } from "./publish-tail.js";
 import type { AgentRow } from "./run-context.js";
 import type { RunDeps } from "./run-task.js";
-import type { Fence } from "./task-claims.js";
+import type { Fence } from "../db/task-fence.js";
 import { createRedactor } from "../lib/redact.js";
 
 function chainRedactors(first: (text: string) => string, second: (text: string) => string): (text: string) => string {

@@ -17,7 +17,8 @@ import { updateStartedBody } from "../core/branch-update.js";
 import { refineStartedBody } from "../core/refine-review.js";
 import { reviewStartedBody } from "../core/agent-review.js";
 import { agentAlias, agentAliasWithSuffix } from "./agent-names.js";
-import { anotherRefineAtWork, claimTask, nextReadyTask, type Fence, type TaskRow } from "./task-claims.js";
+import type { Fence, TaskRow } from "../db/task-fence.js";
+import { anotherRefineAtWork, claimTask, nextReadyTask } from "./task-claims.js";
 import { lockProject } from "../core/commands/project-transaction.js";
 import type { AgentRow } from "./run-context.js";
 

@@ -5,18 +5,12 @@
  * run afterwards is fenced by (task, attempt, runner): a runner whose lease expired and whose
  * task was reclaimed changes nothing with its late result.
  */
-import { and, eq, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, lt, ne, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../db/client.js";
 import { tasks } from "../db/schema.js";
+import { fenceWhere, reclaimedFrom, type Fence, type TaskRow } from "../db/task-fence.js";
 import { PERSON_CHECKPOINT_TYPES } from "../core/checkpoints.js";
 
-export type TaskRow = typeof tasks.$inferSelect;
-
-export interface Fence {
-  taskId: string;
-  attempt: number;
-  runnerId: string;
-}
 
 export const LEASE_SECONDS = 60;
 
@@ -103,35 +97,6 @@ export async function renewLease(db: DbOrTx, fence: Fence): Promise<boolean> {
   return rows.length > 0;
 }
 
-export function fenceWhere(fence: Fence) {
-  return and(eq(tasks.id, fence.taskId), eq(tasks.attempt, fence.attempt), eq(tasks.claimedBy, fence.runnerId));
-}
-
-/** How a task taken back from a runner whose lease lapsed names that runner, until it is claimed again. */
-export function reclaimedFrom(runnerId: string): string {
-  return `reclaimed:${runnerId}`;
-}
-
-/**
- * The fence for a run's finish: this runner's claim of this attempt, or the same attempt taken
- * back from it (its lease lapsed while, say, the database was away) and not claimed since — the
- * attempt has not moved, so no other run can have a result to record.
- */
-export function lateFenceWhere(fence: Fence) {
-  return and(
-    eq(tasks.id, fence.taskId),
-    eq(tasks.attempt, fence.attempt),
-    or(eq(tasks.claimedBy, fence.runnerId), and(eq(tasks.claimedBy, reclaimedFrom(fence.runnerId)), eq(tasks.status, "pending"))),
-  );
-}
-
-/** Loads the task if the fence still holds. */
-export async function fencedTask(db: DbOrTx, fence: Fence): Promise<TaskRow | undefined> {
-  const [task] = await db.select().from(tasks).where(fenceWhere(fence)).for("update");
-  return task;
-}
-
-
 /**
  * Tasks whose runner stopped renewing its lease (the process died, the host vanished): back to
  * ready, so another runner takes them; the attempt count moves on at the next claim, which
@@ -142,7 +107,7 @@ export async function reclaimExpiredLeases(db: Db): Promise<TaskRow[]> {
     .update(tasks)
     // The claim names the runner it was taken from: that runner's late finish still counts
     // until another claim moves the attempt on (`lateFenceWhere`).
-    .set({ status: "pending", claimedBy: sql`'reclaimed:' || ${tasks.claimedBy}`, leaseExpiresAt: null })
+    .set({ status: "pending", claimedBy: sql`${reclaimedFrom("")} || ${tasks.claimedBy}`, leaseExpiresAt: null })
     .where(and(eq(tasks.status, "in_progress"), lt(tasks.leaseExpiresAt, sql`now()`)))
     .returning();
 }

@@ -10,7 +10,7 @@ import type { Db } from "../db/client.js";
 import { phases, tasks } from "../db/schema.js";
 import { parseDependencyRefs } from "../core/dependency-refs.js";
 import type { IssueFacts } from "../core/issue-facts.js";
-import type { LinkTarget } from "../core/commands/issue-links.js";
+import type { LinkTarget } from "../db/issue-links.js";
 import type { Project } from "../core/commands/upsert-project.js";
 
 export async function bodyLinksOf(db: Db, project: Project, issue: IssueFacts): Promise<LinkTarget[]> {

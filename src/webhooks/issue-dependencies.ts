@@ -3,7 +3,7 @@
  * repository; GitHub tells each side's repository, so the other side's event is ignored here.
  */
 import type { Context } from "probot";
-import { removeLink, upsertLink } from "../core/commands/issue-links.js";
+import { removeLink, upsertLink } from "../db/issue-links.js";
 import { markReconcileDue } from "../db/reconcile-due.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";

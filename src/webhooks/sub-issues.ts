@@ -1,6 +1,6 @@
 /** sub_issues: a phase's tasks are its sub-issues; a task's sub-issues are its decomposition. */
 import type { Context } from "probot";
-import { removeLink, upsertLink } from "../core/commands/issue-links.js";
+import { removeLink, upsertLink } from "../db/issue-links.js";
 import { refreshParent } from "../core/commands/sync-issue.js";
 import type { Services } from "../services.js";
 import { projectFor } from "./project-for.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc } from "drizzle-orm";
 import { issueLinks, projects } from "../../src/db/schema.js";
-import { replaceBodyLinks } from "../../src/core/commands/issue-links.js";
+import { replaceBodyLinks } from "../../src/db/issue-links.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
 let database: TestDatabase;

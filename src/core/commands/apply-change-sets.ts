@@ -23,7 +23,7 @@ import { plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
 import type { GitHubIntent } from "../intents.js";
 import type { PlanRef } from "../plan-file.js";
 import { commentIntent, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
-import { upsertLink } from "./issue-links.js";
+import { upsertLink } from "../../db/issue-links.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { recordIntents } from "./record-intents.js";
 import { syncIssueIn } from "./sync-issue.js";

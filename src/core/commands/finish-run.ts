@@ -12,7 +12,7 @@ import type { GitHubIntent } from "../intents.js";
 import { completesWhenAgentDone } from "../checkpoints.js";
 import { askForVerification, CHECKPOINT_MARKER } from "../checkpoint-comments.js";
 import { taskTransition } from "../transitions.js";
-import { lateFenceWhere, reclaimedFrom, type Fence } from "../../runner/task-claims.js";
+import { lateFenceWhere, reclaimedFrom, type Fence } from "../../db/task-fence.js";
 import { lockProject } from "./project-transaction.js";
 import { loadProject, repoRefOf } from "./project-repo.js";
 import { markReconcileDue, PLAN_SCOPE } from "../../db/reconcile-due.js";

@@ -5,7 +5,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
-import { markLinkTargets, retargetLinks, type LinkState } from "./issue-links.js";
+import { markLinkTargets, retargetLinks, type LinkState } from "../../db/issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";

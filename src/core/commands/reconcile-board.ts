@@ -13,7 +13,7 @@ import { and, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { agents, boardItems, boards, tasks } from "../../db/schema.js";
 import { sameJson } from "../../lib/same-json.js";
-import { boardStatusOf, pendingWrites, resolveCard, type BoardShape, type CardValues } from "../board.js";
+import { BOARD_RECHECK_MS, boardStatusOf, pendingWrites, resolveCard, type BoardShape, type CardValues } from "../board.js";
 import type { EnsureBoardItemIntent } from "../intents.js";
 import { phaseLabel } from "../plan-pull-requests.js";
 import { statusLabelFor } from "../plan-task-statuses.js";
@@ -21,9 +21,6 @@ import { loadBoardSettings, type BoardSetting, type BoardSettings } from "./boar
 import { recordIntents } from "./record-intents.js";
 import { reportBoard } from "./report-board.js";
 import type { ReconcileContext } from "./reconcile-project.js";
-
-/** How long the app believes a board it could not use before it reads it again. */
-export const BOARD_RECHECK_MS = 10 * 60_000;
 
 interface Card {
   setting: BoardSetting;

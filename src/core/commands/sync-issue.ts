@@ -18,7 +18,7 @@ import { taskTransition } from "../transitions.js";
 import { actionDoneText, actionSummary } from "../checkpoint-comments.js";
 import { issueChangeEffect } from "../issue-change.js";
 import { noteOnCheckpoint } from "./settle-checkpoint.js";
-import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "./issue-links.js";
+import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "../../db/issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";

@@ -9,7 +9,7 @@ import type { Db } from "../../db/client.js";
 import { tasks } from "../../db/schema.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { commentMarker, type OpenTaskIssueIntent } from "../../core/intents.js";
-import { upsertLink } from "../../core/commands/issue-links.js";
+import { upsertLink } from "../../db/issue-links.js";
 import type { AppOctokit } from "../octokit.js";
 
 export async function openTaskIssue(octokit: AppOctokit, intent: OpenTaskIssueIntent, db: Db, options: { isRetry: boolean }): Promise<void> {

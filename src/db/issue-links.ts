@@ -1,11 +1,13 @@
 /**
  * "Blocked by" and sub-issue links between issues, as GitHub and issue bodies state them.
  * Kept whether or not either end is a task yet; task and phase dependencies are derived.
+ * The rows only: what webhooks, the reconcile's reads and the outbox learn of links from GitHub
+ * is written here by each of them, and the commands derive dependencies from them.
  */
 import { and, eq, getTableName, notInArray, sql } from "drizzle-orm";
-import type { DbOrTx } from "../../db/client.js";
-import { issueLinks } from "../../db/schema.js";
-import { statement, columnValue } from "../../db/prepared.js";
+import type { DbOrTx } from "./client.js";
+import { issueLinks } from "./schema.js";
+import { statement, columnValue } from "./prepared.js";
 
 export type LinkState = "open" | "closed" | "missing" | "unreadable";
 
