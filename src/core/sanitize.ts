@@ -64,6 +64,24 @@ export function sanitizeIssueText(text: string | null | undefined): string {
 }
 
 /**
+ * Text shown as one line (a title): what GitHub's rendering hides is removed as for a body, and
+ * a line break or a tab, with the spaces around it, becomes one space. Markdown's block
+ * constructs do not apply within a line, so a title such as "[WIP]: the login form" is kept
+ * whole (as a body line it would be a link definition, which renders as nothing).
+ */
+export function sanitizeLine(text: string | null | undefined): string {
+  if (!text) return "";
+  // Split, not one pattern around the break, which would backtrack over long runs of spaces.
+  const line = text
+    .split(/[\r\n\t\u2028\u2029]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== "")
+    .join(" ");
+  const plain = line.replace(INVISIBLE, "");
+  return removeInlineHiddenMarkdown(removeHiddenMarkupFully(plain)).trim();
+}
+
+/**
  * Markdown that renders to nothing, or to text only a tooltip or a broken image shows:
  * - link reference definitions (`[//]: # (a comment)`, `[x]: https://… "title"`), with a title
  *   continued on the next line: the line renders as nothing;
@@ -79,8 +97,11 @@ const TAG = /<[A-Za-z][^<>]*>/g;
 const HIDDEN_ATTRIBUTE = /\s(?:title|alt|aria-[a-z-]+)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+)/gi;
 
 function removeHiddenMarkdown(text: string): string {
+  return removeInlineHiddenMarkdown(text.replace(LINK_DEFINITION, ""));
+}
+
+function removeInlineHiddenMarkdown(text: string): string {
   return text
-    .replace(LINK_DEFINITION, "")
     .replace(LINK_TITLE, "$1)")
     .replace(IMAGE_ALT, "![]")
     .replace(TAG, (tag) => tag.replace(HIDDEN_ATTRIBUTE, ""));

@@ -57,7 +57,8 @@
  * one line, after `fake-agent-inline:` (how a fix task opened by the app is told what to do).
  *
  * $FAKE_AGENT_ARGVFILE, when set, receives the argument vector as JSON; $FAKE_AGENT_INPUT_LOG, when
- * set, one JSON line per run with the task id, the mode and the task.md it was given.
+ * set, one JSON line per run with the task id, the mode, the task.md it was given and all its
+ * input's Markdown files (`files`: answers.md, context/tasks/<n>.md …).
  */
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -351,11 +352,18 @@ async function run(step) {
   }
 }
 
-// $FAKE_AGENT_INPUT_LOG, when set, receives one JSON line per run: the task id, the mode and the
-// task.md the agent was given.
+// $FAKE_AGENT_INPUT_LOG, when set, receives one JSON line per run: the task id, the mode, the
+// task.md the agent was given, and every Markdown file of its input (path in $CW_INPUT_DIR → text).
 if (env.FAKE_AGENT_INPUT_LOG) {
-  const taskFile = path.join(inputDir, "task.md");
-  const line = { taskId: env.CW_TASK_ID, mode: env.CW_MODE, taskMd: existsSync(taskFile) ? readFileSync(taskFile, "utf8") : null };
+  const files = {};
+  const collect = (dir, prefix) => {
+    for (const entry of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (entry.isDirectory()) collect(path.join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (entry.isFile() && entry.name.endsWith(".md")) files[`${prefix}${entry.name}`] = readFileSync(path.join(dir, entry.name), "utf8");
+    }
+  };
+  collect(inputDir, "");
+  const line = { taskId: env.CW_TASK_ID, mode: env.CW_MODE, taskMd: files["task.md"] ?? null, files };
   appendFileSync(env.FAKE_AGENT_INPUT_LOG, `${JSON.stringify(line)}\n`);
 }
 

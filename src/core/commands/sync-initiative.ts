@@ -4,6 +4,7 @@
  * tasks carry on as standalone tasks (their issues still exist and still ask to be run).
  */
 import { sanitizeIssueText } from "../sanitize.js";
+import { sanitizeTitle } from "../sanitize-title.js";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { initiatives, tasks } from "../../db/schema.js";
@@ -59,8 +60,10 @@ export async function upsertInitiative(
   const { settings, error } = parseMilestoneSettings(milestone.description);
   const existing = known ? known.existing : await findInitiative(tx, project.id, milestone.number);
   const status = milestone.state === "closed" ? "completed" : "active";
+  // Its title names the initiative's branch and pull request, and reaches agents: sanitized as issue titles are.
+  const title = sanitizeTitle(milestone.title);
   const values = {
-    name: milestone.title,
+    name: title,
     // Agents read it as initiative.md: nothing hidden in it reaches them.
     description: sanitizeIssueText(milestone.description),
     milestoneId: milestone.id,
@@ -93,7 +96,7 @@ export async function upsertInitiative(
       projectId: project.id,
       milestoneNumber: milestone.number,
       status,
-      branch: initiativeBranch(milestone.title, milestone.number, new Set(taken.map((t) => t.branch!))),
+      branch: initiativeBranch(title, milestone.number, new Set(taken.map((t) => t.branch!))),
     })
     .onConflictDoNothing()
     .returning(MIRRORED);

@@ -13,6 +13,7 @@ import { taskAttributesOf } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { effectiveSettings, type MilestoneSettings } from "../repo-config.js";
 import { sanitizeIssueText } from "../sanitize.js";
+import { sanitizeTitle } from "../sanitize-title.js";
 import type { TaskStatus } from "../statuses.js";
 import { taskTransition } from "../transitions.js";
 import { actionDoneText, actionSummary } from "../checkpoint-comments.js";
@@ -155,7 +156,7 @@ async function syncPhase(
   }
   const values = {
     initiativeId: initiative.id,
-    ...(trustBody || !existing ? { name: issue.title } : {}),
+    ...(trustBody || !existing ? { name: sanitizeTitle(issue.title) } : {}),
     issueId: issue.id,
     issueNodeId: issue.nodeId,
     issueState: issue.state,
@@ -167,7 +168,7 @@ async function syncPhase(
   } else {
     const [phase] = await tx
       .insert(phases)
-      .values({ ...values, name: issue.title, projectId: project.id, issueNumber: issue.number })
+      .values({ ...values, name: sanitizeTitle(issue.title), projectId: project.id, issueNumber: issue.number })
       .returning();
     // Sub-issues recorded before this issue became a phase now belong to it.
     const children = await childNumbers(tx, project, issue.number);
@@ -196,7 +197,7 @@ async function syncTask(
 
   const attributes = taskAttributesOf(issue.labels);
   // A title or body edited by someone without write access never reaches task.md, the branch or the PR.
-  const text = input.trustBody || !existing ? { name: issue.title, description: sanitizeIssueText(issue.body) } : {};
+  const text = input.trustBody || !existing ? { name: sanitizeTitle(issue.title), description: sanitizeIssueText(issue.body) } : {};
   const mirrored = {
     ...attributes,
     initiativeId: initiative?.id ?? null,
@@ -214,7 +215,7 @@ async function syncTask(
       .insert(tasks)
       .values({
         ...mirrored,
-        name: issue.title,
+        name: sanitizeTitle(issue.title),
         projectId: project.id,
         issueNumber: issue.number,
         status: startStatus(config, initiative),
