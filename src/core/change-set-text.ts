@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { commentMarker } from "./intents.js";
 import type { PlanRef } from "./plan-file.js";
+import type { ChangeSetStatus } from "./statuses.js";
+import { agentText } from "./agent-text.js";
 
 /** Short enough to type in `/cw revert <id>`, random enough never to meet another. */
 export function newChangeSetId(): string {
@@ -56,7 +58,7 @@ export function pageFile(title: string, body: string): string {
 export interface ChangeSetView {
   id: string;
   mode: "plan" | "detail" | "refine";
-  status: "proposed" | "applying" | "applied" | "reverted" | "reverting";
+  status: ChangeSetStatus;
   agentName: string;
   summary: string;
   issues: { key: string; role: "phase" | "task"; title: string; number: number | null; parentKey: string | null; dependsOn: string[] }[];
@@ -66,6 +68,8 @@ export interface ChangeSetView {
   pagesFolder: string;
   branch: string | null;
   revertNotes?: string[] | null;
+  /** Why its applying stopped (status `failed`): one reason a line. */
+  failure?: string | null;
 }
 
 /** The one comment on the planning issue, in each state of the change set. */
@@ -76,12 +80,18 @@ export function describeChangeSet(v: ChangeSetView): string {
     applied: `✅ **Change set \`${v.id}\`** by \`${v.agentName}\` is applied. \`/cw revert ${v.id}\` undoes it.`,
     reverting: `↩️ **Change set \`${v.id}\`** is being reverted.`,
     reverted: `↩️ **Change set \`${v.id}\`** was reverted.`,
+    failed: `❌ **Change set \`${v.id}\`** by \`${v.agentName}\` failed: it cannot be applied in full. What it made so far stays; \`/cw revert ${v.id}\` undoes it.`,
   };
   const parts = [head[v.status]];
+  // GitHub's answers and a remote's refusal are quoted: inert, like an agent's words.
+  if (v.status === "failed" && v.failure) parts.push(`**Why:**\n${v.failure.split("\n").map((line) => `- ${agentText(line, 600).replace(/\s+/g, " ")}`).join("\n")}`);
   if (v.summary) parts.push(`> ${oneLine(v.summary)}`);
   const verb = v.status === "proposed" ? "To create" : "Created";
   if (v.issues.length > 0) {
-    parts.push(`**${verb}** (${v.issues.length}):\n${v.issues.map((i) => `- ${i.role === "phase" ? "Phase" : "Task"} ${i.number ? `#${i.number}` : `\`${i.key}\``} — ${oneLine(i.title)}`).join("\n")}`);
+    // A change set that stopped (failed, or reverted after failing) names what it never created.
+    const stopped = v.status !== "proposed" && v.status !== "applying";
+    const never = (i: ChangeSetView["issues"][number]) => (stopped && !i.number ? " (never created)" : "");
+    parts.push(`**${verb}** (${v.issues.length}):\n${v.issues.map((i) => `- ${i.role === "phase" ? "Phase" : "Task"} ${i.number ? `#${i.number}` : `\`${i.key}\``} — ${oneLine(i.title)}${never(i)}`).join("\n")}`);
   }
   if (v.edits.length > 0) {
     parts.push(`**${v.status === "proposed" ? "To edit" : "Edited"}** (${v.edits.length}):\n${v.edits.map((e) => `- #${e.issue}${e.title ? ` — ${oneLine(e.title)}` : ""}${e.close ? " (closed)" : ""}`).join("\n")}`);

@@ -79,6 +79,7 @@ export const CHANGE_SET_STATUSES = [
   "proposed", // added: waits for a writer's `/cw apply` (plan_approval)
   "applying", // added: its GitHub writes are under way (paced by the outbox)
   "reverting", // added: its undoing is under way
+  "failed", // added: its applying stopped for good (a write GitHub refused, its milestone gone, its pages never pushed); `/cw revert` undoes what was made
 ] as const;
 export type ChangeSetStatus = (typeof CHANGE_SET_STATUSES)[number];
 export const CHANGE_SET_ENTITY_TYPES = ["page", "phase", "task", "phase_dependency"] as const;

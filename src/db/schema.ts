@@ -366,8 +366,13 @@ export const changeSets = pgTable(
     taskId: text("task_id").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
     /** The writer on whose word it is applied (who started the planning task, or `/cw apply`). */
     appliedBy: text("applied_by"),
-    /** Its pages' commit on the initiative branch: none, to write, written, to remove, removed. */
-    pagesState: text("pages_state").$type<"none" | "write" | "written" | "remove" | "removed">().notNull().default("none"),
+    /** Its pages' commit on the initiative branch: none, to write, written, to remove, removed, or failed (given up). */
+    pagesState: text("pages_state").$type<"none" | "write" | "written" | "remove" | "removed" | "failed">().notNull().default("none"),
+    /** Failed tries at the pages' commit so far, and when the next may be made. */
+    pagesAttempts: integer("pages_attempts").notNull().default(0),
+    pagesRetryAt: tstz("pages_retry_at"),
+    /** Why it failed (status `failed`), as its comment says; or, while pages_state is `failed`, why the pages did. */
+    failure: text("failure"),
     /** What the last revert could not undo, said in its reply. */
     revertNotes: jsonb("revert_notes").$type<string[]>(),
   },

@@ -133,10 +133,12 @@ async function putBack(
   });
 }
 
-/** Dead letter: kept with its error for an operator, never retried by itself. */
-export async function deadOutboxRow(database: Database, row: OutboxRow, error: string): Promise<void> {
-  await database.db
+/** Dead letter: kept with its error for an operator, never retried by itself. False: the claim was lost meanwhile. */
+export async function deadOutboxRow(database: Database, row: OutboxRow, error: string): Promise<boolean> {
+  const dead = await database.db
     .update(outbox)
     .set({ status: "dead", lockedUntil: null, lastError: error.slice(0, 10_000) })
-    .where(heldClaim(row));
+    .where(heldClaim(row))
+    .returning({ seq: outbox.seq });
+  return dead.length > 0;
 }

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import type { GitHubIntent } from "../core/intents.js";
 import { backoffMs } from "../lib/backoff.js";
 import { WorkerLoop } from "../lib/worker-loop.js";
+import { recordFailure } from "./change-set-entry-store.js";
 import { classifyGitHubError } from "./classify-error.js";
 import type { AppOctokit } from "./octokit.js";
 import { claimOutboxRow, completeOutboxRow, deadOutboxRow, holdInstallation, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
@@ -66,12 +67,12 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
           await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true, holdTarget: true });
         } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {
           await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
-        } else if (c.kind === "bug") {
-          olog.error({ err: error, payload: row.payload }, "BUG: a GitHub write failed with an error that is not GitHub's; kept as a dead letter, not retried");
-          await deadOutboxRow(database, row, message);
         } else {
-          olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
-          await deadOutboxRow(database, row, message);
+          if (c.kind === "bug") olog.error({ err: error, payload: row.payload }, "BUG: a GitHub write failed with an error that is not GitHub's; kept as a dead letter, not retried");
+          else olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
+          const dead = await deadOutboxRow(database, row, message);
+          // A change set's write: the change set cannot be applied in full, and its reconcile says so.
+          if (dead && "entryId" in intent) await recordFailure(database.db, intent, message);
         }
       }
     },

@@ -7,11 +7,16 @@
  * Each dispatch round does what is owed. Writing the same files again commits nothing, so a
  * round that dies after its push and before its database write only repeats harmlessly; a push
  * that meets a moved branch (a task merged meanwhile) is tried again next round.
+ *
+ * A write that fails is tried again with backoff; after `MAX_PAGE_ATTEMPTS` failures, or at once
+ * when the remote refuses the push for good (a protected branch, a rule), the pages are given up
+ * (`pages_state = 'failed'`, the reason in `failure`) and the reconcile ends the change set as
+ * failed. A removal (a revert's) is tried again for as long as it takes.
  */
 import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { changeSets, initiatives, pages, projects } from "../db/schema.js";
 import { markReconcileDue } from "../db/reconcile-due.js";
@@ -19,6 +24,8 @@ import type { Logger } from "../logger.js";
 import { pageFile } from "../core/change-set-text.js";
 import { loadEntries, pagesFolderOf, type ChangeSetRow } from "../core/commands/change-set-rows.js";
 import { repoConfigOf } from "../core/commands/project-repo.js";
+import { backoffMs } from "../lib/backoff.js";
+import { PushRefusedError } from "./workspace/push-refusal.js";
 import type { GitWorkspace } from "./workspace/index.js";
 import type { GitAuthor, RepoRef } from "./workspace/types.js";
 
@@ -32,19 +39,47 @@ export interface PageCommitDeps {
 
 const AUTHOR: GitAuthor = { name: "Codewalkers", email: "codewalkers@users.noreply.github.com" };
 
+/** Failed tries at writing a change set's pages before they are given up (about ten minutes of backoff in all). */
+export const MAX_PAGE_ATTEMPTS = 8;
+
 /** Writes or removes the pages of every change set that owes it; returns how many were done. */
 export async function commitPendingPages(deps: PageCommitDeps): Promise<number> {
   const db = deps.database.db;
-  const owed = await db.select().from(changeSets).where(inArray(changeSets.pagesState, ["write", "remove"]));
+  const owed = await db
+    .select()
+    .from(changeSets)
+    .where(and(inArray(changeSets.pagesState, ["write", "remove"]), or(isNull(changeSets.pagesRetryAt), lte(changeSets.pagesRetryAt, sql`now()`))));
   let done = 0;
   for (const cs of owed) {
     try {
       if (await commitPages(deps, cs)) done++;
     } catch (error) {
-      deps.log.warn({ err: error, changeSet: cs.id }, "could not commit the change set's pages; trying again next round");
+      deps.log.warn({ err: error, changeSet: cs.id }, "could not commit the change set's pages");
+      await pagesFailed(deps, cs, error);
     }
   }
   return done;
+}
+
+/** One more failed try: again later, or, for a write, given up (for good at once when the remote refuses it). */
+async function pagesFailed(deps: PageCommitDeps, cs: ChangeSetRow, error: unknown): Promise<void> {
+  const attempts = cs.pagesAttempts + 1;
+  const giveUp = cs.pagesState === "write" && (error instanceof PushRefusedError || attempts >= MAX_PAGE_ATTEMPTS);
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").slice(0, 400);
+  const [initiative] = await deps.database.db.select({ branch: initiatives.branch }).from(initiatives).where(eq(initiatives.id, cs.initiativeId));
+  const where = initiative?.branch ? `\`${initiative.branch}\`` : "the initiative branch";
+  await deps.database.db.transaction(async (tx) => {
+    const [changed] = await tx
+      .update(changeSets)
+      .set(
+        giveUp
+          ? { pagesState: "failed", pagesAttempts: attempts, pagesRetryAt: null, failure: `its pages could not be committed to ${where} (${attempts} tr${attempts === 1 ? "y" : "ies"}): ${message}` }
+          : { pagesAttempts: attempts, pagesRetryAt: new Date(Date.now() + backoffMs(attempts, 10_000, 5 * 60_000)) },
+      )
+      .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, cs.pagesState)))
+      .returning({ projectId: changeSets.projectId });
+    if (giveUp && changed?.projectId) await markReconcileDue(tx, changed.projectId);
+  });
 }
 
 async function commitPages(deps: PageCommitDeps, cs: ChangeSetRow): Promise<boolean> {
@@ -101,7 +136,11 @@ async function commitPages(deps: PageCommitDeps, cs: ChangeSetRow): Promise<bool
         await tx.insert(pages).values({ initiativeId: initiative.id, title: f.title, content: f.text, path: f.rel, blobSha: blobSha(f.text), changeSetId: cs.id });
       }
     }
-    await tx.update(changeSets).set({ pagesState: writing ? "written" : "removed" }).where(eq(changeSets.id, cs.id));
+    // A revert meanwhile asked for the removal: it comes next round, and finds these rows.
+    await tx
+      .update(changeSets)
+      .set({ pagesState: writing ? "written" : "removed", pagesAttempts: 0, pagesRetryAt: null })
+      .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, cs.pagesState)));
     await markReconcileDue(tx, project.id);
   });
   return true;

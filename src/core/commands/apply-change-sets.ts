@@ -12,6 +12,11 @@
  * Edits are one request each. Pages are the runner's (`runner/page-commits.ts`). When nothing
  * is left the change set is `applied` and its comment says so.
  *
+ * A change set that cannot be applied in full ends `failed`, its reasons in its comment: a
+ * write GitHub refused for good (the outbox's dead letter, recorded on the entry), a milestone
+ * deleted while issues were still to be created in it, pages the runner gave up pushing. Its
+ * writes still waiting are withdrawn; what it made stays until `/cw revert` undoes it.
+ *
  * Every write is an outbox intent, so the outbox paces them, and each intent's target key is
  * its idempotency key: a reconcile that records one still waiting changes nothing, and a
  * restart records exactly what is left.
@@ -25,7 +30,7 @@ import type { PlanRef } from "../plan-file.js";
 import { commentIntent, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
 import { upsertLink } from "../../db/issue-links.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
-import { recordIntents } from "./record-intents.js";
+import { cancelEntryIntents, recordIntents } from "./record-intents.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { sanitizeIssueText } from "../sanitize.js";
 
@@ -48,9 +53,11 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   const idOf = (ref: PlanRef): number | null => ("number" in ref ? (existing.get(ref.number) ?? null) : (byKey.get(ref.key)?.row.issueId ?? null));
 
   const intents: GitHubIntent[] = [];
+  const failures: string[] = [];
   let left = 0;
   for (const entry of entries) {
     const { state, progress, row } = entry;
+    if (progress.failed) failures.push(`${entryName(entry)}: ${progress.failed}`);
     if (state.kind === "page") continue;
     if (state.kind === "edit") {
       if (progress.edited) {
@@ -78,7 +85,10 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
       left++;
       // An issue waits for the issues it names: its body gives their numbers.
       if (dependsOn.some((n) => n === null) || (state.parent && parent === null)) continue;
-      if (initiative.milestoneNumber === null) continue;
+      if (initiative.milestoneNumber === null) {
+        failures.push(`${entryName(entry)}: never created, because the milestone was deleted first`);
+        continue;
+      }
       intents.push({
         kind: "create-planned-issue",
         repo,
@@ -106,11 +116,31 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
     }
   }
   if (cs.pagesState === "write") left++;
+  if (cs.pagesState === "failed") failures.push(cs.failure ?? "its pages could not be committed to the initiative branch");
+  if (failures.length > 0) {
+    // It stops here: nothing more of it is written, and what waits is withdrawn.
+    await cancelEntryIntents(
+      tx,
+      entries.map((e) => e.row.id),
+    );
+    const [failed] = await tx.update(changeSets).set({ status: "failed", failure: failures.join("\n") }).where(eq(changeSets.id, cs.id)).returning();
+    await recordIntents(tx, commentIntent(repo, failed!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
+    return;
+  }
   if (left === 0) {
     const [done] = await tx.update(changeSets).set({ status: "applied" }).where(eq(changeSets.id, cs.id)).returning();
     intents.push(...commentIntent(repo, done!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
   }
   await recordIntents(tx, intents);
+}
+
+/** How the failure reasons name an entry: `Task #12 "Cart view"`, `Phase "Cart" (p1)`, `the edit of #7`. */
+function entryName(entry: Entry): string {
+  const { state, row } = entry;
+  if (state.kind === "edit") return `The edit of #${state.issue}`;
+  if (state.kind === "page") return `Page \`${state.path}\``;
+  const title = `"${state.title.replace(/\s+/g, " ").trim().slice(0, 80)}"`;
+  return `${state.role === "phase" ? "Phase" : "Task"} ${row.issueNumber !== null ? `#${row.issueNumber} ${title}` : `${title} (\`${row.key}\`)`}`;
 }
 
 /** The created issue becomes a task (started by the change set's writer) or a phase, as if that writer had opened it. */

@@ -7,6 +7,11 @@
  * edited issue given back the title, body and state it had, and the pages removed (or given
  * their earlier text) in one commit by the runner. What a person changed since is left as they
  * made it, and the reply says so. A change set is reverted once: the second time changes nothing.
+ *
+ * A change set that failed (`apply-change-sets.ts`) is reverted like an applied one, as far as it
+ * got: its writes still waiting are withdrawn first, and what it created, linked, edited and
+ * committed is undone. While one of its writes is being made that very moment, the revert waits
+ * for a second try (the write's outcome must be recorded for the revert to see it).
  */
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
@@ -19,7 +24,7 @@ import type { PlanRef } from "../plan-file.js";
 import { sanitizeIssueText } from "../sanitize.js";
 import { commentIntent, findChangeSet, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
-import { recordIntents } from "./record-intents.js";
+import { cancelEntryIntents, entryIntentsInFlight, recordIntents } from "./record-intents.js";
 import { steerTask } from "./steer-task.js";
 
 export async function applyCommand(tx: Tx, project: ProjectRow, id: string, by: string): Promise<string> {
@@ -33,6 +38,8 @@ export async function applyCommand(tx: Tx, project: ProjectRow, id: string, by: 
     case "reverted":
     case "reverting":
       return `Change set \`${cs.id}\` was reverted: it cannot be applied any more. Run the planning agent again (\`/cw retry\` on #${cs.issueNumber}) for a new proposal.`;
+    case "failed":
+      return `Change set \`${cs.id}\` failed (its comment on #${cs.issueNumber} says why): it cannot be applied again. \`/cw revert ${cs.id}\` undoes what it made; run the planning agent again (\`/cw retry\` on #${cs.issueNumber}) for a new one.`;
   }
   const entries = await loadEntries(tx, cs.id);
   const hasPages = entries.some((e) => e.state.kind === "page");
@@ -63,6 +70,13 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
 
   const repo = repoRefOf(project);
   const entries = await loadEntries(tx, cs.id);
+  if (cs.status === "failed") {
+    const entryIds = entries.map((e) => e.row.id);
+    if (await entryIntentsInFlight(tx, entryIds)) {
+      return `A write of change set \`${cs.id}\` is being made right now: say \`/cw revert ${cs.id}\` again in a minute, once its outcome is known.`;
+    }
+    await cancelEntryIntents(tx, entryIds);
+  }
   const byKey = new Map(entries.map((e) => [e.row.key, e]));
   const numberOf = (ref: PlanRef) => ("number" in ref ? ref.number : (byKey.get(ref.key)?.row.issueNumber ?? null));
   const rows = await currentRows(tx, project.id, entries);
@@ -111,8 +125,13 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
     }
   }
   const pageEntries = entries.filter((e) => e.state.kind === "page");
-  const pagesState = cs.pagesState === "written" ? "remove" : cs.pagesState === "write" ? "none" : cs.pagesState;
-  if (cs.pagesState === "written") undone.push(`${pageEntries.length} page${pageEntries.length === 1 ? "" : "s"} removed from the initiative branch in one commit`);
+  const pageCount = `${pageEntries.length} page${pageEntries.length === 1 ? "" : "s"}`;
+  // A failed change set's pages may be on their way (or there): removing what is not there commits nothing.
+  const pagesState = cs.pagesState === "written" || cs.pagesState === "write" ? "remove" : cs.pagesState === "failed" ? "none" : cs.pagesState;
+  if (cs.pagesState === "written") undone.push(`${pageCount} removed from the initiative branch in one commit`);
+  if (cs.pagesState === "write") undone.push(`${pageCount} not committed yet: removed in one commit if they land`);
+  const neverCreated = entries.filter((e) => e.state.kind === "issue" && e.row.issueNumber === null).length;
+  if (cs.status === "failed" && neverCreated > 0) undone.push(`${neverCreated} planned issue${neverCreated === 1 ? " was" : "s were"} never created: nothing to undo there`);
 
   const [reverted] = await tx
     .update(changeSets)

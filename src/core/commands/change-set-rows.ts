@@ -26,6 +26,8 @@ export interface EntryProgress {
   edited?: boolean;
   restored?: boolean;
   closed?: boolean;
+  /** GitHub refused a write of it for good (the outbox's dead letter): what it answered. */
+  failed?: string;
 }
 
 export interface Entry {
@@ -94,8 +96,7 @@ export function viewOf(cs: ChangeSetRow, entries: readonly Entry[], folder: stri
       pages.push({ path: s.path, title: s.title });
     }
   }
-  const status = cs.status === "applied" || cs.status === "reverted" || cs.status === "proposed" || cs.status === "applying" || cs.status === "reverting" ? cs.status : "applying";
-  return { id: cs.id, mode: cs.mode, status, agentName: cs.agentName, summary: cs.summary ?? "", issues, edits, pages, pagesFolder: folder, branch, revertNotes: cs.revertNotes };
+  return { id: cs.id, mode: cs.mode, status: cs.status, agentName: cs.agentName, summary: cs.summary ?? "", issues, edits, pages, pagesFolder: folder, branch, revertNotes: cs.revertNotes, failure: cs.failure };
 }
 
 /** The change set's one comment on its planning issue, as it stands. */

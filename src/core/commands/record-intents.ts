@@ -3,7 +3,7 @@
  * outbox worker (github/outbox-worker.ts) performs them. Recording coalesces with a waiting
  * intent of the same target (a partial unique index on pending rows): the newer one replaces it.
  */
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { outbox } from "../../db/schema.js";
 import { targetKeyOf, type GitHubIntent } from "../intents.js";
@@ -41,4 +41,21 @@ export async function recordIntents(tx: DbOrTx, intents: readonly GitHubIntent[]
       },
       setWhere: sql`${outbox.payload} is distinct from excluded.payload or ${outbox.operation} is distinct from excluded.operation`,
     });
+}
+
+/** The waiting writes recorded for these change-set entries are withdrawn (a change set that failed, or is reverted). */
+export async function cancelEntryIntents(tx: DbOrTx, entryIds: readonly string[]): Promise<void> {
+  if (entryIds.length === 0) return;
+  await tx.delete(outbox).where(and(eq(outbox.status, "pending"), inArray(sql`${outbox.payload} ->> 'entryId'`, [...entryIds])));
+}
+
+/** Whether a write for one of these change-set entries is being made right now (claimed, its lock alive). */
+export async function entryIntentsInFlight(tx: DbOrTx, entryIds: readonly string[]): Promise<boolean> {
+  if (entryIds.length === 0) return false;
+  const [row] = await tx
+    .select({ seq: outbox.seq })
+    .from(outbox)
+    .where(and(eq(outbox.status, "processing"), sql`${outbox.lockedUntil} >= now()`, inArray(sql`${outbox.payload} ->> 'entryId'`, [...entryIds])))
+    .limit(1);
+  return row !== undefined;
 }

@@ -9,6 +9,10 @@
  * - `sub-issue`, `issue-dependency`: a link added or removed; "already there" and "already gone"
  *   are success.
  * Nothing is read back after a write: what GitHub answered is recorded on the entry.
+ *
+ * A write that applies a change set is made only while the change set is `applying`: one that
+ * failed (or was reverted) meanwhile owes nothing more, and its revert must find everything it
+ * made recorded. The revert's own writes (closing, unlinking, restoring) are always made.
  */
 import type { Db } from "../../db/client.js";
 import type { CreatePlannedIssueIntent, EditIssueIntent, IssueDependencyIntent, SubIssueIntent } from "../../core/intents.js";
@@ -17,7 +21,7 @@ import type { AppOctokit } from "../octokit.js";
 import { loadEntry, recordCreated, recordPrevious, recordStep, type EntryRow } from "../change-set-entry-store.js";
 
 export async function createPlannedIssue(octokit: AppOctokit, intent: CreatePlannedIssueIntent, db: Db, o: { isRetry: boolean }): Promise<void> {
-  const entry = await requireEntry(db, intent.entryId);
+  const entry = await requireEntry(db, intent.entryId, { applying: true });
   if (entry === undefined || entry.issueNumber !== null) return;
   const { owner, repo } = intent.repo;
   if (o.isRetry) {
@@ -36,7 +40,7 @@ async function findByMarker(octokit: AppOctokit, intent: CreatePlannedIssueInten
 }
 
 export async function editIssue(octokit: AppOctokit, intent: EditIssueIntent, db: Db): Promise<void> {
-  const entry = await requireEntry(db, intent.entryId);
+  const entry = await requireEntry(db, intent.entryId, { applying: intent.done === "edited" });
   if (entry === undefined) return;
   const { owner, repo } = intent.repo;
   if (intent.keepPrevious && entry.previousState === null) {
@@ -56,7 +60,7 @@ export async function editIssue(octokit: AppOctokit, intent: EditIssueIntent, db
 }
 
 export async function subIssue(octokit: AppOctokit, intent: SubIssueIntent, db: Db): Promise<void> {
-  const entry = await requireEntry(db, intent.entryId);
+  const entry = await requireEntry(db, intent.entryId, { applying: intent.add });
   if (entry === undefined) return;
   const { owner, repo } = intent.repo;
   if (intent.add) {
@@ -68,7 +72,7 @@ export async function subIssue(octokit: AppOctokit, intent: SubIssueIntent, db: 
 }
 
 export async function issueDependency(octokit: AppOctokit, intent: IssueDependencyIntent, db: Db): Promise<void> {
-  const entry = await requireEntry(db, intent.entryId);
+  const entry = await requireEntry(db, intent.entryId, { applying: intent.add });
   if (entry === undefined) return;
   const { owner, repo } = intent.repo;
   if (intent.add) {
@@ -79,9 +83,10 @@ export async function issueDependency(octokit: AppOctokit, intent: IssueDependen
   await recordStep(db, entry, { list: intent.add ? "blockedBy" : "unblocked", add: intent.blockerNumber });
 }
 
-/** A change set that was deleted meanwhile owes nothing. */
-async function requireEntry(db: Db, entryId: string): Promise<EntryRow | undefined> {
-  return loadEntry(db, entryId);
+/** A change set that was deleted meanwhile owes nothing; one no longer applying owes nothing of its applying. */
+async function requireEntry(db: Db, entryId: string, o: { applying: boolean }): Promise<EntryRow | undefined> {
+  const entry = await loadEntry(db, entryId);
+  return entry && (!o.applying || entry.status === "applying") ? entry : undefined;
 }
 
 /** `status` means the link is already as wanted (added before, or gone already). */
