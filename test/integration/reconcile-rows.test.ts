@@ -114,6 +114,8 @@ describe("reconcile rows", () => {
     // The reconcile's status change (#2 → blocked) fails in the database.
     await database.rows(`create or replace function cw_fail_update() returns trigger language plpgsql as $$ begin raise exception 'injected failure'; end $$`);
     await database.rows(`create trigger cw_fail before update on tasks for each row execute function cw_fail_update()`);
+    // The backoff counts from the failure, which comes after this; at least 500 ms (its floor).
+    const beforeFailure = Date.now();
     try {
       expect(await createReconcileWorker({ database, log }).drain()).toBe(1);
     } finally {
@@ -122,7 +124,7 @@ describe("reconcile rows", () => {
     const [row] = await dueRows();
     expect(row!.lastError).toContain("injected failure");
     expect(row!.lockedUntil).toBeNull();
-    expect(row!.dueAt.getTime()).toBeGreaterThan(Date.now());
+    expect(row!.dueAt.getTime()).toBeGreaterThanOrEqual(beforeFailure + 500);
     expect(await taskStatus()).toBe("pending");
   });
 
