@@ -1,8 +1,8 @@
 /**
  * Planning agents (issue #13): a milestone and one `cw:plan` issue → a change set of phases,
  * tasks, links, labels and a page → the tasks run and the phase PRs land in order → the
- * initiative merges. Then `/cw revert`, `/cw apply` under plan_approval, and detail and refine
- * runs. Real git (a local bare remote), the fake agent writing plan.json, the fake GitHub.
+ * initiative merges. Then `/cw revert` (keeping what a person changed since), `/cw apply` under
+ * plan_approval, and detail and refine runs. Real git (a local bare remote), the fake agent writing plan.json, the fake GitHub.
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -113,7 +113,7 @@ describe("planning agents", () => {
     expect(fake.milestone(m)!.state).toBe("closed");
   });
 
-  it("/cw revert closes a plan's issues as not planned, removes its links and page, keeps a person's edit, and twice changes nothing", { timeout: 90_000 }, async () => {
+  it("/cw revert closes a plan's issues as not planned, removes its links and page, keeps what a person changed (title, labels), and twice changes nothing", { timeout: 90_000 }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Search" });
     const plan = {
@@ -121,6 +121,7 @@ describe("planning agents", () => {
       tasks: [
         { key: "a", phase: "p", title: "Tokenizer", body: work("tok.txt", "Tokenizer") },
         { key: "b", phase: "p", title: "Ranking", body: work("rank.txt", "Ranking"), dependsOn: ["a"] },
+        { key: "c", phase: "p", title: "Stemming", body: work("stem.txt", "Stemming") },
       ],
       pages: [{ path: "notes/search.md", title: "Search notes", body: "BM25." }],
     };
@@ -132,6 +133,7 @@ describe("planning agents", () => {
     const phase = byTitle(fake, "Index");
     const a = byTitle(fake, "Tokenizer");
     const b = byTitle(fake, "Ranking");
+    const c = byTitle(fake, "Stemming");
 
     // A reader may not revert; an unknown id is named; a person's edit is kept.
     fake.comment(planIssue, `/cw revert ${cs!.id}`, READER);
@@ -140,6 +142,7 @@ describe("planning agents", () => {
     expect(fake.issue(a.number)!.state).toBe("open");
     expect(fake.commentsOn(planIssue).some((c) => c.body.includes("There is no change set `cs-00000000`"))).toBe(true);
     fake.editIssue(phase.number, { title: "Index (mine now)" }, WRITER);
+    fake.addLabels(c.number, ["needs-docs"], WRITER);
     await runUntilQuiet(booted, fake);
 
     fake.comment(planIssue, `/cw revert ${cs!.id}`);
@@ -152,7 +155,9 @@ describe("planning agents", () => {
     expect(await readFileAt(remote, "cw/search", "docs/initiatives/search/notes/search.md")).toBeUndefined();
     const reply = fake.commentsOn(planIssue).map((c) => c.body).find((t) => t.includes(`Reverting change set \`${cs!.id}\``));
     expect(reply).toContain(`#${a.number} Tokenizer: closed as not planned`);
-    expect(reply).toContain(`#${phase.number} was edited by a person`);
+    expect(reply).toContain(`#${phase.number}: its title was changed by a person since it was created, so it is left as they made it`);
+    expect(reply).toContain(`#${c.number}: its labels were changed by a person since it was created`);
+    expect(fake.issue(c.number)!.stateReason).not.toBe("not_planned");
     expect(await booted.database.db.select().from(pages)).toEqual([]);
 
     const writes = fake.counts().writes;
@@ -194,7 +199,7 @@ describe("planning agents", () => {
     expect(applied!.appliedBy).toBe(WRITER.login);
   });
 
-  it("a detail run adds a task to an existing phase; a refine run edits a task's title and a page", { timeout: 90_000 }, async () => {
+  it("a detail run adds a task to an existing phase; a refine run edits a task's title, body and a page, and its revert keeps a body a person rewrote since", { timeout: 90_000 }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Reports" });
     const plan = {
@@ -217,21 +222,27 @@ describe("planning agents", () => {
     const detailSet = (await booted.database.db.select().from(changeSets)).find((c) => c.mode === "detail");
     expect(detailSet?.status).toBe("applied");
 
-    // Refine: edits a task's title and the page.
+    // Refine: edits a task's title and body, and the page.
     const refine = fake.openIssue({
       title: "Refine reports",
       milestone: m,
       labels: ["cw:refine", "cw:run"],
-      body: planBody({ edits: [{ issue: csv.number, title: "CSV export (UTF-8)" }], pages: [{ path: "overview.md", title: "Reports", body: "Second draft." }] }, "Refine."),
+      body: planBody({ edits: [{ issue: csv.number, title: "CSV export (UTF-8)", body: "Export as UTF-8." }], pages: [{ path: "overview.md", title: "Reports", body: "Second draft." }] }, "Refine."),
     });
     await runUntilQuiet(booted, fake);
-    expect(fake.issue(csv.number)!.title).toBe("CSV export (UTF-8)");
+    expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export (UTF-8)", body: "Export as UTF-8." });
     expect(await readFileAt(remote, "cw/reports", "docs/initiatives/reports/overview.md")).toBe("# Reports\n\nSecond draft.\n");
     const refineSet = (await booted.database.db.select().from(changeSets)).find((c) => c.mode === "refine")!;
-    // Its revert gives the title and the page their earlier text back.
+    // A person rewrites the body the refine wrote.
+    fake.editIssue(csv.number, { body: "Export as UTF-8, with a BOM." }, WRITER);
+    await runUntilQuiet(booted, fake);
+    // Its revert gives the title and the page their earlier text back, and keeps the person's body.
     fake.comment(refine, `/cw revert ${refineSet.id}`);
     await runUntilQuiet(booted, fake);
-    expect(fake.issue(csv.number)!.title).toBe("CSV export");
+    expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export", body: "Export as UTF-8, with a BOM." });
+    const reply = fake.commentsOn(refine).map((c) => c.body).find((t) => t.includes(`Reverting change set \`${refineSet.id}\``));
+    expect(reply).toContain(`#${csv.number}: its title restored`);
+    expect(reply).toContain(`#${csv.number}: its body was edited by a person since the change set edited it: their edit is kept`);
     expect(await readFileAt(remote, "cw/reports", "docs/initiatives/reports/overview.md")).toBe("# Reports\n\nFirst draft.\n");
     const entries = await booted.database.db.select().from(changeSetEntries).where(eq(changeSetEntries.changeSetId, refineSet.id));
     expect(entries.find((e) => e.key === `edit:#${csv.number}`)!.previousState).toContain("CSV export");

@@ -6,7 +6,10 @@
  * planned" (its task stopped first, its sub-issue link and native dependencies removed), each
  * edited issue given back the title, body and state it had, and the pages removed (or given
  * their earlier text) in one commit by the runner. What a person changed since is left as they
- * made it, and the reply says so. A change set is reverted once: the second time changes nothing.
+ * made it, and the reply says so: what the change set wrote (the created issue as GitHub
+ * answered it, the edit's own text) is compared with the app's mirror of the issue now — title,
+ * body and labels of a created issue (any change keeps it open), and each field an edit wrote
+ * (a changed one is kept, the others restored). A change set is reverted once: the second time changes nothing.
  *
  * A change set that failed (`apply-change-sets.ts`) is reverted like an applied one, as far as it
  * got: its writes still waiting are withdrawn first, and what it created, linked, edited and
@@ -21,6 +24,7 @@ import { CHANGE_SET_ID, plannedIssueBody, plannedIssueMarker } from "../change-s
 import type { GitHubIntent } from "../intents.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { PlanRef } from "../plan-file.js";
+import { ALL_STATUS_LABELS } from "../labels.js";
 import { sanitizeIssueText } from "../sanitize.js";
 import { commentIntent, findChangeSet, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
@@ -69,6 +73,7 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
   }
 
   const repo = repoRefOf(project);
+  const triggerLabel = repoConfigOf(project).triggerLabel;
   const entries = await loadEntries(tx, cs.id);
   if (cs.status === "failed") {
     const entryIds = entries.map((e) => e.row.id);
@@ -90,9 +95,15 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
     if (state.kind === "issue" && row.issueNumber !== null && row.issueId !== null) {
       const n = row.issueNumber;
       const now = rows.get(n);
-      const body = sanitizeIssueText(plannedIssueBody(state.body, state.dependsOn.map(numberOf).filter((x): x is number => x !== null), plannedIssueMarker(cs.id, row.key ?? row.id)));
-      if (now && (now.name !== state.title || (now.description !== null && now.description !== body))) {
-        notes.push(`#${n} was edited by a person since it was created: it is left open, as they made it`);
+      // What the change set wrote: the issue as GitHub answered its creation.
+      const wrote = progress.facts ?? {
+        title: state.title,
+        body: plannedIssueBody(state.body, state.dependsOn.map(numberOf).filter((x): x is number => x !== null), plannedIssueMarker(cs.id, row.key ?? row.id)),
+        labels: state.labels,
+      };
+      const changed = now ? changedSince(now, { title: wrote.title, body: wrote.body ?? "", labels: wrote.labels }, triggerLabel) : [];
+      if (changed.length > 0) {
+        notes.push(`#${n}: its ${listed(changed)} ${wasOrWere(changed)} changed by a person since it was created, so it is left as they made it`);
         continue;
       }
       if (now?.task && !["completed", "cancelled", "failed"].includes(now.task.status)) await steerTask(tx, now.task, "stop", by);
@@ -107,21 +118,18 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
     } else if (state.kind === "edit" && progress.edited && row.previousState) {
       const previous = JSON.parse(row.previousState) as { title: string; body: string | null; state: string };
       const now = rows.get(state.issue);
-      if (now && state.title !== undefined && now.name !== state.title) {
-        notes.push(`#${state.issue} was edited by a person since the change set edited it: their edit is kept`);
-        continue;
-      }
-      intents.push({
-        kind: "edit-issue",
-        repo,
-        issueNumber: state.issue,
-        ...(state.title !== undefined ? { title: previous.title } : {}),
-        ...(state.body !== undefined ? { body: previous.body ?? "" } : {}),
+      // Each field the change set wrote is restored, unless a person has changed it since.
+      const kept = now ? changedSince(now, { title: state.title, body: state.body }, triggerLabel) : [];
+      if (kept.length > 0) notes.push(`#${state.issue}: its ${listed(kept)} ${wasOrWere(kept)} edited by a person since the change set edited it: their edit is kept`);
+      const restore = {
+        ...(state.title !== undefined && !kept.includes("title") ? { title: previous.title } : {}),
+        ...(state.body !== undefined && !kept.includes("body") ? { body: previous.body ?? "" } : {}),
         ...(state.close && previous.state === "open" ? { state: "open" as const } : {}),
-        entryId: row.id,
-        done: "restored",
-      });
-      undone.push(`#${state.issue}: its ${[state.title !== undefined ? "title" : "", state.body !== undefined ? "body" : "", state.close ? "state" : ""].filter(Boolean).join(" and ")} restored`);
+      };
+      const restored = [restore.title !== undefined ? "title" : "", restore.body !== undefined ? "body" : "", restore.state ? "state" : ""].filter(Boolean);
+      if (restored.length === 0) continue;
+      intents.push({ kind: "edit-issue", repo, issueNumber: state.issue, ...restore, entryId: row.id, done: "restored" });
+      undone.push(`#${state.issue}: its ${listed(restored)} restored`);
     }
   }
   const pageEntries = entries.filter((e) => e.state.kind === "page");
@@ -173,18 +181,53 @@ async function comment(tx: Tx, project: ProjectRow, cs: ChangeSetRow, entries: r
 
 type TaskRow = typeof tasks.$inferSelect;
 
+/** An issue as the app's mirror has it now (its task or phase row): title, sanitized body, labels. */
+interface IssueNow {
+  name: string;
+  description: string | null;
+  labels: string[];
+  task?: TaskRow;
+}
+
 /** The created or edited issues' task or phase rows, as the app knows them now. */
-async function currentRows(tx: Tx, projectId: string, entries: readonly Entry[]): Promise<Map<number, { name: string; description: string | null; task?: TaskRow }>> {
+async function currentRows(tx: Tx, projectId: string, entries: readonly Entry[]): Promise<Map<number, IssueNow>> {
   const numbers = entries.flatMap((e) => (e.state.kind === "edit" ? [e.state.issue] : e.row.issueNumber !== null ? [e.row.issueNumber] : []));
-  const out = new Map<number, { name: string; description: string | null; task?: TaskRow }>();
+  const out = new Map<number, IssueNow>();
   if (numbers.length === 0) return out;
   for (const p of await tx.select().from(phases).where(and(eq(phases.projectId, projectId), inArray(phases.issueNumber, numbers)))) {
-    out.set(p.issueNumber!, { name: p.name, description: p.content });
+    out.set(p.issueNumber!, { name: p.name, description: p.content, labels: p.labels });
   }
   for (const t of await tx.select().from(tasks).where(and(eq(tasks.projectId, projectId), inArray(tasks.issueNumber, numbers)))) {
-    out.set(t.issueNumber!, { name: t.name, description: t.description, task: t });
+    out.set(t.issueNumber!, { name: t.name, description: t.description, labels: t.labels, task: t });
   }
   return out;
+}
+
+type Field = "title" | "body" | "labels";
+
+/**
+ * The fields of what the change set wrote (those given) that the issue no longer has: a person
+ * changed them since. Bodies are compared as the mirror keeps them (sanitized); labels without
+ * those the app sets itself (status labels, the trigger label).
+ */
+function changedSince(now: IssueNow, wrote: { title?: string | undefined; body?: string | undefined; labels?: readonly string[] }, triggerLabel: string): Field[] {
+  const theirs = (labels: readonly string[]) =>
+    [...new Set(labels.filter((l) => l !== triggerLabel && !(ALL_STATUS_LABELS as readonly string[]).includes(l)))].sort().join("\n");
+  const changed: Field[] = [];
+  if (wrote.title !== undefined && now.name !== wrote.title) changed.push("title");
+  if (wrote.body !== undefined && now.description !== null && now.description !== sanitizeIssueText(wrote.body)) changed.push("body");
+  if (wrote.labels !== undefined && theirs(now.labels) !== theirs(wrote.labels)) changed.push("labels");
+  return changed;
+}
+
+/** "its title was", "its labels were", "its title and body were". */
+function wasOrWere(fields: readonly Field[]): string {
+  return fields.length === 1 && fields[0] !== "labels" ? "was" : "were";
+}
+
+/** "title", "title and body", "title, body and labels". */
+function listed(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 }
 
 /** Database ids of every issue the change set created or named, for removing native dependencies. */
