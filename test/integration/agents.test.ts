@@ -256,22 +256,29 @@ describe("watchdogs and stopping", () => {
     expect(isAlive(r.spawned[0]!)).toBe(false);
   });
 
-  it("kills the group on timeout: SIGKILL for what ignores SIGTERM, grandchild included", async () => {
-    const pidFile = path.join(tmp, `grandchild-${runs + 1}.pid`);
+  it("kills the group on timeout: SIGKILL for what ignores SIGTERM, grandchild included", { timeout: 120_000 }, async () => {
     const steps = [
       { behavior: "spawn-grandchild", hang: false, ignoreTerm: true },
       { behavior: "hang", ignoreTerm: true },
     ];
-    // `exec`: the fake itself leads the group, so its own end is what the result reports. The
-    // timeout leaves a busy machine time to start the grandchild first.
-    const r = fakeRun(
-      { steps },
-      { timeoutSeconds: 5, idleSeconds: 10, command: `exec '${FAKE_AGENT}'`, env: { FAKE_AGENT_PIDFILE: pidFile } },
-    );
-    const result = await run(r);
-    expect(result).toMatchObject({ outcome: "timeout", exitCode: null, signal: "SIGKILL" });
-    expect(isAlive(r.spawned[0]!)).toBe(false);
-    expect(await waitFor(() => !isAlive(pidFrom(pidFile)), 3_000)).toBe(true);
+    // The timeout must come once the grandchild is in place (its pid written), and how long a
+    // busy machine takes to start two node processes is not known: a run whose timeout came
+    // first proves nothing, and runs again with twice the time.
+    for (let timeoutSeconds = 2; ; timeoutSeconds *= 2) {
+      const pidFile = path.join(tmp, `grandchild-${runs + 1}.pid`);
+      // `exec`: the fake itself leads the group, so its own end is what the result reports.
+      const r = fakeRun({ steps }, { timeoutSeconds, idleSeconds: 600, command: `exec '${FAKE_AGENT}'`, env: { FAKE_AGENT_PIDFILE: pidFile } });
+      const result = await run(r);
+      expect(result.outcome).toBe("timeout");
+      expect(isAlive(r.spawned[0]!)).toBe(false);
+      if (!(existsSync(pidFile) && readFileSync(pidFile, "utf8").length > 0)) {
+        expect(timeoutSeconds, "the grandchild never started").toBeLessThan(32);
+        continue;
+      }
+      expect(result).toMatchObject({ outcome: "timeout", exitCode: null, signal: "SIGKILL" });
+      expect(await waitFor(() => !isAlive(pidFrom(pidFile)), 3_000)).toBe(true);
+      return;
+    }
   });
 
   it("returns when the agent exits even though a grandchild still holds its output, and kills the grandchild", async () => {
