@@ -86,9 +86,6 @@ export interface RunDeps {
   onFinished(): void;
 }
 
-/** How old a fetch of the mirror may be and still serve as a run's starting point. */
-const START_FRESHNESS_MS = 2_000;
-
 const AUTHOR: GitAuthor = { name: "Codewalkers", email: "codewalkers@users.noreply.github.com" };
 
 export async function runTask(runner: RunDeps, started: StartedRun, signal: AbortSignal): Promise<void> {
@@ -115,11 +112,10 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
     } else {
       // A mode that keeps nothing it writes (verify, review) has no branch of its own.
       if (landsCode(agent.mode)) await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
-      // At most one fetch for the run's start: the steps after the first reuse it (pushes update
-      // the mirror), and so does a run that starts just after another fetched (a dependent
-      // starting as its dependency's run ends, which fetched to merge). The start point may
-      // then be that old; the run's work is merged with a fresh fetch at its end either way.
-      const freshAsOf = performance.now() - START_FRESHNESS_MS;
+      // One fetch for the run's start: the steps after the first reuse it (pushes update the
+      // mirror). Never an older one: GitHub moves branches on its own (a phase pull request
+      // merged into the initiative branch a moment ago must be in the next phase's branch).
+      const freshAsOf = performance.now();
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
       const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
