@@ -199,6 +199,43 @@ describe("planning agents", () => {
     expect(applied!.appliedBy).toBe(WRITER.login);
   });
 
+  it("two milestones: /cw revert alone lists only the issue's milestone's change sets; /cw revert and /cw apply of the other's are refused", { timeout: 60_000 }, async () => {
+    const { fake } = await setup();
+    const alpha = fake.createMilestone({ title: "Alpha" });
+    const beta = fake.createMilestone({ title: "Beta", description: "```codewalkers\nplan_approval: true\n```\n" });
+    const alphaPlan = fake.openIssue({ title: "Plan alpha", milestone: alpha, labels: ["cw:plan", "cw:run"], body: planBody({ phases: [{ key: "p", title: "Alpha phase" }] }) });
+    const betaPlan = fake.openIssue({ title: "Plan beta", milestone: beta, labels: ["cw:plan", "cw:run"], body: planBody({ phases: [{ key: "p", title: "Beta phase" }] }) });
+    await runUntilQuiet(booted, fake);
+    const sets = await booted.database.db.select().from(changeSets);
+    const a = sets.find((c) => c.issueNumber === alphaPlan)!;
+    const b = sets.find((c) => c.issueNumber === betaPlan)!;
+    expect([a.status, b.status]).toEqual(["applied", "proposed"]);
+    const reply = async (issue: number, line: string): Promise<string> => {
+      fake.comment(issue, line);
+      await runUntilQuiet(booted, fake);
+      return fake.commentsOn(issue).find((c) => c.body.includes("codewalkers:reply"))!.body;
+    };
+
+    const listed = await reply(alphaPlan, "/cw revert");
+    expect(listed).toContain('Change sets of the milestone "Alpha"');
+    expect(listed).toContain(`\`${a.id}\``);
+    expect(listed).not.toContain(b.id);
+    expect(await reply(betaPlan, "/cw revert")).not.toContain(a.id);
+
+    const writes = fake.counts().writes;
+    expect(await reply(alphaPlan, `/cw apply ${b.id}`)).toContain(`Change set \`${b.id}\` belongs to the milestone "Beta", not to this issue's milestone "Alpha": nothing changed. Say \`/cw apply ${b.id}\` on its planning issue, #${betaPlan}.`);
+    expect(await reply(alphaPlan, `/cw revert ${b.id}`)).toContain(`Change set \`${b.id}\` belongs to the milestone "Beta"`);
+    const phase = byTitle(fake, "Alpha phase");
+    expect(await reply(betaPlan, `/cw revert ${a.id}`)).toContain(`Change set \`${a.id}\` belongs to the milestone "Alpha"`);
+    expect(fake.counts().writes - writes).toBe(3); // the three replies, nothing else
+    expect(fake.issue(phase.number)!.state).toBe("open");
+    expect((await booted.database.db.select().from(changeSets)).map((c) => c.status).sort()).toEqual(["applied", "proposed"]);
+    expect(fake.requests.filter((r) => r.route === "POST /repos/{owner}/{repo}/issues")).toHaveLength(1);
+
+    // On its own milestone's issue, each is heard.
+    expect(await reply(betaPlan, `/cw apply ${b.id}`)).toContain(`Applying change set \`${b.id}\``);
+  });
+
   it("a detail run adds a task to an existing phase; a refine run edits a task's title, body and a page, and its revert keeps a body a person rewrote since", { timeout: 90_000 }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Reports" });

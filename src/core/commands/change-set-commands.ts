@@ -1,6 +1,7 @@
 /**
  * `/cw apply <id>`, `/cw revert <id>` and `/cw revert` (the list), inside the slash command's
- * transaction (the project's lock is held). Writers only: the handler refuses anyone else.
+ * transaction (the project's lock is held). Writers only: the handler refuses anyone else. Said
+ * on an issue in a milestone, they reach only that initiative's change sets.
  *
  * A revert undoes what the change set did, as intents: each created issue closed as "not
  * planned" (its task stopped first, its sub-issue link and native dependencies removed), each
@@ -18,7 +19,7 @@
  */
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { changeSetEntries, changeSets, phases, tasks } from "../../db/schema.js";
+import { changeSetEntries, changeSets, initiatives, phases, tasks } from "../../db/schema.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { CHANGE_SET_ID, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
 import type { GitHubIntent } from "../intents.js";
@@ -31,8 +32,8 @@ import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { cancelEntryIntents, entryIntentsInFlight, recordIntents } from "./record-intents.js";
 import { steerTask } from "./steer-task.js";
 
-export async function applyCommand(tx: Tx, project: ProjectRow, id: string, by: string): Promise<string> {
-  const cs = await lookUp(tx, project, id);
+export async function applyCommand(tx: Tx, project: ProjectRow, issue: IssueFacts, id: string, by: string): Promise<string> {
+  const cs = await lookUp(tx, project, issue, id, "apply");
   if (typeof cs === "string") return cs;
   switch (cs.status) {
     case "applying":
@@ -59,7 +60,7 @@ export async function applyCommand(tx: Tx, project: ProjectRow, id: string, by: 
 
 export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFacts, id: string | undefined, by: string): Promise<string> {
   if (id === undefined) return listChangeSets(tx, project, issue);
-  const cs = await lookUp(tx, project, id);
+  const cs = await lookUp(tx, project, issue, id, "revert");
   if (typeof cs === "string") return cs;
   switch (cs.status) {
     case "applying":
@@ -155,22 +156,47 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
   return lines.join("\n");
 }
 
-async function lookUp(tx: Tx, project: ProjectRow, id: string): Promise<ChangeSetRow | string> {
+/**
+ * The change set an id names, if the command may touch it from this issue: an issue in a
+ * milestone reaches only its own initiative's change sets (an issue in no milestone, such as a
+ * planning issue whose milestone was deleted, reaches any).
+ */
+async function lookUp(tx: Tx, project: ProjectRow, issue: IssueFacts, id: string, verb: "apply" | "revert"): Promise<ChangeSetRow | string> {
   const shown = id.replace(/[^\w-]/g, "").slice(0, 40);
   if (!CHANGE_SET_ID.test(id)) return `\`${shown}\` is not a change-set id (they look like \`cs-1a2b3c4d\`). \`/cw revert\` alone lists them.`;
   const cs = await findChangeSet(tx, project.id, id);
-  return cs ?? `There is no change set \`${shown}\` in this repository. \`/cw revert\` alone lists them.`;
+  if (!cs) return `There is no change set \`${shown}\` in this repository. \`/cw revert\` alone lists them.`;
+  if (issue.milestone) {
+    const initiative = await initiativeOf(tx, cs.initiativeId);
+    if (initiative.milestoneNumber !== issue.milestone.number) {
+      return [
+        `Change set \`${cs.id}\` belongs to ${initiative.milestoneNumber === null ? "an initiative whose milestone was deleted" : `the milestone "${oneLine(initiative.name)}"`}, not to this issue's milestone "${oneLine(issue.milestone.title)}": nothing changed.`,
+        `Say \`/cw ${verb} ${cs.id}\` on its planning issue${cs.issueNumber !== null ? `, #${cs.issueNumber}` : ""}. \`/cw revert\` alone lists this milestone's change sets.`,
+      ].join(" ");
+    }
+  }
+  return cs;
 }
 
+/** `/cw revert` alone: the change sets of the issue's milestone (or, on an issue in no milestone, of the repository). */
 async function listChangeSets(tx: Tx, project: ProjectRow, issue: IssueFacts): Promise<string> {
-  const rows = await tx.select().from(changeSets).where(eq(changeSets.projectId, project.id)).orderBy(desc(changeSets.createdAt)).limit(30);
-  const here = issue.milestone ? rows.filter((r) => r.issueNumber !== null) : rows;
-  if (here.length === 0) return "There are no change sets in this repository yet.";
-  const counts = await tx.select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id }).from(changeSetEntries).where(inArray(changeSetEntries.changeSetId, here.map((r) => r.id)));
+  const scope = issue.milestone
+    ? and(eq(changeSets.projectId, project.id), eq(initiatives.milestoneNumber, issue.milestone.number))
+    : eq(changeSets.projectId, project.id);
+  const here = await tx
+    .select({ cs: changeSets, milestone: initiatives.name })
+    .from(changeSets)
+    .innerJoin(initiatives, eq(initiatives.id, changeSets.initiativeId))
+    .where(scope)
+    .orderBy(desc(changeSets.createdAt))
+    .limit(30);
+  const where = issue.milestone ? `the milestone "${oneLine(issue.milestone.title)}"` : "this repository";
+  if (here.length === 0) return `There are no change sets in ${where} yet.`;
+  const counts = await tx.select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id }).from(changeSetEntries).where(inArray(changeSetEntries.changeSetId, here.map((r) => r.cs.id)));
   const size = (id: string) => counts.filter((c) => c.id === id).length;
   return [
-    "Change sets (newest first); `/cw revert <id>` undoes one:",
-    ...here.map((r) => `- \`${r.id}\` — ${r.mode} by \`${r.agentName}\` on #${r.issueNumber}: ${r.status}, ${size(r.id)} change${size(r.id) === 1 ? "" : "s"}`),
+    `Change sets of ${where} (newest first); \`/cw revert <id>\` undoes one:`,
+    ...here.map(({ cs: r, milestone }) => `- \`${r.id}\` — ${r.mode} by \`${r.agentName}\` on #${r.issueNumber}${issue.milestone ? "" : ` (${oneLine(milestone)})`}: ${r.status}, ${size(r.id)} change${size(r.id) === 1 ? "" : "s"}`),
   ].join("\n");
 }
 

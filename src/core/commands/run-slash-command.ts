@@ -44,7 +44,7 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
       case "status":
         return statusOf(tx, input);
       case "apply":
-        return applyCommand(tx, project, command.args[0] ?? "", by);
+        return applyCommand(tx, project, issue, command.args[0] ?? "", by);
       case "revert":
         return revertCommand(tx, project, issue, command.args[0], by);
     }
