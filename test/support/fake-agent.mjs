@@ -51,6 +51,9 @@
  *                   (default: each answer) and `summary`
  *   summarize-context  result done whose summary quotes the summary of every task in
  *                   .cw/input/context/tasks/ ("#<n>: <summary>")
+ *   list-input      result done whose summary says what the agent was given: "input: <every file
+ *                   under $CW_INPUT_DIR, relative, sorted>", then the text of each file of `quote`
+ *                   ("== <file> ==" and its content, or "(missing)"), after `summary` when given
  *
  * A review agent (CW_MODE=review) follows a ```fake-agent-review block of task.md or phase.md,
  * else writes an empty review. A task.md without a ```fake-agent block may carry its script on
@@ -344,6 +347,21 @@ async function run(step) {
         return `#${data.issue_number}: ${data.summary ?? "(none)"}`;
       });
       writeResult({ status: "done", summary: `context: ${parts.join(" | ")}` });
+      return;
+    }
+    case "list-input": {
+      const files = [];
+      const walk = (dir) => {
+        for (const e of readdirSync(path.join(inputDir, dir), { withFileTypes: true })) {
+          const rel = dir ? `${dir}/${e.name}` : e.name;
+          if (e.isDirectory()) walk(rel);
+          else files.push(rel);
+        }
+      };
+      walk("");
+      const quoted = (step.quote ?? []).map((f) => `== ${f} ==\n${existsSync(path.join(inputDir, f)) ? readFileSync(path.join(inputDir, f), "utf8") : "(missing)"}`);
+      const said = [...(step.summary ? [step.summary] : []), `input: ${files.sort().join(", ")}`, ...quoted];
+      writeResult({ status: "done", summary: said.join("\n\n") });
       return;
     }
     default:
