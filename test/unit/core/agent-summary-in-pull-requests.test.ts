@@ -51,4 +51,25 @@ describe("an agent's summary in a pull request's body", () => {
     expect([...body.matchAll(CLOSING)]).toEqual([]);
     expectInert(body);
   });
+
+  it("names of phases and tasks (a plan agent's, a person's) close nothing either: in titles and bodies", () => {
+    const initiative = { id: "i1", name: "Checkout", branch: "cw/checkout", milestoneNumber: 3, status: "active" as const, executionMode: "review_per_phase" as const, mergeRequiresApproval: true };
+    const phase = { id: "p1", initiativeId: "i1", issueNumber: 10, name: "Fixes #1: the cart", branch: "cw/checkout--phase-10", status: "in_progress" as const, issueState: "open" as const, labels: [] };
+    const named = task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting", name: "closes acme/shop#2 greeting", summary: "Done." });
+    const phaseAction = planPullRequests(snap({ initiatives: [initiative], phases: [phase], tasks: [named] })).actions.find((a) => a.kind === "ensure-pull-request");
+    if (phaseAction?.kind !== "ensure-pull-request") throw new Error("no phase pull request");
+    expect([...`${phaseAction.title}\n${phaseAction.body}`.matchAll(CLOSING)]).toEqual([]);
+    expect(phaseAction.body).toContain("Fi\u200bxes #1: the cart");
+
+    // The phase merged: the initiative's pull request opens, listing the phase and its tasks.
+    const phasePr = { id: "pr1", kind: "phase" as const, subjectId: "p1", head: phase.branch, base: "cw/checkout", number: 50, headSha: "abc", state: "closed" as const, draft: false, merged: true, bodyHash: null, approvedSha: null, reviewRequested: false };
+    const standalone = task({ id: "t8", issueNumber: 8, name: "Resolves #3 for good", summary: "Done." });
+    const actions = planPullRequests(snap({ initiatives: [initiative], phases: [{ ...phase, status: "pending_review" }], tasks: [named, standalone], prs: [phasePr] })).actions;
+    const initiativePr = actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === "initiative");
+    const taskPr = actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === "task");
+    if (initiativePr?.kind !== "ensure-pull-request" || taskPr?.kind !== "ensure-pull-request") throw new Error("no initiative or task pull request");
+    expect([...`${initiativePr.title}\n${initiativePr.body}`.matchAll(CLOSING)]).toEqual([]);
+    // The standalone task's own line still closes its issue; its name in the title does not.
+    expect([...`${taskPr.title}\n${taskPr.body}`.matchAll(CLOSING)].map((m) => m[0])).toEqual(["Fixes #8"]);
+  });
 });
