@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { preparePgliteDir } from "./db/pglite-dir.js";
+import { expireDeadClaims } from "./db/dead-claims.js";
 import { codewalkersApp, isHandledEvent } from "./app.js";
 import { createProcessor } from "./intake/processor.js";
 import { webhookEndpoint } from "./intake/webhook-endpoint.js";
@@ -93,6 +94,8 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
   const { config, log } = options;
   if (!config.github) throw new Error("bootApp needs GitHub App credentials (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET)");
   const database = options.database ?? (await openAndMigrate(config));
+  // Before any worker claims: what a crashed previous life still holds is taken again at once.
+  const leaveApps = await database.joinApps(expireDeadClaims);
 
   const probot = new Probot({
     appId: config.github.appId,
@@ -205,6 +208,7 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
       await reconcile.stop();
       await githubReader!.stop();
       await unlistenReconcile().catch(() => {}); // the database may be gone already
+      await leaveApps();
       if (!options.database) await database.close();
     },
   };

@@ -30,6 +30,13 @@ export interface Database {
    * sharing the database take turns (PGlite belongs to one process: callers take turns in memory).
    */
   withAdvisoryLock<T>(key: number, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Counts the caller among the app processes alive on this database until the returned `leave`
+   * (or the process's end: a killed process's connection, and its lock, go with it). `ifAlone`
+   * runs when no other one is alive, and no other can count itself in before it is done.
+   * PGlite belongs to one process: there the count is in memory.
+   */
+  joinApps(ifAlone: (db: Db) => Promise<void>): Promise<() => Promise<void>>;
   /** PGlite only: the data directory as a tarball, which `pgliteDump` can load again. */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -88,11 +95,42 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
         conn.release();
       }
     },
+    async joinApps(ifAlone) {
+      // Each app holds a shared lock on a connection of its own for as long as it lives; the
+      // gate (as withAdvisoryLock's, while `ifAlone` runs on the pool) makes counting the others
+      // and acting on the count one step.
+      const conn = await client.reserve();
+      let left = false;
+      const leave = async () => {
+        if (left) return;
+        left = true;
+        await conn`select pg_advisory_unlock_all()`.catch(() => {});
+        conn.release();
+      };
+      try {
+        await conn`select pg_advisory_lock(${APPS_GATE_KEY})`;
+        await conn`select pg_advisory_lock_shared(${APP_ALIVE_KEY})`;
+        const [alive] = await conn<{ n: number }[]>`
+          select count(*)::int as n from pg_locks
+          where locktype = 'advisory' and granted and classid = 0 and objid = ${APP_ALIVE_KEY} and objsubid = 1
+            and database = (select oid from pg_database where datname = current_database())`;
+        if (alive!.n === 1) await ifAlone(db);
+        await conn`select pg_advisory_unlock(${APPS_GATE_KEY})`;
+        return leave;
+      } catch (error) {
+        await leave();
+        throw error;
+      }
+    },
     async close() {
       await client.end({ timeout: 5 });
     },
   };
 }
+
+/** Advisory lock keys of `joinApps` ("cwal": an app is alive; "cwag": the gate to count them). */
+const APP_ALIVE_KEY = 0x6377616c;
+const APPS_GATE_KEY = 0x63776167;
 
 /**
  * drizzle hands postgres.js every date and time value as a string it made, so it replaces
@@ -155,6 +193,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const db = drizzle(client, { schema }) as unknown as Db;
   let closed = false;
   const lockTails = new Map<number, Promise<void>>();
+  let apps = 0;
+  let appsGate = Promise.resolve();
   return {
     db,
     driver: "pglite",
@@ -189,6 +229,19 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       } finally {
         if (lockTails.get(key) === tail) lockTails.delete(key);
       }
+    },
+    async joinApps(ifAlone) {
+      const turn = appsGate.then(async () => {
+        if (apps === 0) await ifAlone(db);
+        apps++;
+      });
+      appsGate = turn.catch(() => {});
+      await turn;
+      let left = false;
+      return async () => {
+        if (!left) apps--;
+        left = true;
+      };
     },
     async dumpDataDir() {
       return client.dumpDataDir("none");

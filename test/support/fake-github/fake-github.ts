@@ -599,6 +599,15 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
 
   // ---------------------------------------------------------------- HTTP
 
+  /**
+   * Answers one request as the interceptors do (`url` is the API path with its query string), or
+   * undefined when the fake holds nothing it names: for another transport (http-server.ts serves
+   * the fake over real HTTP to an app in another process).
+   */
+  respond(method: string, url: string, body: unknown, headers: Record<string, string>): nock.ReplyFnResult | undefined {
+    return this.find(method, url) ? this.answer(method, url, body, headers) : undefined;
+  }
+
   private intercept(): void {
     const scope = nock(GITHUB_API).persist();
     const fake = this; // the reply function's `this` is nock's interceptor
