@@ -119,10 +119,7 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   if (cs.pagesState === "failed") failures.push(cs.failure ?? "its pages could not be committed to the initiative branch");
   if (failures.length > 0) {
     // It stops here: nothing more of it is written, and what waits is withdrawn.
-    await cancelEntryIntents(
-      tx,
-      entries.map((e) => e.row.id),
-    );
+    await cancelEntryIntents(tx, entries.map((e) => e.row.id));
     const [failed] = await tx.update(changeSets).set({ status: "failed", failure: failures.join("\n") }).where(eq(changeSets.id, cs.id)).returning();
     await recordIntents(tx, commentIntent(repo, failed!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
     return;
@@ -134,7 +131,7 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   await recordIntents(tx, intents);
 }
 
-/** How the failure reasons name an entry: `Task #12 "Cart view"`, `Phase "Cart" (p1)`, `the edit of #7`. */
+/** How the failure reasons name an entry: `Task #12 "Cart view"`, `Phase "Cart" (\`p1\`)` (not created), `The edit of #7`. */
 function entryName(entry: Entry): string {
   const { state, row } = entry;
   if (state.kind === "edit") return `The edit of #${state.issue}`;
