@@ -27,6 +27,7 @@ import type { IssueFacts } from "../issue-facts.js";
 import type { PlanRef } from "../plan-file.js";
 import { ALL_STATUS_LABELS } from "../labels.js";
 import { sanitizeIssueText } from "../sanitize.js";
+import { sanitizeTitle } from "../sanitize-title.js";
 import { commentIntent, findChangeSet, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { cancelEntryIntents, entryIntentsInFlight, recordIntents } from "./record-intents.js";
@@ -240,7 +241,8 @@ function changedSince(now: IssueNow, wrote: { title?: string | undefined; body?:
   const theirs = (labels: readonly string[]) =>
     [...new Set(labels.filter((l) => l !== triggerLabel && !(ALL_STATUS_LABELS as readonly string[]).includes(l)))].sort().join("\n");
   const changed: Field[] = [];
-  if (wrote.title !== undefined && now.name !== wrote.title) changed.push("title");
+  // Names are kept as sanitizeTitle makes them (one line, nothing hidden): compare like with like.
+  if (wrote.title !== undefined && now.name !== sanitizeTitle(wrote.title)) changed.push("title");
   if (wrote.body !== undefined && now.description !== null && now.description !== sanitizeIssueText(wrote.body)) changed.push("body");
   if (wrote.labels !== undefined && theirs(now.labels) !== theirs(wrote.labels)) changed.push("labels");
   return changed;
