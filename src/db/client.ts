@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { lockPgliteDir } from "./pglite-lock.js";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;
@@ -180,15 +181,22 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   let dataDir: string | undefined;
+  let unlock = async () => {};
   if (options.dataDir && !options.pgliteDump) {
     dataDir = path.resolve(options.dataDir);
     mkdirSync(dataDir, { recursive: true });
+    unlock = await lockPgliteDir(dataDir);
   }
   const client = new PGlite({
     ...(dataDir ? { dataDir } : {}),
     ...(options.pgliteDump ? { loadDataDir: options.pgliteDump } : {}),
   });
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   yieldAfterQueries(client);
   const db = drizzle(client, { schema }) as unknown as Db;
   let closed = false;
@@ -249,7 +257,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        await unlock();
+      }
     },
   };
 }
