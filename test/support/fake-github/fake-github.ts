@@ -47,6 +47,7 @@ import type {
   MilestoneState,
   PullRequestInfo,
   QueuedWebhook,
+  HookDeliveryAttempt,
   RequestCounts,
   ReviewCommentState,
   ReviewState,
@@ -395,6 +396,8 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
   readonly projects: FakeProjects = new FakeProjects(this);
 
   #webhooks: QueuedWebhook[] = [];
+  /** Every attempt at a delivery, oldest first, and the webhook each was of (for a redelivery). */
+  readonly #attempts: { attempt: HookDeliveryAttempt; webhook: QueuedWebhook }[] = [];
   #faults = new Map<string, FaultSpec & { remaining: number }>();
   #interceptors: nock.Interceptor[] = [];
   #nextId = 3_000_000_001;
@@ -533,10 +536,51 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     const results: DeliveryResult[] = [];
     for (const webhook of batch) {
       if (!includeAppEcho && webhook.fromApp) continue;
-      const response = await postDelivery(port, webhook.event, webhook.payload, { deliveryId: webhook.deliveryId });
+      const started = Date.now();
+      let response: Awaited<ReturnType<typeof postDelivery>>;
+      try {
+        response = await postDelivery(port, webhook.event, webhook.payload, { deliveryId: webhook.deliveryId });
+      } catch (error) {
+        this.#logAttempt(webhook, 0, "failed to connect to host", started);
+        throw error;
+      }
+      this.#logAttempt(webhook, response.status, response.status >= 200 && response.status < 300 ? "OK" : `Invalid HTTP Response: ${response.status}`, started);
       results.push({ deliveryId: webhook.deliveryId, event: webhook.event, action: webhook.action, fromApp: webhook.fromApp, ...response });
     }
     return results;
+  }
+
+  /** The App webhook deliveries API's log, oldest first. */
+  get hookDeliveries(): readonly HookDeliveryAttempt[] {
+    return this.#attempts.map((a) => a.attempt);
+  }
+
+  /** `POST /app/hook/deliveries/{id}/attempts`: the delivery is queued again, under its guid. */
+  redeliver(attemptId: number): boolean {
+    const found = this.#attempts.find((a) => a.attempt.id === attemptId);
+    if (!found) return false;
+    this.#webhooks.push({ ...found.webhook, redelivery: true });
+    return true;
+  }
+
+  #logAttempt(webhook: QueuedWebhook, statusCode: number, status: string, started: number): void {
+    const repository = (webhook.payload.repository as { id?: number } | undefined)?.id ?? null;
+    this.#attempts.push({
+      webhook,
+      attempt: {
+        id: this.#attempts.length + 1,
+        guid: webhook.deliveryId,
+        delivered_at: new Date(started).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        redelivery: webhook.redelivery === true,
+        duration: (Date.now() - started) / 1000,
+        status_code: statusCode,
+        status,
+        event: webhook.event,
+        action: webhook.action ?? null,
+        installation_id: this.installationId,
+        repository_id: repository,
+      },
+    });
   }
 
   /** Delivers, lets the app settle, and again, until no webhook is left (the app's echoes included). */

@@ -10,13 +10,17 @@ import { registerPullRoutes } from "./pull-routes.js";
 import type { FakeProjects } from "./projects.js";
 import { type FakeRepository, GitHubError, notFound, validationFailed } from "./repository.js";
 import { compileTemplate, type CompiledTemplate } from "./router.js";
-import type { IssueState, IssueStateReason, RequestKind } from "./types.js";
+import type { HookDeliveryAttempt, IssueState, IssueStateReason, RequestKind } from "./types.js";
 
 type Json = Record<string, unknown>;
 
 /** What routes need from the fake. */
 export interface RouteHost {
   readonly installationId: number;
+  /** Every delivery attempt, oldest first (the deliveries API lists them newest first). */
+  readonly hookDeliveries: readonly HookDeliveryAttempt[];
+  /** Queues the delivery an attempt was of again, under the same guid; false when there is none. */
+  redeliver(attemptId: number): boolean;
   readonly repositories: readonly FakeRepository[];
   repository(fullName: string): FakeRepository | undefined;
   readonly ownerConfigFiles: Map<string, string>;
@@ -137,6 +141,13 @@ routes.push({
 });
 
 route("GET", "/app", "auth", () => ok({ ...appObject(), installations_count: 1 }));
+
+// The App's webhook deliveries (authenticated as the app): its log of attempts, and a redelivery.
+route("GET", "/app/hook/deliveries", "auth", (ctx) => page(ctx, [...ctx.host.hookDeliveries].reverse()));
+route("POST", "/app/hook/deliveries/{delivery_id}/attempts", "auth", (ctx) => {
+  if (!ctx.host.redeliver(Number(ctx.params.delivery_id))) throw notFound();
+  return ok({}, 202);
+});
 
 // ------------------------------------------------------------------ installation and repositories
 

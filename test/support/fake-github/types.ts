@@ -117,6 +117,22 @@ export interface FakeGitHubOptions {
   mirrorRelationEvents?: boolean;
 }
 
+/** One attempt at a delivery, as the App webhook deliveries API lists it (GET /app/hook/deliveries). */
+export interface HookDeliveryAttempt {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  /** 0 when GitHub could not connect. */
+  status_code: number;
+  status: string;
+  event: string;
+  action: string | null;
+  installation_id: number;
+  repository_id: number | null;
+}
+
 export interface QueuedWebhook {
   /** The `X-GitHub-Delivery` id it is delivered with. */
   deliveryId: string;
@@ -125,6 +141,8 @@ export interface QueuedWebhook {
   payload: Record<string, unknown>;
   /** Caused by the app's own API write (an echo), not by a person. */
   fromApp: boolean;
+  /** Sent again because the app asked for it (the deliveries API). */
+  redelivery?: boolean;
 }
 
 export type RequestKind = "read" | "write" | "auth";
