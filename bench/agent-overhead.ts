@@ -37,7 +37,13 @@ const CLIS: Cli[] = [
     name: "claude",
     bin: path.join(BIN, "claude"),
     handArgs: (prompt) => ["-p", prompt, "--output-format", "stream-json", "--verbose", "--permission-mode", "acceptEdits"],
-    env: (apiUrl, home) => ({ ANTHROPIC_BASE_URL: apiUrl, ANTHROPIC_API_KEY: "bench-key-000000", HOME: home, CLAUDE_CONFIG_DIR: path.join(home, ".claude"), ...CLAUDE_QUIET_ENV }),
+    env: (apiUrl, home) => ({
+      ANTHROPIC_BASE_URL: apiUrl,
+      ANTHROPIC_API_KEY: "bench-key-000000",
+      HOME: home,
+      CLAUDE_CONFIG_DIR: path.join(home, ".claude"),
+      ...CLAUDE_QUIET_ENV,
+    }),
   },
   {
     name: "codex",
@@ -62,7 +68,14 @@ async function main(): Promise<void> {
       const apiUrl = cli.name === "claude" ? anthropic.url : openai.url;
       const scratch = mkdtempSync(path.join(os.tmpdir(), `cw-bench-${cli.name}-`));
       // Every other host goes to the fake too, through the proxy settings, where it is refused and counted.
-      const proxy = { HTTPS_PROXY: apiUrl, HTTP_PROXY: apiUrl, https_proxy: apiUrl, http_proxy: apiUrl, NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" };
+      const proxy = {
+        HTTPS_PROXY: apiUrl,
+        HTTP_PROXY: apiUrl,
+        https_proxy: apiUrl,
+        http_proxy: apiUrl,
+        NO_PROXY: "127.0.0.1,localhost",
+        no_proxy: "127.0.0.1,localhost",
+      };
       const env = { PATH: process.env.PATH ?? "", ...proxy, ...cli.env(apiUrl, scratch) };
       const extra = cli.name === "codex" ? ["-c", `openai_base_url="${apiUrl}/v1"`] : [];
       const hand: number[] = [];
@@ -92,7 +105,9 @@ async function main(): Promise<void> {
       rmSync(scratch, { recursive: true, force: true });
       const h = median(hand);
       const a = median(adapter);
-      console.log(`  ${cli.name}: by hand ${h.toFixed(0)} ms, through the adapter ${a.toFixed(0)} ms, overhead ${(a - h).toFixed(0)} ms (${((a / h - 1) * 100).toFixed(1)} %)`);
+      console.log(
+        `  ${cli.name}: by hand ${h.toFixed(0)} ms, through the adapter ${a.toFixed(0)} ms, overhead ${(a - h).toFixed(0)} ms (${((a / h - 1) * 100).toFixed(1)} %)`,
+      );
     }
     const leaks = [...anthropic.foreign, ...openai.foreign];
     console.log(`  requests to any other host: ${leaks.length}${leaks.length ? ` (${leaks.join(", ")})` : ""}`);

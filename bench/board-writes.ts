@@ -35,11 +35,14 @@ export async function benchBoardWrites(): Promise<Figures> {
     });
     const b = bench;
     const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
-    const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path, files: { ".github/codewalkers.yml": "board: https://github.com/orgs/Codertocat/projects/1\n" } }] });
+    const fake = new FakeGitHub({
+      repositories: [{ cloneUrl: remote.path, files: { ".github/codewalkers.yml": "board: https://github.com/orgs/Codertocat/projects/1\n" } }],
+    });
     const board = fake.projects.create({ number: 1, statusOptions: OPTIONS });
     await b.install(fake);
 
-    const script = (file: string) => `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${file}\n` }, summary: `Wrote ${file}.` })}\n\`\`\`\n`;
+    const script = (file: string) =>
+      `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${file}\n` }, summary: `Wrote ${file}.` })}\n\`\`\`\n`;
     const m = fake.createMilestone({ title: "Checkout" });
     const p1 = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });
     const p2 = fake.openIssue({ title: "Payment", milestone: m, labels: ["cw:phase"] });
@@ -73,7 +76,11 @@ export async function benchBoardWrites(): Promise<Figures> {
 
     // The minimum: per issue one add, and one Status write per change of the option its status
     // labels (as GitHub received them) map to; a phase starts as Ready.
-    const shape: BoardShape = { projectId: board.nodeId, title: board.title, fields: [{ id: "S", name: "Status", dataType: "SINGLE_SELECT", options: OPTIONS.map((name) => ({ id: name, name })) }] };
+    const shape: BoardShape = {
+      projectId: board.nodeId,
+      title: board.title,
+      fields: [{ id: "S", name: "Status", dataType: "SINGLE_SELECT", options: OPTIONS.map((name) => ({ id: name, name })) }],
+    };
     const issues = [p1, p2, t1, t2, t3, t4];
     let minimum = 0;
     for (const n of issues) {
@@ -100,7 +107,10 @@ export async function benchBoardWrites(): Promise<Figures> {
       "board.requests.graphqlWrites": graphqlWrites,
       "board.requests.graphqlReads": graphqlReads,
       "board.appLog": b.logSummary() || "none",
-      "board.target": actual <= minimum * 1.1 && redundant === 0 ? "met (≤ 1.1 × minimum, no redundant writes)" : `MISSED: ${actual} writes vs minimum ${minimum}, ${redundant} redundant`,
+      "board.target":
+        actual <= minimum * 1.1 && redundant === 0
+          ? "met (≤ 1.1 × minimum, no redundant writes)"
+          : `MISSED: ${actual} writes vs minimum ${minimum}, ${redundant} redundant`,
       "board.benchSeconds": Math.round((performance.now() - started) / 10) / 100,
     };
   } finally {

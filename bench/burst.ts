@@ -36,9 +36,14 @@ export async function benchBurst(): Promise<Record<string, number | string>> {
     await migrateDatabase(database);
     for (let n = 1; n <= ISSUES; n++) fake.openIssue({ title: `Issue ${n}`, body: `Issue ${n}.` }, WRITER);
     fake.dropWebhooks();
-    const app = await bootApp({ config: testConfig({ dataDir, logLevel: "error" }), log: createLogger("error"), database, startWorkers: process.env.BURST_WORKERS !== "0" });
-      // No agents here: the runner would only fetch a repository that does not exist.
-      await app.dispatcher.stop();
+    const app = await bootApp({
+      config: testConfig({ dataDir, logLevel: "error" }),
+      log: createLogger("error"),
+      database,
+      startWorkers: process.env.BURST_WORKERS !== "0",
+    });
+    // No agents here: the runner would only fetch a repository that does not exist.
+    await app.dispatcher.stop();
     try {
       const templates: LoadTemplate[] = [];
       for (let n = 1; n <= ISSUES; n++) {

@@ -5,14 +5,7 @@
 import { seededRandom } from "./support/seeded-random.js";
 import { pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
-import {
-  buildGraph,
-  criticalPathLength,
-  findCycles,
-  readySet,
-  topologicalOrder,
-  type GraphNode,
-} from "../src/core/task-graph.js";
+import { buildGraph, criticalPathLength, findCycles, readySet, topologicalOrder, type GraphNode } from "../src/core/task-graph.js";
 
 const NODES = 10_000;
 const RUNS = 20;

@@ -75,9 +75,7 @@ export async function benchIntake(): Promise<Record<string, number | string>> {
     "intake.codewalkers.p99.ms": cw.p99Ms,
     "intake.codewalkers.max.ms": cw.maxMs,
     "intake.codewalkers.nodeCpuPerDelivery.ms": codewalkers.cpu.nodeMsPerDelivery,
-    ...(codewalkers.cpu.postgresMsPerDelivery === undefined
-      ? {}
-      : { "intake.codewalkers.postgresCpuPerDelivery.ms": codewalkers.cpu.postgresMsPerDelivery }),
+    ...(codewalkers.cpu.postgresMsPerDelivery === undefined ? {} : { "intake.codewalkers.postgresCpuPerDelivery.ms": codewalkers.cpu.postgresMsPerDelivery }),
     "intake.bare.requests": bare.load.measured.completed,
     "intake.bare.seconds": round(bare.load.measured.elapsedMs / 1000, 2),
     "intake.bare.statuses.all": statuses(bare.load),
@@ -111,9 +109,7 @@ interface RowCounts {
   byEvent: string;
 }
 
-async function measureCodewalkers(
-  load: (url: string) => LoadOptions,
-): Promise<{ load: LoadResult; cpu: CpuCost; rows: RowCounts }> {
+async function measureCodewalkers(load: (url: string) => LoadOptions): Promise<{ load: LoadResult; cpu: CpuCost; rows: RowCounts }> {
   const bench = await createBenchDatabase();
   try {
     const database = await openDatabase({ databaseUrl: bench.url });
@@ -122,9 +118,7 @@ async function measureCodewalkers(
       const config = testConfig({ databaseUrl: bench.url, port: 0, host: "127.0.0.1", logLevel: "warn" });
       const app = await bootApp({ config, log: createLogger(config.logLevel), database, startWorkers: false });
       const backends = async () =>
-        (await database.rows<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map(
-          (r) => r.pid,
-        );
+        (await database.rows<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
       let result: LoadResult;
       let cpu: CpuCost;
       try {
@@ -138,9 +132,7 @@ async function measureCodewalkers(
         cpu = {
           nodeMsPerDelivery: round((node.user + node.system) / 1000 / deliveries, 3),
           postgresMsPerDelivery:
-            postgresBefore === undefined || postgresAfter === undefined
-              ? undefined
-              : round((postgresAfter - postgresBefore) / deliveries, 3),
+            postgresBefore === undefined || postgresAfter === undefined ? undefined : round((postgresAfter - postgresBefore) / deliveries, 3),
         };
       } finally {
         await app.stop();
@@ -148,8 +140,7 @@ async function measureCodewalkers(
       const byStatus = await database.rows<{ event: string; status: string; n: number }>(
         `select event, status::text as status, count(*)::int as n from webhook_deliveries group by 1, 2 order by 1, 2`,
       );
-      const sum = (status?: string) =>
-        byStatus.filter((r) => status === undefined || r.status === status).reduce((s, r) => s + r.n, 0);
+      const sum = (status?: string) => byStatus.filter((r) => status === undefined || r.status === status).reduce((s, r) => s + r.n, 0);
       return {
         load: result,
         cpu,

@@ -25,7 +25,13 @@ export async function benchMetrics(): Promise<Record<string, number | string>> {
     const db = database.db;
     const [project] = await db.insert(projects).values({ name: "acme/shop", url: "https://github.com/acme/shop.git" }).returning();
     for (let start = 0; start < TASKS; start += 1_000) {
-      const rows = Array.from({ length: 1_000 }, (_, i) => ({ id: randomUUID(), projectId: project!.id, name: `Task ${start + i}`, issueNumber: start + i + 1, status: "completed" as const }));
+      const rows = Array.from({ length: 1_000 }, (_, i) => ({
+        id: randomUUID(),
+        projectId: project!.id,
+        name: `Task ${start + i}`,
+        issueNumber: start + i + 1,
+        status: "completed" as const,
+      }));
       await db.insert(tasks).values(rows);
       await db.insert(agents).values(
         rows.map((t, i) => ({
@@ -42,9 +48,9 @@ export async function benchMetrics(): Promise<Record<string, number | string>> {
     await db.execute(sql`insert into ${webhookDeliveries} (delivery_id, event, queue_key, payload, status)
       select gen_random_uuid()::text, 'issues', 'repo:1', '{}'::json, (case when g % 100 = 0 then 'pending' else 'done' end)::delivery_status
       from generate_series(1, 2000) g`);
-    await db.insert(outbox).values(
-      Array.from({ length: 500 }, (_, i) => ({ operation: "upsert-comment", targetKey: `comment:acme/shop#${i}:x`, payload: {}, installationId: 1 })),
-    );
+    await db
+      .insert(outbox)
+      .values(Array.from({ length: 500 }, (_, i) => ({ operation: "upsert-comment", targetKey: `comment:acme/shop#${i}:x`, payload: {}, installationId: 1 })));
     const times: number[] = [];
     let bytes = 0;
     let text = "";

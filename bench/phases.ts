@@ -61,7 +61,8 @@ export async function benchPhases(): Promise<Figures> {
     await b.install(fake);
     fake.resetCounts();
 
-    const script = (file: string) => `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${file}\n` }, summary: `Wrote ${file}.` })}\n\`\`\`\n`;
+    const script = (file: string) =>
+      `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${file}\n` }, summary: `Wrote ${file}.` })}\n\`\`\`\n`;
     const m = fake.createMilestone({ title: "Checkout" });
     const p1 = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });
     const p2 = fake.openIssue({ title: "Payment", milestone: m, labels: ["cw:phase"] });
@@ -97,11 +98,7 @@ export async function benchPhases(): Promise<Figures> {
     const minimum = minimumWrites(4, 3, 2);
     const merged = fake.pulls().filter((p) => p.merged).length;
     const byRoute = (kind: "read" | "write") =>
-      [
-        ...fake.requests
-          .filter((r) => r.kind === kind)
-          .reduce((counts, r) => counts.set(r.route, (counts.get(r.route) ?? 0) + 1), new Map<string, number>()),
-      ]
+      [...fake.requests.filter((r) => r.kind === kind).reduce((counts, r) => counts.set(r.route, (counts.get(r.route) ?? 0) + 1), new Map<string, number>())]
         .sort(([, a], [, b]) => b - a)
         .map(([route, n]) => `${route} ×${n}`)
         .join("; ");
@@ -117,7 +114,10 @@ export async function benchPhases(): Promise<Figures> {
       "phases.writes.byRoute": byRoute("write"),
       "phases.reads.byRoute": byRoute("read"),
       "phases.appLog": b.logSummary() || "none",
-      "phases.target": counts.writes <= minimum * 1.15 && counts.redundantWrites === 0 ? "met (≤ 1.15 × minimum, no redundant writes)" : `MISSED: ${counts.writes} writes vs minimum ${minimum}, ${counts.redundantWrites} redundant`,
+      "phases.target":
+        counts.writes <= minimum * 1.15 && counts.redundantWrites === 0
+          ? "met (≤ 1.15 × minimum, no redundant writes)"
+          : `MISSED: ${counts.writes} writes vs minimum ${minimum}, ${counts.redundantWrites} redundant`,
       "phases.benchSeconds": Math.round((performance.now() - started) / 10) / 100,
     };
   } finally {

@@ -28,7 +28,12 @@ const PHASES = 4;
 const TASKS_PER_PHASE = 15;
 
 function sixtyTaskPlan() {
-  const phases = Array.from({ length: PHASES }, (_, p) => ({ key: `p${p}`, title: `Phase ${p + 1}`, body: `Part ${p + 1} of the work.`, dependsOn: p > 0 ? [`p${p - 1}`] : [] }));
+  const phases = Array.from({ length: PHASES }, (_, p) => ({
+    key: `p${p}`,
+    title: `Phase ${p + 1}`,
+    body: `Part ${p + 1} of the work.`,
+    dependsOn: p > 0 ? [`p${p - 1}`] : [],
+  }));
   const tasks = Array.from({ length: PHASES * TASKS_PER_PHASE }, (_, i) => {
     const p = Math.floor(i / TASKS_PER_PHASE);
     return { key: `t${i}`, phase: `p${p}`, title: `Task ${i + 1}`, body: `Step ${i + 1}.`, dependsOn: i % TASKS_PER_PHASE > 0 ? [`t${i - 1}`] : [] };
@@ -85,7 +90,10 @@ export async function benchPlanApply(): Promise<Figures> {
       const wait = next ? Math.max(0, next.at.getTime() - Date.now()) : 0;
       // (+250 ms: the real time spent since the wait was set counts too, or the clock never gets there.)
       clock += wait + 250;
-      await db.update(outbox).set({ runAfter: new Date(0) }).where(and(eq(outbox.status, "pending"), lte(outbox.runAfter, new Date(Date.now() + wait + 250))));
+      await db
+        .update(outbox)
+        .set({ runAfter: new Date(0) })
+        .where(and(eq(outbox.status, "pending"), lte(outbox.runAfter, new Date(Date.now() + wait + 250))));
     }
     const [cs] = await db.select().from(changeSets);
     if (cs?.status !== "applied") throw new Error(`plan-apply bench: the change set is ${cs?.status}`);

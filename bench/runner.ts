@@ -33,8 +33,7 @@ type Figures = Record<string, number | string>;
 
 /** The instant agent: one file, one result. */
 const AGENT_COMMAND =
-  `echo x > f-$CW_TASK_ID.txt && mkdir -p "$CW_OUTPUT_DIR" && ` +
-  `printf '{"status":"done","summary":"ok"}' > "$CW_OUTPUT_DIR/result.json"`;
+  `echo x > f-$CW_TASK_ID.txt && mkdir -p "$CW_OUTPUT_DIR" && ` + `printf '{"status":"done","summary":"ok"}' > "$CW_OUTPUT_DIR/result.json"`;
 
 const STATUS = /^cw:(pending-approval|blocked|ready|in-progress|needs-input|in-review|done|failed)$/;
 
@@ -53,8 +52,7 @@ export async function benchRunner(): Promise<Figures> {
 
 /** The same agent, writing the time it started (ns since the epoch, the system clock) into its file. */
 const TIMED_AGENT_COMMAND =
-  `date +%s%N > f-$CW_TASK_ID.txt && mkdir -p "$CW_OUTPUT_DIR" && ` +
-  `printf '{"status":"done","summary":"ok"}' > "$CW_OUTPUT_DIR/result.json"`;
+  `date +%s%N > f-$CW_TASK_ID.txt && mkdir -p "$CW_OUTPUT_DIR" && ` + `printf '{"status":"done","summary":"ok"}' > "$CW_OUTPUT_DIR/result.json"`;
 
 async function bootRunnerApp(scratch: string, maxAgents: number, outbox: "app" | "unpaced", agentCommand = AGENT_COMMAND): Promise<BenchApp> {
   // Agents run contained, as `npm start` runs them: as users of their own, who must pass through.
@@ -68,9 +66,7 @@ async function bootRunnerApp(scratch: string, maxAgents: number, outbox: "app" |
 }
 
 async function taskCounts(booted: BenchApp): Promise<Record<string, number>> {
-  const rows = await booted.database.rows<{ status: string; n: number }>(
-    `select status::text as status, count(*)::int as n from tasks group by 1`,
-  );
+  const rows = await booted.database.rows<{ status: string; n: number }>(`select status::text as status, count(*)::int as n from tasks group by 1`);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
@@ -145,7 +141,15 @@ export async function orchestrationOverhead(): Promise<Figures> {
     onBranch = (await filesAt(remote, "cw/overhead")).filter((f) => /^f-.*\.txt$/.test(f)).length;
     // The label writes the runs recorded, performed; then every issue says done.
     await booted.converge(fake);
-    labelsOk = issues.every((n) => fake.labelsOf(n).filter((l) => STATUS.test(l)).join() === "cw:done") ? "yes" : "no";
+    labelsOk = issues.every(
+      (n) =>
+        fake
+          .labelsOf(n)
+          .filter((l) => STATUS.test(l))
+          .join() === "cw:done",
+    )
+      ? "yes"
+      : "no";
     appLog = booted.logSummary();
   } finally {
     fake.dispose();
@@ -173,8 +177,7 @@ export async function orchestrationOverhead(): Promise<Figures> {
     "runner.overhead.bare.filesOnTarget": await bare.filesOnTarget(),
     "runner.overhead.appLog": appLog,
     "runner.overhead.ratio": round(ratio, 2),
-    "runner.overhead.target":
-      ratio <= OVERHEAD_TARGET ? `met (≤ ${OVERHEAD_TARGET} × bare git)` : `MISSED: ${round(ratio, 2)} × bare git > ${OVERHEAD_TARGET}`,
+    "runner.overhead.target": ratio <= OVERHEAD_TARGET ? `met (≤ ${OVERHEAD_TARGET} × bare git)` : `MISSED: ${round(ratio, 2)} × bare git > ${OVERHEAD_TARGET}`,
   };
 }
 
@@ -186,10 +189,7 @@ const BARE_STEPS = "fetch, worktree add, agent (sh -c), add, commit, push branch
  * commit-tree into the target, push of the target, worktree removal. Git runs with the runner's
  * settings (no hooks, no fsmonitor, C locale, no ambient GIT_* variables).
  */
-async function prepareBareGit(
-  scratch: string,
-  files: Record<string, string>,
-): Promise<{ task(k: number): Promise<number>; filesOnTarget(): Promise<number> }> {
+async function prepareBareGit(scratch: string, files: Record<string, string>): Promise<{ task(k: number): Promise<number>; filesOnTarget(): Promise<number> }> {
   const remote: BareRemote = await createBareRemote({ files, dir: await makeTempDir("cw-bench-bare-") });
   const mirror = path.join(scratch, "bare-mirror.git");
   const env: Record<string, string> = {};
@@ -211,8 +211,7 @@ async function prepareBareGit(
         stdin: "ignore",
       })
     ).stdout.trim();
-  const fetch = () =>
-    git(mirror, ["fetch", "--prune", "--no-tags", "--quiet", "--no-write-fetch-head", remote.path, "+refs/heads/*:refs/remotes/origin/*"]);
+  const fetch = () => git(mirror, ["fetch", "--prune", "--no-tags", "--quiet", "--no-write-fetch-head", remote.path, "+refs/heads/*:refs/remotes/origin/*"]);
 
   let ready = false;
   const setup = async () => {

@@ -48,9 +48,7 @@ export async function benchStartup(): Promise<Record<string, number | string>> {
       "startup.npm.median.s": seconds(npmMedian),
       "startup.forcedKills": forcedKills,
       "startup.target":
-        worst <= TARGET_SECONDS * 1000
-          ? `met (≤ ${TARGET_SECONDS} s on an existing data dir)`
-          : `MISSED: median ${seconds(worst)} s > ${TARGET_SECONDS} s`,
+        worst <= TARGET_SECONDS * 1000 ? `met (≤ ${TARGET_SECONDS} s on an existing data dir)` : `MISSED: median ${seconds(worst)} s > ${TARGET_SECONDS} s`,
     };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -62,9 +60,7 @@ async function timeStart(launcher: Launcher, dataDir: string): Promise<number> {
   const port = await freePort();
   const env = appEnvironment(dataDir, port);
   const [file, args] =
-    launcher === "npm"
-      ? (["npm", ["start", "--silent"]] as const)
-      : ([process.execPath, ["--import", "tsx", "src/main.ts", "start"]] as const);
+    launcher === "npm" ? (["npm", ["start", "--silent"]] as const) : ([process.execPath, ["--import", "tsx", "src/main.ts", "start"]] as const);
 
   const started = performance.now();
   const child = execa(file, args, {

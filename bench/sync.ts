@@ -120,9 +120,7 @@ async function requestsPerScenario(): Promise<Figures> {
     // Unblock one by one: close a ready issue (seeded choice), converge, check every label.
     let steps = 1;
     while (closed.size < ISSUES) {
-      const ready = [...Array(ISSUES).keys()]
-        .map((i) => i + 1)
-        .filter((k) => !closed.has(k) && (blockersOf.get(k) ?? []).every((b) => closed.has(b)));
+      const ready = [...Array(ISSUES).keys()].map((i) => i + 1).filter((k) => !closed.has(k) && (blockersOf.get(k) ?? []).every((b) => closed.has(b)));
       const k = ready[Math.floor(random() * ready.length)]!;
       fake.closeIssue(numbers[k]!, WRITER);
       closed.add(k);
@@ -146,16 +144,17 @@ async function requestsPerScenario(): Promise<Figures> {
     const byRoute = (list: typeof counted) => {
       const m = new Map<string, number>();
       for (const r of list) m.set(r.route, (m.get(r.route) ?? 0) + 1);
-      return [...m.entries()]
-        .sort((x, y) => y[1] - x[1])
-        .map(([route, n]) => `${route} ×${n}`)
-        .join("; ") || "none";
+      return (
+        [...m.entries()]
+          .sort((x, y) => y[1] - x[1])
+          .map(([route, n]) => `${route} ×${n}`)
+          .join("; ") || "none"
+      );
     };
     const ratio = writes.length === 0 ? Number.NaN : reads.length / writes.length;
-    const misses = [
-      redundant.length > 0 ? `${redundant.length} redundant writes` : "",
-      ratio > 0.2 ? `reads/writes ${round(ratio, 3)} > 0.2` : "",
-    ].filter(Boolean);
+    const misses = [redundant.length > 0 ? `${redundant.length} redundant writes` : "", ratio > 0.2 ? `reads/writes ${round(ratio, 3)} > 0.2` : ""].filter(
+      Boolean,
+    );
     return {
       "sync.scenario.database": "PostgreSQL (fresh cw_bench_<pid>), workers drained by hand",
       "sync.scenario.shape": `${ISSUES} issues, ${EDGES} edges (${bodyEdges.length} body lines, ${nativeEdges.length} native), ${initiallyBlocked} blocked at first; ${ISSUES} closes`,
@@ -254,13 +253,8 @@ function buildDeliveries(random: () => number): { deliveries: Built[]; mix: Reco
     for (let i = 0; i < count; i++) deps.add(1 + Math.floor(random() * (n - 1)));
     return [...deps];
   };
-  const bodyOf = (n: number, state: IssueState) =>
-    [`Issue ${n}, revision ${state.revision}.`, ...state.deps.map((d) => `Depends on #${d}`)].join("\n\n");
-  const labelsOf = (state: IssueState) => [
-    "cw:run",
-    ...(state.labelled ? [state.deps.length > 0 ? "cw:blocked" : "cw:ready"] : []),
-    ...state.extraLabels,
-  ];
+  const bodyOf = (n: number, state: IssueState) => [`Issue ${n}, revision ${state.revision}.`, ...state.deps.map((d) => `Depends on #${d}`)].join("\n\n");
+  const labelsOf = (state: IssueState) => ["cw:run", ...(state.labelled ? [state.deps.length > 0 ? "cw:blocked" : "cw:ready"] : []), ...state.extraLabels];
   const spec = (n: number, state: IssueState, labels = labelsOf(state)): IssueSpec => ({
     number: n,
     title: `Issue ${n}`,
@@ -326,9 +320,7 @@ async function processingRate(): Promise<Figures> {
     const storeStarted = performance.now();
     for (let i = 0; i < deliveries.length; i += 50) {
       await Promise.all(
-        deliveries.slice(i, i + 50).map((d) =>
-          storeDelivery(db.db, { deliveryId: randomUUID(), event: d.event, payload: d.payload, handled: true }),
-        ),
+        deliveries.slice(i, i + 50).map((d) => storeDelivery(db.db, { deliveryId: randomUUID(), event: d.event, payload: d.payload, handled: true })),
       );
     }
     const storeSeconds = (performance.now() - storeStarted) / 1000;
@@ -343,8 +335,7 @@ async function processingRate(): Promise<Figures> {
       )[0]!.n;
     // CPU per event (this process, and the database's backends) does not depend on how busy
     // the machine is, unlike the rate: it says what the rate would be with the CPUs to spare.
-    const backends = async () =>
-      (await db.rows<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
+    const backends = async () => (await db.rows<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
     const load = loadAverage();
     const started = performance.now();
     const appCpuBefore = process.cpuUsage();
@@ -359,9 +350,7 @@ async function processingRate(): Promise<Figures> {
     const postgresAfter = processCpuMs(pids);
     const postgresOpened = processCpuMs(opened);
     const postgresCpuMs =
-      postgresBefore === undefined || postgresAfter === undefined || postgresOpened === undefined
-        ? undefined
-        : postgresAfter - postgresBefore + postgresOpened;
+      postgresBefore === undefined || postgresAfter === undefined || postgresOpened === undefined ? undefined : postgresAfter - postgresBefore + postgresOpened;
     const appCpu = process.cpuUsage(appCpuBefore);
     await booted.app.processor.stop();
     await booted.app.reconcile.stop();
@@ -371,10 +360,9 @@ async function processingRate(): Promise<Figures> {
       [firstSeq],
     );
     const count = (s: string) => byStatus.find((r) => r.status === s)?.n ?? 0;
-    const [firstError] = await db.rows<{ error: string }>(
-      `select error from webhook_deliveries where error is not null and seq > $1 order by seq limit 1`,
-      [firstSeq],
-    );
+    const [firstError] = await db.rows<{ error: string }>(`select error from webhook_deliveries where error is not null and seq > $1 order by seq limit 1`, [
+      firstSeq,
+    ]);
     const outboxRows = (await db.rows<{ n: number }>(`select count(*)::int as n from outbox`))[0]!.n - outboxBefore;
     const taskCount = (await db.rows<{ n: number }>(`select count(*)::int as n from tasks`))[0]!.n;
     const done = count("done");
@@ -397,8 +385,7 @@ async function processingRate(): Promise<Figures> {
       "sync.processing.seconds": round(elapsed, 2),
       "sync.processing.perSecond": round(perSecond, 0),
       "sync.processing.cpuMsPerEvent.app": round((appCpu.user + appCpu.system) / 1000 / Math.max(done, 1), 2),
-      "sync.processing.cpuMsPerEvent.postgres":
-        postgresCpuMs === undefined ? "n/a" : round(postgresCpuMs / Math.max(done, 1), 2),
+      "sync.processing.cpuMsPerEvent.postgres": postgresCpuMs === undefined ? "n/a" : round(postgresCpuMs / Math.max(done, 1), 2),
       "sync.processing.rows.done": done,
       "sync.processing.rows.pending": count("pending"),
       "sync.processing.rows.pendingAfterFailure": retrying,

@@ -35,14 +35,38 @@ const KEPT_PATHS: RegExp[] = [
 
 /** Schema keywords test/support/openapi-check.ts validates; everything else is dropped. */
 const KEPT_KEYWORDS = new Set([
-  "type", "nullable", "enum", "properties", "required", "additionalProperties", "items",
-  "oneOf", "anyOf", "allOf", "not", "minItems", "maxItems", "minLength", "maxLength",
-  "minimum", "maximum", "pattern", "format",
+  "type",
+  "nullable",
+  "enum",
+  "properties",
+  "required",
+  "additionalProperties",
+  "items",
+  "oneOf",
+  "anyOf",
+  "allOf",
+  "not",
+  "minItems",
+  "maxItems",
+  "minLength",
+  "maxLength",
+  "minimum",
+  "maximum",
+  "pattern",
+  "format",
 ]);
 /** Keywords dropped knowingly (documentation only); any other unknown keyword is reported. */
 const ANNOTATIONS = new Set([
-  "description", "example", "examples", "title", "default", "deprecated", "deprecationDate",
-  "readOnly", "writeOnly", "externalDocs",
+  "description",
+  "example",
+  "examples",
+  "title",
+  "default",
+  "deprecated",
+  "deprecationDate",
+  "readOnly",
+  "writeOnly",
+  "externalDocs",
 ]);
 /** Only this format is checked; others (uri, email, ...) would be dropped as unchecked. */
 const CHECKED_FORMATS = new Set(["date-time"]);
@@ -108,7 +132,9 @@ function main(): void {
     operationCount: operations.length,
   };
   // One operation per line: small, and a spec update reads as a diff of the operations it changed.
-  const text = `{\n${Object.entries(header).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`).join("\n")}\n  "operations": [\n${operations.map((o) => `    ${JSON.stringify(o)}`).join(",\n")}\n  ]\n}\n`;
+  const text = `{\n${Object.entries(header)
+    .map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`)
+    .join("\n")}\n  "operations": [\n${operations.map((o) => `    ${JSON.stringify(o)}`).join(",\n")}\n  ]\n}\n`;
   writeFileSync(output, text);
   for (const w of warnings) console.error(`warning: ${w}`);
   console.log(`${operations.length} operations from ${source} -> ${output} (${(text.length / 1024).toFixed(1)} KiB)`);

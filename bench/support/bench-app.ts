@@ -86,7 +86,12 @@ export async function bootBenchApp(
   const db = database;
   const outboxWorker =
     options.outbox === "unpaced"
-      ? (createOutboxWorker({ database: db, probot: running.probot, log: capture.log, pacer: new WritePacer(1_000_000, Date.now, 1_000_000) }) as WorkerLoop<unknown>)
+      ? (createOutboxWorker({
+          database: db,
+          probot: running.probot,
+          log: capture.log,
+          pacer: new WritePacer(1_000_000, Date.now, 1_000_000),
+        }) as WorkerLoop<unknown>)
       : running.outbox;
 
   const settle: BenchApp["settle"] = async ({ outbox = true, reconciler = false } = {}) => {
@@ -173,7 +178,10 @@ export function capturingLogger(): { log: Logger; summary(): string } {
           const known = byMessage.get(key);
           if (known) known.count++;
           else {
-            const detail = String(entry.err?.message ?? entry.error ?? "").split("\n").slice(-1)[0] ?? "";
+            const detail =
+              String(entry.err?.message ?? entry.error ?? "")
+                .split("\n")
+                .slice(-1)[0] ?? "";
             byMessage.set(key, { count: 1, level: entry.level, detail: detail.length > 160 ? `…${detail.slice(-160)}` : detail });
           }
         } catch {

@@ -19,10 +19,7 @@ process.once("disconnect", () => process.exit(1));
 process.once("message", (message: LoadMessage) => {
   run(message.options).then(
     (result) => process.send!({ type: "result", result } satisfies LoadReply, () => process.exit(0)),
-    (error: unknown) =>
-      process.send!({ type: "error", message: String((error as Error).stack ?? error) } satisfies LoadReply, () =>
-        process.exit(1),
-      ),
+    (error: unknown) => process.send!({ type: "error", message: String((error as Error).stack ?? error) } satisfies LoadReply, () => process.exit(1)),
   );
 });
 
@@ -77,20 +74,13 @@ async function run(options: LoadOptions) {
 }
 
 /** Posts one delivery; resolves with the status code, or 0 when no answer came. */
-function post(
-  target: { host: string; port: number; path: string; agent: http.Agent },
-  template: Prepared,
-  deliveryId: string,
-): Promise<number> {
+function post(target: { host: string; port: number; path: string; agent: http.Agent }, template: Prepared, deliveryId: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.request(
-      { ...target, method: "POST", headers: { ...template.headers, "x-github-delivery": deliveryId } },
-      (res) => {
-        res.on("data", () => {});
-        res.on("end", () => resolve(res.statusCode ?? 0));
-        res.on("error", () => resolve(0));
-      },
-    );
+    const req = http.request({ ...target, method: "POST", headers: { ...template.headers, "x-github-delivery": deliveryId } }, (res) => {
+      res.on("data", () => {});
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", () => resolve(0));
+    });
     req.on("error", () => resolve(0));
     req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
     req.end(template.body);

@@ -74,7 +74,12 @@ export function readModeResult(mode: AgentMode, fields: ModeFields, text: (s: st
     case "verify":
       return readVerify(fields, text);
     case "discuss":
-      return { kind: "discuss", decisions: stringList(fields.decisions).map((d) => capped(text(d), MAX_ITEM_CHARS)).filter(Boolean) };
+      return {
+        kind: "discuss",
+        decisions: stringList(fields.decisions)
+          .map((d) => capped(text(d), MAX_ITEM_CHARS))
+          .filter(Boolean),
+      };
     case "review":
       return readReview(fields, text);
     default:
@@ -101,7 +106,8 @@ function readVerify(fields: ModeFields, text: (s: string) => string): ModeReadin
       if (item.trim()) findings.push({ message: capped(text(item), MAX_ITEM_CHARS) });
     } else if (item && typeof item === "object") {
       const o = item as Record<string, unknown>;
-      const message = typeof o.message === "string" ? o.message : typeof o.title === "string" ? o.title : typeof o.description === "string" ? o.description : "";
+      const message =
+        typeof o.message === "string" ? o.message : typeof o.title === "string" ? o.title : typeof o.description === "string" ? o.description : "";
       if (!message.trim()) continue;
       findings.push({
         message: capped(text(message), MAX_ITEM_CHARS),
@@ -140,7 +146,12 @@ function readReview(fields: ModeFields, text: (s: string) => string): ModeReadin
     });
   }
   const event = typeof r.event === "string" ? r.event.toUpperCase() : null;
-  return { kind: "review", body: typeof r.body === "string" ? capped(text(r.body), MAX_BODY_CHARS) : "", comments, askedFor: event && event !== "COMMENT" ? event : null };
+  return {
+    kind: "review",
+    body: typeof r.body === "string" ? capped(text(r.body), MAX_BODY_CHARS) : "",
+    comments,
+    askedFor: event && event !== "COMMENT" ? event : null,
+  };
 }
 
 function stringList(value: unknown): string[] {

@@ -55,7 +55,13 @@ export function reviewHeader(): string {
 }
 
 export function reviewStartedBody(agentName: string, startedAt: Date, head: string): string {
-  return [reviewHeader(), "", `🤖 Agent \`${agentName}\` is reviewing \`${head}\` before people are asked.`, "", `- **Started:** ${startedAt.toISOString()}`].join("\n");
+  return [
+    reviewHeader(),
+    "",
+    `🤖 Agent \`${agentName}\` is reviewing \`${head}\` before people are asked.`,
+    "",
+    `- **Started:** ${startedAt.toISOString()}`,
+  ].join("\n");
 }
 
 export function reviewOutcomeBody(outcome: string): string {

@@ -60,7 +60,10 @@ export function agentText(text: string | null | undefined, limit: number = AGENT
  */
 export function agentLogLine(line: string): string {
   const plain = line.replace(/(?![\t])[\p{Cc}\p{Cf}]/gu, "");
-  const capped = plain.length > AGENT_TEXT_LIMITS.logLine ? `${plain.slice(0, AGENT_TEXT_LIMITS.logLine)} … (${plain.length - AGENT_TEXT_LIMITS.logLine} more characters)` : plain;
+  const capped =
+    plain.length > AGENT_TEXT_LIMITS.logLine
+      ? `${plain.slice(0, AGENT_TEXT_LIMITS.logLine)} … (${plain.length - AGENT_TEXT_LIMITS.logLine} more characters)`
+      : plain;
   return neutraliseClosingKeywords(neutraliseMentions(capped));
 }
 

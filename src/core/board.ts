@@ -241,7 +241,9 @@ export function checkBoard(shape: BoardShape, mapping: BoardStatusMap): { proble
     const field = fieldNamed(shape, name);
     if (name !== "Status" && field && !keptField(shape, name)) {
       const types = (KEPT_FIELDS[name] as readonly string[]).map(typeName).join(" or ");
-      notes.push(`the \`${field.name}\` field is a ${typeName(field.dataType)} field; Codewalkers keeps it current only as a ${types} field, so it is left alone`);
+      notes.push(
+        `the \`${field.name}\` field is a ${typeName(field.dataType)} field; Codewalkers keeps it current only as a ${types} field, so it is left alone`,
+      );
     }
   }
   return { problem: null, notes };

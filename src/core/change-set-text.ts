@@ -84,17 +84,27 @@ export function describeChangeSet(v: ChangeSetView): string {
   };
   const parts = [head[v.status]];
   // GitHub's answers and a remote's refusal are quoted: inert, like an agent's words.
-  if (v.status === "failed" && v.failure) parts.push(`**Why:**\n${v.failure.split("\n").map((line) => `- ${agentText(line, 600).replace(/\s+/g, " ")}`).join("\n")}`);
+  if (v.status === "failed" && v.failure)
+    parts.push(
+      `**Why:**\n${v.failure
+        .split("\n")
+        .map((line) => `- ${agentText(line, 600).replace(/\s+/g, " ")}`)
+        .join("\n")}`,
+    );
   if (v.summary) parts.push(`> ${oneLine(v.summary)}`);
   const verb = v.status === "proposed" ? "To create" : "Created";
   if (v.issues.length > 0) {
     // A change set that stopped (failed, or reverted after failing) names what it never created.
     const stopped = v.status !== "proposed" && v.status !== "applying";
     const never = (i: ChangeSetView["issues"][number]) => (stopped && !i.number ? " (never created)" : "");
-    parts.push(`**${verb}** (${v.issues.length}):\n${v.issues.map((i) => `- ${i.role === "phase" ? "Phase" : "Task"} ${i.number ? `#${i.number}` : `\`${i.key}\``} — ${oneLine(i.title)}${never(i)}`).join("\n")}`);
+    parts.push(
+      `**${verb}** (${v.issues.length}):\n${v.issues.map((i) => `- ${i.role === "phase" ? "Phase" : "Task"} ${i.number ? `#${i.number}` : `\`${i.key}\``} — ${oneLine(i.title)}${never(i)}`).join("\n")}`,
+    );
   }
   if (v.edits.length > 0) {
-    parts.push(`**${v.status === "proposed" ? "To edit" : "Edited"}** (${v.edits.length}):\n${v.edits.map((e) => `- #${e.issue}${e.title ? ` — ${oneLine(e.title)}` : ""}${e.close ? " (closed)" : ""}`).join("\n")}`);
+    parts.push(
+      `**${v.status === "proposed" ? "To edit" : "Edited"}** (${v.edits.length}):\n${v.edits.map((e) => `- #${e.issue}${e.title ? ` — ${oneLine(e.title)}` : ""}${e.close ? " (closed)" : ""}`).join("\n")}`,
+    );
   }
   if (v.pages.length > 0) {
     const where = v.branch ? ` on \`${v.branch}\`` : "";

@@ -42,5 +42,7 @@ export function keepHead(text: string, max: number): string {
 
 /** What identifies a check run's content: the same hash means nothing to send. */
 export function checkRunHash(intent: Pick<EnsureCheckRunIntent, "status" | "conclusion" | "title" | "summary" | "text">): string {
-  return createHash("sha256").update(JSON.stringify({ s: intent.status, c: intent.conclusion, output: checkRunOutput(intent) })).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify({ s: intent.status, c: intent.conclusion, output: checkRunOutput(intent) }))
+    .digest("hex");
 }

@@ -24,9 +24,7 @@ export function askForVerification(task: CheckpointSubject, summary: string): st
     "",
     quote(summary),
     "",
-    ...(items.length > 0
-      ? ["**What to check:**", "", ...items.map((i) => `- [ ] ${i}`)]
-      : ["**What was asked:**", "", quote(question)]),
+    ...(items.length > 0 ? ["**What to check:**", "", ...items.map((i) => `- [ ] ${i}`)] : ["**What was asked:**", "", quote(question)]),
     "",
     "Its commits are on the task's branch (see the agent's comment). When the work is right, a writer replies `/cw approve`: the task completes and the tasks waiting on it start. If it is not, `/cw retry` runs the agent again.",
   ].join("\n");

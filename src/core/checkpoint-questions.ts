@@ -24,7 +24,10 @@ export function questionOf(title: string, body: string | null): IssueQuestion {
     if (item !== undefined) items.push(item.trim());
     else prose.push(line.uncommented.trimEnd());
   }
-  const question = prose.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  const question = prose
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
   return { question: question || title, items };
 }
 
@@ -41,5 +44,9 @@ export function resolveDecision(reply: string, options: readonly string[]): stri
 }
 
 function normalized(text: string): string {
-  return text.toLowerCase().replace(/\s+/g, " ").replace(/[.!]+$/, "").trim();
+  return text
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .replace(/[.!]+$/, "")
+    .trim();
 }

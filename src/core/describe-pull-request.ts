@@ -25,7 +25,13 @@ export interface PullRequestStatusView {
 }
 
 export function describePullRequest(v: PullRequestStatusView): string {
-  const state = v.merged ? "merged" : v.state === "closed" ? "closed without merging" : v.draft ? "open, a draft (its work is not done)" : "open, ready for review";
+  const state = v.merged
+    ? "merged"
+    : v.state === "closed"
+      ? "closed without merging"
+      : v.draft
+        ? "open, a draft (its work is not done)"
+        : "open, ready for review";
   const lines = [`**Pull request #${v.number}** (${v.subject}) merges \`${v.head}\` into \`${v.base}\`: ${state}.`, ""];
   if (v.tasks) lines.push(`- **Tasks:** ${v.tasks.done} of ${v.tasks.total} done`);
   if (!v.merged && v.state === "open") {

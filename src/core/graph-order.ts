@@ -54,20 +54,10 @@ export function dispatchOrder(
       const node = graph.nodes[indexOfNode(graph, id)] as GraphNode;
       return { node, rank: priorityRank(node.priority), path: criticalPath.get(id) ?? 0 };
     })
-    .sort(
-      (a, b) =>
-        a.rank - b.rank ||
-        b.path - a.path ||
-        (a.node.order ?? 0) - (b.node.order ?? 0) ||
-        compareIds(a.node.id, b.node.id),
-    )
+    .sort((a, b) => a.rank - b.rank || b.path - a.path || (a.node.order ?? 0) - (b.node.order ?? 0) || compareIds(a.node.id, b.node.id))
     .map(({ node }) => node.id);
 }
 
 function compareTieBreak(a: GraphNode, b: GraphNode): number {
-  return (
-    priorityRank(a.priority) - priorityRank(b.priority) ||
-    (a.order ?? 0) - (b.order ?? 0) ||
-    compareIds(a.id, b.id)
-  );
+  return priorityRank(a.priority) - priorityRank(b.priority) || (a.order ?? 0) - (b.order ?? 0) || compareIds(a.id, b.id);
 }

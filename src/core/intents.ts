@@ -311,7 +311,10 @@ export function targetKeyOf(intent: GitHubIntent): string {
     case "request-reviewers":
       return `pr-reviewers:${repo}:${intent.head}->${intent.base}`;
     case "request-review-again":
-      return `pr-rereview:${repo}#${intent.pullNumber}:${[...intent.reviewers].map((r) => r.toLowerCase()).sort().join(",")}`;
+      return `pr-rereview:${repo}#${intent.pullNumber}:${[...intent.reviewers]
+        .map((r) => r.toLowerCase())
+        .sort()
+        .join(",")}`;
     case "reply-review-comment":
       return `review-reply:${repo}#${intent.pullNumber}:${intent.marker}`;
     case "merge-pull-request":

@@ -82,7 +82,11 @@ const KEY_ERROR = "expected a key (letters, digits, `-`, `_`, `.`; at most 40) o
 
 const key = z.string({ error: "expected a key" }).regex(KEY, { error: "expected a key: letters, digits, `-`, `_`, `.`, at most 40" });
 const ref = z.string({ error: KEY_ERROR }).refine((v) => KEY.test(v) || ISSUE_REF.test(v), { error: KEY_ERROR });
-const title = z.string({ error: "expected a title" }).trim().min(1, { error: "the title is empty" }).max(MAX_TITLE, { error: `longer than ${MAX_TITLE} characters` });
+const title = z
+  .string({ error: "expected a title" })
+  .trim()
+  .min(1, { error: "the title is empty" })
+  .max(MAX_TITLE, { error: `longer than ${MAX_TITLE} characters` });
 const body = z.string({ error: "expected text" }).max(MAX_BODY, { error: `longer than ${MAX_BODY} characters` });
 
 const phaseSchema = z.strictObject({ key, title, body: body.optional(), dependsOn: z.array(ref).max(50).optional() });
@@ -93,7 +97,12 @@ const taskSchema = z.strictObject({
   phase: ref.optional(),
   parent: ref.optional(),
   dependsOn: z.array(ref).max(50).optional(),
-  category: z.enum(TASK_CATEGORIES.filter((c) => c !== "merge"), { error: "expected a task category, such as execute or research" }).optional(),
+  category: z
+    .enum(
+      TASK_CATEGORIES.filter((c) => c !== "merge"),
+      { error: "expected a task category, such as execute or research" },
+    )
+    .optional(),
   type: z.enum(TASK_TYPES, { error: `expected one of ${TASK_TYPES.join(", ")}` }).optional(),
   priority: z.enum(TASK_PRIORITIES, { error: `expected one of ${TASK_PRIORITIES.join(", ")}` }).optional(),
 });
@@ -105,10 +114,22 @@ const editSchema = z.strictObject({
   close: z.boolean({ error: "expected true or false" }).optional(),
 });
 const planSchema = z.strictObject({
-  phases: z.array(phaseSchema).max(MAX_PLAN_PHASES, { error: `more than ${MAX_PLAN_PHASES} phases` }).optional(),
-  tasks: z.array(taskSchema).max(MAX_PLAN_TASKS - 1, { error: `${MAX_PLAN_TASKS} tasks or more: split the plan (GitHub creates at most 500 issues an hour)` }).optional(),
-  pages: z.array(pageSchema).max(MAX_PLAN_PAGES, { error: `more than ${MAX_PLAN_PAGES} pages` }).optional(),
-  edits: z.array(editSchema).max(MAX_PLAN_EDITS, { error: `more than ${MAX_PLAN_EDITS} edits` }).optional(),
+  phases: z
+    .array(phaseSchema)
+    .max(MAX_PLAN_PHASES, { error: `more than ${MAX_PLAN_PHASES} phases` })
+    .optional(),
+  tasks: z
+    .array(taskSchema)
+    .max(MAX_PLAN_TASKS - 1, { error: `${MAX_PLAN_TASKS} tasks or more: split the plan (GitHub creates at most 500 issues an hour)` })
+    .optional(),
+  pages: z
+    .array(pageSchema)
+    .max(MAX_PLAN_PAGES, { error: `more than ${MAX_PLAN_PAGES} pages` })
+    .optional(),
+  edits: z
+    .array(editSchema)
+    .max(MAX_PLAN_EDITS, { error: `more than ${MAX_PLAN_EDITS} edits` })
+    .optional(),
 });
 
 /** `text` is the file's content, or undefined when the agent wrote none. */
@@ -198,10 +219,22 @@ function checkMeaning(data: z.infer<typeof planSchema>, ctx: PlanContext): PlanC
 
   // Text people will read on GitHub: nothing hidden from them, nobody pinged.
   const texts: [string, string][] = [
-    ...phases.flatMap((p, i): [string, string][] => [[`phases[${i}].title`, p.title], [`phases[${i}].body`, p.body]]),
-    ...tasks.flatMap((t, i): [string, string][] => [[`tasks[${i}].title`, t.title], [`tasks[${i}].body`, t.body]]),
-    ...pages.flatMap((p, i): [string, string][] => [[`pages[${i}].title`, p.title], [`pages[${i}].body`, p.body]]),
-    ...edits.flatMap((e, i): [string, string][] => [[`edits[${i}].title`, e.title ?? ""], [`edits[${i}].body`, e.body ?? ""]]),
+    ...phases.flatMap((p, i): [string, string][] => [
+      [`phases[${i}].title`, p.title],
+      [`phases[${i}].body`, p.body],
+    ]),
+    ...tasks.flatMap((t, i): [string, string][] => [
+      [`tasks[${i}].title`, t.title],
+      [`tasks[${i}].body`, t.body],
+    ]),
+    ...pages.flatMap((p, i): [string, string][] => [
+      [`pages[${i}].title`, p.title],
+      [`pages[${i}].body`, p.body],
+    ]),
+    ...edits.flatMap((e, i): [string, string][] => [
+      [`edits[${i}].title`, e.title ?? ""],
+      [`edits[${i}].body`, e.body ?? ""],
+    ]),
   ];
   for (const [where, text] of texts) problems.push(...textProblems(where, text));
 
@@ -211,7 +244,8 @@ function checkMeaning(data: z.infer<typeof planSchema>, ctx: PlanContext): PlanC
 
 /** A page path is relative to the initiative's pages folder: no way out of it, nothing hidden. */
 export function pagePathProblem(path: string): string | null {
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path) || path.startsWith("\\")) return `"${shown(path)}" is absolute: page paths are relative to the initiative's pages folder`;
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path) || path.startsWith("\\"))
+    return `"${shown(path)}" is absolute: page paths are relative to the initiative's pages folder`;
   const parts = path.split("/");
   if (parts.includes("..")) return `"${shown(path)}" goes up a folder (\`..\`): page paths stay inside the initiative's pages folder`;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*(\/[A-Za-z0-9][A-Za-z0-9_.-]*)*$/.test(path) || path.length > 200) {

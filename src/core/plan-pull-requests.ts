@@ -307,7 +307,8 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
       if (initiative.status !== "completed") plan.initiativeStatus.push({ initiativeId: initiative.id, status: "completed" });
       // Its tasks outside any phase landed with it: their issues close (phase tasks closed with their phase).
       for (const t of loose) {
-        if (t.status === "completed" && t.issueNumber !== null && t.issueState === "open") plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
+        if (t.status === "completed" && t.issueNumber !== null && t.issueState === "open")
+          plan.actions.push({ kind: "close-issue", issueNumber: t.issueNumber });
       }
       if (initiative.milestoneNumber !== null && initiative.status === "active") {
         plan.actions.push({ kind: "close-milestone", milestoneNumber: initiative.milestoneNumber });
@@ -385,12 +386,17 @@ function checkRun(
   ].join("\n");
   const tails = [
     ...working.filter((t) => t.agent!.logTail.trim()).map((t) => `#${t.issueNumber} (${t.agent!.name}):\n\n\`\`\`\n${t.agent!.logTail.trim()}\n\`\`\``),
-    ...refines.filter((r) => r.agent?.logTail.trim()).map((r) => `${r.kind === "update" ? "Merge" : "Refine"} (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
+    ...refines
+      .filter((r) => r.agent?.logTail.trim())
+      .map((r) => `${r.kind === "update" ? "Merge" : "Refine"} (${r.agent!.name}):\n\n\`\`\`\n${r.agent!.logTail.trim()}\n\`\`\``),
   ];
   const title = allDone ? `All ${tasks.length} tasks done${verification?.verdict === "pass" ? "; verified" : ""}` : `${done} of ${tasks.length} tasks done`;
   // A verification that failed on this very head concludes it: this head is not the one to review.
   if (!allDone && verification?.verdict === "fail" && verification.headSha === headSha) {
-    const fix = verification.fixIssueNumber !== null ? `Fix task #${verification.fixIssueNumber} works on them; the phase is verified again after it.` : "A fix task is being opened.";
+    const fix =
+      verification.fixIssueNumber !== null
+        ? `Fix task #${verification.fixIssueNumber} works on them; the phase is verified again after it.`
+        : "A fix task is being opened.";
     return {
       kind: "ensure-check-run",
       headSha,
@@ -471,7 +477,10 @@ function phaseBody(phase: PrPhase, tasks: readonly PrTask[], unstarted: readonly
 }
 
 function initiativeBody(initiative: PrInitiative, phases: readonly PrPhase[], tasks: readonly PrTask[]): string {
-  const lines = [`Initiative **${initiative.name}**${initiative.milestoneNumber !== null ? ` (milestone ${initiative.milestoneNumber})` : ""}, every phase merged:`, ""];
+  const lines = [
+    `Initiative **${initiative.name}**${initiative.milestoneNumber !== null ? ` (milestone ${initiative.milestoneNumber})` : ""}, every phase merged:`,
+    "",
+  ];
   for (const phase of phases) {
     const mine = tasks.filter((t) => t.phaseId === phase.id && t.status === "completed");
     if (mine.length === 0) continue;
@@ -481,7 +490,10 @@ function initiativeBody(initiative: PrInitiative, phases: readonly PrPhase[], ta
   if (loose.length) lines.push(`- Tasks outside phases: ${loose.map((t) => `#${t.issueNumber}`).join(", ")}`);
   const mine = tasks.filter((t) => t.initiativeId === initiative.id || phases.some((p) => p.id === t.phaseId));
   const groups = [
-    ...phases.map((p) => ({ title: `${p.issueNumber !== null ? `#${p.issueNumber} ` : ""}${p.name}`, tasks: mine.filter((t) => t.phaseId === p.id).map(graphTask) })),
+    ...phases.map((p) => ({
+      title: `${p.issueNumber !== null ? `#${p.issueNumber} ` : ""}${p.name}`,
+      tasks: mine.filter((t) => t.phaseId === p.id).map(graphTask),
+    })),
     { title: "Outside phases", tasks: mine.filter((t) => t.phaseId === null).map(graphTask) },
   ].filter((g) => g.tasks.length > 0);
   const graph = mermaidTaskGraph(groups);

@@ -47,7 +47,9 @@ export function lineReplyMarker(taskId: string, commentId: number): string {
 }
 
 export function refineTitle(pr: RefinePullRequest, reviews: readonly RefineReview[]): string {
-  return `Changes requested on #${pr.number} by ${reviewers(reviews).map((r) => `@${r}`).join(", ")}`;
+  return `Changes requested on #${pr.number} by ${reviewers(reviews)
+    .map((r) => `@${r}`)
+    .join(", ")}`;
 }
 
 /** Each reviewer once, in the order they asked. */
@@ -66,7 +68,9 @@ export function refineInput(pr: RefinePullRequest, reviews: readonly RefineRevie
     `# Changes requested on pull request #${pr.number}`,
     "",
     `The pull request merges \`${pr.head}\` into \`${pr.base}\`. Your worktree starts from the head of \`${pr.head}\`; ` +
-      "make the changes the review" + (reviews.length === 1 ? "" : "s") + " below ask for. Your work is merged into that branch when you are done.",
+      "make the changes the review" +
+      (reviews.length === 1 ? "" : "s") +
+      " below ask for. Your work is merged into that branch when you are done.",
   ];
   for (const review of reviews) {
     lines.push("", `## Review by @${review.reviewer}${review.commitId ? ` (on commit ${review.commitId.slice(0, 7)})` : ""}`, "");
@@ -126,7 +130,9 @@ export function refineStartedBody(reviews: readonly RefineReview[], agentName: s
 /** The outcome of the run (as the runner describes it) under the header. */
 export function refineOutcomeBody(reviews: readonly RefineReview[], outcome: string, completed: boolean): string {
   const after = completed
-    ? `${reviewers(reviews).map((r) => `@${r}`).join(", ")}: the changes are pushed; your review is requested again.`
+    ? `${reviewers(reviews)
+        .map((r) => `@${r}`)
+        .join(", ")}: the changes are pushed; your review is requested again.`
     : null;
   return [refineHeader(reviews), "", outcome.replace(TASK_RETRY_HINT, REFINE_RETRY_HINT), ...(after ? ["", after] : [])].join("\n");
 }

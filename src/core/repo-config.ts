@@ -91,7 +91,9 @@ const PAGES_DIR_ERROR = "expected a relative folder of the repository, such as d
 const pagesDir = z
   .string({ error: PAGES_DIR_ERROR })
   .transform((dir) => dir.replace(/\/+$/, ""))
-  .refine((dir) => dir !== "" && !dir.startsWith("/") && !dir.split("/").some((part) => part === ".." || part === "." || part === "" || part === ".git"), { error: PAGES_DIR_ERROR });
+  .refine((dir) => dir !== "" && !dir.startsWith("/") && !dir.split("/").some((part) => part === ".." || part === "." || part === "" || part === ".git"), {
+    error: PAGES_DIR_ERROR,
+  });
 const boolean = z.boolean({ error: BOOLEAN });
 
 // ---- Project boards (see core/board.ts)
@@ -102,10 +104,12 @@ const board = z.string({ error: "expected the URL of an organization's project" 
   return z.NEVER;
 });
 const boardStatuses = z.strictObject(
-  Object.fromEntries(BOARD_STATUSES.map((s) => [s, z.string({ error: "expected the name of a Status option" }).trim().min(1, { error: "expected the name of a Status option" }).optional()])) as Record<
-    (typeof BOARD_STATUSES)[number],
-    z.ZodOptional<z.ZodString>
-  >,
+  Object.fromEntries(
+    BOARD_STATUSES.map((s) => [
+      s,
+      z.string({ error: "expected the name of a Status option" }).trim().min(1, { error: "expected the name of a Status option" }).optional(),
+    ]),
+  ) as Record<(typeof BOARD_STATUSES)[number], z.ZodOptional<z.ZodString>>,
   { error: `expected a mapping of statuses (${BOARD_STATUSES.join(", ")}) to Status option names` },
 );
 
@@ -133,13 +137,15 @@ const repoConfigSchema = z.strictObject({
     .nullable()
     .default(null),
   /** Which agent adapter runs this repository's tasks; null: the runner's default (CW_AGENT). */
-  agent: z.enum(AGENT_KINDS, { error: `${oneOf(AGENT_KINDS)}, or null for the runner's default` }).nullable().default(null),
+  agent: z
+    .enum(AGENT_KINDS, { error: `${oneOf(AGENT_KINDS)}, or null for the runner's default` })
+    .nullable()
+    .default(null),
   /** Who is asked to review the pull requests the app opens: logins and org/team names. */
   reviewers: z
-    .array(
-      z.string({ error: "expected a GitHub login or org/team" }).regex(REVIEWER, { error: "expected a GitHub login or org/team" }),
-      { error: "expected a list of GitHub logins or org/team names" },
-    )
+    .array(z.string({ error: "expected a GitHub login or org/team" }).regex(REVIEWER, { error: "expected a GitHub login or org/team" }), {
+      error: "expected a list of GitHub logins or org/team names",
+    })
     .default(() => []),
   /** A review agent reviews each phase PR (a COMMENT with line comments) before people are asked. */
   agent_review: boolean.default(false),

@@ -26,9 +26,7 @@
 const INVISIBLE = /(?![\t\n])[\p{Cc}\p{Cf}\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
 
 /** Void elements have no content: hiding one hides only itself. */
-const VOID_ELEMENTS = new Set([
-  "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
-]);
+const VOID_ELEMENTS = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"]);
 
 /** Elements a browser never shows the content of; removed with their content. */
 const INVISIBLE_ELEMENTS = new Set(["script", "style", "template", "noscript", "title", "iframe", "noembed", "noframes", "datalist"]);

@@ -71,7 +71,11 @@ export const HELP_TEXT = [
  */
 export function renderHelp(unknown?: string): string {
   if (unknown === undefined) return HELP_TEXT;
-  const words = unknown.replace(/`/g, "").replace(/\s+/g, " ").trim().replace(/^\/cw\b\s*/i, "");
+  const words = unknown
+    .replace(/`/g, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/^\/cw\b\s*/i, "");
   if (/^revert\b/i.test(words)) {
     return `\`/cw revert\` takes the id of one change set: \`/cw revert <change-set>\` (alone, it lists them).\n\n${HELP_TEXT}`;
   }

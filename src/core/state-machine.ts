@@ -37,14 +37,9 @@ export function transitionTable<S extends string>(table: TransitionTable<S>): Tr
   return Object.freeze(table);
 }
 
-export function defineStateMachine<S extends string>(
-  entity: TransitionEntity,
-  table: TransitionTable<S>,
-): StateMachine<S> {
+export function defineStateMachine<S extends string>(entity: TransitionEntity, table: TransitionTable<S>): StateMachine<S> {
   // Statuses come from the database as plain strings, so unknown values must be refused, not trusted.
-  const allowed = new Map<string, ReadonlySet<string>>(
-    Object.entries<readonly S[]>(table).map(([from, targets]) => [from, new Set<string>(targets)]),
-  );
+  const allowed = new Map<string, ReadonlySet<string>>(Object.entries<readonly S[]>(table).map(([from, targets]) => [from, new Set<string>(targets)]));
   const can = (from: S, to: S): boolean => {
     const targets = allowed.get(from);
     return targets !== undefined && (from === to || targets.has(to));

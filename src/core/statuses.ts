@@ -10,14 +10,7 @@ export type InitiativeStatus = (typeof INITIATIVE_STATUSES)[number];
 export const EXECUTION_MODES = ["yolo", "review_per_phase"] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
 
-export const PHASE_STATUSES = [
-  "pending",
-  "approved",
-  "in_progress",
-  "completed",
-  "blocked",
-  "pending_review",
-] as const;
+export const PHASE_STATUSES = ["pending", "approved", "in_progress", "completed", "blocked", "pending_review"] as const;
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 
 export const TASK_STATUSES = [
@@ -31,25 +24,10 @@ export const TASK_STATUSES = [
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-export const TASK_CATEGORIES = [
-  "execute",
-  "research",
-  "discuss",
-  "plan",
-  "detail",
-  "refine",
-  "verify",
-  "merge",
-  "review",
-] as const;
+export const TASK_CATEGORIES = ["execute", "research", "discuss", "plan", "detail", "refine", "verify", "merge", "review"] as const;
 export type TaskCategory = (typeof TASK_CATEGORIES)[number];
 
-export const TASK_TYPES = [
-  "auto",
-  "checkpoint:human-verify",
-  "checkpoint:decision",
-  "checkpoint:human-action",
-] as const;
+export const TASK_TYPES = ["auto", "checkpoint:human-verify", "checkpoint:decision", "checkpoint:human-action"] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
 export const TASK_PRIORITIES = ["low", "medium", "high"] as const;

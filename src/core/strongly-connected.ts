@@ -6,10 +6,7 @@
  * the result in order visits "downstream" components first; the critical path relies on that.
  * Members are listed in discovery order.
  */
-export function stronglyConnected(
-  next: readonly (readonly number[])[],
-  include: (node: number) => boolean = () => true,
-): number[][] {
+export function stronglyConnected(next: readonly (readonly number[])[], include: (node: number) => boolean = () => true): number[][] {
   const count = next.length;
   const index = new Int32Array(count).fill(-1);
   const low = new Int32Array(count);

@@ -42,11 +42,7 @@ export function canTransition<E extends TransitionEntity>(entity: E, from: Entit
 }
 
 /** Returns `to`, or throws an InvalidTransitionError naming the entity and both statuses. */
-export function assertTransition<E extends TransitionEntity>(
-  entity: E,
-  from: EntityStatus[E],
-  to: EntityStatus[E],
-): EntityStatus[E] {
+export function assertTransition<E extends TransitionEntity>(entity: E, from: EntityStatus[E], to: EntityStatus[E]): EntityStatus[E] {
   const machine: StateMachine<EntityStatus[E]> = MACHINES[entity];
   return machine.transition(from, to);
 }

@@ -52,7 +52,11 @@ export function verdictSummary(verdict: "pass" | "fail", findings: readonly Veri
 }
 
 /** The fix task a failed verification opens: title and issue body. */
-export function fixTaskText(verify: { issueNumber: number | null; name: string }, findings: readonly VerifyFinding[], round: number): { title: string; body: string } {
+export function fixTaskText(
+  verify: { issueNumber: number | null; name: string },
+  findings: readonly VerifyFinding[],
+  round: number,
+): { title: string; body: string } {
   const ref = verify.issueNumber !== null ? `#${verify.issueNumber}` : verify.name;
   const body = [
     `The verification ${ref} failed. Fix what it found, on the phase branch:`,

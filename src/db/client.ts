@@ -281,7 +281,8 @@ interface PgliteQueries {
  */
 function yieldAfterQueries(client: object): void {
   const target = client as PgliteQueries;
-  const yielding = (query: PgliteQuery): PgliteQuery =>
+  const yielding =
+    (query: PgliteQuery): PgliteQuery =>
     async (...args) => {
       const result = await query(...args);
       await new Promise<void>((resolve) => setImmediate(resolve));

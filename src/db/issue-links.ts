@@ -21,12 +21,7 @@ export interface LinkTarget {
 }
 
 /** The body's `Depends on` lines are the whole truth about body links: replace them. */
-export async function replaceBodyLinks(
-  tx: DbOrTx,
-  projectId: string,
-  fromNumber: number,
-  targets: readonly LinkTarget[],
-): Promise<void> {
+export async function replaceBodyLinks(tx: DbOrTx, projectId: string, fromNumber: number, targets: readonly LinkTarget[]): Promise<void> {
   const mine = and(
     eq(issueLinks.projectId, projectId),
     eq(issueLinks.kind, "blocked_by"),
@@ -34,13 +29,7 @@ export async function replaceBodyLinks(
     eq(issueLinks.fromNumber, fromNumber),
   );
   const keep = targets.map((t) => `${t.toRepo.toLowerCase()}#${t.toNumber}`);
-  await tx
-    .delete(issueLinks)
-    .where(
-      keep.length
-        ? and(mine, notInArray(sql`lower(${issueLinks.toRepo}) || '#' || ${issueLinks.toNumber}`, keep))
-        : mine,
-    );
+  await tx.delete(issueLinks).where(keep.length ? and(mine, notInArray(sql`lower(${issueLinks.toRepo}) || '#' || ${issueLinks.toNumber}`, keep)) : mine);
   await upsertLinks(tx, projectId, "blocked_by", "body", fromNumber, targets);
 }
 
@@ -138,21 +127,20 @@ export async function markLinkTargets(tx: DbOrTx, toRepo: string, toNumber: numb
 }
 
 // Runs on every issue event: built once (see db/prepared.ts).
-const updateLinkTargets = statement<
-  { toRepo: string; toNumber: number; toState: LinkState; updatedAt: Date },
-  { projectId: string }[]
->("mark_link_targets", (db) =>
-  db
-    .update(issueLinks)
-    .set({ toState: columnValue("toState", issueLinks.toState), verified: true, updatedAt: columnValue("updatedAt", issueLinks.updatedAt) })
-    .where(
-      and(
-        sql`lower(${issueLinks.toRepo}) = ${sql.placeholder("toRepo")}`,
-        eq(issueLinks.toNumber, sql.placeholder("toNumber")),
-        sql`(${issueLinks.toState} <> ${columnValue("toState", issueLinks.toState)} or not ${issueLinks.verified})`,
-      ),
-    )
-    .returning({ projectId: issueLinks.projectId }),
+const updateLinkTargets = statement<{ toRepo: string; toNumber: number; toState: LinkState; updatedAt: Date }, { projectId: string }[]>(
+  "mark_link_targets",
+  (db) =>
+    db
+      .update(issueLinks)
+      .set({ toState: columnValue("toState", issueLinks.toState), verified: true, updatedAt: columnValue("updatedAt", issueLinks.updatedAt) })
+      .where(
+        and(
+          sql`lower(${issueLinks.toRepo}) = ${sql.placeholder("toRepo")}`,
+          eq(issueLinks.toNumber, sql.placeholder("toNumber")),
+          sql`(${issueLinks.toState} <> ${columnValue("toState", issueLinks.toState)} or not ${issueLinks.verified})`,
+        ),
+      )
+      .returning({ projectId: issueLinks.projectId }),
 );
 
 /** An issue moved to another repository: links to it follow it there. */

@@ -10,12 +10,21 @@ import { chmod, mkdir, readdir, rename, stat } from "node:fs/promises";
 import path from "node:path";
 
 export async function preparePgliteDir(dataDir: string, pgliteDir: string, keep: readonly string[]): Promise<void> {
-  const hasOwn = await stat(path.join(pgliteDir, "PG_VERSION")).then(() => true, () => false);
-  const hasOld = await stat(path.join(dataDir, "PG_VERSION")).then(() => true, () => false);
+  const hasOwn = await stat(path.join(pgliteDir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
+  const hasOld = await stat(path.join(dataDir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
   await mkdir(pgliteDir, { recursive: true, mode: 0o700 });
   await chmod(pgliteDir, 0o700);
   if (hasOwn || !hasOld) return;
-  const leave = new Set([path.basename(pgliteDir), ...keep.filter((k) => path.dirname(path.resolve(k)) === path.resolve(dataDir)).map((k) => path.basename(k))]);
+  const leave = new Set([
+    path.basename(pgliteDir),
+    ...keep.filter((k) => path.dirname(path.resolve(k)) === path.resolve(dataDir)).map((k) => path.basename(k)),
+  ]);
   for (const entry of await readdir(dataDir)) {
     if (!leave.has(entry)) await rename(path.join(dataDir, entry), path.join(pgliteDir, entry));
   }

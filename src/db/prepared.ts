@@ -87,10 +87,7 @@ function runCaptured<R>(db: DbOrTx, captured: Captured, values: Record<string, u
  * A query builder's statement, built on its first run. `build` must not depend on anything but
  * its `db`: every value goes in as `sql.placeholder(key)`, and `values` fills them.
  */
-export function statement<P extends Record<string, unknown>, R>(
-  name: string,
-  build: (db: DbOrTx) => Preparable<R>,
-): (db: DbOrTx, values: P) => Promise<R> {
+export function statement<P extends Record<string, unknown>, R>(name: string, build: (db: DbOrTx) => Preparable<R>): (db: DbOrTx, values: P) => Promise<R> {
   let captured: Captured | undefined;
   return (db, values) => {
     captured ??= capture(db, name, build);

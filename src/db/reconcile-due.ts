@@ -33,12 +33,7 @@ export const PLAN_DELAY_MS = 200;
  * `plan`). A row already due keeps the earlier time. Several projects are marked in one
  * statement, in a fixed order.
  */
-export async function markReconcileDue(
-  tx: DbOrTx,
-  projectIds: string | readonly string[],
-  scope: ReconcileScope = PLAN_SCOPE,
-  dueAt?: Date,
-): Promise<void> {
+export async function markReconcileDue(tx: DbOrTx, projectIds: string | readonly string[], scope: ReconcileScope = PLAN_SCOPE, dueAt?: Date): Promise<void> {
   const ids = [...new Set(typeof projectIds === "string" ? [projectIds] : projectIds)].sort();
   if (ids.length === 0) return;
   const when = dueAt
@@ -87,7 +82,10 @@ export async function settleReconcile(
         lockedUntil: null,
         attempts: 0,
         lastError: null,
-        dueAt: generation === undefined ? sql`${reconcileDue.dueAt}` : sql`case when ${reconcileDue.generation} = ${generation} then now() + make_interval(secs => ${repeatAfterMs / 1000}) else ${reconcileDue.dueAt} end`,
+        dueAt:
+          generation === undefined
+            ? sql`${reconcileDue.dueAt}`
+            : sql`case when ${reconcileDue.generation} = ${generation} then now() + make_interval(secs => ${repeatAfterMs / 1000}) else ${reconcileDue.dueAt} end`,
       })
       .where(key);
     return;

@@ -169,10 +169,7 @@ export const phases = pgTable(
     /** Labels the phase issue carries, as last seen (see tasks.labels). */
     labels: jsonb("labels").$type<string[]>().notNull().default([]),
   },
-  (t) => [
-    uniqueIndex("phases_project_issue_unique").on(t.projectId, t.issueNumber),
-    index("phases_initiative_id_idx").on(t.initiativeId),
-  ],
+  (t) => [uniqueIndex("phases_project_issue_unique").on(t.projectId, t.issueNumber), index("phases_initiative_id_idx").on(t.initiativeId)],
 );
 
 export const phaseDependencies = pgTable(
@@ -249,9 +246,7 @@ export const tasks = pgTable(
   (t) => [
     uniqueIndex("tasks_project_issue_unique").on(t.projectId, t.issueNumber),
     index("tasks_status_idx").on(t.status),
-    index("tasks_dispatch_idx")
-      .on(t.priority, t.criticalPath, t.order)
-      .where(sql`${t.status} = 'pending'`),
+    index("tasks_dispatch_idx").on(t.priority, t.criticalPath, t.order).where(sql`${t.status} = 'pending'`),
     index("tasks_phase_id_idx").on(t.phaseId),
     index("tasks_initiative_id_idx").on(t.initiativeId),
     index("tasks_pull_request_id_idx").on(t.pullRequestId),
@@ -270,10 +265,7 @@ export const taskDependencies = pgTable(
       .references(() => tasks.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex("task_dependencies_unique").on(t.taskId, t.dependsOnTaskId),
-    index("task_dependencies_depends_on_idx").on(t.dependsOnTaskId),
-  ],
+  (t) => [uniqueIndex("task_dependencies_unique").on(t.taskId, t.dependsOnTaskId), index("task_dependencies_depends_on_idx").on(t.dependsOnTaskId)],
 );
 
 // ============================================================================
@@ -401,10 +393,7 @@ export const changeSetEntries = pgTable(
     /** What of it is on GitHub so far: `created`, `linked` (sub-issue), `blockedBy` (issue numbers), `edited`, and their undoing. */
     progress: jsonb("progress").$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [
-    index("change_set_entries_change_set_id_idx").on(t.changeSetId),
-    uniqueIndex("change_set_entries_key_unique").on(t.changeSetId, t.key),
-  ],
+  (t) => [index("change_set_entries_change_set_id_idx").on(t.changeSetId), uniqueIndex("change_set_entries_key_unique").on(t.changeSetId, t.key)],
 );
 
 // ============================================================================
@@ -514,10 +503,7 @@ export const conversations = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    index("conversations_to_agent_status_idx").on(t.toAgentId, t.status),
-    index("conversations_from_agent_idx").on(t.fromAgentId),
-  ],
+  (t) => [index("conversations_to_agent_status_idx").on(t.toAgentId, t.status), index("conversations_from_agent_idx").on(t.fromAgentId)],
 );
 
 // ============================================================================
@@ -549,12 +535,8 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     // Claims walk the pending rows in arrival order; done rows (nearly all) are never scanned.
-    index("webhook_deliveries_claim_idx")
-      .on(t.seq)
-      .where(sql`${t.status} = 'pending'`),
-    index("webhook_deliveries_processing_idx")
-      .on(t.queueKey)
-      .where(sql`${t.status} = 'processing'`),
+    index("webhook_deliveries_claim_idx").on(t.seq).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_processing_idx").on(t.queueKey).where(sql`${t.status} = 'processing'`),
   ],
 );
 
@@ -579,12 +561,8 @@ export const outbox = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("outbox_pending_target_unique")
-      .on(t.targetKey)
-      .where(sql`${t.status} = 'pending'`),
-    index("outbox_claim_idx")
-      .on(t.runAfter, t.seq)
-      .where(sql`${t.status} = 'pending'`),
+    uniqueIndex("outbox_pending_target_unique").on(t.targetKey).where(sql`${t.status} = 'pending'`),
+    index("outbox_claim_idx").on(t.runAfter, t.seq).where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -687,10 +665,7 @@ export const pullRequests = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    uniqueIndex("pull_requests_head_base_unique").on(t.projectId, t.head, t.base),
-    index("pull_requests_number_idx").on(t.projectId, t.number),
-  ],
+  (t) => [uniqueIndex("pull_requests_head_base_unique").on(t.projectId, t.head, t.base), index("pull_requests_number_idx").on(t.projectId, t.number)],
 );
 
 /**

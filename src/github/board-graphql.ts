@@ -36,7 +36,11 @@ export async function readBoardShape(octokit: AppOctokit, org: string, number: n
   const project = data.organization?.projectV2;
   if (!project) return null;
   const fields = project.fields.nodes.filter((f): f is BoardField => f !== null && typeof f.id === "string");
-  return { projectId: project.id, title: project.title, fields: fields.map((f) => ({ id: f.id, name: f.name, dataType: f.dataType, ...(f.options ? { options: f.options } : {}) })) };
+  return {
+    projectId: project.id,
+    title: project.title,
+    fields: fields.map((f) => ({ id: f.id, name: f.name, dataType: f.dataType, ...(f.options ? { options: f.options } : {}) })),
+  };
 }
 
 /** One card as a page of items lists it: its issue's node id and what its kept fields show. */
@@ -57,9 +61,8 @@ export async function readBoardCards(octokit: AppOctokit, projectId: string): Pr
   const cards: BoardCard[] = [];
   let after: string | null = null;
   for (;;) {
-    const data: { node: { items: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: ItemNode[] } } | null } =
-      await octokit.graphql(
-        `query BoardItems($id: ID!, $after: String) {
+    const data: { node: { items: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: ItemNode[] } } | null } = await octokit.graphql(
+      `query BoardItems($id: ID!, $after: String) {
           node(id: $id) { ... on ProjectV2 { items(first: 100, after: $after) {
             pageInfo { hasNextPage endCursor }
             nodes { id content { ... on Issue { id } ... on PullRequest { id } ... on DraftIssue { id } }
@@ -69,8 +72,8 @@ export async function readBoardCards(octokit: AppOctokit, projectId: string): Pr
                 ... on ProjectV2ItemFieldNumberValue { number field { ... on ProjectV2FieldCommon { name } } } } } }
           } } }
         }`,
-        { id: projectId, after },
-      );
+      { id: projectId, after },
+    );
     const items = data.node?.items;
     if (!items) return cards;
     for (const node of items.nodes) cards.push({ itemId: node.id, contentNodeId: node.content?.id ?? null, shown: shownOf(node) });

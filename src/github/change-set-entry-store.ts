@@ -57,7 +57,10 @@ export async function recordStep(db: Db, entry: EntryRow, step: { flag: string; 
 }
 
 export async function recordPrevious(db: Db, entry: EntryRow, previous: { title: string; body: string | null; state: string }): Promise<void> {
-  await db.update(changeSetEntries).set({ previousState: JSON.stringify(previous) }).where(eq(changeSetEntries.id, entry.id));
+  await db
+    .update(changeSetEntries)
+    .set({ previousState: JSON.stringify(previous) })
+    .where(eq(changeSetEntries.id, entry.id));
 }
 
 /**
@@ -84,7 +87,9 @@ function whatFailed(intent: ChangeSetWrite): string {
     case "edit-issue":
       return `${intent.done === "edited" ? "edit" : intent.done === "closed" ? "close" : "restore"} #${intent.issueNumber}`;
     case "sub-issue":
-      return intent.add ? `make #${intent.childNumber} a sub-issue of #${intent.parentNumber}` : `remove #${intent.childNumber} from the sub-issues of #${intent.parentNumber}`;
+      return intent.add
+        ? `make #${intent.childNumber} a sub-issue of #${intent.parentNumber}`
+        : `remove #${intent.childNumber} from the sub-issues of #${intent.parentNumber}`;
     case "issue-dependency":
       return `${intent.add ? "mark" : "unmark"} #${intent.issueNumber} as blocked by #${intent.blockerNumber}`;
   }

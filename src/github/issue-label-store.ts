@@ -37,8 +37,14 @@ export function dbIssueLabelStore(db: Db): IssueLabelStore {
     async set(repo, issueNumber, labels) {
       const id = await projectId(repo);
       if (!id) return;
-      await db.update(tasks).set({ labels }).where(and(eq(tasks.projectId, id), eq(tasks.issueNumber, issueNumber)));
-      await db.update(phases).set({ labels }).where(and(eq(phases.projectId, id), eq(phases.issueNumber, issueNumber)));
+      await db
+        .update(tasks)
+        .set({ labels })
+        .where(and(eq(tasks.projectId, id), eq(tasks.issueNumber, issueNumber)));
+      await db
+        .update(phases)
+        .set({ labels })
+        .where(and(eq(phases.projectId, id), eq(phases.issueNumber, issueNumber)));
     },
   };
 }

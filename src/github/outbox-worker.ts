@@ -68,7 +68,11 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {
           await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
         } else {
-          if (c.kind === "bug") olog.error({ err: error, payload: row.payload }, "BUG: a GitHub write failed with an error that is not GitHub's; kept as a dead letter, not retried");
+          if (c.kind === "bug")
+            olog.error(
+              { err: error, payload: row.payload },
+              "BUG: a GitHub write failed with an error that is not GitHub's; kept as a dead letter, not retried",
+            );
           else olog.error({ error: message }, "GitHub write failed for good; kept as a dead letter");
           const dead = await deadOutboxRow(database, row, message);
           // A change set's write: the change set cannot be applied in full, and its reconcile says so.

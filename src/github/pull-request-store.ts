@@ -6,17 +6,15 @@ import { projects, pullRequests } from "../db/schema.js";
 export type PullRequestRow = typeof pullRequests.$inferSelect;
 
 export async function projectIdOf(db: Db, repo: { owner: string; repo: string }): Promise<string> {
-  const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.name, `${repo.owner}/${repo.repo}`));
+  const [row] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.name, `${repo.owner}/${repo.repo}`));
   if (!row) throw new Error(`unknown repository ${repo.owner}/${repo.repo}`);
   return row.id;
 }
 
-export async function findPullRequest(
-  db: Db,
-  repo: { owner: string; repo: string },
-  head: string,
-  base: string,
-): Promise<PullRequestRow | undefined> {
+export async function findPullRequest(db: Db, repo: { owner: string; repo: string }, head: string, base: string): Promise<PullRequestRow | undefined> {
   const projectId = await projectIdOf(db, repo);
   const [row] = await db
     .select()

@@ -26,45 +26,47 @@ export const BATCH_LIMIT = 50;
  * batch and reconciles the repository once, after the batch.
  */
 export async function claimDeliveries(database: Database, limit = BATCH_LIMIT): Promise<StoredDelivery[]> {
-  return database.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
-    // A claim whose worker died (its lock ran out) is runnable again; its late outcome, if the
-    // worker comes back, is fenced out by the attempt number.
-    await tx
-      .update(webhookDeliveries)
-      .set({ status: "pending", lockedUntil: null })
-      .where(and(eq(webhookDeliveries.status, "processing"), sql`${webhookDeliveries.lockedUntil} < now()`));
-    const [head] = await tx
-      .select({ queueKey: webhookDeliveries.queueKey })
-      .from(webhookDeliveries)
-      .where(
-        sql`${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.runAfter} <= now()
+  return database.db
+    .transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+      // A claim whose worker died (its lock ran out) is runnable again; its late outcome, if the
+      // worker comes back, is fenced out by the attempt number.
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: "pending", lockedUntil: null })
+        .where(and(eq(webhookDeliveries.status, "processing"), sql`${webhookDeliveries.lockedUntil} < now()`));
+      const [head] = await tx
+        .select({ queueKey: webhookDeliveries.queueKey })
+        .from(webhookDeliveries)
+        .where(
+          sql`${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.runAfter} <= now()
           and not exists (
             select 1 from ${webhookDeliveries} p
             where p.queue_key = ${webhookDeliveries.queueKey} and p.status = 'processing')`,
-      )
-      .orderBy(webhookDeliveries.seq)
-      .limit(1);
-    if (!head) return [];
-    return tx
-      .update(webhookDeliveries)
-      .set({
-        status: "processing",
-        attempts: sql`${webhookDeliveries.attempts} + 1`,
-        lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
-      })
-      .where(
-        inArray(
-          webhookDeliveries.seq,
-          sql`(
+        )
+        .orderBy(webhookDeliveries.seq)
+        .limit(1);
+      if (!head) return [];
+      return tx
+        .update(webhookDeliveries)
+        .set({
+          status: "processing",
+          attempts: sql`${webhookDeliveries.attempts} + 1`,
+          lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
+        })
+        .where(
+          inArray(
+            webhookDeliveries.seq,
+            sql`(
             select c.seq from ${webhookDeliveries} c
             where c.queue_key = ${head.queueKey} and c.status = 'pending' and c.run_after <= now()
             order by c.seq
             limit ${limit})`,
-        ),
-      )
-      .returning();
-  }).then((rows) => rows.sort((a, b) => a.seq - b.seq));
+          ),
+        )
+        .returning();
+    })
+    .then((rows) => rows.sort((a, b) => a.seq - b.seq));
 }
 
 /**
@@ -72,11 +74,7 @@ export async function claimDeliveries(database: Database, limit = BATCH_LIMIT): 
  * whose lock expired and whose delivery was claimed again changes nothing when it finishes late.
  */
 function heldClaim(delivery: Pick<StoredDelivery, "seq" | "attempts">) {
-  return and(
-    eq(webhookDeliveries.seq, delivery.seq),
-    eq(webhookDeliveries.status, "processing"),
-    eq(webhookDeliveries.attempts, delivery.attempts),
-  );
+  return and(eq(webhookDeliveries.seq, delivery.seq), eq(webhookDeliveries.status, "processing"), eq(webhookDeliveries.attempts, delivery.attempts));
 }
 
 export async function completeDeliveries(database: Database, batch: readonly Pick<StoredDelivery, "seq" | "attempts">[]): Promise<void> {

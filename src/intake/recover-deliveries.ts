@@ -146,7 +146,12 @@ export class DeliveryRecovery {
             await db
               .select({ id: webhookDeliveries.deliveryId })
               .from(webhookDeliveries)
-              .where(inArray(webhookDeliveries.deliveryId, failed.map((a) => a[0]!.guid)))
+              .where(
+                inArray(
+                  webhookDeliveries.deliveryId,
+                  failed.map((a) => a[0]!.guid),
+                ),
+              )
           ).map((r) => r.id),
         )
       : new Set<string>();

@@ -101,7 +101,8 @@ export function nestingDepth(json: Uint8Array): number {
   for (let i = 0; i < json.length; i++) {
     const c = json[i];
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next byte
+      if (c === 0x5c)
+        i++; // a backslash escapes the next byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

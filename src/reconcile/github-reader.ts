@@ -131,8 +131,10 @@ export function createGitHubReader(options: GitHubReaderOptions): WorkerLoop<Job
 
 /** Probot's config loader, outside a webhook context (octokit-plugin-config is on every ProbotOctokit). */
 async function configOf(octokit: AppOctokit, owner: string, repo: string, file: string): Promise<unknown> {
-  const { config, files } = await (octokit as unknown as {
-    config: { get(o: object): Promise<{ config: unknown; files: { config: unknown }[] }> };
-  }).config.get({ owner, repo, path: `.github/${file}` });
+  const { config, files } = await (
+    octokit as unknown as {
+      config: { get(o: object): Promise<{ config: unknown; files: { config: unknown }[] }> };
+    }
+  ).config.get({ owner, repo, path: `.github/${file}` });
   return files.some((f) => f.config !== null) ? config : null;
 }

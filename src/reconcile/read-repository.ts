@@ -91,7 +91,9 @@ export async function readRepository(octokit: AppOctokit, project: Project, deps
     const nativeKnown = await db
       .select({ n: issueLinks.toNumber })
       .from(issueLinks)
-      .where(and(eq(issueLinks.projectId, project.id), eq(issueLinks.kind, "blocked_by"), eq(issueLinks.source, "native"), eq(issueLinks.fromNumber, issue.number)));
+      .where(
+        and(eq(issueLinks.projectId, project.id), eq(issueLinks.kind, "blocked_by"), eq(issueLinks.source, "native"), eq(issueLinks.fromNumber, issue.number)),
+      );
     const total = issue.issue_dependencies_summary?.total_blocked_by;
     if (total !== undefined && total !== nativeKnown.length) await refreshNativeBlockers(octokit, deps, project, issue.number);
   }
@@ -102,7 +104,16 @@ export async function readRepository(octokit: AppOctokit, project: Project, deps
     if (task.status === "completed" || task.status === "cancelled") continue;
     try {
       const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: task.issueNumber });
-      await syncIssue(db, { project, issue: issueFactsOf(data), config, startedBy: null, stopRequested: false, trustBody: false, bodyLinks: null, statusLabels: "payload" });
+      await syncIssue(db, {
+        project,
+        issue: issueFactsOf(data),
+        config,
+        startedBy: null,
+        stopRequested: false,
+        trustBody: false,
+        bodyLinks: null,
+        statusLabels: "payload",
+      });
     } catch (error) {
       if ((error as { status?: number }).status !== 404 && (error as { status?: number }).status !== 410) throw error;
     }
@@ -174,7 +185,12 @@ async function getPullRequest(octokit: AppOctokit, owner: string, repo: string, 
 async function learnPullRequest(db: Database["db"], project: Project, row: typeof pullRequests.$inferSelect, pr: ApiPullRequest): Promise<void> {
   const facts = pullRequestFactsOf(pr);
   const same =
-    row.state === facts.state && row.merged === facts.merged && row.headSha === facts.headSha && row.draft === facts.draft && row.head === facts.head && row.base === facts.base;
+    row.state === facts.state &&
+    row.merged === facts.merged &&
+    row.headSha === facts.headSha &&
+    row.draft === facts.draft &&
+    row.head === facts.head &&
+    row.base === facts.base;
   if (!same) await syncPullRequest(db, project, facts);
 }
 
@@ -198,7 +214,12 @@ async function refreshNativeBlockers(octokit: AppOctokit, deps: ReadDeps, projec
   const [owner = "", repo = ""] = project.name.split("/");
   const blockers = await octokit.paginate(octokit.rest.issues.listDependenciesBlockedBy, { owner, repo, issue_number: issueNumber, per_page: 100 });
   await projectTransaction(deps.database.db, project.id, async (tx) => {
-    const mine = and(eq(issueLinks.projectId, project.id), eq(issueLinks.kind, "blocked_by"), eq(issueLinks.source, "native"), eq(issueLinks.fromNumber, issueNumber));
+    const mine = and(
+      eq(issueLinks.projectId, project.id),
+      eq(issueLinks.kind, "blocked_by"),
+      eq(issueLinks.source, "native"),
+      eq(issueLinks.fromNumber, issueNumber),
+    );
     await tx.delete(issueLinks).where(mine);
     for (const b of blockers) {
       const toRepo = b.repository_url.split("/repos/")[1] ?? project.name;
@@ -244,7 +265,10 @@ export async function verifyLinks(octokit: AppOctokit, deps: ReadDeps, project: 
       .set({ toState: state, verified: true, ...(issueId ? { toIssueId: issueId } : {}) })
       .where(
         and(
-          inArray(issueLinks.id, pending.filter((l) => l.toRepo.toLowerCase() === t.toRepo.toLowerCase() && l.toNumber === t.toNumber).map((l) => l.id)),
+          inArray(
+            issueLinks.id,
+            pending.filter((l) => l.toRepo.toLowerCase() === t.toRepo.toLowerCase() && l.toNumber === t.toNumber).map((l) => l.id),
+          ),
         ),
       );
   }

@@ -31,10 +31,13 @@ export function createReconcileWorker(options: ReconcileWorkerOptions): WorkerLo
   async function wakeWhenDue(): Promise<undefined> {
     const at = await nextDue(database, PLAN_SCOPE);
     if (at && !timer) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        loop.wake();
-      }, Math.max(0, at.getTime() - Date.now()) + 5);
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          loop.wake();
+        },
+        Math.max(0, at.getTime() - Date.now()) + 5,
+      );
       timer.unref();
     }
     return undefined;

@@ -77,9 +77,7 @@ export async function writeContextFiles(inputDir: string, ctx: TaskContext): Pro
           type: task.type,
           priority: task.priority,
           phase: task.phase ? { issue_number: task.phase.issueNumber, name: task.phase.name } : null,
-          initiative: task.initiative
-            ? { milestone_number: task.initiative.milestoneNumber, name: task.initiative.name }
-            : null,
+          initiative: task.initiative ? { milestone_number: task.initiative.milestoneNumber, name: task.initiative.name } : null,
           dependencies: task.dependencies,
           ...(ctx.refine
             ? {
@@ -124,14 +122,16 @@ export async function writeContextFiles(inputDir: string, ctx: TaskContext): Pro
       `Your earlier session (${oneLine(sessionId)}) could not be resumed, so this is a fresh start.`,
       "Your earlier work on this task is in this worktree (committed or not).",
       ...(answers.length > 0
-        ? ["Before it ended, you asked these questions, and people answered:", "", ...answers.map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}\n`)]
+        ? [
+            "Before it ended, you asked these questions, and people answered:",
+            "",
+            ...answers.map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}\n`),
+          ]
         : ["It ended before it asked anything."]),
     ].join("\n");
     files.push(["answers.md", markdown({ session_lost: sessionId, answers: answers.map(({ id, question, answer }) => ({ id, question, answer })) }, body)]);
   } else if (ctx.answers && ctx.answers.length > 0) {
-    const body = ctx.answers
-      .map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}`)
-      .join("\n\n");
+    const body = ctx.answers.map(({ id, question, answer }) => `## ${oneLine(id)}\n\n${quote(question)}\n\n${answer.trim()}`).join("\n\n");
     const answers = ctx.answers.map(({ id, question, answer }) => ({ id, question, answer }));
     files.push(["answers.md", markdown({ answers }, body)]);
   }

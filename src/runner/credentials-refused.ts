@@ -16,14 +16,23 @@ import type { RunDeps } from "./run-task.js";
 
 export const CREDENTIALS_MARKER = "credentials-refused";
 
-export async function credentialsRefused(deps: Pick<RunDeps, "database" | "settings">, accountId: string | null, message: string, logTail: string): Promise<RunEnd> {
+export async function credentialsRefused(
+  deps: Pick<RunDeps, "database" | "settings">,
+  accountId: string | null,
+  message: string,
+  logTail: string,
+): Promise<RunEnd> {
   const agent = deps.settings.agent;
   if (!accountId) {
     const error = `the provider refused the credentials (HTTP 401) — ${message}`;
     return {
       kind: "failed",
       error,
-      comment: describeFailure(null, `${error}. No ${agent} account is registered, so the runner's own key or login was used: fix it (CW_AGENT_ENV, or \`codewalkers accounts add\`), then \`/cw retry\``, logTail),
+      comment: describeFailure(
+        null,
+        `${error}. No ${agent} account is registered, so the runner's own key or login was used: fix it (CW_AGENT_ENV, or \`codewalkers accounts add\`), then \`/cw retry\``,
+        logTail,
+      ),
     };
   }
   const db = deps.database.db;

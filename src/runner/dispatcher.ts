@@ -150,6 +150,9 @@ export class Dispatcher {
     const reclaimed = await reclaimExpiredLeases(this.options.database.db);
     if (reclaimed.length === 0) return;
     this.options.log.warn({ tasks: reclaimed.map((t) => t.issueNumber) }, "took back tasks whose runner stopped renewing its lease");
-    await markReconcileDue(this.options.database.db, reclaimed.map((t) => t.projectId!));
+    await markReconcileDue(
+      this.options.database.db,
+      reclaimed.map((t) => t.projectId!),
+    );
   }
 }

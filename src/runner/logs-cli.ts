@@ -54,7 +54,8 @@ async function newestAgentOfIssue(io: LogsIo, issueNumber: number, repo: string 
     .innerJoin(projects, eq(tasks.projectId, projects.id))
     .where(and(eq(tasks.issueNumber, issueNumber), repo ? sql`lower(${projects.name}) = ${repo.toLowerCase()}` : undefined));
   if (found.length === 0) return `There is no task for issue #${issueNumber}${repo ? ` in ${repo}` : ""}.`;
-  if (found.length > 1) return `Several repositories have a task for issue #${issueNumber}: ${found.map((f) => f.repo).join(", ")}. Name one with --repo owner/name.`;
+  if (found.length > 1)
+    return `Several repositories have a task for issue #${issueNumber}: ${found.map((f) => f.repo).join(", ")}. Name one with --repo owner/name.`;
   const [agent] = await io.db
     .select({ id: agents.id, name: agents.name, status: agents.status })
     .from(agents)

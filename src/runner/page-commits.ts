@@ -73,7 +73,12 @@ async function pagesFailed(deps: PageCommitDeps, cs: ChangeSetRow, error: unknow
       .update(changeSets)
       .set(
         giveUp
-          ? { pagesState: "failed", pagesAttempts: attempts, pagesRetryAt: null, failure: `its pages could not be committed to ${where} (${attempts} tr${attempts === 1 ? "y" : "ies"}): ${message}` }
+          ? {
+              pagesState: "failed",
+              pagesAttempts: attempts,
+              pagesRetryAt: null,
+              failure: `its pages could not be committed to ${where} (${attempts} tr${attempts === 1 ? "y" : "ies"}): ${message}`,
+            }
           : { pagesAttempts: attempts, pagesRetryAt: new Date(Date.now() + backoffMs(attempts, 10_000, 5 * 60_000)) },
       )
       .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, cs.pagesState)))
@@ -127,13 +132,21 @@ async function commitPages(deps: PageCommitDeps, cs: ChangeSetRow): Promise<bool
 
   await db.transaction(async (tx) => {
     for (const f of files) {
-      const [row] = await tx.select({ id: pages.id }).from(pages).where(and(eq(pages.initiativeId, initiative.id), eq(pages.path, f.rel)));
+      const [row] = await tx
+        .select({ id: pages.id })
+        .from(pages)
+        .where(and(eq(pages.initiativeId, initiative.id), eq(pages.path, f.rel)));
       if (f.text === null) {
         if (row) await tx.delete(pages).where(eq(pages.id, row.id));
       } else if (row) {
-        await tx.update(pages).set({ title: f.title, content: f.text, blobSha: blobSha(f.text), changeSetId: cs.id }).where(eq(pages.id, row.id));
+        await tx
+          .update(pages)
+          .set({ title: f.title, content: f.text, blobSha: blobSha(f.text), changeSetId: cs.id })
+          .where(eq(pages.id, row.id));
       } else {
-        await tx.insert(pages).values({ initiativeId: initiative.id, title: f.title, content: f.text, path: f.rel, blobSha: blobSha(f.text), changeSetId: cs.id });
+        await tx
+          .insert(pages)
+          .values({ initiativeId: initiative.id, title: f.title, content: f.text, path: f.rel, blobSha: blobSha(f.text), changeSetId: cs.id });
       }
     }
     // A revert meanwhile asked for the removal: it comes next round, and finds these rows.

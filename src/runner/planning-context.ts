@@ -36,7 +36,13 @@ export async function loadPlanningContext(db: Db, ctx: RunContext): Promise<Plan
   const [created] =
     ctx.task.issueNumber !== null && ctx.project.id
       ? await db
-          .select({ id: changeSets.id, mode: changeSets.mode, agentName: changeSets.agentName, issueNumber: changeSets.issueNumber, summary: changeSets.summary })
+          .select({
+            id: changeSets.id,
+            mode: changeSets.mode,
+            agentName: changeSets.agentName,
+            issueNumber: changeSets.issueNumber,
+            summary: changeSets.summary,
+          })
           .from(changeSetEntries)
           .innerJoin(changeSets, eq(changeSets.id, changeSetEntries.changeSetId))
           .where(and(eq(changeSets.projectId, ctx.project.id), eq(changeSetEntries.issueNumber, ctx.task.issueNumber), eq(changeSetEntries.action, "create")))
@@ -50,7 +56,9 @@ export async function loadPlanningContext(db: Db, ctx: RunContext): Promise<Plan
     ]);
     issues = [
       ...phaseRows.filter((p) => p.issueNumber !== null).map((p) => ({ number: p.issueNumber!, kind: "phase" as const, title: p.name, status: p.status })),
-      ...taskRows.filter((t) => t.issueNumber !== null && t.id !== ctx.task.id).map((t) => ({ number: t.issueNumber!, kind: "task" as const, title: t.name, status: t.status })),
+      ...taskRows
+        .filter((t) => t.issueNumber !== null && t.id !== ctx.task.id)
+        .map((t) => ({ number: t.issueNumber!, kind: "task" as const, title: t.name, status: t.status })),
     ].sort((a, b) => a.number - b.number);
   }
   return {

@@ -4,11 +4,13 @@ import type { AgentMode } from "../core/statuses.js";
 const MODE_GOALS: Record<AgentMode, string> = {
   execute: "Implement the task in this repository.",
   research: "Research the question in the task and report your findings in your summary; change code only if the task asks for it.",
-  discuss: "Discuss the task with the people who set it: ask the questions that must be settled, round after round, until you can state the decisions; do not change code.",
+  discuss:
+    "Discuss the task with the people who set it: ask the questions that must be settled, round after round, until you can state the decisions; do not change code.",
   plan: "Plan the initiative into phases and tasks, and write the plan to .cw/output/plan.json.",
   detail: "Detail the phase (or task) into tasks (or sub-tasks), and write them to .cw/output/plan.json.",
   refine: "Refine the work as the review asks.",
-  verify: "Verify that the phase's work, in .cw/input/phase.diff, does what its tasks ask and is correct. Do not fix anything: report what is wrong as findings.",
+  verify:
+    "Verify that the phase's work, in .cw/input/phase.diff, does what its tasks ask and is correct. Do not fix anything: report what is wrong as findings.",
   merge: "Resolve the merge conflicts in this worktree so that both sides' intent is kept.",
   review: "Review the pull request whose diff is in .cw/input/pull-request.diff, as a careful colleague would. Do not change code.",
 };

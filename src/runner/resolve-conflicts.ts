@@ -208,7 +208,10 @@ async function runMergeAgent(deps: RunDeps, run: ConflictRun, merge: InProgress,
       return { kind: "ended", landing: failed(run, facts, `The merge agent \`${agent.name}\` asked instead of resolving them: ${asked}`, result.logTail) };
     }
     default:
-      return { kind: "ended", landing: failed(run, facts, `The merge agent \`${agent.name}\` could not resolve them (${result.outcome}): ${said}`, result.logTail) };
+      return {
+        kind: "ended",
+        landing: failed(run, facts, `The merge agent \`${agent.name}\` could not resolve them (${result.outcome}): ${said}`, result.logTail),
+      };
   }
 }
 

@@ -56,14 +56,18 @@ export function describeCompletion(f: CompletionFacts): string {
     lines.push("**Changes:** none.");
   }
   if (f.reviewAskedFor) {
-    lines.push("", `ℹ️ The agent asked to submit its review as \`${f.reviewAskedFor}\`: it was posted as a comment instead, because an agent never approves or blocks a pull request.`);
+    lines.push(
+      "",
+      `ℹ️ The agent asked to submit its review as \`${f.reviewAskedFor}\`: it was posted as a comment instead, because an agent never approves or blocks a pull request.`,
+    );
   }
   if (f.conflicts) {
     const by = f.conflicts.agentNames.map((name) => `\`${name}\``).join(", then ");
     lines.push("", `🔀 Conflicts in ${codeList(f.conflicts.files)} were resolved by the merge agent ${by}: ${oneLine(f.conflicts.summary)}`);
   }
   // A run that kept nothing pushed no branch: there is none to name.
-  if (f.stat || f.mergedInto) lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
+  if (f.stat || f.mergedInto)
+    lines.push("", `**Branch:** \`${f.branch}\`${f.mergedInto ? `, merged into \`${f.mergedInto}\` (${f.mergedSha.slice(0, 7)})` : ""}`);
   const usage = describeUsage(f.usage);
   if (usage) lines.push(`**Usage:** ${usage}`);
   return lines.join("\n");

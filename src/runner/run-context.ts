@@ -62,7 +62,12 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
     // A standalone task's pull request: the task it carries is the refine's context.
     ...(refine?.pr.kind === "task" ? [eq(tasks.id, refine.pr.subjectId)] : []),
   ];
-  const related = scope.length ? await db.select().from(tasks).where(or(...scope)) : [];
+  const related = scope.length
+    ? await db
+        .select()
+        .from(tasks)
+        .where(or(...scope))
+    : [];
 
   // The run's own agent, recorded at the claim under the task's current attempt, is not its
   // predecessor; nor is a merge agent, whose session is about a merge, not the task.

@@ -118,9 +118,19 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       const freshAsOf = performance.now();
       for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
       if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
-      const tree = await workspace.addWorktree({ repo, branch: ctx.branches.taskBranch, base: ctx.branches.base, path: worktree, freshAsOf, ...(token ? { token } : {}) });
+      const tree = await workspace.addWorktree({
+        repo,
+        branch: ctx.branches.taskBranch,
+        base: ctx.branches.base,
+        path: worktree,
+        freshAsOf,
+        ...(token ? { token } : {}),
+      });
       // The commit the task's check run is shown on until its work lands somewhere else.
-      await db.update(agents).set({ worktreeId: path.basename(tree.path), headSha: tree.headSha }).where(eq(agents.id, agent.id));
+      await db
+        .update(agents)
+        .set({ worktreeId: path.basename(tree.path), headSha: tree.headSha })
+        .where(eq(agents.id, agent.id));
       if (ctx.task.projectId) await markReconcileDue(db, ctx.task.projectId);
       // What the agent reads besides the task: the diff it verifies or reviews.
       const extraInput = await modeInput(deps, ctx, agent.mode, repo, token);
@@ -166,7 +176,17 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
       } else {
         result = ran.result;
         resumeSession = ran.resumed;
-        end = await settle(deps, ctx, tree.path, tree.headSha, result, { token, agentName: agent.name, mode: agent.mode, redact, hasAccount: ran.hasAccount, accountId: ran.accountId, branchPushed: tree.resumed, started, signal });
+        end = await settle(deps, ctx, tree.path, tree.headSha, result, {
+          token,
+          agentName: agent.name,
+          mode: agent.mode,
+          redact,
+          hasAccount: ran.hasAccount,
+          accountId: ran.accountId,
+          branchPushed: tree.resumed,
+          started,
+          signal,
+        });
         if (notice) end = withNotice(end, notice);
       }
     }
@@ -207,7 +227,17 @@ async function settle(
   worktree: string,
   startSha: string,
   result: AgentRunResult,
-  o: { token: string | undefined; agentName: string; mode: AgentMode; redact: (s: string) => string; hasAccount: boolean; accountId?: string | null; branchPushed: boolean; started: StartedRun; signal: AbortSignal },
+  o: {
+    token: string | undefined;
+    agentName: string;
+    mode: AgentMode;
+    redact: (s: string) => string;
+    hasAccount: boolean;
+    accountId?: string | null;
+    branchPushed: boolean;
+    started: StartedRun;
+    signal: AbortSignal;
+  },
 ): Promise<RunEnd> {
   const { workspace, settings } = deps;
   const repo: GitRepo = { owner: ctx.project.owner ?? "", name: ctx.project.repo ?? "", cloneUrl: ctx.project.url };
@@ -231,10 +261,20 @@ async function settle(
       // A result its mode cannot use fails at once: the same agent would likely write it again.
       if (reading.kind === "invalid") {
         const error = reading.message;
-        return { kind: "failed", error, comment: describeFailure(o.agentName, `its result is not what a ${o.mode} agent must write — ${error}`, result.logTail) };
+        return {
+          kind: "failed",
+          error,
+          comment: describeFailure(o.agentName, `its result is not what a ${o.mode} agent must write — ${error}`, result.logTail),
+        };
       }
       if (reading.kind === "verify" && reading.verdict === "fail") {
-        return { kind: "verify-failed", agentName: o.agentName, summary: verdictSummary("fail", reading.findings, said), findings: reading.findings, headSha: startSha };
+        return {
+          kind: "verify-failed",
+          agentName: o.agentName,
+          summary: verdictSummary("fail", reading.findings, said),
+          findings: reading.findings,
+          headSha: startSha,
+        };
       }
       // A planning agent's plan is checked before anything of its run lands.
       const mode = planModeOf(ctx);
@@ -255,7 +295,15 @@ async function settle(
         });
         const landed =
           merge.status === "conflict"
-            ? await resolveConflicts(deps, { ...o, ctx, source: ctx.branches.taskBranch, target: ctx.branches.mergeInto, files: merge.files, taskSummary: o.redact(result.summary ?? ""), author: AUTHOR })
+            ? await resolveConflicts(deps, {
+                ...o,
+                ctx,
+                source: ctx.branches.taskBranch,
+                target: ctx.branches.mergeInto,
+                files: merge.files,
+                taskSummary: o.redact(result.summary ?? ""),
+                author: AUTHOR,
+              })
             : merge;
         if (landed.status === "ended") return landed.end;
         mergedSha = landed.sha;

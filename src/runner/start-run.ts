@@ -119,6 +119,8 @@ export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?:
       : work.kind === "review"
         ? reviewStartedBody(agent.name, agent.startedAt!, work.pr.head)
         : refineStartedBody(work.reviews, agent.name, agent.startedAt!, task.attempt, task.retryCount);
-  await recordIntents(tx, [work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body)]);
+  await recordIntents(tx, [
+    work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body),
+  ]);
   await markReconcileDue(tx, project.id);
 }

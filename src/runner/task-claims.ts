@@ -11,7 +11,6 @@ import { tasks } from "../db/schema.js";
 import { fenceWhere, reclaimedFrom, type Fence, type TaskRow } from "../db/task-fence.js";
 import { PERSON_CHECKPOINT_TYPES } from "../core/checkpoints.js";
 
-
 export const LEASE_SECONDS = 60;
 
 /**
@@ -60,7 +59,10 @@ export async function claimTask(tx: Tx, id: string, runnerId: string): Promise<T
 }
 
 const claimable = sql`t.status = 'pending'
-      and t.type::text not in (${sql.join(PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`), sql`, `)})
+      and t.type::text not in (${sql.join(
+        PERSON_CHECKPOINT_TYPES.map((type) => sql`${type}`),
+        sql`, `,
+      )})
       and p.installed
       and (t.run_after is null or t.run_after <= now())
       -- One refine of a pull request at a time: each starts from the head the one before pushed.
@@ -103,13 +105,15 @@ export async function renewLease(db: DbOrTx, fence: Fence): Promise<boolean> {
  * fences out the old runner should it come back.
  */
 export async function reclaimExpiredLeases(db: Db): Promise<TaskRow[]> {
-  return db
-    .update(tasks)
-    // The claim names the runner it was taken from: that runner's late finish still counts
-    // until another claim moves the attempt on (`lateFenceWhere`).
-    .set({ status: "pending", claimedBy: sql`${reclaimedFrom("")} || ${tasks.claimedBy}`, leaseExpiresAt: null })
-    .where(and(eq(tasks.status, "in_progress"), lt(tasks.leaseExpiresAt, sql`now()`)))
-    .returning();
+  return (
+    db
+      .update(tasks)
+      // The claim names the runner it was taken from: that runner's late finish still counts
+      // until another claim moves the attempt on (`lateFenceWhere`).
+      .set({ status: "pending", claimedBy: sql`${reclaimedFrom("")} || ${tasks.claimedBy}`, leaseExpiresAt: null })
+      .where(and(eq(tasks.status, "in_progress"), lt(tasks.leaseExpiresAt, sql`now()`)))
+      .returning()
+  );
 }
 
 function rowsOf<T>(result: unknown): T[] {

@@ -19,11 +19,11 @@ export function healthEndpoint(database: Database, runnerRefusal: () => string |
         }),
       ]);
       const refusal = runnerRefusal();
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", database: "ok", runner: refusal ? `starts no agents: ${refusal}` : "ok" }));
-    } catch (error) {
       res
-        .writeHead(503, { "content-type": "application/json" })
-        .end(JSON.stringify({ status: "unavailable", database: (error as Error).message }));
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: "ok", database: "ok", runner: refusal ? `starts no agents: ${refusal}` : "ok" }));
+    } catch (error) {
+      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "unavailable", database: (error as Error).message }));
     } finally {
       clearTimeout(timer);
     }

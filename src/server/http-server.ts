@@ -28,11 +28,7 @@ export class PortInUseError extends Error {}
 export function listen(server: Server, port: number, host: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new PortInUseError(`Port ${port} is already in use: set PORT to another port`)
-          : error,
-      );
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(`Port ${port} is already in use: set PORT to another port`) : error);
     });
     server.listen({ port, host }, () => {
       const address = server.address();

@@ -72,10 +72,19 @@ const ADAPTERS = ["claude", "codex", "command"];
 export async function readDatabaseGauges(db: Db): Promise<void> {
   const age = (column: unknown) => sql<string | null>`extract(epoch from now() - min(${column}))::text`;
   const [[lag], [queue], running, [exhausted]] = await Promise.all([
-    db.select({ age: age(webhookDeliveries.receivedAt) }).from(webhookDeliveries).where(inArray(webhookDeliveries.status, ["pending", "processing"])),
-    db.select({ depth: count(), age: age(outbox.createdAt) }).from(outbox).where(eq(outbox.status, "pending")),
+    db
+      .select({ age: age(webhookDeliveries.receivedAt) })
+      .from(webhookDeliveries)
+      .where(inArray(webhookDeliveries.status, ["pending", "processing"])),
+    db
+      .select({ depth: count(), age: age(outbox.createdAt) })
+      .from(outbox)
+      .where(eq(outbox.status, "pending")),
     db.select({ adapter: agents.provider, n: count() }).from(agents).where(eq(agents.status, "running")).groupBy(agents.provider),
-    db.select({ n: count() }).from(accounts).where(and(eq(accounts.isExhausted, true))),
+    db
+      .select({ n: count() })
+      .from(accounts)
+      .where(and(eq(accounts.isExhausted, true))),
   ]);
   processingLag.set(Number(lag?.age ?? 0));
   outboxDepth.set(Number(queue?.depth ?? 0));

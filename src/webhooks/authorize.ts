@@ -56,10 +56,6 @@ export async function authorize(
 }
 
 /** Events caused by the app itself (its comments, its label writes) steer nothing. */
-export function isFromThisApp(
-  sender: Sender,
-  appId: number,
-  subject?: { performed_via_github_app?: { id?: number | null } | null } | null,
-): boolean {
+export function isFromThisApp(sender: Sender, appId: number, subject?: { performed_via_github_app?: { id?: number | null } | null } | null): boolean {
   return sender.type === "Bot" && subject?.performed_via_github_app?.id === appId;
 }

@@ -15,9 +15,7 @@ import type { Project } from "../core/commands/upsert-project.js";
 
 export async function bodyLinksOf(db: Db, project: Project, issue: IssueFacts): Promise<LinkTarget[]> {
   const [owner = "", repo = ""] = project.name.split("/");
-  const refs = parseDependencyRefs(issue.body, { owner, repo }).filter(
-    (r) => !(sameRepo(r, project.name) && r.number === issue.number),
-  );
+  const refs = parseDependencyRefs(issue.body, { owner, repo }).filter((r) => !(sameRepo(r, project.name) && r.number === issue.number));
   const local = refs.filter((r) => sameRepo(r, project.name)).map((r) => r.number);
   const known = new Map<number, "open" | "closed">();
   if (local.length > 0) {

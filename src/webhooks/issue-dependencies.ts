@@ -16,10 +16,8 @@ export function onIssueDependencies(services: Services) {
     const blocked = payload.blocked_issue;
     const blocking = payload.blocking_issue;
     if (!blocked || !blocking) return;
-    const blockedRepo =
-      ("blocked_issue_repo" in payload && payload.blocked_issue_repo?.full_name) || project.name;
-    const blockingRepo =
-      ("blocking_issue_repo" in payload && payload.blocking_issue_repo?.full_name) || project.name;
+    const blockedRepo = ("blocked_issue_repo" in payload && payload.blocked_issue_repo?.full_name) || project.name;
+    const blockingRepo = ("blocking_issue_repo" in payload && payload.blocking_issue_repo?.full_name) || project.name;
     if (blockedRepo.toLowerCase() !== project.name.toLowerCase()) return;
 
     const added = payload.action === "blocked_by_added" || payload.action === "blocking_added";

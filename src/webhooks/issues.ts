@@ -57,18 +57,16 @@ export function onIssues(services: Services) {
     const configured = await rememberConfig(services, project, config);
 
     const startedBy =
-      asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`))
-        ? payload.sender.login
-        : null;
+      asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`)) ? payload.sender.login : null;
     const textEdited = payload.action === "edited" && (payload.changes.body !== undefined || payload.changes.title !== undefined);
     // A phase's text reaches every agent of the phase: it counts when a writer made the issue a
     // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
-    const phaseByPerson = issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
+    const phaseByPerson =
+      issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
     // Text that agents will read (title and body) must come from a writer: anyone else's is ignored.
     const byWriter = async () => !fromApp && (await isWriter(services, context, project, payload.sender)).allowed;
     const writerEdit = textEdited && (await byWriter());
-    const trustBody =
-      startedBy !== null || (((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) && (await byWriter()));
+    const trustBody = startedBy !== null || (((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) && (await byWriter()));
 
     await syncIssue(db, {
       project: configured,

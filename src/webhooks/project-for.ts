@@ -22,10 +22,7 @@ export interface RepositoryPayload {
   private: boolean;
 }
 
-export async function projectFor(
-  services: Services,
-  payload: { repository?: RepositoryPayload; installation?: { id: number } },
-): Promise<Project> {
+export async function projectFor(services: Services, payload: { repository?: RepositoryPayload; installation?: { id: number } }): Promise<Project> {
   const repository = payload.repository;
   const installationId = payload.installation?.id;
   if (!repository || installationId === undefined) throw new Error("event has no repository or installation");
@@ -55,7 +52,10 @@ export async function projectFor(
 
 // Every repository event reads its project: built once (see db/prepared.ts).
 const selectProject = statement<{ repositoryId: number }, Project[]>("project_for", (db) =>
-  db.select().from(projects).where(eq(projects.repositoryId, sql.placeholder("repositoryId"))),
+  db
+    .select()
+    .from(projects)
+    .where(eq(projects.repositoryId, sql.placeholder("repositoryId"))),
 );
 
 /**

@@ -12,8 +12,6 @@ export async function reportInvalidConfig(services: Services, project: Project, 
     "```\n" +
     error.replace(/```/g, "ʼʼʼ") +
     "\n```\n\nFix the file on the default branch, then try again.";
-  await recordIntents(services.database.db, [
-    { kind: "upsert-comment", repo: repoRefOf(project), issueNumber, marker: CONFIG_ERROR_MARKER, body },
-  ]);
+  await recordIntents(services.database.db, [{ kind: "upsert-comment", repo: repoRefOf(project), issueNumber, marker: CONFIG_ERROR_MARKER, body }]);
   services.wakeOutbox();
 }

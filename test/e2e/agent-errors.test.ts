@@ -61,20 +61,17 @@ writeFileSync(CLAUDE, `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" "$@"\
 
 useStrictNock();
 let noQuestions = false;
-const booted = useBootedApp(
-  () => ({ workDir, agent: "claude", agentCommand: undefined, secretKey: SECRET_KEY, maxAgents: 1 }),
-  {
-    maxRetries: 1,
-    timeoutSeconds: 30,
-    idleSeconds: 20,
-    agentEnv: {
-      CW_CLAUDE_BIN: CLAUDE,
-      get CW_NO_QUESTIONS_FLAG() {
-        return noQuestions ? "1" : "";
-      },
+const booted = useBootedApp(() => ({ workDir, agent: "claude", agentCommand: undefined, secretKey: SECRET_KEY, maxAgents: 1 }), {
+  maxRetries: 1,
+  timeoutSeconds: 30,
+  idleSeconds: 20,
+  agentEnv: {
+    CW_CLAUDE_BIN: CLAUDE,
+    get CW_NO_QUESTIONS_FLAG() {
+      return noQuestions ? "1" : "";
     },
   },
-);
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function runs(): { args: string[]; key: string | null }[] {

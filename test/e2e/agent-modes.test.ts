@@ -22,10 +22,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-modes-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const OPEN_ISSUE = "POST /repos/{owner}/{repo}/issues";
@@ -42,7 +43,9 @@ const agentComment = (fake: Awaited<ReturnType<typeof installedRepository>>["fak
   fake.commentsOn(n).find((c) => c.body.includes("<!-- codewalkers:agent -->"))?.body ?? "";
 
 describe("agent modes", () => {
-  it("research reports without a pull request; discuss asks in rounds and its decisions reach its dependant; verify without a verdict fails", { timeout: 60_000 }, async () => {
+  it("research reports without a pull request; discuss asks in rounds and its decisions reach its dependant; verify without a verdict fails", {
+    timeout: 60_000,
+  }, async () => {
     const { fake } = await installedRepository(booted, undefined, ownInstallation());
     const research = fake.openIssue({
       title: "How do we cache sessions?",
@@ -54,7 +57,13 @@ describe("agent modes", () => {
       labels: ["cw:run", "cw:discuss"],
       body:
         "Talk it through." +
-        fakeAgentScript({ behavior: "discuss", questions: [{ id: "q1", question: "Which store?" }, { id: "q2", question: "How long do sessions last?" }] }),
+        fakeAgentScript({
+          behavior: "discuss",
+          questions: [
+            { id: "q1", question: "Which store?" },
+            { id: "q2", question: "How long do sessions last?" },
+          ],
+        }),
     });
     const dependant = fake.openIssue({
       title: "Build the session store",
@@ -129,12 +138,18 @@ describe("agent modes", () => {
     expect(fake.requests.filter((r) => r.route === "POST /repos/{owner}/{repo}/pulls")).toHaveLength(0);
   });
 
-  it("verify waits for its phase, fails (its pull request back to draft, a fix task opened), and after the fix passes: ready for review again", { timeout: 90_000 }, async () => {
+  it("verify waits for its phase, fails (its pull request back to draft, a fix task opened), and after the fix passes: ready for review again", {
+    timeout: 90_000,
+  }, async () => {
     const { fake, remote } = await installedRepository(booted, undefined, ownInstallation());
     const m = fake.createMilestone({ title: "Sessions" });
     const phase = fake.openIssue({ title: "Store", milestone: m, labels: ["cw:phase"] });
     const task = (title: string, file: string) => {
-      const n = fake.openIssue({ title, milestone: m, body: fakeAgentScript({ behavior: "edit", files: { [file]: `${title}\n` }, summary: `Did: ${title}.` }) });
+      const n = fake.openIssue({
+        title,
+        milestone: m,
+        body: fakeAgentScript({ behavior: "edit", files: { [file]: `${title}\n` }, summary: `Did: ${title}.` }),
+      });
       fake.addSubIssue(phase, n);
       return n;
     };
@@ -166,11 +181,17 @@ describe("agent modes", () => {
     // The fix issue is opened, but the answer is lost: the retry finds it by its marker.
     fake.failNext(OPEN_ISSUE, { status: 502, applied: true });
     await runUntilQuiet(booted, fake);
-    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await booted.database.db
+      .update(outbox)
+      .set({ runAfter: new Date(0) })
+      .where(eq(outbox.status, "pending"));
     await runUntilQuiet(booted, fake);
 
     // The verification failed once: one fix task was opened in the phase, with the findings.
-    const fixIssues = fake.allIssues().map((x) => x.issue).filter((i) => i.title.startsWith("Fix the findings of"));
+    const fixIssues = fake
+      .allIssues()
+      .map((x) => x.issue)
+      .filter((i) => i.title.startsWith("Fix the findings of"));
     expect(fixIssues).toHaveLength(1);
     expect(fake.requests.filter((r) => r.route === OPEN_ISSUE).map((r) => r.injected)).toEqual([true]);
     const fixIssue = fixIssues[0]!;
@@ -195,7 +216,10 @@ describe("agent modes", () => {
 
     // Out of review while the verification failed: back to draft, ready again only after the fix.
     const readiness = fake.requests
-      .map((r, i) => [r.route === "POST /graphql" ? /convertPullRequestToDraft|markPullRequestReadyForReview/.exec(JSON.stringify(r.body))?.[0] : undefined, i] as const)
+      .map(
+        (r, i) =>
+          [r.route === "POST /graphql" ? /convertPullRequestToDraft|markPullRequestReadyForReview/.exec(JSON.stringify(r.body))?.[0] : undefined, i] as const,
+      )
       .filter(([what]) => what !== undefined);
     expect(readiness.map(([what]) => what)).toEqual(["convertPullRequestToDraft", "markPullRequestReadyForReview"]);
     expect(readiness[1]![1]).toBeGreaterThan(fake.requests.findIndex((r) => r.route === OPEN_ISSUE));
@@ -214,7 +238,9 @@ describe("agent modes", () => {
     expect(fake.counts().redundantWrites).toBe(0);
   });
 
-  it("agent_review: a review agent comments with line comments before people are asked, an approval it asks for is downgraded, and /cw refine endorses it", { timeout: 90_000 }, async () => {
+  it("agent_review: a review agent comments with line comments before people are asked, an approval it asks for is downgraded, and /cw refine endorses it", {
+    timeout: 90_000,
+  }, async () => {
     const remote = await createBareRemote({ files: { "README.md": "# Project\n" } });
     const fake = new FakeGitHub({
       ...ownInstallation(),
@@ -226,11 +252,20 @@ describe("agent modes", () => {
       result: {
         status: "done",
         summary: "One thing to change.",
-        review: { event: "APPROVE", body: "Looks good apart from the greeting.", comments: [{ path: "hello.txt", line: 1, body: "Say hello to the world, not to nobody." }] },
+        review: {
+          event: "APPROVE",
+          body: "Looks good apart from the greeting.",
+          comments: [{ path: "hello.txt", line: 1, body: "Say hello to the world, not to nobody." }],
+        },
       },
     };
     const m = fake.createMilestone({ title: "Greeting" });
-    const phase = fake.openIssue({ title: "Hello", milestone: m, labels: ["cw:phase"], body: `\n\n\`\`\`fake-agent-review\n${JSON.stringify(review)}\n\`\`\`\n` });
+    const phase = fake.openIssue({
+      title: "Hello",
+      milestone: m,
+      labels: ["cw:phase"],
+      body: `\n\n\`\`\`fake-agent-review\n${JSON.stringify(review)}\n\`\`\`\n`,
+    });
     const work = fake.openIssue({
       title: "Say hello",
       milestone: m,
@@ -241,7 +276,10 @@ describe("agent modes", () => {
     // The review lands, but its answer is lost: the retry finds it by its marker, never posts twice.
     fake.failNext(POST_REVIEW, { status: 502, applied: true });
     await runUntilQuiet(booted, fake);
-    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await booted.database.db
+      .update(outbox)
+      .set({ runAfter: new Date(0) })
+      .where(eq(outbox.status, "pending"));
     await runUntilQuiet(booted, fake);
 
     const pr = fake.pulls()[0]!;

@@ -177,7 +177,11 @@ describe("cards", () => {
     const [started] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, t1));
     expect(started!.status).toBe("pending");
     expect(fake.labelsOf(t1)).toContain("cw:run");
-    expect(fake.requests.filter((r) => r.route === "POST /repos/{owner}/{repo}/issues/{issue_number}/labels" && (r.body as { labels?: string[] }).labels?.includes("cw:run"))).toHaveLength(1);
+    expect(
+      fake.requests.filter(
+        (r) => r.route === "POST /repos/{owner}/{repo}/issues/{issue_number}/labels" && (r.body as { labels?: string[] }).labels?.includes("cw:run"),
+      ),
+    ).toHaveLength(1);
     expect(fake.projects.card(board, node(t1))).toEqual({ Status: "Ready" });
     expect(fake.projects.writes.filter((w) => w.redundant)).toEqual([]);
   });

@@ -21,10 +21,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-board-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const barriers = dropBox(path.join(scratch, "barriers"));
 
@@ -55,7 +56,12 @@ describe("project boards", () => {
     const t1 = fake.openIssue({
       title: "Cart model",
       milestone: m,
-      body: fakeAgentScript({ steps: [{ behavior: "wait-file", path: go, timeoutMs: 20_000 }, { behavior: "edit", files: { "cart.txt": "Did the model.\n" }, summary: "Did the model." }] }),
+      body: fakeAgentScript({
+        steps: [
+          { behavior: "wait-file", path: go, timeoutMs: 20_000 },
+          { behavior: "edit", files: { "cart.txt": "Did the model.\n" }, summary: "Did the model." },
+        ],
+      }),
     });
     const t2 = fake.openIssue({ title: "Cart view", milestone: m, body: `Depends on #${t1}${script("view.txt", "Did the view.")}` });
     fake.addSubIssue(p1, t1);

@@ -70,7 +70,9 @@ describe("check_suite.completed", () => {
     await waitingPr(projectId, 8, "cw/launch--phase-4", "0".repeat(40)); // another head: not this suite's
     await waitingPr(projectId, 9, "cw/launch--phase-5", sha, "1".repeat(40)); // approved on an older commit
     mockInstallationToken(INSTALLATION_ID);
-    github().put("/repos/Codertocat/Hello-World/pulls/7/merge").reply(200, { sha: "2".repeat(40), merged: true, message: "Pull Request successfully merged" });
+    github()
+      .put("/repos/Codertocat/Hello-World/pulls/7/merge")
+      .reply(200, { sha: "2".repeat(40), merged: true, message: "Pull Request successfully merged" });
 
     expect((await postDelivery(booted.app.port, "check_suite", payload)).status).toBe(202);
     await booted.settle();

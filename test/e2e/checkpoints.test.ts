@@ -25,13 +25,20 @@ const scratch = agentScratch("cw-checkpoints-e2e-");
 const captures = path.join(scratch, "captures");
 // Keeps a copy of each run's input files, so the test can read what a dependent was told.
 // (Each run is another OS user: the copies are made writable for the next.)
-const AGENT_COMMAND = ["umask 000", `rm -rf "${captures}/$CW_TASK_ID"`, `mkdir -p "${captures}/$CW_TASK_ID"`, `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`, `exec node "${FAKE_AGENT}"`].join(" && ");
+const AGENT_COMMAND = [
+  "umask 000",
+  `rm -rf "${captures}/$CW_TASK_ID"`,
+  `mkdir -p "${captures}/$CW_TASK_ID"`,
+  `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`,
+  `exec node "${FAKE_AGENT}"`,
+].join(" && ");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const ASSIGNEES_ROUTE = "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees";
@@ -42,7 +49,10 @@ async function taskFor(issueNumber: number) {
 }
 
 async function agentsOf(issueNumber: number) {
-  return booted.database.db.select().from(agents).where(eq(agents.taskId, (await taskFor(issueNumber)).id));
+  return booted.database.db
+    .select()
+    .from(agents)
+    .where(eq(agents.taskId, (await taskFor(issueNumber)).id));
 }
 
 /** The app's comment under a marker (`<!-- codewalkers:marker -->`), as the issue shows it now. */
@@ -178,9 +188,15 @@ describe("a decision checkpoint", () => {
     // No runner takes it, even if it were left ready.
     await runUntilQuiet(booted, fake);
     expect(await agentsOf(gate)).toEqual([]);
-    await booted.database.db.update(tasks).set({ status: "pending" }).where(eq(tasks.id, (await taskFor(gate)).id));
+    await booted.database.db
+      .update(tasks)
+      .set({ status: "pending" })
+      .where(eq(tasks.id, (await taskFor(gate)).id));
     expect(await booted.app.dispatcher.dispatchOnce()).toBe(0);
-    await booted.database.db.update(tasks).set({ status: "in_progress" }).where(eq(tasks.id, (await taskFor(gate)).id));
+    await booted.database.db
+      .update(tasks)
+      .set({ status: "in_progress" })
+      .where(eq(tasks.id, (await taskFor(gate)).id));
 
     // A reader's reply is discussion, not the decision.
     const before = fake.commentsOn(gate).length;
@@ -206,7 +222,10 @@ describe("a decision checkpoint", () => {
     expect(statusOf(fake, gate)).toEqual(["cw:done"]);
     expect(appComment(fake, gate, "checkpoint")).toContain(`**Decided** by @${WRITER.login}:\n\n> SQLite`);
     expect(statusOf(fake, after)).toEqual(["cw:ready"]);
-    const stored = await booted.database.db.select().from(messages).where(eq(messages.taskId, (await taskFor(gate)).id));
+    const stored = await booted.database.db
+      .select()
+      .from(messages)
+      .where(eq(messages.taskId, (await taskFor(gate)).id));
     expect(stored.map((m) => [m.type, m.status, m.author])).toEqual([
       ["question", "responded", null],
       ["response", "pending", WRITER.login],
@@ -299,7 +318,11 @@ describe("a phase of person checkpoints only", () => {
     const second = fake.openIssue({ title: "Build", milestone: m, labels: ["cw:phase"] });
     fake.addBlockedBy(second, first);
     const decision = fake.openIssue({ title: "Pick the database", milestone: m, body: "- [ ] PostgreSQL\n- [ ] SQLite", labels: ["cw:checkpoint:decision"] });
-    const build = fake.openIssue({ title: "Build it", milestone: m, body: fakeAgentScript({ behavior: "edit", files: { "db.txt": "sqlite\n" }, summary: "Built it." }) });
+    const build = fake.openIssue({
+      title: "Build it",
+      milestone: m,
+      body: fakeAgentScript({ behavior: "edit", files: { "db.txt": "sqlite\n" }, summary: "Built it." }),
+    });
     fake.addSubIssue(first, decision);
     fake.addSubIssue(second, build);
     fake.addLabels(decision, ["cw:run"], WRITER);

@@ -15,7 +15,6 @@ import { useStrictNock } from "../support/strict-nock.js";
 useStrictNock();
 const booted = useBootedApp();
 
-
 async function converge(fake: FakeGitHub) {
   await fake.converge(booted.app.port, booted.settle);
 }
@@ -108,7 +107,12 @@ describe("a milestone of dependent issues", () => {
     await converge(fake);
     expect(statusOf(fake, a)).toEqual(["cw:ready"]);
     expect(statusOf(fake, b)).toEqual(["cw:blocked"]);
-    expect(fake.commentsOn(a).map((c) => c.body).join("\n")).toContain("resolved");
+    expect(
+      fake
+        .commentsOn(a)
+        .map((c) => c.body)
+        .join("\n"),
+    ).toContain("resolved");
     expect(fake.counts().redundantWrites).toBe(0);
   });
 

@@ -16,7 +16,12 @@ describe("the app against the fake GitHub", () => {
     expect(deliveries.map((d) => d.status)).toEqual([202]);
     await booted.settle();
 
-    expect(fake.labels().map((l) => l.name).sort()).toEqual(["bug", ...labelDefinitions().map((l) => l.name)].sort());
+    expect(
+      fake
+        .labels()
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(["bug", ...labelDefinitions().map((l) => l.name)].sort());
     // A label a person made is kept as it is.
     expect(fake.labels().find((l) => l.name === "cw:ready")?.color).toBe("000000");
     const counts = fake.counts();

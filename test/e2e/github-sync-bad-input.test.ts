@@ -23,7 +23,10 @@ const installed = (fake: FakeGitHub) => install(booted, fake);
 /** Makes every waiting outbox row runnable now (instead of waiting out its backoff). */
 /** The time GitHub asked to wait has passed: the waiting writes, and the pacer's hold on the installation. */
 async function hurryOutbox() {
-  await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+  await booted.database.db
+    .update(outbox)
+    .set({ runAfter: new Date(0) })
+    .where(eq(outbox.status, "pending"));
   booted.pacer.reset();
 }
 
@@ -137,9 +140,7 @@ describe("bad input for the GitHub sync", () => {
     expect(rows.filter((r) => r.repo === "Codertocat/Hello-World").map((r) => r.n)).toEqual([dependent]);
     expect(rows.filter((r) => r.repo === "Codertocat/Elsewhere").map((r) => r.n)).toEqual([moved.number]);
     expect(statusOf(fake, dependent)).toEqual(["cw:blocked"]);
-    expect(rows.find((r) => r.n === dependent && r.repo === "Codertocat/Hello-World")!.reason).toContain(
-      `Codertocat/Elsewhere#${moved.number}`,
-    );
+    expect(rows.find((r) => r.n === dependent && r.repo === "Codertocat/Hello-World")!.reason).toContain(`Codertocat/Elsewhere#${moved.number}`);
 
     // When it is closed there, the dependent here is free.
     fake.in("Codertocat/Elsewhere").closeIssue(moved.number, WRITER);
@@ -189,7 +190,11 @@ describe("bad input for the GitHub sync", () => {
     expect(waiting!.lastError).toContain("500");
     expect(statusOf(fake, n)).toEqual([]);
 
-    fake.failNext("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { status: 403, headers: { "retry-after": "120" }, body: { message: "You have exceeded a secondary rate limit" } });
+    fake.failNext("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
+      status: 403,
+      headers: { "retry-after": "120" },
+      body: { message: "You have exceeded a secondary rate limit" },
+    });
     await hurryOutbox();
     const before = Date.now();
     await booted.app.outbox.drain();

@@ -29,7 +29,9 @@ describe("installation", () => {
     const payload = examplePayload<{ installation: { id: number } }>("installation", "created");
     const installationId = payload.installation.id;
     mockInstallationToken(installationId);
-    github().get("/repos/Codertocat/Hello-World").reply(200, repoResponse(186853002, "Codertocat/Hello-World", "trunk"));
+    github()
+      .get("/repos/Codertocat/Hello-World")
+      .reply(200, repoResponse(186853002, "Codertocat/Hello-World", "trunk"));
     // The repository already has cw:ready (a person made it): it is kept as it is.
     github()
       .get("/repos/Codertocat/Hello-World/labels")

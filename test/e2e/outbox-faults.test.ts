@@ -94,7 +94,10 @@ describe("the outbox under faults", () => {
     expect(later!.runAfter.getTime()).toBeGreaterThanOrEqual(limited!.runAfter.getTime());
 
     // Once the time has come, both go.
-    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await booted.database.db
+      .update(outbox)
+      .set({ runAfter: new Date(0) })
+      .where(eq(outbox.status, "pending"));
     booted.pacer.reset();
     await booted.app.outbox.drain();
     expect(statusOf(fake, n)).toEqual(["cw:blocked"]);
@@ -123,7 +126,10 @@ describe("the outbox under faults", () => {
     fake.addLabels(n, ["cw:in-progress"], APP_BOT);
     fake.removeLabel(n, "cw:ready", APP_BOT);
     fake.dropWebhooks();
-    await booted.database.db.update(tasks).set({ labels: ["cw:run", "cw:ready"] }).where(eq(tasks.issueNumber, n));
+    await booted.database.db
+      .update(tasks)
+      .set({ labels: ["cw:run", "cw:ready"] })
+      .where(eq(tasks.issueNumber, n));
     fake.resetCounts();
     await recordIntents(booted.database.db, [label(n, "cw:done")]);
     await booted.app.outbox.drain();

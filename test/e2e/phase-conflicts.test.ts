@@ -30,10 +30,11 @@ const mergeScriptFile = path.join(scratch, "merge-script.json");
 const AGENT_COMMAND = `if [ -f "${mergeScriptFile}" ]; then export FAKE_AGENT_MERGE_SCRIPT="$(cat "${mergeScriptFile}")"; fi; exec node "${FAKE_AGENT}"`;
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const INITIATIVE_BRANCH = "cw/checkout";
@@ -131,7 +132,12 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     expect(await readFileAt(remote, second.branch, "settings.conf")).toBe("colour = green\ncolour = blue\n");
 
     const [update] = await updateTasks();
-    expect(update).toMatchObject({ status: "completed", issueNumber: null, triggeredBy: WRITER.login, name: `Merge ${INITIATIVE_BRANCH} into ${second.branch} (#${second.pr})` });
+    expect(update).toMatchObject({
+      status: "completed",
+      issueNumber: null,
+      triggeredBy: WRITER.login,
+      name: `Merge ${INITIATIVE_BRANCH} into ${second.branch} (#${second.pr})`,
+    });
     const mergers = await booted.database.db.select().from(agents).where(eq(agents.taskId, update!.id));
     expect(mergers.map((a) => [a.mode, a.status])).toEqual([["merge", "idle"]]);
 
@@ -196,7 +202,10 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     expect(await readFileAt(remote, second.branch, "settings.conf")).toBe("colour = green\ncolour = blue\n");
     // Each update talks in its own comment.
     expect(appComments(fake, second.pr, "Conflicts with")).toHaveLength(2);
-    const [again] = await booted.database.db.select().from(tasks).where(and(eq(tasks.category, "merge"), eq(tasks.status, "completed")));
+    const [again] = await booted.database.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.category, "merge"), eq(tasks.status, "completed")));
     expect(again!.id).not.toBe(failed!.id);
   });
 
@@ -209,12 +218,18 @@ describe("a phase PR that conflicts with its initiative branch", () => {
     await fake.converge(booted.app.port, booted.settle);
     // Refused, and GitHub answered `mergeable: null`: nothing decided, the merge waits for its retry.
     expect(await updateTasks()).toEqual([]);
-    const [merge] = await booted.database.db.select().from(outbox).where(and(eq(outbox.operation, "merge-pull-request"), eq(outbox.status, "pending")));
+    const [merge] = await booted.database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.operation, "merge-pull-request"), eq(outbox.status, "pending")));
     expect(merge).toMatchObject({ attempts: 1 });
     expect(merge!.lastError).toContain(`GitHub has not yet worked out whether #${second.pr} can merge`);
     expect(appComments(fake, second.pr, "Waiting to merge")).toEqual([]);
 
-    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await booted.database.db
+      .update(outbox)
+      .set({ runAfter: new Date(0) })
+      .where(eq(outbox.status, "pending"));
     await fake.converge(booted.app.port, booted.settle);
     expect(await updateTasks()).toMatchObject([{ status: "pending" }]);
     expect(await booted.database.db.select().from(outbox).where(eq(outbox.status, "dead"))).toEqual([]);

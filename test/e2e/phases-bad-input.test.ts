@@ -26,10 +26,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-phases-bad-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const INITIATIVE_BRANCH = "cw/checkout";
@@ -41,7 +42,11 @@ const script = (file: string, content: string, summary: string) =>
   `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: content }, summary })}\n\`\`\`\n`;
 const settingsBlock = (yaml: string) => `The checkout.\n\n\`\`\`codewalkers\n${yaml}\n\`\`\`\n`;
 /** Makes every waiting outbox row runnable now (instead of waiting out its backoff). */
-const hurryOutbox = () => booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+const hurryOutbox = () =>
+  booted.database.db
+    .update(outbox)
+    .set({ runAfter: new Date(0) })
+    .where(eq(outbox.status, "pending"));
 const converge = (fake: FakeGitHub) => fake.converge(booted.app.port, booted.settle);
 const mergeRequests = (fake: FakeGitHub) => fake.requests.filter((r) => r.route === MERGE_ROUTE);
 const appComments = (fake: FakeGitHub, n: number, text: string) =>
@@ -460,7 +465,14 @@ describe("bad input for phases and pull requests", () => {
   });
 
   it("9. yolo: a phase of two tasks merges without any review once its tasks are done", async () => {
-    const { fake, remote, milestone, phase, tasks: taskNumbers, pr } = await phaseInReview({
+    const {
+      fake,
+      remote,
+      milestone,
+      phase,
+      tasks: taskNumbers,
+      pr,
+    } = await phaseInReview({
       description: settingsBlock("execution_mode: yolo"),
       taskCount: 2,
     });
@@ -486,7 +498,13 @@ describe("bad input for phases and pull requests", () => {
   });
 
   it("9b. yolo: a phase PR opened as a draft (one task of two done) is made ready and merges once the second is done", async () => {
-    const { fake, remote, phase, tasks: taskNumbers, pr } = await phaseInReview({
+    const {
+      fake,
+      remote,
+      phase,
+      tasks: taskNumbers,
+      pr,
+    } = await phaseInReview({
       description: settingsBlock("execution_mode: yolo"),
       taskCount: 2,
       started: 1,
@@ -512,7 +530,12 @@ describe("bad input for phases and pull requests", () => {
   });
 
   it("9c. yolo: GitHub fails to make the draft ready (502): the merge waits for it instead of being refused, then merges", async () => {
-    const { fake, remote, tasks: taskNumbers, pr } = await phaseInReview({
+    const {
+      fake,
+      remote,
+      tasks: taskNumbers,
+      pr,
+    } = await phaseInReview({
       description: settingsBlock("execution_mode: yolo"),
       taskCount: 2,
       started: 1,

@@ -23,10 +23,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-phases-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = (file: string, content: string, summary: string) =>
@@ -152,7 +153,8 @@ describe("phases and pull requests", () => {
       `POST ${taskCheckRunName(t3, "Payment model")} phase 2's final head completed`,
       `POST ${taskCheckRunName(t4, "Payment view")} phase 2's final head completed`,
     ]);
-    for (const c of fake.checkRuns().filter((c) => c.name.startsWith("Codewalkers: #"))) expect(c).toMatchObject({ status: "completed", conclusion: "success" });
+    for (const c of fake.checkRuns().filter((c) => c.name.startsWith("Codewalkers: #")))
+      expect(c).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
   it("an approval of an older commit merges nothing, and says so", async () => {

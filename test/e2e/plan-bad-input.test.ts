@@ -17,10 +17,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-plan-bad-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** [what is wrong, the plan issue's body, what the comment must quote] */
@@ -31,16 +32,29 @@ const CASES: [string, string, string][] = [
   ["unknown key", planBody({ tasks: [{ key: "t1", title: "A", owner: "me" }] }), "tasks[0].owner: unknown key"],
   ["unknown #N", planBody({ tasks: [{ key: "t1", title: "A", dependsOn: ["#999"] }] }), "#999 is not an issue Codewalkers knows"],
   ["unknown key reference", planBody({ tasks: [{ key: "t1", title: "A", dependsOn: ["nope"] }] }), '"nope" is not a key of this plan'],
-  ["cycle", planBody({ tasks: [{ key: "a", title: "A", dependsOn: ["b"] }, { key: "b", title: "B", dependsOn: ["a"] }] }), "dependency cycle between tasks: a → b → a"],
+  [
+    "cycle",
+    planBody({
+      tasks: [
+        { key: "a", title: "A", dependsOn: ["b"] },
+        { key: "b", title: "B", dependsOn: ["a"] },
+      ],
+    }),
+    "dependency cycle between tasks: a → b → a",
+  ],
   ["unknown phase", planBody({ tasks: [{ key: "t1", title: "A", phase: "p9" }] }), '"p9" is not a phase of this plan'],
   ["empty title", planBody({ tasks: [{ key: "t1", title: "   " }] }), "tasks[0].title: the title is empty"],
   ["500 tasks", planBody({ tasks: Array.from({ length: 500 }, (_, i) => ({ key: `t${i}`, title: "x" })) }), "500 tasks or more"],
   // Escaped in the JSON, so the plan issue's own sanitizing leaves them for the agent to write.
-  ["hidden comment", planBody('{"tasks":[{"key":"t1","title":"A","body":"Fine \\u003c!-- secret --\\u003e text"}]}'), "tasks[0].body: holds text GitHub would not show"],
+  [
+    "hidden comment",
+    planBody('{"tasks":[{"key":"t1","title":"A","body":"Fine \\u003c!-- secret --\\u003e text"}]}'),
+    "tasks[0].body: holds text GitHub would not show",
+  ],
   ["invisible characters", planBody('{"tasks":[{"key":"t1","title":"A\\u200bB"}]}'), "tasks[0].title: holds text GitHub would not show"],
   ["mention", planBody({ phases: [{ key: "p", title: "Ask @alice and @acme/everyone" }] }), "phases[0].title: mentions @\u200balice, @\u200bacme/everyone"],
-  ["page path ..", planBody({ pages: [{ path: "../../README.md", title: "Up" }] }), "pages[0].path: \"../../README.md\" goes up a folder"],
-  ["page path absolute", planBody({ pages: [{ path: "/etc/passwd.md", title: "Abs" }] }), "pages[0].path: \"/etc/passwd.md\" is absolute"],
+  ["page path ..", planBody({ pages: [{ path: "../../README.md", title: "Up" }] }), 'pages[0].path: "../../README.md" goes up a folder'],
+  ["page path absolute", planBody({ pages: [{ path: "/etc/passwd.md", title: "Abs" }] }), 'pages[0].path: "/etc/passwd.md" is absolute'],
 ];
 
 describe("bad plans", () => {

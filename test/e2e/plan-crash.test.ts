@@ -78,7 +78,10 @@ describe("a change set applied across a crash", () => {
     }
 
     // The next process, after the minute: it finishes what is left, and finds the lost one by its marker.
-    await booted.database.db.update(outbox).set({ runAfter: new Date(0) }).where(eq(outbox.status, "pending"));
+    await booted.database.db
+      .update(outbox)
+      .set({ runAfter: new Date(0) })
+      .where(eq(outbox.status, "pending"));
     for (let i = 0; i < 10; i++) await fake.converge(booted.app.port, booted.settle);
     const [cs] = await booted.database.db.select().from(changeSets);
     expect(cs!.status).toBe("applied");

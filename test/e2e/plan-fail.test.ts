@@ -24,10 +24,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-plan-fail-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const CREATE = "POST /repos/{owner}/{repo}/issues";
@@ -72,11 +73,15 @@ async function pendingRowsOf(changeSetId: string) {
   return booted.database.db
     .select()
     .from(outbox)
-    .where(sql`${outbox.status} = 'pending' and ${outbox.payload} ->> 'entryId' in (select id from ${changeSetEntries} where ${changeSetEntries.changeSetId} = ${changeSetId})`);
+    .where(
+      sql`${outbox.status} = 'pending' and ${outbox.payload} ->> 'entryId' in (select id from ${changeSetEntries} where ${changeSetEntries.changeSetId} = ${changeSetId})`,
+    );
 }
 
 describe("a change set that cannot be applied in full", () => {
-  it("GitHub refusing one creation for good (422): failed, said once on the plan issue; /cw revert closes what was made and withdraws what waits", { timeout: 90_000 }, async () => {
+  it("GitHub refusing one creation for good (422): failed, said once on the plan issue; /cw revert closes what was made and withdraws what waits", {
+    timeout: 90_000,
+  }, async () => {
     const { fake } = await installedRepository(booted, { "README.md": "# Shop\n" });
     const m = fake.createMilestone({ title: "Checkout" });
     const planIssue = await planned(fake, m, {
@@ -91,7 +96,10 @@ describe("a change set that cannot be applied in full", () => {
 
     // The phase is created; then GitHub refuses the first task for good.
     await stepUntil(fake, "the phase created", () => titled(fake, "Cart") !== undefined);
-    fake.failNext(CREATE, { status: 422, body: { message: "Validation Failed", errors: [{ resource: "Issue", code: "custom", field: "body", message: "body is too long" }] } });
+    fake.failNext(CREATE, {
+      status: 422,
+      body: { message: "Validation Failed", errors: [{ resource: "Issue", code: "custom", field: "body", message: "body is too long" }] },
+    });
     await stepUntil(fake, "the change set failed", async () => (await theChangeSet()).status === "failed");
     await fake.converge(booted.app.port, booted.settle);
 
@@ -135,11 +143,19 @@ describe("a change set that cannot be applied in full", () => {
     fake.comment(planIssue, `/cw revert ${cs.id}`);
     await fake.converge(booted.app.port, booted.settle);
     expect(await pendingRowsOf(cs.id)).toEqual([]);
-    expect(await booted.database.db.select().from(outbox).where(eq(outbox.targetKey, `planned-issue:${OWNER}/${REPO}:${viewEntry!.id}`))).toEqual([]);
+    expect(
+      await booted.database.db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.targetKey, `planned-issue:${OWNER}/${REPO}:${viewEntry!.id}`)),
+    ).toEqual([]);
     expect(fake.requests.filter((r) => r.route === CREATE)).toHaveLength(creates);
     expect(fake.issue(phase.number)).toMatchObject({ state: "closed", stateReason: "not_planned" });
     expect(fake.issue(totals.number)).toMatchObject({ state: "closed", stateReason: "not_planned" });
-    const reply = fake.commentsOn(planIssue).map((c) => c.body).find((t) => t.includes(`Reverting change set \`${cs.id}\``));
+    const reply = fake
+      .commentsOn(planIssue)
+      .map((c) => c.body)
+      .find((t) => t.includes(`Reverting change set \`${cs.id}\``));
     expect(reply).toContain(`#${totals.number} Cart totals: closed as not planned`);
     expect(reply).toContain("2 planned issues were never created");
     expect((await theChangeSet()).status).toBe("reverted");
@@ -165,7 +181,9 @@ describe("a change set that cannot be applied in full", () => {
     expect(fake.issue(titled(fake, "Index")!.number)).toMatchObject({ state: "closed", stateReason: "not_planned" });
   });
 
-  it("pages the remote refuses for good (a protected branch): failed with the remote's reason; the phase it made is reverted", { timeout: 90_000 }, async () => {
+  it("pages the remote refuses for good (a protected branch): failed with the remote's reason; the phase it made is reverted", {
+    timeout: 90_000,
+  }, async () => {
     const { fake, remote } = await installedRepository(booted, { "README.md": "# Shop\n" });
     // The initiative branch may be made, but no commit that adds its pages may land.
     const hook = path.join(remote.path, "hooks", "pre-receive");

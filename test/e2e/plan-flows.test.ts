@@ -21,10 +21,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-plan-flows-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 30, idleSeconds: 30 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 30,
+  idleSeconds: 30,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const CREATE = "POST /repos/{owner}/{repo}/issues";
@@ -42,12 +43,20 @@ async function taskOf(issueNumber: number) {
 }
 
 describe("planning agents, what they are given and what they can do", () => {
-  it("the plan agent gets the milestone's issues and the repository's tree; a task it created gets the pages and its change-set.md", { timeout: 90_000 }, async () => {
+  it("the plan agent gets the milestone's issues and the repository's tree; a task it created gets the pages and its change-set.md", {
+    timeout: 90_000,
+  }, async () => {
     const { fake } = await installedRepository(booted, { "README.md": "# Shop\n", "src/cart.ts": "export {};\n" });
     const m = fake.createMilestone({ title: "Checkout" });
     const existing = fake.openIssue({ title: "Existing phase", milestone: m, labels: ["cw:phase"], body: "Made by hand." });
     const plan = {
-      tasks: [{ key: "t", title: "Read the context", body: fakeAgentScript({ behavior: "list-input", quote: ["context/change-set.md", "context/pages/guide/overview.md"] }) }],
+      tasks: [
+        {
+          key: "t",
+          title: "Read the context",
+          body: fakeAgentScript({ behavior: "list-input", quote: ["context/change-set.md", "context/pages/guide/overview.md"] }),
+        },
+      ],
       pages: [{ path: "guide/overview.md", title: "Overview", body: "How checkout works." }],
     };
     const planIssue = fake.openIssue({
@@ -88,7 +97,15 @@ describe("planning agents, what they are given and what they can do", () => {
       title: "Exports",
       milestone: m,
       labels: ["cw:detail", "cw:run"],
-      body: planBody({ tasks: [{ key: "csv", title: "CSV export" }, { key: "pdf", title: "PDF export", dependsOn: ["csv"] }] }, "Split the exports."),
+      body: planBody(
+        {
+          tasks: [
+            { key: "csv", title: "CSV export" },
+            { key: "pdf", title: "PDF export", dependsOn: ["csv"] },
+          ],
+        },
+        "Split the exports.",
+      ),
     });
     await runUntilQuiet(booted, fake);
     const [cs] = await booted.database.db.select().from(changeSets);
@@ -108,7 +125,12 @@ describe("planning agents, what they are given and what they can do", () => {
     fake.setFile(".github/codewalkers.yml", "plan_approval: true\n");
     booted.app.services.repoConfig.forget(fake.fullName); // read at installation, before the file
     const m = fake.createMilestone({ title: "Accounts", description: "Sign-up, with no settings block." });
-    const planIssue = fake.openIssue({ title: "Plan accounts", milestone: m, labels: ["cw:plan", "cw:run"], body: planBody({ tasks: [{ key: "t", title: "Sign-up form" }] }) });
+    const planIssue = fake.openIssue({
+      title: "Plan accounts",
+      milestone: m,
+      labels: ["cw:plan", "cw:run"],
+      body: planBody({ tasks: [{ key: "t", title: "Sign-up form" }] }),
+    });
     await runUntilQuiet(booted, fake);
     const [cs] = await booted.database.db.select().from(changeSets);
     expect(cs!.status).toBe("proposed");
@@ -138,7 +160,12 @@ describe("planning agents, what they are given and what they can do", () => {
           {
             key: "t",
             title: "Tokenizer",
-            body: fakeAgentScript({ steps: [{ behavior: "wait-file", touch: started, path: never, timeoutMs: 25_000 }, { behavior: "edit", files: { "tok.txt": "late\n" } }] }),
+            body: fakeAgentScript({
+              steps: [
+                { behavior: "wait-file", touch: started, path: never, timeoutMs: 25_000 },
+                { behavior: "edit", files: { "tok.txt": "late\n" } },
+              ],
+            }),
           },
         ],
       }),

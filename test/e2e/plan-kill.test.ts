@@ -52,7 +52,9 @@ const PLAN = {
  * The app's database: this file's own PostgreSQL database, or a PGlite directory the app makes at
  * its first start. `read` opens it from the test (PGlite: only while no app process holds it).
  */
-async function appDatabase(dataDir: string): Promise<{ env: Record<string, string>; read<T>(fn: (db: Database) => Promise<T>): Promise<T>; drop(): Promise<void> }> {
+async function appDatabase(
+  dataDir: string,
+): Promise<{ env: Record<string, string>; read<T>(fn: (db: Database) => Promise<T>): Promise<T>; drop(): Promise<void> }> {
   if (!process.env.DATABASE_URL) {
     return {
       env: {},

@@ -23,10 +23,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-plan-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
@@ -54,7 +55,9 @@ const TWO_BY_TWO = {
 };
 
 describe("planning agents", () => {
-  it("a milestone and one cw:plan issue become phases, tasks, links and a page; the tasks run and land on the default branch", { timeout: 150_000 }, async () => {
+  it("a milestone and one cw:plan issue become phases, tasks, links and a page; the tasks run and land on the default branch", {
+    timeout: 150_000,
+  }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Checkout", description: "Customers can pay for their cart." });
     const planIssue = fake.openIssue({ title: "Plan the checkout", milestone: m, labels: ["cw:plan", "cw:run"], body: planBody(TWO_BY_TWO) });
@@ -113,7 +116,9 @@ describe("planning agents", () => {
     expect(fake.milestone(m)!.state).toBe("closed");
   });
 
-  it("/cw revert closes a plan's issues as not planned, removes its links and page, keeps what a person changed (title, labels), and twice changes nothing", { timeout: 90_000 }, async () => {
+  it("/cw revert closes a plan's issues as not planned, removes its links and page, keeps what a person changed (title, labels), and twice changes nothing", {
+    timeout: 90_000,
+  }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Search" });
     const plan = {
@@ -154,7 +159,10 @@ describe("planning agents", () => {
     expect(fake.issue(a.number)!.parent).toBeNull();
     expect(fake.issue(phase.number)!.state).toBe("open");
     expect(await readFileAt(remote, "cw/search", "docs/initiatives/search/notes/search.md")).toBeUndefined();
-    const reply = fake.commentsOn(planIssue).map((c) => c.body).find((t) => t.includes(`Reverting change set \`${cs!.id}\``));
+    const reply = fake
+      .commentsOn(planIssue)
+      .map((c) => c.body)
+      .find((t) => t.includes(`Reverting change set \`${cs!.id}\``));
     expect(reply).toContain(`#${a.number} Tokenizer for search: closed as not planned`);
     expect(reply).toContain(`#${phase.number}: its title was changed by a person since it was created, so it is left as they made it`);
     expect(reply).toContain(`#${c.number}: its labels were changed by a person since it was created`);
@@ -200,12 +208,24 @@ describe("planning agents", () => {
     expect(applied!.appliedBy).toBe(WRITER.login);
   });
 
-  it("two milestones: /cw revert alone lists only the issue's milestone's change sets; /cw revert and /cw apply of the other's are refused", { timeout: 60_000 }, async () => {
+  it("two milestones: /cw revert alone lists only the issue's milestone's change sets; /cw revert and /cw apply of the other's are refused", {
+    timeout: 60_000,
+  }, async () => {
     const { fake } = await setup();
     const alpha = fake.createMilestone({ title: "Alpha" });
     const beta = fake.createMilestone({ title: "Beta", description: "```codewalkers\nplan_approval: true\n```\n" });
-    const alphaPlan = fake.openIssue({ title: "Plan alpha", milestone: alpha, labels: ["cw:plan", "cw:run"], body: planBody({ phases: [{ key: "p", title: "Alpha phase" }] }) });
-    const betaPlan = fake.openIssue({ title: "Plan beta", milestone: beta, labels: ["cw:plan", "cw:run"], body: planBody({ phases: [{ key: "p", title: "Beta phase" }] }) });
+    const alphaPlan = fake.openIssue({
+      title: "Plan alpha",
+      milestone: alpha,
+      labels: ["cw:plan", "cw:run"],
+      body: planBody({ phases: [{ key: "p", title: "Alpha phase" }] }),
+    });
+    const betaPlan = fake.openIssue({
+      title: "Plan beta",
+      milestone: beta,
+      labels: ["cw:plan", "cw:run"],
+      body: planBody({ phases: [{ key: "p", title: "Beta phase" }] }),
+    });
     await runUntilQuiet(booted, fake);
     const sets = await booted.database.db.select().from(changeSets);
     const a = sets.find((c) => c.issueNumber === alphaPlan)!;
@@ -224,7 +244,9 @@ describe("planning agents", () => {
     expect(await reply(betaPlan, "/cw revert")).not.toContain(a.id);
 
     const writes = fake.counts().writes;
-    expect(await reply(alphaPlan, `/cw apply ${b.id}`)).toContain(`Change set \`${b.id}\` belongs to the milestone "Beta", not to this issue's milestone "Alpha": nothing changed. Say \`/cw apply ${b.id}\` on its planning issue, #${betaPlan}.`);
+    expect(await reply(alphaPlan, `/cw apply ${b.id}`)).toContain(
+      `Change set \`${b.id}\` belongs to the milestone "Beta", not to this issue's milestone "Alpha": nothing changed. Say \`/cw apply ${b.id}\` on its planning issue, #${betaPlan}.`,
+    );
     expect(await reply(alphaPlan, `/cw revert ${b.id}`)).toContain(`Change set \`${b.id}\` belongs to the milestone "Beta"`);
     const phase = byTitle(fake, "Alpha phase");
     expect(await reply(betaPlan, `/cw revert ${a.id}`)).toContain(`Change set \`${a.id}\` belongs to the milestone "Alpha"`);
@@ -237,7 +259,9 @@ describe("planning agents", () => {
     expect(await reply(betaPlan, `/cw apply ${b.id}`)).toContain(`Applying change set \`${b.id}\``);
   });
 
-  it("a detail run adds a task to an existing phase; a refine run edits a task's title, body and a page, and its revert keeps a body a person rewrote since", { timeout: 90_000 }, async () => {
+  it("a detail run adds a task to an existing phase; a refine run edits a task's title, body and a page, and its revert keeps a body a person rewrote since", {
+    timeout: 90_000,
+  }, async () => {
     const { fake, remote } = await setup();
     const m = fake.createMilestone({ title: "Reports" });
     const plan = {
@@ -252,7 +276,9 @@ describe("planning agents", () => {
 
     // Detail on the phase: the new task joins that phase.
     fake.addLabels(phase.number, ["cw:detail"]);
-    fake.editIssue(phase.number, { body: planBody({ tasks: [{ key: "pdf", title: "PDF export", body: work("pdf.txt", "PDF export") }] }, "Detail the exports.") });
+    fake.editIssue(phase.number, {
+      body: planBody({ tasks: [{ key: "pdf", title: "PDF export", body: work("pdf.txt", "PDF export") }] }, "Detail the exports."),
+    });
     fake.addLabels(phase.number, ["cw:run"]);
     await runUntilQuiet(booted, fake);
     const pdf = byTitle(fake, "PDF export");
@@ -265,7 +291,13 @@ describe("planning agents", () => {
       title: "Refine reports",
       milestone: m,
       labels: ["cw:refine", "cw:run"],
-      body: planBody({ edits: [{ issue: csv.number, title: "CSV export (UTF-8)", body: "Export as UTF-8." }], pages: [{ path: "overview.md", title: "Reports", body: "Second draft." }] }, "Refine."),
+      body: planBody(
+        {
+          edits: [{ issue: csv.number, title: "CSV export (UTF-8)", body: "Export as UTF-8." }],
+          pages: [{ path: "overview.md", title: "Reports", body: "Second draft." }],
+        },
+        "Refine.",
+      ),
     });
     await runUntilQuiet(booted, fake);
     expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export (UTF-8)", body: "Export as UTF-8." });
@@ -278,7 +310,10 @@ describe("planning agents", () => {
     fake.comment(refine, `/cw revert ${refineSet.id}`);
     await runUntilQuiet(booted, fake);
     expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export", body: "Export as UTF-8, with a BOM." });
-    const reply = fake.commentsOn(refine).map((c) => c.body).find((t) => t.includes(`Reverting change set \`${refineSet.id}\``));
+    const reply = fake
+      .commentsOn(refine)
+      .map((c) => c.body)
+      .find((t) => t.includes(`Reverting change set \`${refineSet.id}\``));
     expect(reply).toContain(`#${csv.number}: its title restored`);
     expect(reply).toContain(`#${csv.number}: its body was edited by a person since the change set edited it: their edit is kept`);
     expect(await readFileAt(remote, "cw/reports", "docs/initiatives/reports/overview.md")).toBe("# Reports\n\nFirst draft.\n");

@@ -23,10 +23,11 @@ const scratch = agentScratch("cw-push-refusal-");
 
 useStrictNock();
 // Retries allowed: a refusal that were taken for a passing failure would run the agent again.
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }),
-  { maxRetries: 2, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }), {
+  maxRetries: 2,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** GitHub's words, as `git push` shows them (each line is printed after `remote: `). */

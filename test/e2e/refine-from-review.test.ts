@@ -28,10 +28,12 @@ const scratch = agentScratch("cw-refine-e2e-");
 const INPUT_LOG = path.join(scratch, "inputs.jsonl");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10, agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG } },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+  agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG },
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 beforeEach(() => rmSync(INPUT_LOG, { force: true }));
 
@@ -99,14 +101,17 @@ describe("refine from a review", { timeout: 120_000 }, () => {
       WRITER,
       `Name the parts, and add a total.${edit({ "cart-1.txt": "Cart one\n", "cart-2.txt": "Cart two\n", "total.txt": "2 parts\n" }, "Named both parts and added the total.")}`,
       [
-        { path: "cart-1.txt", line: 1, body: "Call it \"Cart one\"." },
-        { path: "cart-2.txt", line: 1, body: "And this one \"Cart two\"." },
+        { path: "cart-1.txt", line: 1, body: 'Call it "Cart one".' },
+        { path: "cart-2.txt", line: 1, body: 'And this one "Cart two".' },
       ],
     );
     await converge(fake);
     // Queued: the check run on the reviewed head says a refine is coming (neutral, not success).
     expect(fake.checkRuns(reviewedHead).filter((c) => c.name === "Codewalkers")).toEqual([
-      expect.objectContaining({ conclusion: "neutral", output: expect.objectContaining({ title: `All 2 tasks done; refining the changes requested by @${WRITER.login}` }) }),
+      expect.objectContaining({
+        conclusion: "neutral",
+        output: expect.objectContaining({ title: `All 2 tasks done; refining the changes requested by @${WRITER.login}` }),
+      }),
     ]);
     await runUntilQuiet(fake);
 
@@ -123,8 +128,8 @@ describe("refine from a review", { timeout: 120_000 }, () => {
     expect(md).toContain(`id: ${review}`);
     expect(md).toContain(`## Review by @${WRITER.login}`);
     expect(md).toContain("Name the parts, and add a total.");
-    expect(md).toContain("#### `cart-1.txt:1`\n\n```diff\n@@ -0,0 +1 @@\n+Cart part 1\n```\n\nCall it \"Cart one\".");
-    expect(md).toContain("#### `cart-2.txt:1`\n\n```diff\n@@ -0,0 +1 @@\n+Cart part 2\n```\n\nAnd this one \"Cart two\".");
+    expect(md).toContain('#### `cart-1.txt:1`\n\n```diff\n@@ -0,0 +1 @@\n+Cart part 1\n```\n\nCall it "Cart one".');
+    expect(md).toContain('#### `cart-2.txt:1`\n\n```diff\n@@ -0,0 +1 @@\n+Cart part 2\n```\n\nAnd this one "Cart two".');
     expect((await booted.database.db.select().from(agents)).length).toBe(agentsBefore + 1);
 
     // Its commit is on the phase branch: the PR's head moved and carries the changes.
@@ -214,7 +219,12 @@ describe("refine from a review", { timeout: 120_000 }, () => {
     fake.requestChanges(
       pr,
       WRITER,
-      `First: name part one.${fakeAgentScript({ steps: [{ behavior: "wait-file", path: release }, { behavior: "edit", files: { "cart-1.txt": "Cart one\n" }, summary: "Named part one." }] })}`,
+      `First: name part one.${fakeAgentScript({
+        steps: [
+          { behavior: "wait-file", path: release },
+          { behavior: "edit", files: { "cart-1.txt": "Cart one\n" }, summary: "Named part one." },
+        ],
+      })}`,
     );
     await converge(fake);
     const draining = booted.app.dispatcher.drain();
@@ -319,7 +329,12 @@ describe("refine from a review", { timeout: 120_000 }, () => {
     fake.requestChanges(
       pr,
       WRITER,
-      `Rewrite it all.${fakeAgentScript({ steps: [{ behavior: "edit", files: { "half.txt": "half done\n" } }, { behavior: "fail", message: "the review asks for two opposite things" }] })}`,
+      `Rewrite it all.${fakeAgentScript({
+        steps: [
+          { behavior: "edit", files: { "half.txt": "half done\n" } },
+          { behavior: "fail", message: "the review asks for two opposite things" },
+        ],
+      })}`,
       [{ path: "cart-1.txt", line: 1, body: "Rewrite." }],
     );
     await runUntilQuiet(fake);

@@ -22,17 +22,22 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-repo-agent-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "codex", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10, agentEnv: { CW_CODEX_BIN: path.join(scratch, "no-such-codex") } },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "codex", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+  agentEnv: { CW_CODEX_BIN: path.join(scratch, "no-such-codex") },
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function runOneTask(config: string | null) {
   const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
   const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path, files: config === null ? {} : { ".github/codewalkers.yml": config } }] });
   await install(booted, fake);
-  const n = fake.openIssue({ title: "Write the notes", body: fakeAgentScript({ behavior: "edit", files: { "notes.txt": "notes\n" }, summary: "Wrote them." }) });
+  const n = fake.openIssue({
+    title: "Write the notes",
+    body: fakeAgentScript({ behavior: "edit", files: { "notes.txt": "notes\n" }, summary: "Wrote them." }),
+  });
   fake.addLabels(n, ["cw:run"], WRITER);
   await runUntilQuiet(booted, fake);
   const [task] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, n));

@@ -85,7 +85,9 @@ function spawned(): Spawn[] {
         .filter((line) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(line))
         .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as [string, string]),
     );
-    const argv = readFileSync(path.join(spawns, `argv-${i}.txt`), "utf8").split("\n").slice(0, -1);
+    const argv = readFileSync(path.join(spawns, `argv-${i}.txt`), "utf8")
+      .split("\n")
+      .slice(0, -1);
     return { env, rawEnv, argv };
   });
 }
@@ -233,4 +235,3 @@ describe("account rotation", () => {
     expect(fake.commentsOn(n).filter((c) => c.body.includes(commentMarker(ACCOUNTS_MARKER)))).toHaveLength(1);
   });
 });
-

@@ -40,10 +40,11 @@ const AGENT_COMMAND = [
 ].join(" ");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }),
-  { maxRetries: 2, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
+  maxRetries: 2,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = fakeAgentScript;
@@ -79,9 +80,7 @@ async function conflictingPhase(fake: FakeGitHub, merge: unknown): Promise<{ pha
   const m = fake.createMilestone({ title: "Settings" });
   const phase = fake.openIssue({ title: "Colours", milestone: m, labels: ["cw:phase"] });
   const body = (colour: keyof typeof COLOURS) =>
-    "wait-for-sibling" +
-    script({ behavior: "edit", files: { "settings.conf": COLOURS[colour] }, summary: `Made it ${colour}.` }) +
-    fakeMergeScript(merge);
+    "wait-for-sibling" + script({ behavior: "edit", files: { "settings.conf": COLOURS[colour] }, summary: `Made it ${colour}.` }) + fakeMergeScript(merge);
   const issues = [
     fake.openIssue({ title: "Make it blue", milestone: m, body: body("blue") }),
     fake.openIssue({ title: "Make it green", milestone: m, body: body("green") }),
@@ -127,7 +126,6 @@ function agentComment(fake: FakeGitHub, n: number) {
   return found[0]!.body;
 }
 
-
 describe("merging a task's work", () => {
   it("merges the first of two conflicting tasks; a merge agent resolves the second's conflict in the same run", { timeout: SLOW }, async () => {
     const { fake, remote } = await setup();
@@ -138,7 +136,13 @@ describe("merging a task's work", () => {
 
     const { first, second, phaseBranch } = await firstAndSecond(issues);
     expect(first).toMatchObject({ status: "completed", lastError: null });
-    expect(second).toMatchObject({ status: "completed", lastError: null, retryCount: 0, attempt: 1, summary: second.name === "Make it blue" ? "Made it blue." : "Made it green." });
+    expect(second).toMatchObject({
+      status: "completed",
+      lastError: null,
+      retryCount: 0,
+      attempt: 1,
+      summary: second.name === "Make it blue" ? "Made it blue." : "Made it green.",
+    });
 
     // The phase branch ends with a merge commit of the first task's merge and the second task's head.
     const tip = (await branchSha(remote, phaseBranch))!;
@@ -208,7 +212,10 @@ describe("merging a task's work", () => {
   it("fails the task with what the merge agent said when it gives up", { timeout: SLOW }, async () => {
     const { fake, remote } = await setup();
     const { issues } = await conflictingPhase(fake, {
-      steps: [{ behavior: "print", lines: ["looking at settings.conf"] }, { behavior: "fail", message: "Blue and green\nexclude each other." }],
+      steps: [
+        { behavior: "print", lines: ["looking at settings.conf"] },
+        { behavior: "fail", message: "Blue and green\nexclude each other." },
+      ],
     });
     await runUntilQuiet(booted, fake);
 
@@ -220,7 +227,9 @@ describe("merging a task's work", () => {
     await expectOnlyFirstMerged(remote, phaseBranch, first, second);
 
     const failed = agentComment(fake, second.issueNumber!);
-    expect(failed).toContain(`conflicts in \`settings.conf\`. The merge agent \`${merger!.name}\` could not resolve them (error): Blue and green exclude each other.`);
+    expect(failed).toContain(
+      `conflicts in \`settings.conf\`. The merge agent \`${merger!.name}\` could not resolve them (error): Blue and green exclude each other.`,
+    );
     // The merge agent's log, not the worker's, is the one shown.
     expect(failed).toContain("looking at settings.conf");
     expect(statusOf(fake, second.issueNumber!)).toEqual(["cw:failed"]);
@@ -232,7 +241,10 @@ describe("merging a task's work", () => {
     const running = booted.app.dispatcher.drain();
     let merger: typeof agents.$inferSelect | undefined;
     await waitFor(async () => {
-      [merger] = await booted.database.db.select().from(agents).where(and(eq(agents.mode, "merge"), eq(agents.status, "running")));
+      [merger] = await booted.database.db
+        .select()
+        .from(agents)
+        .where(and(eq(agents.mode, "merge"), eq(agents.status, "running")));
       return merger?.pid != null;
     });
     const pid = merger!.pid!;
@@ -332,7 +344,12 @@ describe("merging a task's work", () => {
       milestone: m,
       body:
         "finish-without-changes" +
-        script({ steps: [{ behavior: "edit", files: { "notes.md": "# Notes\n" } }, { behavior: "fail", message: "ran out of steam" }] }),
+        script({
+          steps: [
+            { behavior: "edit", files: { "notes.md": "# Notes\n" } },
+            { behavior: "fail", message: "ran out of steam" },
+          ],
+        }),
       labels: ["cw:run"],
     });
     await runUntilQuiet(booted, fake);
@@ -343,7 +360,10 @@ describe("merging a task's work", () => {
     expect(await readFileAt(remote, task.branch!, "notes.md")).toBe("# Notes\n");
     expect(await readFileAt(remote, target, "notes.md")).toBeUndefined();
 
-    await booted.database.db.update(tasks).set({ runAfter: new Date(0) }).where(eq(tasks.id, task.id));
+    await booted.database.db
+      .update(tasks)
+      .set({ runAfter: new Date(0) })
+      .where(eq(tasks.id, task.id));
     await runUntilQuiet(booted, fake);
     task = await taskFor(n);
     expect(task).toMatchObject({ status: "completed", attempt: 2, summary: "Checked the notes; nothing more to do." });

@@ -35,10 +35,7 @@ const RUNNER = { maxRetries: 0, timeoutSeconds: 30, idleSeconds: 20 };
 const TASKS = 50;
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "runner-one"), agent: "command", agentCommand: INSTANT_AGENT, maxAgents: 4 }),
-  RUNNER,
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "runner-one"), agent: "command", agentCommand: INSTANT_AGENT, maxAgents: 4 }), RUNNER);
 const others: Dispatcher[] = [];
 afterAll(async () => {
   for (const d of others) await d.stop({ kill: true });
@@ -170,10 +167,24 @@ describe("runners sharing the database", () => {
     expect(await taskFor(n)).toMatchObject({ status: "completed", attempt: 2, claimedBy: null, summary: "B's result" });
     // A's result, arriving later still, changes nothing either.
     const after = await everything();
-    expect(await finishRun(db, { fence: a!.fence, agentId: a!.agent.id, exitCode: 0, sessionId: null, logTail: "", end: { kind: "failed", error: "late", comment: "late" } })).toBe(false);
+    expect(
+      await finishRun(db, {
+        fence: a!.fence,
+        agentId: a!.agent.id,
+        exitCode: 0,
+        sessionId: null,
+        logTail: "",
+        end: { kind: "failed", error: "late", comment: "late" },
+      }),
+    ).toBe(false);
     expect(await everything()).toEqual(after);
     await fake.converge(booted.app.port, booted.settle);
-    expect(fake.commentsOn(n).map((c) => c.body).join("\n")).not.toContain("A's late result");
+    expect(
+      fake
+        .commentsOn(n)
+        .map((c) => c.body)
+        .join("\n"),
+    ).not.toContain("A's late result");
   });
 
   it("takes back a task whose runner stopped renewing its lease, and runs it on a live runner", async () => {
@@ -229,9 +240,7 @@ describe("runners sharing the database", () => {
       for (let i = 0; i < 12; i++) fake.openIssue({ title: `Claim ${i + 1}`, labels: ["cw:run"] });
       await fake.converge(booted.app.port, booted.settle);
       const db = booted.database.db;
-      const claims = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => startRun(db, { runnerId: `claimer-${i}`, host: "h", provider: "command" })),
-      );
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => startRun(db, { runnerId: `claimer-${i}`, host: "h", provider: "command" })));
       const won = claims.filter((c) => c !== undefined);
       // SKIP LOCKED may make a claimer miss a task another one holds for a moment: none is taken twice.
       expect(new Set(won.map((c) => c.task.id)).size).toBe(won.length);

@@ -29,10 +29,11 @@ const drop = dropBox(path.join(scratch, "drop"));
 const workDir = path.join(scratch, "work");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir, agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 30, idleSeconds: 20 },
-);
+const booted = useBootedApp(() => ({ workDir, agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 30,
+  idleSeconds: 20,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function taskFor(issueNumber: number) {
@@ -64,7 +65,12 @@ describe("a run the database could not record", () => {
     const reached = path.join(drop, `reached-${Date.now()}`);
     const n = fake.openIssue({
       title: "Finish through an outage",
-      body: fakeAgentScript({ steps: [{ behavior: "wait-file", touch: reached, path: hold }, { behavior: "edit", files: { "outage.txt": "kept\n" }, summary: "Wrote outage.txt." }] }),
+      body: fakeAgentScript({
+        steps: [
+          { behavior: "wait-file", touch: reached, path: hold },
+          { behavior: "edit", files: { "outage.txt": "kept\n" }, summary: "Wrote outage.txt." },
+        ],
+      }),
       labels: ["cw:run"],
     });
     await fake.converge(booted.app.port, booted.settle);
@@ -128,7 +134,12 @@ describe("a runner that died with its agents running", () => {
       .set({ status: "in_progress", attempt: 1, claimedBy: "dead-host:1:x", leaseExpiresAt: sql`now() - interval '1 minute'` })
       .where(eq(tasks.id, task.id));
 
-    const reborn = await createDispatcher(other, booted.database, booted.app.probot, testLog, { heartbeatMs: 200, maxRetries: 0, timeoutSeconds: 30, idleSeconds: 20 });
+    const reborn = await createDispatcher(other, booted.database, booted.app.probot, testLog, {
+      heartbeatMs: 200,
+      maxRetries: 0,
+      timeoutSeconds: 30,
+      idleSeconds: 20,
+    });
     await reborn.start();
     try {
       await waitFor(() => !alive(orphan.pid!), 5_000);

@@ -20,7 +20,6 @@ import { alive, hostPid, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 
-
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
 const scratch = agentScratch("cw-runner-e2e-");
 const captures = dropBox(path.join(scratch, "captures"));
@@ -38,10 +37,11 @@ const AGENT_COMMAND = [
 ].join(" && ");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }),
-  { maxRetries: 1, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
+  maxRetries: 1,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = fakeAgentScript;
@@ -165,7 +165,12 @@ describe("the runner", () => {
     const { fake } = await setup();
     const n = fake.openIssue({
       title: "Doomed",
-      body: script({ steps: [{ behavior: "print", lines: ["working hard", "something broke"] }, { behavior: "crash", code: 3 }] }),
+      body: script({
+        steps: [
+          { behavior: "print", lines: ["working hard", "something broke"] },
+          { behavior: "crash", code: 3 },
+        ],
+      }),
       labels: ["cw:run"],
     });
     await runUntilQuiet(booted, fake);
@@ -173,7 +178,10 @@ describe("the runner", () => {
     expect(task).toMatchObject({ status: "pending", retryCount: 1 });
     expect(task.runAfter!.getTime()).toBeGreaterThan(Date.now());
 
-    await booted.database.db.update(tasks).set({ runAfter: new Date(0) }).where(eq(tasks.id, task.id));
+    await booted.database.db
+      .update(tasks)
+      .set({ runAfter: new Date(0) })
+      .where(eq(tasks.id, task.id));
     await runUntilQuiet(booted, fake);
     task = await taskFor(n);
     expect(task.status).toBe("failed");

@@ -20,10 +20,11 @@ const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.met
 const scratch = agentScratch("cw-settings-");
 
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }),
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10 },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
+  maxRetries: 0,
+  timeoutSeconds: 20,
+  idleSeconds: 10,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = (file: string, summary: string) =>
@@ -47,7 +48,9 @@ const statusHistory = (fake: FakeGitHub, n: number) =>
     .map((e) => e.label!.name);
 
 describe("settings", () => {
-  it("repository-level yolo without initiative approval: the phase and the initiative merge by themselves, and every task issue closes", { timeout: 120_000 }, async () => {
+  it("repository-level yolo without initiative approval: the phase and the initiative merge by themselves, and every task issue closes", {
+    timeout: 120_000,
+  }, async () => {
     const { fake, remote } = await repository("execution_mode: yolo\nmerge_requires_approval: false\n");
     const m = fake.createMilestone({ title: "Checkout" });
     const phase = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });
@@ -76,7 +79,9 @@ describe("settings", () => {
     expect(fake.counts().redundantWrites).toBe(0);
   });
 
-  it("a milestone block still overrides the repository: review_per_phase there waits for a review despite a yolo repository", { timeout: 120_000 }, async () => {
+  it("a milestone block still overrides the repository: review_per_phase there waits for a review despite a yolo repository", {
+    timeout: 120_000,
+  }, async () => {
     const { fake } = await repository("execution_mode: yolo\n");
     const m = fake.createMilestone({ title: "Checkout", description: "```codewalkers\nexecution_mode: review_per_phase\n```" });
     const phase = fake.openIssue({ title: "Cart", milestone: m, labels: ["cw:phase"] });

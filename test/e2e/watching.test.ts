@@ -12,7 +12,7 @@ import { eq } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
 import { commentMarker } from "../../src/core/intents.js";
 import { taskCheckRunName } from "../../src/core/task-check-run.js";
-import { useBootedApp, } from "../support/boot.js";
+import { useBootedApp } from "../support/boot.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
@@ -30,10 +30,13 @@ chmodSync(CLAUDE, 0o755);
 
 const REFRESH_MS = 400;
 useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir: path.join(scratch, "work"), agent: "claude", agentCommand: undefined, maxAgents: 1 }),
-  { maxRetries: 0, timeoutSeconds: 30, idleSeconds: 20, agentEnv: { CW_CLAUDE_BIN: CLAUDE }, checkRunRefreshMs: REFRESH_MS },
-);
+const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "claude", agentCommand: undefined, maxAgents: 1 }), {
+  maxRetries: 0,
+  timeoutSeconds: 30,
+  idleSeconds: 20,
+  agentEnv: { CW_CLAUDE_BIN: CLAUDE },
+  checkRunRefreshMs: REFRESH_MS,
+});
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // The registry is the process's, as prom-client's is: other test files in this worker count too.
 beforeEach(() => registry.resetMetrics());
@@ -46,7 +49,12 @@ const until = convergeUntil;
 
 /** The writes of one check run, in order: its create, then its updates. */
 function writesOf(fake: FakeGitHub, name: string) {
-  const ids = new Set(fake.checkRuns().filter((c) => c.name === name).map((c) => c.id));
+  const ids = new Set(
+    fake
+      .checkRuns()
+      .filter((c) => c.name === name)
+      .map((c) => c.id),
+  );
   return fake.requests
     .filter((r) => r.route.includes("/check-runs") && r.method !== "GET" && r.status < 300)
     .filter((r) => (r.method === "POST" ? (r.body as { name: string }).name === name : ids.has(Number(r.path.split("/").pop()))))
@@ -101,7 +109,9 @@ describe("watching agents", () => {
     // until the run ends), and all of them fall between now and the run's end.
     const ticksFrom = Date.now();
     writeFileSync(go, "");
-    await until(booted, fake, "the later lines on the check run", () => fake.checkRuns().some((c) => c.name === name && (c.output.text ?? "").includes("stage two")));
+    await until(booted, fake, "the later lines on the check run", () =>
+      fake.checkRuns().some((c) => c.name === name && (c.output.text ?? "").includes("stage two")),
+    );
     let ran = false;
     const ended = running.finally(() => {
       ran = true;
@@ -125,11 +135,16 @@ describe("watching agents", () => {
     // publication of the tail, made between the go and the run's end, and publications are at
     // least an interval apart (less the millisecond a timer may fire early): however slow the
     // machine, no more than that span allows. Unthrottled, each tick would be one.
-    const [agent] = await booted.database.db.select().from(agents).where(eq(agents.taskId, (await taskId(t1))!));
+    const [agent] = await booted.database.db
+      .select()
+      .from(agents)
+      .where(eq(agents.taskId, (await taskId(t1))!));
     const chunks = await booted.database.db.select().from(agentLogChunks).where(eq(agentLogChunks.agentId, agent!.id)).orderBy(agentLogChunks.seq);
     const lines = chunks.flatMap((c) => c.content.split("\n"));
     expect(lines.filter((l) => /^tick \d+ at \d+$/.test(l))).toHaveLength(20);
-    const refreshes = new Set(writes.filter((w) => w.status !== "completed" && !w.conclusion && (w.output?.text ?? "").includes("tick")).map((w) => w.output!.text));
+    const refreshes = new Set(
+      writes.filter((w) => w.status !== "completed" && !w.conclusion && (w.output?.text ?? "").includes("tick")).map((w) => w.output!.text),
+    );
     expect(refreshes.size).toBeLessThanOrEqual(Math.floor((ticksUntil - ticksFrom) / (REFRESH_MS - 1)) + 1);
     // The 70,000-character line was stored cut at 64 KB, with a note.
     const long = lines.find((l) => l.startsWith("xxxx"))!;
@@ -157,7 +172,7 @@ describe("watching agents", () => {
     expect(graph).toContain("flowchart LR");
     expect(graph).toContain("t0 --> t1");
     expect(graph).toMatch(/classDef (done|review) /);
-    expect(graph).not.toContain("evil.example\"");
+    expect(graph).not.toContain('evil.example"');
     expect(graph).not.toContain("```");
     expect(graph.split("\n").filter((l) => l.includes("click"))).toEqual([expect.stringMatching(/^\s+t1\["/)]);
     expect(body).toContain("**Usage:** 2 runs");

@@ -13,13 +13,7 @@ import { eq } from "drizzle-orm";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accounts } from "../../src/db/schema.js";
-import {
-  addAccount,
-  listAccounts,
-  loadAccountSecrets,
-  removeAccount,
-  updateAccountCredentials,
-} from "../../src/runner/accounts/account-store.js";
+import { addAccount, listAccounts, loadAccountSecrets, removeAccount, updateAccountCredentials } from "../../src/runner/accounts/account-store.js";
 import { markExhausted, nextAvailableAt, pickAccount } from "../../src/runner/accounts/pick-account.js";
 import { accountDir, materializeAccount } from "../../src/runner/accounts/account-environment.js";
 import { MISSING_KEY_MESSAGE, runAccountsCli } from "../../src/runner/accounts/accounts-cli.js";
@@ -68,9 +62,20 @@ describe("the account store", () => {
       ["b@example.com", "claude", true, true, false],
       ["c@example.com", "codex", true, false, false],
     ]);
-    expect(Object.keys(listed[0]!).sort()).toEqual(
-      ["baseUrl", "email", "envNames", "exhausted", "exhaustedUntil", "hasConfig", "hasCredentials", "id", "invalidReason", "lastUsedAt", "provider", "sortOrder"],
-    );
+    expect(Object.keys(listed[0]!).sort()).toEqual([
+      "baseUrl",
+      "email",
+      "envNames",
+      "exhausted",
+      "exhaustedUntil",
+      "hasConfig",
+      "hasCredentials",
+      "id",
+      "invalidReason",
+      "lastUsedAt",
+      "provider",
+      "sortOrder",
+    ]);
     const shown = JSON.stringify(listed);
     for (const secret of [API_KEY, "ACCESS", "REFRESH", "sk-proj-CODEX", "oauthAccount"]) expect(shown).not.toContain(secret);
 
@@ -100,14 +105,11 @@ describe("the account store", () => {
 
   it("refuses a wrong key when loading secrets", async () => {
     const a = await addAccount(database.db, KEY, { email: "a@example.com", provider: "claude", apiKey: API_KEY });
-    await expect(loadAccountSecrets(database.db, randomBytes(32), a.id)).rejects.toThrow(
-      "cannot decrypt: wrong CW_SECRET_KEY or corrupted value",
-    );
+    await expect(loadAccountSecrets(database.db, randomBytes(32), a.id)).rejects.toThrow("cannot decrypt: wrong CW_SECRET_KEY or corrupted value");
   });
 
   it("refuses accounts it could not use, with messages that hold no secret", async () => {
-    const add = (input: Partial<Parameters<typeof addAccount>[2]>) =>
-      addAccount(database.db, KEY, { email: "a@example.com", provider: "claude", ...input });
+    const add = (input: Partial<Parameters<typeof addAccount>[2]>) => addAccount(database.db, KEY, { email: "a@example.com", provider: "claude", ...input });
     await expect(add({})).rejects.toThrow("an account needs an API key or a credentials file");
     await expect(add({ email: " ", apiKey: API_KEY })).rejects.toThrow("an account needs an email");
     await expect(add({ apiKey: API_KEY, credentialsJson: OAUTH })).rejects.toThrow("not both");
@@ -200,27 +202,28 @@ describe("picking an account", () => {
 
   // Only PostgreSQL has a second connection to hold a lock while another picks: on PGlite the
   // holder would block the picker forever. The CI runs the suite on both, so this runs there.
-  if (process.env.DATABASE_URL) it("skips an account another transaction holds (PostgreSQL)", async () => {
-    const a = await addAccount(database.db, KEY, { email: "a@x", provider: "claude", apiKey: "k-a" });
-    const b = await addAccount(database.db, KEY, { email: "b@x", provider: "claude", apiKey: "k-b" });
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = database.db.transaction(async (tx) => {
-      // A runner in the middle of claiming `a`.
-      await tx.select().from(accounts).where(eq(accounts.id, a.id)).for("update");
-      locked();
-      await held;
+  if (process.env.DATABASE_URL)
+    it("skips an account another transaction holds (PostgreSQL)", async () => {
+      const a = await addAccount(database.db, KEY, { email: "a@x", provider: "claude", apiKey: "k-a" });
+      const b = await addAccount(database.db, KEY, { email: "b@x", provider: "claude", apiKey: "k-b" });
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const holder = database.db.transaction(async (tx) => {
+        // A runner in the middle of claiming `a`.
+        await tx.select().from(accounts).where(eq(accounts.id, a.id)).for("update");
+        locked();
+        await held;
+      });
+      await isLocked;
+      try {
+        expect((await pickAccount(database.db, "claude"))?.id).toBe(b.id);
+      } finally {
+        release();
+        await holder;
+      }
     });
-    await isLocked;
-    try {
-      expect((await pickAccount(database.db, "claude"))?.id).toBe(b.id);
-    } finally {
-      release();
-      await holder;
-    }
-  });
 });
 
 describe("an account's environment", () => {
@@ -329,10 +332,7 @@ describe("codewalkers accounts (in process)", () => {
     writeFileSync(configFile, CONFIG);
     const withFiles = io();
     expect(
-      await run(
-        ["add", "--email=c@example.com", "--credentials-file", credentialsFile, "--config-file", configFile, "--sort-order", "3"],
-        withFiles,
-      ),
+      await run(["add", "--email=c@example.com", "--credentials-file", credentialsFile, "--config-file", configFile, "--sort-order", "3"], withFiles),
     ).toBe(0);
     expect(withFiles.out[0]).toContain("with credentials, config, encrypted");
 
@@ -376,8 +376,16 @@ describe("codewalkers accounts (in process)", () => {
       { argv: ["add", "--email", "a@x", "--api-key-env", "UNSET_VAR"], code: 1, message: "environment variable UNSET_VAR is not set" },
       { argv: ["add", "--email", "a@x", "--api-key-stdin"], code: 1, message: "--api-key-stdin read nothing" },
       { argv: ["add", "--email", "a@x"], code: 1, message: "an account needs an API key or a credentials file" },
-      { argv: ["add", "--email", "a@x", "--credentials-file", path.join(tmp, "missing.json")], code: 1, message: /cannot read --credentials-file .*missing\.json \(ENOENT\)/ },
-      { argv: ["add", "--email", "a@x", "--credentials-file", path.join(tmp, "bad.json")], code: 1, message: /--credentials-file .*bad\.json is not valid JSON$/ },
+      {
+        argv: ["add", "--email", "a@x", "--credentials-file", path.join(tmp, "missing.json")],
+        code: 1,
+        message: /cannot read --credentials-file .*missing\.json \(ENOENT\)/,
+      },
+      {
+        argv: ["add", "--email", "a@x", "--credentials-file", path.join(tmp, "bad.json")],
+        code: 1,
+        message: /--credentials-file .*bad\.json is not valid JSON$/,
+      },
       { argv: ["add", "--email", "a@x", "--api-key-env", "MY_CLAUDE_KEY", "--bogus"], code: 2, message: "Unknown option '--bogus'" },
       { argv: ["add", "--email", "a@x", "--api-key-env", "MY_CLAUDE_KEY", "--sort-order", "x"], code: 2, message: "--sort-order must be a whole number" },
       { argv: ["frobnicate"], code: 2, message: 'unknown accounts command "frobnicate"' },

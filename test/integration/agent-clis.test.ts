@@ -87,8 +87,17 @@ describe("CW_AGENT_ENV", () => {
   });
 
   it("passes the listed variables through, after the harmless ones and before the account's", () => {
-    const runnerEnv = { PATH: "/bin", ANTHROPIC_BASE_URL: "http://gateway", HTTPS_PROXY: "http://proxy", ANTHROPIC_API_KEY: "host-key", WEBHOOK_SECRET: "s3cret-hook" };
-    const env = buildAgentEnv(request({ passEnv: ["ANTHROPIC_BASE_URL", "HTTPS_PROXY", "WEBHOOK_SECRET"], env: { ANTHROPIC_BASE_URL: "http://account" } }), runnerEnv);
+    const runnerEnv = {
+      PATH: "/bin",
+      ANTHROPIC_BASE_URL: "http://gateway",
+      HTTPS_PROXY: "http://proxy",
+      ANTHROPIC_API_KEY: "host-key",
+      WEBHOOK_SECRET: "s3cret-hook",
+    };
+    const env = buildAgentEnv(
+      request({ passEnv: ["ANTHROPIC_BASE_URL", "HTTPS_PROXY", "WEBHOOK_SECRET"], env: { ANTHROPIC_BASE_URL: "http://account" } }),
+      runnerEnv,
+    );
     expect(env).toMatchObject({ PATH: "/bin", HTTPS_PROXY: "http://proxy", ANTHROPIC_BASE_URL: "http://account", CW_TASK_ID: "t1" });
     // Not listed: the host's key stays home; listed but the app's secret: never.
     expect(env.ANTHROPIC_API_KEY).toBeUndefined();
@@ -104,11 +113,31 @@ describe("accounts with --env and --base-url", () => {
     const out: string[] = [];
     const err: string[] = [];
     const cli = (argv: string[]) =>
-      runAccountsCli(argv, { db, key: KEY, out: (l) => out.push(l), err: (l) => err.push(l), env: { GW_TOKEN: GATEWAY_TOKEN, OPENAI_KEY: "sk-proj-codexkey0000000000000000" } });
+      runAccountsCli(argv, {
+        db,
+        key: KEY,
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        env: { GW_TOKEN: GATEWAY_TOKEN, OPENAI_KEY: "sk-proj-codexkey0000000000000000" },
+      });
     expect(
-      await cli(["add", "--email", "gw@example.com", "--api-key-env", "GW_TOKEN", "--env", `ANTHROPIC_CUSTOM_HEADERS=X-Gateway: ${GATEWAY_TOKEN}`, "--env", "HTTPS_PROXY=http://proxy.internal:3128", "--base-url", "http://127.0.0.1:9/anthropic/"]),
+      await cli([
+        "add",
+        "--email",
+        "gw@example.com",
+        "--api-key-env",
+        "GW_TOKEN",
+        "--env",
+        `ANTHROPIC_CUSTOM_HEADERS=X-Gateway: ${GATEWAY_TOKEN}`,
+        "--env",
+        "HTTPS_PROXY=http://proxy.internal:3128",
+        "--base-url",
+        "http://127.0.0.1:9/anthropic/",
+      ]),
     ).toBe(0);
-    expect(await cli(["add", "--email", "cx@example.com", "--provider", "codex", "--api-key-env", "OPENAI_KEY", "--base-url", "http://127.0.0.1:9/v1"])).toBe(0);
+    expect(await cli(["add", "--email", "cx@example.com", "--provider", "codex", "--api-key-env", "OPENAI_KEY", "--base-url", "http://127.0.0.1:9/v1"])).toBe(
+      0,
+    );
     expect(out.join("\n")).toContain("with API key, env ANTHROPIC_CUSTOM_HEADERS, HTTPS_PROXY, base URL http://127.0.0.1:9/anthropic, encrypted");
     expect(await cli(["list"])).toBe(0);
     const listing = out.join("\n");
@@ -223,7 +252,18 @@ describe("a lost session", () => {
   it("restarts with the conversation so far in answers.md", async () => {
     const inputDir = path.join(tmp, "lost", "input");
     await writeContextFiles(inputDir, {
-      task: { id: "t1", issueNumber: 7, title: "T", body: "b", category: "execute", type: "auto", priority: "medium", phase: null, initiative: null, dependencies: [] },
+      task: {
+        id: "t1",
+        issueNumber: 7,
+        title: "T",
+        body: "b",
+        category: "execute",
+        type: "auto",
+        priority: "medium",
+        phase: null,
+        initiative: null,
+        dependencies: [],
+      },
       initiative: null,
       phase: null,
       relatedTasks: [],
@@ -295,7 +335,13 @@ echo '{"type":"result","subtype":"success","is_error":false,"result":"OK","sessi
     await markInvalid(db, good.id, "HTTP 401 earlier");
     const out: string[] = [];
     const err: string[] = [];
-    const cliContext = { db, key: KEY, out: (l: string) => out.push(l), err: (l: string) => err.push(l), probe: { agentEnv: { CW_CLAUDE_BIN: cli }, timeoutSeconds: 20 } };
+    const cliContext = {
+      db,
+      key: KEY,
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      probe: { agentEnv: { CW_CLAUDE_BIN: cli }, timeoutSeconds: 20 },
+    };
 
     expect(await runAccountsCli(["test", "good@example.com"], cliContext)).toBe(0);
     expect(out.join("\n")).toContain(`ok: claude account good@example.com (${good.id}): the credentials work`);

@@ -59,9 +59,7 @@ describe("ClaudeStreamParser", () => {
   });
 
   it("turns an error result into an error", () => {
-    const parser = feed(new ClaudeStreamParser(), [
-      { type: "result", subtype: "error_max_turns", is_error: true, session_id: "s-2" },
-    ]);
+    const parser = feed(new ClaudeStreamParser(), [{ type: "result", subtype: "error_max_turns", is_error: true, session_id: "s-2" }]);
     expect(parser.findings()).toMatchObject({ sessionId: "s-2", streamResult: { outcome: "error", message: "claude ended with error_max_turns" } });
   });
 
@@ -110,7 +108,8 @@ describe("CodexStreamParser", () => {
 
   it("ends the run at the second refusal of the credentials, not after codex's five reconnects", () => {
     const parser = new CodexStreamParser();
-    const refused = (n: number) => JSON.stringify({ type: "error", message: `Reconnecting... ${n}/5 (unexpected status 401 Unauthorized: Incorrect API key provided)` });
+    const refused = (n: number) =>
+      JSON.stringify({ type: "error", message: `Reconnecting... ${n}/5 (unexpected status 401 Unauthorized: Incorrect API key provided)` });
     expect(parser.read(JSON.stringify({ type: "error", message: "Reconnecting... 1/5 (stream disconnected before completion)" }))).toBe("continue");
     expect(parser.read(refused(2))).toBe("continue");
     expect(parser.read(refused(3))).toBe("end");

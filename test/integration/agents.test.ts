@@ -227,7 +227,10 @@ describe("watchdogs and stopping", () => {
 
   it("keeps an agent alive while it keeps printing", async () => {
     const steps = [
-      ...Array.from({ length: 3 }, (_, i) => [{ behavior: "print", lines: [`step ${i}`] }, { behavior: "sleep", ms: 700 }]).flat(),
+      ...Array.from({ length: 3 }, (_, i) => [
+        { behavior: "print", lines: [`step ${i}`] },
+        { behavior: "sleep", ms: 700 },
+      ]).flat(),
       { behavior: "done", summary: "slow but steady" },
     ];
     const result = await run(fakeRun({ steps }, { timeoutSeconds: 10, idleSeconds: 2 }));
@@ -238,12 +241,15 @@ describe("watchdogs and stopping", () => {
     const pidFile = path.join(tmp, `grandchild-${runs + 1}.pid`);
     const controller = new AbortController();
     // The grandchild ignores SIGTERM: only the SIGKILL to the group ends it.
-    const r = fakeRun({ behavior: "spawn-grandchild", ignoreTerm: true }, {
-      timeoutSeconds: 30,
-      idleSeconds: 30,
-      signal: controller.signal,
-      env: { FAKE_AGENT_PIDFILE: pidFile },
-    });
+    const r = fakeRun(
+      { behavior: "spawn-grandchild", ignoreTerm: true },
+      {
+        timeoutSeconds: 30,
+        idleSeconds: 30,
+        signal: controller.signal,
+        env: { FAKE_AGENT_PIDFILE: pidFile },
+      },
+    );
     const running = run(r);
     expect(await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").length > 0, 5_000)).toBe(true);
     const grandchild = pidFrom(pidFile);
@@ -283,7 +289,10 @@ describe("watchdogs and stopping", () => {
 
   it("returns when the agent exits even though a grandchild still holds its output, and kills the grandchild", async () => {
     const pidFile = path.join(tmp, `grandchild-${runs + 1}.pid`);
-    const steps = [{ behavior: "spawn-grandchild", hang: false }, { behavior: "done", summary: "left a process behind" }];
+    const steps = [
+      { behavior: "spawn-grandchild", hang: false },
+      { behavior: "done", summary: "left a process behind" },
+    ];
     const r = fakeRun({ steps }, { timeoutSeconds: 20, idleSeconds: 20, env: { FAKE_AGENT_PIDFILE: pidFile } });
     // Without the group kill this would never return: the grandchild holds the output open.
     const result = await run(r);
@@ -376,10 +385,7 @@ describe("what the agent is given and what it shows", () => {
 describe("the claude adapter", () => {
   it("runs claude -p with stream-json and takes summary, session, usage and cost from the stream", async () => {
     const argvFile = path.join(tmp, `argv-${runs + 1}.json`);
-    const r = fakeRun(
-      { behavior: "claude-stream", sessionId: "sess-123", summary: "Added the login redirect." },
-      { env: { FAKE_AGENT_ARGVFILE: argvFile } },
-    );
+    const r = fakeRun({ behavior: "claude-stream", sessionId: "sess-123", summary: "Added the login redirect." }, { env: { FAKE_AGENT_ARGVFILE: argvFile } });
     const result = await run(r, "claude");
     expect(result).toMatchObject({
       outcome: "done",
@@ -448,7 +454,10 @@ describe("the claude adapter", () => {
 describe("the codex adapter", () => {
   it("runs codex exec --json and takes the thread and usage from the stream; the result file decides", async () => {
     const argvFile = path.join(tmp, `argv-${runs + 1}.json`);
-    const steps = [{ behavior: "codex-stream", sessionId: "thread-1" }, { behavior: "done", summary: "From the file." }];
+    const steps = [
+      { behavior: "codex-stream", sessionId: "thread-1" },
+      { behavior: "done", summary: "From the file." },
+    ];
     const r = fakeRun({ steps }, { env: { FAKE_AGENT_ARGVFILE: argvFile } });
     const result = await run(r, "codex");
     expect(result).toMatchObject({

@@ -24,9 +24,7 @@ import { adminUrl, databaseUrlWithName } from "../support/pg-urls.js";
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY_PATH = fileURLToPath(new URL("../fixtures/test-app-key.pem", import.meta.url));
 const SECRET = "boot-test-secret";
-const MIGRATION_COUNT = (
-  JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8")) as { entries: unknown[] }
-).entries.length;
+const MIGRATION_COUNT = (JSON.parse(readFileSync(path.join(MIGRATIONS_FOLDER, "meta/_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
 
 type Env = Record<string, string>;
 type Child = ResultPromise<{ env: Env; extendEnv: false; cwd: string; reject: false; all: true }>;
@@ -178,22 +176,19 @@ describe("the codewalkers command", () => {
       expect(existsSync(dataDir)).toBe(false);
     });
 
-    it.each(["start", "migrate"])(
-      "%s: an unreachable database stops the boot within seconds, naming the database without its password",
-      async (command) => {
-        const password = "sup3r-s3cret-pw";
-        const result = await cli([command], {
-          ...appCredentials(),
-          CW_DATA_DIR: path.join(tmp, "unused"),
-          DATABASE_URL: `postgres://codewalkers:${password}@127.0.0.1:1/cw`,
-        });
-        expect(result.exitCode, result.all).toBe(1);
-        expect(result.stderr).toContain("Cannot use the database (PostgreSQL at postgres://codewalkers:***@127.0.0.1:1/cw)");
-        expect(result.stderr).toContain("ECONNREFUSED");
-        expect(result.all).not.toContain(password);
-        expect(result.stderr).not.toMatch(/^\s+at /m);
-      },
-    );
+    it.each(["start", "migrate"])("%s: an unreachable database stops the boot within seconds, naming the database without its password", async (command) => {
+      const password = "sup3r-s3cret-pw";
+      const result = await cli([command], {
+        ...appCredentials(),
+        CW_DATA_DIR: path.join(tmp, "unused"),
+        DATABASE_URL: `postgres://codewalkers:${password}@127.0.0.1:1/cw`,
+      });
+      expect(result.exitCode, result.all).toBe(1);
+      expect(result.stderr).toContain("Cannot use the database (PostgreSQL at postgres://codewalkers:***@127.0.0.1:1/cw)");
+      expect(result.stderr).toContain("ECONNREFUSED");
+      expect(result.all).not.toContain(password);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    });
   });
 
   describe("codewalkers start with valid settings", () => {
@@ -202,19 +197,22 @@ describe("the codewalkers command", () => {
       try {
         const port = await freePort();
         const env = {
-        ...appCredentials(),
-        ...database.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "info",
-        // Should the app call GitHub, it reaches a closed local port, never the internet.
-        GHE_HOST: "127.0.0.1:1",
-        GHE_PROTOCOL: "http",
-      };
+          ...appCredentials(),
+          ...database.env,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          LOG_LEVEL: "info",
+          // Should the app call GitHub, it reaches a closed local port, never the internet.
+          GHE_HOST: "127.0.0.1:1",
+          GHE_PROTOCOL: "http",
+        };
 
         // On a PostgreSQL that trusts this host, agents could log in too: the runner starts none
         // and /healthz says so (a PGlite app has nothing to log in to).
-        const runner = database.env.DATABASE_URL && (await serverTrusts(database.env.DATABASE_URL)) ? expect.stringMatching(/^starts no agents: agents on this host could log in to the app's PostgreSQL without a password/) : "ok";
+        const runner =
+          database.env.DATABASE_URL && (await serverTrusts(database.env.DATABASE_URL))
+            ? expect.stringMatching(/^starts no agents: agents on this host could log in to the app's PostgreSQL without a password/)
+            : "ok";
         const first = startApp(context, env);
         expect(await waitForHealthy(first, port)).toEqual({ status: "ok", database: "ok", runner });
         const star = await postSigned(port, "star", examplePayload("star", "created"));
@@ -233,9 +231,7 @@ describe("the codewalkers command", () => {
 
         const db = await database.open();
         try {
-          expect(await db.rows(`select event, action, status from webhook_deliveries`)).toEqual([
-            { event: "star", action: "created", status: "ignored" },
-          ]);
+          expect(await db.rows(`select event, action, status from webhook_deliveries`)).toEqual([{ event: "star", action: "created", status: "ignored" }]);
           expect(await db.rows(`select count(*)::int as n from drizzle.__drizzle_migrations`)).toEqual([{ n: MIGRATION_COUNT }]);
         } finally {
           await db.close();

@@ -34,7 +34,14 @@ describe("setting up containment", () => {
     const root = scratch();
     const dataDir = path.join(root, "data");
     const workDir = path.join(dataDir, "work");
-    const setup = await setUpContainment({ workDir, dataDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 4, privateDirs: [path.join(dataDir, "pglite")] });
+    const setup = await setUpContainment({
+      workDir,
+      dataDir,
+      agentUsers: testAgentUsers(3),
+      unsafe: false,
+      maxAgents: 4,
+      privateDirs: [path.join(dataDir, "pglite")],
+    });
     if (!setup.ok) throw new Error(setup.problem);
     expect(setup.containment.mode).toBe("namespaces");
     expect(setup.containment.pool?.size).toBe(16);
@@ -125,7 +132,10 @@ describe("the app's secrets on disk", () => {
     writeFileSync(env, "WEBHOOK_SECRET=s3cret\n", { mode: 0o644 });
     chmodSync(env, 0o644);
     const warned: string[] = [];
-    const said = await protectHostSecrets({ files: [env, path.join(dir, "missing.pem")], uid: process.getuid!() }, { warn: (line: string) => void warned.push(line) });
+    const said = await protectHostSecrets(
+      { files: [env, path.join(dir, "missing.pem")], uid: process.getuid!() },
+      { warn: (line: string) => void warned.push(line) },
+    );
     expect(modeOf(env)).toBe(0o600);
     expect(said).toEqual([".env was readable by other users (agents among them): it is 0600 now"]);
     expect(warned).toEqual(said);
@@ -184,13 +194,22 @@ describe("a database agents could log in to", () => {
       const setup = await setUpContainment({ workDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: db.url("cw_app") });
       expect(setup.ok).toBe(false);
       if (setup.ok) return;
-      expect(setup.problem).toContain(`agents on this host could log in to the app's PostgreSQL without a password (${new URL(db.url("x")).host} let an agent user in as "cw_app"`);
+      expect(setup.problem).toContain(
+        `agents on this host could log in to the app's PostgreSQL without a password (${new URL(db.url("x")).host} let an agent user in as "cw_app"`,
+      );
       expect(setup.problem).toContain("pg_hba.conf: scram-sha-256");
       expect(setup.problem).toContain("CW_UNSAFE_DATABASE=1");
       // Asked as an agent would ask: the app's role, no password (plain first, then TLS).
       expect(db.asked).toEqual(["cw_app"]);
 
-      const opted = await setUpContainment({ workDir, agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: db.url("cw_app"), unsafeDatabase: true });
+      const opted = await setUpContainment({
+        workDir,
+        agentUsers: testAgentUsers(3),
+        unsafe: false,
+        maxAgents: 2,
+        databaseUrl: db.url("cw_app"),
+        unsafeDatabase: true,
+      });
       if (!opted.ok) throw new Error(opted.problem);
       expect(opted.containment.warning).toMatch(/^UNSAFE \(CW_UNSAFE_DATABASE=1\): agents on this host could log in/);
     } finally {
@@ -210,14 +229,24 @@ describe("a database agents could log in to", () => {
     } finally {
       await db.close();
     }
-    const nowhere = await setUpContainment({ workDir: path.join(scratch(), "work"), agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 2, databaseUrl: "postgres://cw_app@127.0.0.1:1/app" });
+    const nowhere = await setUpContainment({
+      workDir: path.join(scratch(), "work"),
+      agentUsers: testAgentUsers(3),
+      unsafe: false,
+      maxAgents: 2,
+      databaseUrl: "postgres://cw_app@127.0.0.1:1/app",
+    });
     expect(nowhere.ok).toBe(true);
   });
 
   it("this host's PostgreSQL, where it trusts local connections, is found out too", async () => {
     const url = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
     const endpoints = databaseEndpoints(url);
-    const reaches = await probeDatabaseReach(endpoints, { mode: "unsafe", user: { name: "runner", uid: process.getuid!(), gid: process.getgid!() }, paths: undefined });
+    const reaches = await probeDatabaseReach(endpoints, {
+      mode: "unsafe",
+      user: { name: "runner", uid: process.getuid!(), gid: process.getgid!() },
+      paths: undefined,
+    });
     // Whatever pg_hba.conf says here, the probe's verdict must be the server's own answer.
     const trusted = await serverTrusts(url);
     expect(reaches[0]).toMatchObject({ endpoint: endpoints[0]!.label, verdict: trusted ? "open" : "closed" });

@@ -9,12 +9,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import { bootApp, type RunningApp } from "../../src/boot.js";
 import { projects, webhookDeliveries } from "../../src/db/schema.js";
 import { labelDefinitions } from "../../src/core/labels.js";
-import {
-  claimDeliveries,
-  completeDeliveries,
-  failDelivery,
-  MAX_DELIVERY_ATTEMPTS,
-} from "../../src/intake/delivery-queue.js";
+import { claimDeliveries, completeDeliveries, failDelivery, MAX_DELIVERY_ATTEMPTS } from "../../src/intake/delivery-queue.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { signBody } from "../../src/intake/verify-signature.js";
 import { useBootedApp } from "../support/boot.js";
@@ -307,7 +302,13 @@ describe("per-repository ordering", () => {
   });
 
   it("takes a repository's queued deliveries as one batch, in order and up to the limit; the rest wait for it", async () => {
-    for (const [id, repo] of [["a1", 1], ["b1", 2], ["a2", 1], ["a3", 1]] as const) await store(id, repo);
+    for (const [id, repo] of [
+      ["a1", 1],
+      ["b1", 2],
+      ["a2", 1],
+      ["a3", 1],
+    ] as const)
+      await store(id, repo);
 
     const batch = await claimDeliveries(booted.database, 2);
     expect(batch.map((d) => [d.deliveryId, d.status, d.attempts])).toEqual([
@@ -319,16 +320,31 @@ describe("per-repository ordering", () => {
     expect(await claimDeliveries(booted.database, 2)).toEqual([]);
 
     await completeDeliveries(booted.database, batch);
-    expect((await storedDeliveries()).filter((d) => d.status === "done").map((d) => d.deliveryId).sort()).toEqual(["a1", "a2"]);
+    expect(
+      (await storedDeliveries())
+        .filter((d) => d.status === "done")
+        .map((d) => d.deliveryId)
+        .sort(),
+    ).toEqual(["a1", "a2"]);
     expect((await claimDeliveries(booted.database, 2)).map((d) => d.deliveryId)).toEqual(["a3"]);
   });
 
   it("hands concurrent claims different repositories", async () => {
-    for (const [id, repo] of [["r1-a", 1], ["r1-b", 1], ["r2-a", 2], ["r2-b", 2], ["r3-a", 3]] as const) await store(id, repo);
+    for (const [id, repo] of [
+      ["r1-a", 1],
+      ["r1-b", 1],
+      ["r2-a", 2],
+      ["r2-b", 2],
+      ["r3-a", 3],
+    ] as const)
+      await store(id, repo);
 
     // On PostgreSQL these run on separate connections at the same time.
     const claims = await Promise.all(Array.from({ length: 5 }, () => claimOne()));
-    const taken = claims.filter((c) => c !== undefined).map((c) => c.deliveryId).sort();
+    const taken = claims
+      .filter((c) => c !== undefined)
+      .map((c) => c.deliveryId)
+      .sort();
     expect(taken).toEqual(["r1-a", "r2-a", "r3-a"]);
     const processing = await booted.database.db
       .select({ deliveryId: webhookDeliveries.deliveryId })
@@ -351,10 +367,7 @@ describe("per-repository ordering", () => {
     expect(await claimOne()).toBeUndefined();
 
     // The worker holding a1 died: its lock runs out.
-    await booted.database.db
-      .update(webhookDeliveries)
-      .set({ lockedUntil: sql`now() - interval '1 second'` })
-      .where(eq(webhookDeliveries.seq, stale!.seq));
+    await booted.database.db.update(webhookDeliveries).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(webhookDeliveries.seq, stale!.seq));
     const retaken = await claimOne();
     expect(retaken).toMatchObject({ deliveryId: "a1", status: "processing", attempts: 2 });
     expect(retaken!.lockedUntil!.getTime()).toBeGreaterThan(Date.now());

@@ -22,7 +22,10 @@ afterAll(async () => database.close());
 const REVIEWS = "/repos/acme/shop/pulls/7/reviews";
 
 async function intent(): Promise<PostReviewIntent> {
-  const [project] = await database.db.insert(projects).values({ name: "acme/shop", url: "https://github.com/acme/shop.git", owner: "acme", repo: "shop", installationId: 1 }).returning();
+  const [project] = await database.db
+    .insert(projects)
+    .values({ name: "acme/shop", url: "https://github.com/acme/shop.git", owner: "acme", repo: "shop", installationId: 1 })
+    .returning();
   const [pr] = await database.db
     .insert(pullRequests)
     .values({ projectId: project!.id, kind: "phase", subjectId: "p1", head: "cw/x--phase-3", base: "cw/x", number: 7 })
@@ -80,16 +83,25 @@ describe("postReview", () => {
       { path: "b.ts", line: 999, side: "RIGHT", body: "off by one" },
     ]);
     const [stored] = await database.db.select().from(agentReviews);
-    expect(stored).toMatchObject({ reviewId: 55, agentName: "calm-otter", body: "Two remarks.", comments: [expect.objectContaining({ id: 901, path: "a.ts", line: 3 })] });
+    expect(stored).toMatchObject({
+      reviewId: 55,
+      agentName: "calm-otter",
+      body: "Two remarks.",
+      comments: [expect.objectContaining({ id: 901, path: "a.ts", line: 3 })],
+    });
   });
 
   it("a line GitHub cannot resolve: the whole review is refused, so it is posted again with the comments in its body", async () => {
     const posted = await intent();
-    github().post(REVIEWS).reply(422, { message: "Unprocessable Entity", errors: ["Line could not be resolved"], documentation_url: "x", status: "422" });
+    github()
+      .post(REVIEWS)
+      .reply(422, { message: "Unprocessable Entity", errors: ["Line could not be resolved"], documentation_url: "x", status: "422" });
     github().post(REVIEWS).reply(200, reviewObject(56, "x"));
     github().get(`${REVIEWS}/56/comments`).query(true).reply(200, []);
     await postReview(new AppOctokitClass({ auth: "token x" }), posted, database.db, { isRetry: false });
-    const [, second] = recordedRequests().filter((r) => r.method === "POST").map((r) => r.body as Record<string, unknown>);
+    const [, second] = recordedRequests()
+      .filter((r) => r.method === "POST")
+      .map((r) => r.body as Record<string, unknown>);
     expect(second).toMatchObject({ event: "COMMENT" });
     expect(second!.comments).toBeUndefined();
     expect(String(second!.body)).toContain("GitHub could not place these comments on lines of the diff");

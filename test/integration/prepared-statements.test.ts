@@ -81,13 +81,10 @@ describe("a Date inside a raw sql template", () => {
     const id = await insertProject(7, "dated");
     const stamped = new Date("2026-01-02T03:04:05.000Z");
     await database.db.update(projects).set({ updatedAt: stamped }).where(eq(projects.id, id));
-    const newerThan = (at: Date) =>
-      database.db.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} > ${at}`);
+    const newerThan = (at: Date) => database.db.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} > ${at}`);
     expect(await newerThan(new Date("2026-01-02T03:04:04.000Z"))).toEqual([{ id }]);
     expect(await newerThan(stamped)).toEqual([]);
-    const inTransaction = await database.db.transaction((tx) =>
-      tx.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} = ${stamped}`),
-    );
+    const inTransaction = await database.db.transaction((tx) => tx.select({ id: projects.id }).from(projects).where(sql`${projects.updatedAt} = ${stamped}`));
     expect(inTransaction).toEqual([{ id }]);
     // The connection still answers afterwards.
     expect(await newerThan(new Date(0))).toEqual([{ id }]);

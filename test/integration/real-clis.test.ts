@@ -76,7 +76,10 @@ async function startedTask() {
     .insert(tasks)
     .values({ projectId, name: `Task ${issueNumber}`, issueNumber, status: "in_progress", attempt: 1, claimedBy: "r1" })
     .returning();
-  const [agent] = await db.insert(agents).values({ name: `real-cli-${issueNumber}`, worktreeId: `wt-${issueNumber}`, taskId: task!.id, status: "running", attempt: 1 }).returning();
+  const [agent] = await db
+    .insert(agents)
+    .values({ name: `real-cli-${issueNumber}`, worktreeId: `wt-${issueNumber}`, taskId: task!.id, status: "running", attempt: 1 })
+    .returning();
   const worktree = path.join(workDir, "worktrees", task!.id);
   mkdirSync(worktree, { recursive: true });
   return { task: task!, agent: agent!, worktree };
@@ -116,30 +119,27 @@ async function run(
 ): Promise<{ result: AgentRunResult; accountId: string | null }> {
   const fake = agent === "claude" ? anthropic : openai;
   const env: Record<string, string> = agent === "claude" ? { CW_CLAUDE_BIN: claudeBinary() } : { CW_CODEX_BIN: codexBinary() };
-  const end: OneAgentEnd = await runOneAgent(
-    deps(agent, { ...env, HTTPS_PROXY: fake.url, HTTP_PROXY: fake.url, NO_PROXY: "127.0.0.1,localhost" }),
-    {
-      agent: started.agent,
-      mode: "execute",
-      taskId: started.task.id,
-      attempt: 1,
-      fence: { taskId: started.task.id, attempt: 1, runnerId: "r1" },
-      worktree: started.worktree,
-      inputDir: path.join(started.worktree, ".cw", "input"),
-      outputDir: path.join(started.worktree, ".cw", "output"),
-      prompt: options.prompt,
-      ...(options.resume ? { resume: options.resume } : {}),
-      // What run-task's prepare does: the output folder, then the input files (here only task.md).
-      prepare: async () => {
-        mkdirSync(path.join(started.worktree, ".cw", "output"), { recursive: true });
-        mkdirSync(path.join(started.worktree, ".cw", "input"), { recursive: true });
-        writeFileSync(path.join(started.worktree, ".cw", "input", "task.md"), `---\ntask: ${started.task.id}\n---\n${started.task.name}\n`);
-      },
-      redact: (t) => t,
-      onSpawn: () => {},
-      signal: options.signal ?? new AbortController().signal,
+  const end: OneAgentEnd = await runOneAgent(deps(agent, { ...env, HTTPS_PROXY: fake.url, HTTP_PROXY: fake.url, NO_PROXY: "127.0.0.1,localhost" }), {
+    agent: started.agent,
+    mode: "execute",
+    taskId: started.task.id,
+    attempt: 1,
+    fence: { taskId: started.task.id, attempt: 1, runnerId: "r1" },
+    worktree: started.worktree,
+    inputDir: path.join(started.worktree, ".cw", "input"),
+    outputDir: path.join(started.worktree, ".cw", "output"),
+    prompt: options.prompt,
+    ...(options.resume ? { resume: options.resume } : {}),
+    // What run-task's prepare does: the output folder, then the input files (here only task.md).
+    prepare: async () => {
+      mkdirSync(path.join(started.worktree, ".cw", "output"), { recursive: true });
+      mkdirSync(path.join(started.worktree, ".cw", "input"), { recursive: true });
+      writeFileSync(path.join(started.worktree, ".cw", "input", "task.md"), `---\ntask: ${started.task.id}\n---\n${started.task.name}\n`);
     },
-  );
+    redact: (t) => t,
+    onSpawn: () => {},
+    signal: options.signal ?? new AbortController().signal,
+  });
   if (end.kind !== "ran") throw new Error(`the agent did not run: ${JSON.stringify(end)}`);
   return { result: end.result, accountId: end.accountId };
 }
@@ -247,7 +247,12 @@ describe("claude (the real CLI)", () => {
 describe("codex (the real CLI)", () => {
   it("runs codex exec with an API-key account's key and base URL, writes its result, and resumes its thread", async () => {
     const started = await startedTask();
-    const account = await addAccount(database.db, KEY, { email: "codex@example.com", provider: "codex", apiKey: "sk-openai-fake-1", baseUrl: `${openai.url}/v1` });
+    const account = await addAccount(database.db, KEY, {
+      email: "codex@example.com",
+      provider: "codex",
+      apiKey: "sk-openai-fake-1",
+      baseUrl: `${openai.url}/v1`,
+    });
     openai.script = (req) => {
       const said = inputTexts(req).join("\n");
       if (said.includes("second prompt")) return { kind: "items", items: [message("Second answer from codex.")] };
@@ -283,7 +288,12 @@ describe("codex (the real CLI)", () => {
 describe("codex refusing credentials (the real CLI)", () => {
   it("a 401 from the provider is an auth failure the runner sets the account aside for, not a retry", async () => {
     const started = await startedTask();
-    const account = await addAccount(database.db, KEY, { email: "codex-wrong@example.com", provider: "codex", apiKey: "sk-openai-wrong", baseUrl: `${openai.url}/v1` });
+    const account = await addAccount(database.db, KEY, {
+      email: "codex-wrong@example.com",
+      provider: "codex",
+      apiKey: "sk-openai-wrong",
+      baseUrl: `${openai.url}/v1`,
+    });
     openai.script = () => ({ kind: "error", status: 401, code: "invalid_api_key", message: "Incorrect API key provided: sk-openai-wrong." });
 
     const { result, accountId } = await run("codex", started, { prompt: "Anything." });
@@ -319,7 +329,12 @@ describe("codex signed in with a ChatGPT login (the real CLI)", () => {
       tokens: { id_token: fakeJwt({ exp, email: "login@example.com", ...auth }), access_token: accessToken, refresh_token: "rt-cw-1", account_id: "acct-cw-1" },
       last_refresh: new Date().toISOString(),
     };
-    const account = await addAccount(database.db, KEY, { email: "login@example.com", provider: "codex", credentialsJson: JSON.stringify(credentials), baseUrl: `${openai.url}/v1` });
+    const account = await addAccount(database.db, KEY, {
+      email: "login@example.com",
+      provider: "codex",
+      credentialsJson: JSON.stringify(credentials),
+      baseUrl: `${openai.url}/v1`,
+    });
     openai.script = (req) =>
       toolOutputCount(req) === 0
         ? { kind: "items", items: [shellCall(req, `printf '{"status":"done","summary":"codex with a login"}' > "$CW_OUTPUT_DIR/result.json"`)] }

@@ -36,7 +36,14 @@ describe("readRefFiles", () => {
     await git(dir, ["update-ref", "-d", "refs/remotes/origin/cw/two"]);
     await git(dir, ["update-ref", "refs/remotes/origin/cw/deep/three", main]);
 
-    const refs = ["refs/remotes/origin/cw/one", "refs/remotes/origin/cw/two", "refs/remotes/origin/cw/deep/three", "refs/remotes/origin/cw", "refs/heads/main", "refs/heads/absent"];
+    const refs = [
+      "refs/remotes/origin/cw/one",
+      "refs/remotes/origin/cw/two",
+      "refs/remotes/origin/cw/deep/three",
+      "refs/remotes/origin/cw",
+      "refs/heads/main",
+      "refs/heads/absent",
+    ];
     const fromFiles = await readRefFiles(dir, refs);
     expect(fromFiles).toEqual(await gitTips(dir, refs));
     expect(fromFiles?.get("refs/remotes/origin/cw/one")).toBe(next);

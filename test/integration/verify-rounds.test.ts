@@ -30,12 +30,27 @@ async function seed(earlierFixes: number) {
   const [phase] = await db.insert(phases).values({ projectId: project!.id, initiativeId: initiative!.id, name: "Store", issueNumber: 10 }).returning();
   const [verify] = await db
     .insert(tasks)
-    .values({ projectId: project!.id, initiativeId: initiative!.id, phaseId: phase!.id, name: "Verify the store", issueNumber: 11, category: "verify", status: "in_progress", attempt: 1, claimedBy: "r1" })
+    .values({
+      projectId: project!.id,
+      initiativeId: initiative!.id,
+      phaseId: phase!.id,
+      name: "Verify the store",
+      issueNumber: 11,
+      category: "verify",
+      status: "in_progress",
+      attempt: 1,
+      claimedBy: "r1",
+    })
     .returning();
   for (let i = 0; i < earlierFixes; i++) {
-    await db.insert(tasks).values({ projectId: project!.id, phaseId: phase!.id, name: `fix ${i}`, issueNumber: 20 + i, status: "completed", fixesTaskId: verify!.id });
+    await db
+      .insert(tasks)
+      .values({ projectId: project!.id, phaseId: phase!.id, name: `fix ${i}`, issueNumber: 20 + i, status: "completed", fixesTaskId: verify!.id });
   }
-  const [agent] = await db.insert(agents).values({ name: "calm-otter", worktreeId: "calm-otter", taskId: verify!.id, mode: "verify", status: "running", attempt: 1 }).returning();
+  const [agent] = await db
+    .insert(agents)
+    .values({ name: "calm-otter", worktreeId: "calm-otter", taskId: verify!.id, mode: "verify", status: "running", attempt: 1 })
+    .returning();
   return { verify: verify!, agent: agent! };
 }
 
@@ -64,7 +79,9 @@ describe("a verify agent's fail", () => {
     expect(intents).toContainEqual(
       expect.objectContaining({ kind: "open-task-issue", taskId: fix.id, labels: ["go"], milestoneNumber: 3, parentIssueNumber: 10 }),
     );
-    expect(intents).toContainEqual(expect.objectContaining({ kind: "upsert-comment", issueNumber: 11, body: expect.stringContaining("A fix task with these findings is being opened") }));
+    expect(intents).toContainEqual(
+      expect.objectContaining({ kind: "upsert-comment", issueNumber: 11, body: expect.stringContaining("A fix task with these findings is being opened") }),
+    );
     const [agentRow] = await database.db.select().from(agents).where(eq(agents.id, agent.id));
     expect(agentRow!.status).toBe("idle");
   });
@@ -77,6 +94,8 @@ describe("a verify agent's fail", () => {
     expect(rows.filter((t) => t.fixesTaskId === verify.id)).toHaveLength(MAX_VERIFY_ROUNDS - 1);
     const intents = (await database.db.select().from(outbox)).map((o) => o.payload as Record<string, unknown>);
     expect(intents.map((i) => i.kind)).not.toContain("open-task-issue");
-    expect(intents).toContainEqual(expect.objectContaining({ kind: "upsert-comment", issueNumber: 11, body: expect.stringContaining(`verified ${MAX_VERIFY_ROUNDS} times`) }));
+    expect(intents).toContainEqual(
+      expect.objectContaining({ kind: "upsert-comment", issueNumber: 11, body: expect.stringContaining(`verified ${MAX_VERIFY_ROUNDS} times`) }),
+    );
   });
 });

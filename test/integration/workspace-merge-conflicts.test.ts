@@ -7,15 +7,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ConflictMergeStart } from "../../src/runner/workspace/index.js";
-import {
-  branchSha,
-  cleanupGitFixtures,
-  cloneAndCommit,
-  commitParents,
-  git,
-  readFileAt,
-  runnerGit,
-} from "../support/git-fixtures.js";
+import { branchSha, cleanupGitFixtures, cloneAndCommit, commitParents, git, readFileAt, runnerGit } from "../support/git-fixtures.js";
 import { unregisterWorktree } from "../../src/runner/workspace/worktree-registry.js";
 import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
@@ -102,9 +94,9 @@ describe("startConflictMerge", () => {
 
   it("names a missing branch", async () => {
     const w = await conflicting();
-    await expect(
-      w.workspace.startConflictMerge({ repo: w.repo, source: "cw/task-99-none", target: PHASE, path: w.tree, author: AUTHOR }),
-    ).rejects.toThrow("branch cw/task-99-none does not exist on the remote");
+    await expect(w.workspace.startConflictMerge({ repo: w.repo, source: "cw/task-99-none", target: PHASE, path: w.tree, author: AUTHOR })).rejects.toThrow(
+      "branch cw/task-99-none does not exist on the remote",
+    );
   });
 });
 

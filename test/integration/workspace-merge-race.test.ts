@@ -7,15 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BranchMovedError, createGitWorkspace } from "../../src/runner/workspace/index.js";
 import { PUSH_ATTEMPTS } from "../../src/runner/workspace/merge-branch.js";
-import {
-  branchSha,
-  cleanupGitFixtures,
-  cloneAndCommit,
-  commitParents,
-  createBareRemote,
-  makeTempDir,
-  readFileAt,
-} from "../support/git-fixtures.js";
+import { branchSha, cleanupGitFixtures, cloneAndCommit, commitParents, createBareRemote, makeTempDir, readFileAt } from "../support/git-fixtures.js";
 
 const race = vi.hoisted(() => ({ beforePush: [] as (() => Promise<unknown>)[] }));
 
@@ -77,9 +69,9 @@ describe("mergeBranch when the target moves", () => {
     await cloneAndCommit(remote, "cw/issue-13-logout", { "logout.ts": "x\n" }, "add logout");
     race.beforePush.push(...Array.from({ length: PUSH_ATTEMPTS }, () => push));
 
-    await expect(
-      workspace.mergeBranch({ repo, source: "cw/issue-13-logout", target: PHASE, message: "Merge #13", author: AUTHOR }),
-    ).rejects.toBeInstanceOf(BranchMovedError);
+    await expect(workspace.mergeBranch({ repo, source: "cw/issue-13-logout", target: PHASE, message: "Merge #13", author: AUTHOR })).rejects.toBeInstanceOf(
+      BranchMovedError,
+    );
     expect(await readFileAt(remote, PHASE, "logout.ts")).toBeUndefined();
   });
 });

@@ -3,15 +3,7 @@
  * diff stat and the commits for pull-request bodies.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  branchSha,
-  cleanupGitFixtures,
-  cloneAndCommit,
-  commitParents,
-  git,
-  logSubjects,
-  readFileAt,
-} from "../support/git-fixtures.js";
+import { branchSha, cleanupGitFixtures, cloneAndCommit, commitParents, git, logSubjects, readFileAt } from "../support/git-fixtures.js";
 import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
 afterEach(cleanupGitFixtures);
@@ -70,9 +62,9 @@ describe("mergeBranch", () => {
 
   it("names a missing branch", async () => {
     const { repo, workspace } = await setup();
-    await expect(
-      workspace.mergeBranch({ repo, source: "cw/task-99-none", target: PHASE, message: "m", author: AUTHOR }),
-    ).rejects.toThrow("branch cw/task-99-none does not exist on the remote");
+    await expect(workspace.mergeBranch({ repo, source: "cw/task-99-none", target: PHASE, message: "m", author: AUTHOR })).rejects.toThrow(
+      "branch cw/task-99-none does not exist on the remote",
+    );
   });
 });
 

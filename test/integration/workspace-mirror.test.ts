@@ -9,16 +9,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGitWorkspace, GitError, gitAuthArgs, type RepoRef } from "../../src/runner/workspace/index.js";
-import {
-  branchSha,
-  cleanupGitFixtures,
-  cloneAndCommit,
-  createBareRemote,
-  git,
-  makeTempDir,
-  runnerGit,
-  type BareRemote,
-} from "../support/git-fixtures.js";
+import { branchSha, cleanupGitFixtures, cloneAndCommit, createBareRemote, git, makeTempDir, runnerGit, type BareRemote } from "../support/git-fixtures.js";
 
 afterEach(cleanupGitFixtures);
 
@@ -33,7 +24,12 @@ async function setup(): Promise<{ remote: BareRemote; workDir: string; repo: Rep
 
 async function mirrorBranches(mirror: string): Promise<Record<string, string>> {
   const out = await git(mirror, ["for-each-ref", "--format=%(refname) %(objectname)"]);
-  return Object.fromEntries(out.split("\n").filter(Boolean).map((line) => line.split(" ") as [string, string]));
+  return Object.fromEntries(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split(" ") as [string, string]),
+  );
 }
 
 /** Every file under `dir` whose bytes contain one of `needles`. */
@@ -138,9 +134,9 @@ describe("ensureRemoteBranch", () => {
 
   it("fails with the missing branch named when `from` does not exist", async () => {
     const { workDir, repo } = await setup();
-    await expect(
-      createGitWorkspace({ workDir }).ensureRemoteBranch({ repo, branch: "cw/a", from: "cw/nope" }),
-    ).rejects.toThrow("branch cw/nope does not exist on the remote");
+    await expect(createGitWorkspace({ workDir }).ensureRemoteBranch({ repo, branch: "cw/a", from: "cw/nope" })).rejects.toThrow(
+      "branch cw/nope does not exist on the remote",
+    );
   });
 
   it("refuses branch names git would reject or read as options", async () => {

@@ -7,16 +7,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  branchSha,
-  cleanupGitFixtures,
-  cloneAndCommit,
-  filesAt,
-  git,
-  logSubjects,
-  readFileAt,
-  runnerGit,
-} from "../support/git-fixtures.js";
+import { branchSha, cleanupGitFixtures, cloneAndCommit, filesAt, git, logSubjects, readFileAt, runnerGit } from "../support/git-fixtures.js";
 import { unregisterWorktree } from "../../src/runner/workspace/worktree-registry.js";
 import { AUTHOR, PHASE, TASK, workspaceWithPhase, type WorkspaceWorld } from "../support/workspace-fixture.js";
 
@@ -41,7 +32,6 @@ async function agentWorks(worktree: string): Promise<void> {
 async function gitAs(cwd: string, args: string[]): Promise<string> {
   return git(cwd, ["-c", "user.name=Agent", "-c", "user.email=agent@example.com", ...args]);
 }
-
 
 describe("worktrees", () => {
   it("adds a worktree from the base, commits the agent's edits but not .cw/, and pushes", async () => {

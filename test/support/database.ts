@@ -38,9 +38,7 @@ function withHelpers(database: Database, url: string | undefined, dropDatabase: 
     ...database,
     url,
     async truncateAll() {
-      const tables = await database.rows<{ tablename: string }>(
-        `select tablename from pg_tables where schemaname = 'public'`,
-      );
+      const tables = await database.rows<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`);
       if (tables.length === 0) return;
       await database.rows(`truncate ${tables.map((t) => `"${t.tablename}"`).join(", ")} restart identity cascade`);
     },

@@ -107,7 +107,10 @@ function readScript() {
     const fence = merging ? /```fake-agent-merge\s*\n([\s\S]*?)```/ : reviewing ? /```fake-agent-review\s*\n([\s\S]*?)```/ : /```fake-agent\s*\n([\s\S]*?)```/;
     const block = fence.exec(read("task.md")) ?? (reviewing ? fence.exec(read("phase.md")) : null);
     const inline = merging || reviewing ? null : /fake-agent-inline:\s*(\{.*\})\s*$/m.exec(read("task.md"));
-    text = block?.[1]?.trim() ?? inline?.[1] ?? (merging ? '"resolve"' : reviewing ? '{"behavior":"write-result","result":{"status":"done","summary":"looks fine"}}' : '"edit"');
+    text =
+      block?.[1]?.trim() ??
+      inline?.[1] ??
+      (merging ? '"resolve"' : reviewing ? '{"behavior":"write-result","result":{"status":"done","summary":"looks fine"}}' : '"edit"');
   }
   let script;
   try {
@@ -318,7 +321,9 @@ async function run(step) {
       return;
     }
     case "verify": {
-      const missing = Object.entries(step.requires ?? {}).filter(([file, text]) => !existsSync(path.resolve(file)) || !readFileSync(path.resolve(file), "utf8").includes(text));
+      const missing = Object.entries(step.requires ?? {}).filter(
+        ([file, text]) => !existsSync(path.resolve(file)) || !readFileSync(path.resolve(file), "utf8").includes(text),
+      );
       const diffFile = path.join(inputDir, "phase.diff");
       const touched = existsSync(diffFile) ? [...readFileSync(diffFile, "utf8").matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1]) : [];
       const summary = `phase.diff touches: ${touched.join(", ") || "(no phase.diff)"}`;
@@ -359,7 +364,9 @@ async function run(step) {
         }
       };
       walk("");
-      const quoted = (step.quote ?? []).map((f) => `== ${f} ==\n${existsSync(path.join(inputDir, f)) ? readFileSync(path.join(inputDir, f), "utf8") : "(missing)"}`);
+      const quoted = (step.quote ?? []).map(
+        (f) => `== ${f} ==\n${existsSync(path.join(inputDir, f)) ? readFileSync(path.join(inputDir, f), "utf8") : "(missing)"}`,
+      );
       const said = [...(step.summary ? [step.summary] : []), `input: ${files.sort().join(", ")}`, ...quoted];
       writeResult({ status: "done", summary: said.join("\n\n") });
       return;

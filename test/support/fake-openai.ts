@@ -53,11 +53,17 @@ export function shellCall(request: ResponsesRequest, script: string): ResponseIt
   // Codex 0.17x in "code mode" offers one custom tool, `exec`: JavaScript that calls the nested
   // tools (`tools.exec_command`) it describes.
   if (tools.includes("functions.exec")) {
-    return { type: "custom_tool_call", name: "exec", input: `const out = await tools.exec_command({ cmd: ${JSON.stringify(script)} });\ntext(out);`, call_id: callId };
+    return {
+      type: "custom_tool_call",
+      name: "exec",
+      input: `const out = await tools.exec_command({ cmd: ${JSON.stringify(script)} });\ntext(out);`,
+      call_id: callId,
+    };
   }
   if (tools.includes("shell_command")) return { type: "function_call", name: "shell_command", arguments: JSON.stringify({ command: script }), call_id: callId };
   if (tools.includes("exec_command")) return { type: "function_call", name: "exec_command", arguments: JSON.stringify({ cmd: script }), call_id: callId };
-  if (tools.includes("shell")) return { type: "function_call", name: "shell", arguments: JSON.stringify({ command: ["bash", "-lc", script] }), call_id: callId };
+  if (tools.includes("shell"))
+    return { type: "function_call", name: "shell", arguments: JSON.stringify({ command: ["bash", "-lc", script] }), call_id: callId };
   if (tools.includes("local_shell")) {
     return { type: "local_shell_call", call_id: callId, status: "completed", action: { type: "exec", command: ["bash", "-lc", script] } };
   }
@@ -74,7 +80,9 @@ export function offeredTools(request: ResponsesRequest): string[] {
       const name = String(t.name ?? t.type ?? "");
       return Array.isArray(t.tools) ? names(t.tools as Record<string, unknown>[], `${prefix}${name}.`) : [`${prefix}${name}`];
     });
-  const extra = request.body.input.filter((i) => i.type === "additional_tools" && Array.isArray(i.tools)).flatMap((i) => names(i.tools as Record<string, unknown>[], ""));
+  const extra = request.body.input
+    .filter((i) => i.type === "additional_tools" && Array.isArray(i.tools))
+    .flatMap((i) => names(i.tools as Record<string, unknown>[], ""));
   return [...names(request.body.tools ?? [], ""), ...extra];
 }
 

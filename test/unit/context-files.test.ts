@@ -18,7 +18,7 @@ function readMarkdown(file: string): { data: Record<string, unknown>; body: stri
   return { data: parse(match[1]!) as Record<string, unknown>, body: match[2]! };
 }
 
-const NASTY_TITLE = 'Fix "login": redirect\n---\n# not a heading: {x: [1, 2]} # \'quoted\' & *alias';
+const NASTY_TITLE = "Fix \"login\": redirect\n---\n# not a heading: {x: [1, 2]} # 'quoted' & *alias";
 
 function context(overrides: Partial<TaskContext> = {}): TaskContext {
   return {

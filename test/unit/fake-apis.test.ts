@@ -28,8 +28,14 @@ function events(body: string): { event: string; data: Record<string, unknown> }[
 
 describe("the API fakes", () => {
   it("Anthropic: streams a tool call as the Messages API does, and answers errors with their status", async () => {
-    anthropic.script = (req) => (req.body.messages.length === 1 ? reply(text("Writing."), toolUse("Write", { file_path: "/w/a.txt", content: "hi" })) : { kind: "error", status: 529, type: "overloaded_error", message: "Overloaded" });
-    const res = await fetch(`${anthropic.url}/v1/messages?beta=true`, { method: "POST", body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "go" }] }) });
+    anthropic.script = (req) =>
+      req.body.messages.length === 1
+        ? reply(text("Writing."), toolUse("Write", { file_path: "/w/a.txt", content: "hi" }))
+        : { kind: "error", status: 529, type: "overloaded_error", message: "Overloaded" };
+    const res = await fetch(`${anthropic.url}/v1/messages?beta=true`, {
+      method: "POST",
+      body: JSON.stringify({ model: "m", stream: true, messages: [{ role: "user", content: "go" }] }),
+    });
     const stream = events(await res.text());
     expect(stream.map((e) => e.event)).toEqual([
       "message_start",
@@ -44,7 +50,16 @@ describe("the API fakes", () => {
     ]);
     expect(stream[5]!.data.delta).toEqual({ type: "input_json_delta", partial_json: JSON.stringify({ file_path: "/w/a.txt", content: "hi" }) });
     expect((stream[7]!.data.delta as { stop_reason: string }).stop_reason).toBe("tool_use");
-    const busy = await fetch(`${anthropic.url}/v1/messages`, { method: "POST", body: JSON.stringify({ stream: true, messages: [{ role: "user", content: "a" }, { role: "assistant", content: "b" }] }) });
+    const busy = await fetch(`${anthropic.url}/v1/messages`, {
+      method: "POST",
+      body: JSON.stringify({
+        stream: true,
+        messages: [
+          { role: "user", content: "a" },
+          { role: "assistant", content: "b" },
+        ],
+      }),
+    });
     expect(busy.status).toBe(529);
     expect(await busy.json()).toEqual({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } });
     expect(anthropic.conversations).toHaveLength(2);

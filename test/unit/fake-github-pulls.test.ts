@@ -63,7 +63,15 @@ async function gitFake(options: { files?: Record<string, string> } = {}): Promis
 }
 
 async function createPull(gh: AppOctokit, input: { head?: string; base?: string; title?: string; body?: string; draft?: boolean } = {}) {
-  const { data } = await gh.rest.pulls.create({ owner, repo, head: input.head ?? "feature", base: input.base ?? "main", title: input.title ?? "Add the feature", body: input.body, draft: input.draft });
+  const { data } = await gh.rest.pulls.create({
+    owner,
+    repo,
+    head: input.head ?? "feature",
+    base: input.base ?? "main",
+    title: input.title ?? "Add the feature",
+    body: input.body,
+    draft: input.draft,
+  });
   return data;
 }
 
@@ -173,7 +181,11 @@ describe("FakeGitHub pull requests: create, list, get, update", () => {
     await gh.rest.pulls.update({ owner, repo, pull_number: pr.number, state: "open" });
     expect(fake.counts()).toMatchObject({ writes: 4, redundantWrites: 1 });
     expect(hooks(fake)).toEqual(["pull_request.edited", "pull_request.closed", "pull_request.reopened"]);
-    expect(fake.pendingWebhooks[0]!.payload.changes).toEqual({ title: { from: "Add the feature" }, body: { from: "" }, base: { ref: { from: "main" }, sha: { from: mainSha } } });
+    expect(fake.pendingWebhooks[0]!.payload.changes).toEqual({
+      title: { from: "Add the feature" },
+      body: { from: "" },
+      base: { ref: { from: "main" }, sha: { from: mainSha } },
+    });
     expect(fake.pendingWebhooks[1]!.payload.pull_request).toMatchObject({ state: "closed", merged: false });
     expect(fake.pendingWebhooks.every((w) => w.fromApp)).toBe(true);
   });
@@ -204,7 +216,10 @@ describe("FakeGitHub pull requests: merging in the bare repository", () => {
     expect(fake.pendingWebhooks[0]!.payload.pull_request).toMatchObject({ merged: true, merge_commit_sha: data.sha, merged_by: { login: APP_BOT.login } });
     expect((await gh.rest.pulls.checkIfMerged({ owner, repo, pull_number: pr.number })).status).toBe(204);
 
-    expect(await failure(gh.rest.pulls.merge({ owner, repo, pull_number: pr.number, sha: feature }))).toEqual({ status: 405, message: "Pull Request is not mergeable" });
+    expect(await failure(gh.rest.pulls.merge({ owner, repo, pull_number: pr.number, sha: feature }))).toEqual({
+      status: 405,
+      message: "Pull Request is not mergeable",
+    });
     expect(fake.counts()).toMatchObject({ writes: 2, redundantWrites: 1 });
   });
 
@@ -375,7 +390,13 @@ describe("FakeGitHub pull requests: branch protection, reviews and checks", () =
     expect(lineComments[0]).not.toHaveProperty("in_reply_to_id");
     fake.dropWebhooks();
 
-    const { data: reply } = await gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: lineComments[0]!.id, body: "Fixed." });
+    const { data: reply } = await gh.rest.pulls.createReplyForReviewComment({
+      owner,
+      repo,
+      pull_number: pr.number,
+      comment_id: lineComments[0]!.id,
+      body: "Fixed.",
+    });
     expect(reply).toMatchObject({ in_reply_to_id: lineComments[0]!.id, path: "src/feature.txt", line: 1, body: "Fixed.", user: { login: APP_BOT.login } });
     expect(fake.pendingWebhooks.map((w) => `${w.event}.${w.action} ${w.fromApp}`)).toEqual(["pull_request_review.submitted true"]);
     expect(fake.reviewsOn(pr.number).at(-1)).toMatchObject({ state: "COMMENTED", user: { login: APP_BOT.login } });
@@ -385,7 +406,9 @@ describe("FakeGitHub pull requests: branch protection, reviews and checks", () =
       ["Not in the diff", null],
       ["Fixed.", lineComments[0]!.id],
     ]);
-    expect((await failure(gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: reply.id, body: "Again" }))).status).toBe(422);
+    expect(
+      (await failure(gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: reply.id, body: "Again" }))).status,
+    ).toBe(422);
     expect((await failure(gh.rest.pulls.createReplyForReviewComment({ owner, repo, pull_number: pr.number, comment_id: 1, body: "Nobody" }))).status).toBe(404);
   });
 
@@ -439,9 +462,32 @@ describe("FakeGitHub pull requests: branch protection, reviews and checks", () =
     const { fake, feature } = await gitFake();
     const gh = octokit();
     const pr = await createPull(gh);
-    const { data: run } = await gh.rest.checks.create({ owner, repo, name: "codewalkers", head_sha: feature, status: "in_progress", external_id: "task-1", details_url: "https://example.test/runs/1", output: { title: "Working", summary: "An agent is on it" } });
-    expect(run).toMatchObject({ name: "codewalkers", head_sha: feature, status: "in_progress", conclusion: null, external_id: "task-1", app: { slug: "codewalkers" }, pull_requests: [{ number: pr.number }] });
-    const { data: done } = await gh.rest.checks.update({ owner, repo, check_run_id: run.id, conclusion: "success", output: { title: "Done", summary: "All good", text: "details" } });
+    const { data: run } = await gh.rest.checks.create({
+      owner,
+      repo,
+      name: "codewalkers",
+      head_sha: feature,
+      status: "in_progress",
+      external_id: "task-1",
+      details_url: "https://example.test/runs/1",
+      output: { title: "Working", summary: "An agent is on it" },
+    });
+    expect(run).toMatchObject({
+      name: "codewalkers",
+      head_sha: feature,
+      status: "in_progress",
+      conclusion: null,
+      external_id: "task-1",
+      app: { slug: "codewalkers" },
+      pull_requests: [{ number: pr.number }],
+    });
+    const { data: done } = await gh.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: run.id,
+      conclusion: "success",
+      output: { title: "Done", summary: "All good", text: "details" },
+    });
     expect(done).toMatchObject({ status: "completed", conclusion: "success", output: { title: "Done", summary: "All good", text: "details" } });
     await gh.rest.checks.update({ owner, repo, check_run_id: run.id, conclusion: "success" });
     fake.completeChecks(feature, "failure", { names: ["ci"] });
@@ -460,7 +506,13 @@ describe("FakeGitHub pull requests: branch protection, reviews and checks", () =
     expect(fake.pullObject(pr.number).mergeable_state).toBe("unstable"); // a failing check that is not required
     expect(hooks(fake).at(-1)).toBe("check_suite.completed");
     expect(fake.pendingWebhooks.at(-1)!.payload).toMatchObject({
-      check_suite: { head_sha: feature, head_branch: "feature", status: "completed", conclusion: "failure", pull_requests: [{ number: pr.number, head: { sha: feature }, base: { ref: "main" } }] },
+      check_suite: {
+        head_sha: feature,
+        head_branch: "feature",
+        status: "completed",
+        conclusion: "failure",
+        pull_requests: [{ number: pr.number, head: { sha: feature }, base: { ref: "main" } }],
+      },
       sender: { login: "github-actions[bot]" },
     });
   });
@@ -477,7 +529,9 @@ describe("FakeGitHub pull requests: pushes", () => {
     expect(fake.pull(pr.number).head.sha).toBe(pushed);
     expect(await commitParents(remote, pushed)).toEqual([feature]);
     expect(fake.fileAt("feature", "src/a.txt")).toBeUndefined();
-    expect(fake.pendingWebhooks.map((w) => `${w.event}.${w.action} ${(w.payload.sender as Payload).login}`)).toEqual([`pull_request.synchronize ${WRITER.login}`]);
+    expect(fake.pendingWebhooks.map((w) => `${w.event}.${w.action} ${(w.payload.sender as Payload).login}`)).toEqual([
+      `pull_request.synchronize ${WRITER.login}`,
+    ]);
     expect(fake.pendingWebhooks[0]!.payload).toMatchObject({ before: feature, after: pushed, pull_request: { head: { sha: pushed } } });
 
     // The runner pushes with git, not through the fake: the next request sees it.
@@ -529,7 +583,13 @@ describe("FakeGitHub pull requests: GraphQL", () => {
         { id: pr.node_id, mergeMethod: "SQUASH", sha },
       );
     expect(await graphqlErrors(enable("f".repeat(40)))).toEqual(["Pull request head commit does not match the expected head oid"]);
-    expect(await enable(feature)).toEqual({ enablePullRequestAutoMerge: { clientMutationId: null, pullRequest: expect.objectContaining({ autoMergeRequest: expect.objectContaining({ mergeMethod: "SQUASH" }) }), actor: { login: APP_BOT.login } } });
+    expect(await enable(feature)).toEqual({
+      enablePullRequestAutoMerge: {
+        clientMutationId: null,
+        pullRequest: expect.objectContaining({ autoMergeRequest: expect.objectContaining({ mergeMethod: "SQUASH" }) }),
+        actor: { login: APP_BOT.login },
+      },
+    });
     expect(fake.pull(pr.number).autoMerge).toMatchObject({ mergeMethod: "squash", enabledBy: APP_BOT, expectedHeadOid: feature });
     expect(fake.pullObject(pr.number)).toMatchObject({ auto_merge: { merge_method: "squash", enabled_by: { login: APP_BOT.login } } });
 
@@ -546,20 +606,30 @@ describe("FakeGitHub pull requests: GraphQL", () => {
     const pr = await createPull(gh);
     fake.resetCounts();
     expect(
-      await graphqlErrors(gh.graphql(`mutation { enablePullRequestAutoMerge(input: { pullRequestId: "${pr.node_id}", mergeMethod: MERGE }) { clientMutationId } }`)),
+      await graphqlErrors(
+        gh.graphql(`mutation { enablePullRequestAutoMerge(input: { pullRequestId: "${pr.node_id}", mergeMethod: MERGE }) { clientMutationId } }`),
+      ),
     ).toEqual(["Pull request is in clean status"]);
-    expect(await graphqlErrors(gh.graphql(`mutation Q($input: EnqueuePullRequestInput!) { enqueuePullRequest(input: $input) { clientMutationId } }`, { input: { pullRequestId: pr.node_id } }))).toEqual([
-      "Pull request could not be enqueued: merge queue not enabled for the base branch",
+    expect(
+      await graphqlErrors(
+        gh.graphql(`mutation Q($input: EnqueuePullRequestInput!) { enqueuePullRequest(input: $input) { clientMutationId } }`, {
+          input: { pullRequestId: pr.node_id },
+        }),
+      ),
+    ).toEqual(["Pull request could not be enqueued: merge queue not enabled for the base branch"]);
+    expect(await graphqlErrors(gh.graphql(`mutation { frobnicate(input: {}) { clientMutationId } }`))).toEqual([
+      "Field 'frobnicate' doesn't exist on type 'Mutation'",
     ]);
-    expect(await graphqlErrors(gh.graphql(`mutation { frobnicate(input: {}) { clientMutationId } }`))).toEqual(["Field 'frobnicate' doesn't exist on type 'Mutation'"]);
-    expect(await graphqlErrors(gh.graphql(`mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }`, { id: "PR_nope" }))).toEqual([
-      "Could not resolve to a node with the global id of 'PR_nope'.",
-    ]);
+    expect(
+      await graphqlErrors(
+        gh.graphql(`mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }`, { id: "PR_nope" }),
+      ),
+    ).toEqual(["Could not resolve to a node with the global id of 'PR_nope'."]);
     fake.setAllowAutoMerge(false);
     fake.protectBranch("main", { requiredApprovals: 1 });
-    expect(
-      await graphqlErrors(gh.graphql(`mutation { enablePullRequestAutoMerge(input: { pullRequestId: "${pr.node_id}" }) { clientMutationId } }`)),
-    ).toEqual(["Pull request Auto merge is not allowed for this repository"]);
+    expect(await graphqlErrors(gh.graphql(`mutation { enablePullRequestAutoMerge(input: { pullRequestId: "${pr.node_id}" }) { clientMutationId } }`))).toEqual([
+      "Pull request Auto merge is not allowed for this repository",
+    ]);
     expect(fake.counts()).toMatchObject({ writes: 5, redundantWrites: 5 }); // errors change nothing
   });
 
@@ -568,7 +638,9 @@ describe("FakeGitHub pull requests: GraphQL", () => {
     fake.protectBranch("main", { requiredApprovals: 1 });
     const gh = octokit();
     const pr = await createPull(gh);
-    await gh.graphql(`mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { clientMutationId } }`, { id: pr.node_id });
+    await gh.graphql(`mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { clientMutationId } }`, {
+      id: pr.node_id,
+    });
     fake.dropWebhooks();
     fake.approve(pr.number, WRITER);
     expect(fake.pull(pr.number).merged).toBe(true);
@@ -583,7 +655,10 @@ describe("FakeGitHub pull requests: GraphQL", () => {
     fake.protectBranch("main", { requiredChecks: ["ci"] });
     const gh = octokit();
     const pr = await createPull(gh);
-    const enable = () => gh.graphql(`mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { clientMutationId } }`, { id: pr.node_id });
+    const enable = () =>
+      gh.graphql(`mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { clientMutationId } }`, {
+        id: pr.node_id,
+      });
     await enable();
     fake.pushToBranch("feature", { "w.txt": "w\n" }, "Writer's change", WRITER);
     expect(fake.pull(pr.number).autoMerge).not.toBeNull();

@@ -64,7 +64,12 @@ describe("FakeGitHub: REST endpoints", () => {
     expect(labels.map((l) => l.name)).toEqual(["bug", "cw:ready", "cw:run"]);
     expect(fake.labels().find((l) => l.name === "cw:ready")?.color).toBe("000000");
     expect(fake.counts()).toMatchObject({ reads: 1, writes: 2, redundantWrites: 1 });
-    expect(fake.requests[1]).toMatchObject({ route: "POST /repos/{owner}/{repo}/labels", status: 422, redundant: true, body: { name: "CW:READY", color: "0e8a16" } });
+    expect(fake.requests[1]).toMatchObject({
+      route: "POST /repos/{owner}/{repo}/labels",
+      status: 422,
+      redundant: true,
+      body: { name: "CW:READY", color: "0e8a16" },
+    });
   });
 
   it("paginates lists with GitHub's Link header", async () => {
@@ -186,7 +191,11 @@ describe("FakeGitHub: REST endpoints", () => {
     const gh = octokit();
 
     const { data: mine } = await gh.rest.issues.createComment({ owner, repo, issue_number: n, body: "<!-- cw:reply -->\nhello" });
-    expect(mine).toMatchObject({ body: "<!-- cw:reply -->\nhello", user: { login: "codewalkers[bot]", type: "Bot" }, performed_via_github_app: { id: TEST_APP_ID, slug: "codewalkers" } });
+    expect(mine).toMatchObject({
+      body: "<!-- cw:reply -->\nhello",
+      user: { login: "codewalkers[bot]", type: "Bot" },
+      performed_via_github_app: { id: TEST_APP_ID, slug: "codewalkers" },
+    });
     const listed = await gh.paginate(gh.rest.issues.listComments, { owner, repo, issue_number: n, per_page: 100 });
     expect(listed.map((c) => [c.id, c.performed_via_github_app?.slug ?? null])).toEqual([
       [theirs, null],

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  checkRequestAgainstSpec,
-  matchOperation,
-  normalizePath,
-  specOperations,
-  validateAgainstSchema,
-  type SpecSchema,
-} from "../support/openapi-check.js";
+import { checkRequestAgainstSpec, matchOperation, normalizePath, specOperations, validateAgainstSchema, type SpecSchema } from "../support/openapi-check.js";
 import { testProbot } from "../support/github-app.js";
 import { github, mockInstallationToken, recordedRequests, useStrictNock } from "../support/strict-nock.js";
 
@@ -107,9 +100,7 @@ describe("request bodies of real operations", () => {
     const path = `${R}/issues/3/labels`;
     expect(check("POST", path, { labels: ["bug", "cw:ready"] })).toEqual([]);
     expect(check("POST", path, { labels: [{ name: "bug" }] })).toEqual([]);
-    expect(check("POST", path, { labels: "bug" })).toEqual([
-      `POST ${path} (issues/add-labels): body.labels: expected array, got string "bug"`,
-    ]);
+    expect(check("POST", path, { labels: "bug" })).toEqual([`POST ${path} (issues/add-labels): body.labels: expected array, got string "bug"`]);
     expect(check("POST", path, { labels: [] })).toEqual([expect.stringMatching(/body.labels: has 0 items, at least 1 required/)]);
     expect(check("POST", path, { labels: [{ nam: "bug" }] })).toEqual([expect.stringMatching(/missing required property "name"/)]);
     expect(check("POST", path, ["bug"])).toEqual([expect.stringMatching(/body: expected object, got array/)]);
@@ -275,7 +266,12 @@ describe("what the app's Octokit really sends", () => {
     await octokit.rest.issues.removeLabel({ owner: "octo", repo: "hello", issue_number: 3, name: "cw:ready" });
     await octokit.rest.issues.updateComment({ owner: "octo", repo: "hello", comment_id: 55, body: "hi" });
     await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues", { owner: "octo", repo: "hello", issue_number: 3, sub_issue_id: 777 });
-    await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by", { owner: "octo", repo: "hello", issue_number: 3, issue_id: 888 });
+    await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by", {
+      owner: "octo",
+      repo: "hello",
+      issue_number: 3,
+      issue_id: 888,
+    });
     await octokit.rest.pulls.merge({ owner: "octo", repo: "hello", pull_number: 12, sha: "abc", merge_method: "squash" });
     await octokit.rest.repos.getContent({ owner: "octo", repo: "hello", path: "docs/guide.md", ref: "main" });
     await octokit.rest.git.updateRef({ owner: "octo", repo: "hello", ref: "heads/feature/x", sha: "abc", force: false });

@@ -41,11 +41,7 @@ describe("createRedactor", () => {
     ["OpenAI key", `key sk-proj-${"A1".repeat(24)}`, `key ${REDACTED}`],
     ["legacy OpenAI key", `sk-${"Z".repeat(48)}`, REDACTED],
     ["AWS access key id", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", `aws_access_key_id = ${REDACTED}`],
-    [
-      "PEM private key block",
-      "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----\nafter",
-      `key:\n${REDACTED}\nafter`,
-    ],
+    ["PEM private key block", "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY-----\nafter", `key:\n${REDACTED}\nafter`],
     ["unterminated PEM block", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r", REDACTED],
   ])("replaces a %s", (_name, input, expected) => {
     expect(createRedactor([])(input)).toBe(expected);
@@ -83,14 +79,7 @@ describe("createLineRedactor", () => {
       "-----END PRIVATE KEY----- trailing",
       `after ${GHS}`,
     ];
-    expect(lines.map(redactLine)).toEqual([
-      "before",
-      `key: ${REDACTED}`,
-      REDACTED,
-      REDACTED,
-      `${REDACTED} trailing`,
-      `after ${REDACTED}`,
-    ]);
+    expect(lines.map(redactLine)).toEqual(["before", `key: ${REDACTED}`, REDACTED, REDACTED, `${REDACTED} trailing`, `after ${REDACTED}`]);
   });
 
   it("handles a whole block on one line like the plain redactor", () => {

@@ -369,7 +369,10 @@ describe("the migrated schema holds the whole seed schema", () => {
       expect(found, name).toBeDefined();
       expect(found!.tablename, name).toBe(table);
       expect(found!.indexdef.startsWith("CREATE UNIQUE INDEX"), `${name} unique`).toBe(unique);
-      const indexed = /\((.*)\)$/.exec(found!.indexdef)![1]!.split(",").map((c) => c.trim().replace(/"/g, "").split(" ")[0]);
+      const indexed = /\((.*)\)$/
+        .exec(found!.indexdef)![1]!
+        .split(",")
+        .map((c) => c.trim().replace(/"/g, "").split(" ")[0]);
       expect(indexed, name).toEqual(cols);
     }
   });
@@ -379,9 +382,7 @@ describe("the migrated schema holds the whole seed schema", () => {
       `select tablename, indexdef from pg_indexes where schemaname = 'public' and indexdef like 'CREATE UNIQUE INDEX%'`,
     );
     for (const [table, col] of SEED_UNIQUE_COLUMNS) {
-      const single = indexes.some(
-        (i) => i.tablename === table && new RegExp(`\\("?${col}"?\\)$`).test(i.indexdef),
-      );
+      const single = indexes.some((i) => i.tablename === table && new RegExp(`\\("?${col}"?\\)$`).test(i.indexdef));
       expect(single, `${table}.${col} is unique`).toBe(true);
     }
   });
@@ -415,9 +416,7 @@ describe("the seed's delete rules at work", () => {
   it("deleting a phase deletes its tasks and their dependencies, and frees its agents and conversations", async () => {
     await database.rows(`insert into initiatives (id, name) values ('i1', 'Auth')`);
     await database.rows(`insert into phases (id, initiative_id, name) values ('p1', 'i1', 'Phase 1')`);
-    await database.rows(
-      `insert into tasks (id, phase_id, initiative_id, name) values ('t1', 'p1', 'i1', 'Login'), ('t2', 'p1', 'i1', 'Logout')`,
-    );
+    await database.rows(`insert into tasks (id, phase_id, initiative_id, name) values ('t1', 'p1', 'i1', 'Login'), ('t2', 'p1', 'i1', 'Logout')`);
     await database.rows(`insert into tasks (id, parent_task_id, initiative_id, name) values ('t3', 't1', 'i1', 'Form')`);
     await database.rows(`insert into task_dependencies (id, task_id, depends_on_task_id) values ('d1', 't2', 't1')`);
     await database.rows(
@@ -436,9 +435,7 @@ describe("the seed's delete rules at work", () => {
       { id: "a1", task_id: null, initiative_id: "i1" },
       { id: "a2", task_id: null, initiative_id: "i1" },
     ]);
-    expect(await database.rows(`select id, phase_id, task_id from conversations`)).toEqual([
-      { id: "c1", phase_id: null, task_id: null },
-    ]);
+    expect(await database.rows(`select id, phase_id, task_id from conversations`)).toEqual([{ id: "c1", phase_id: null, task_id: null }]);
 
     // Deleting an agent deletes its conversations but keeps its log.
     await database.rows(`delete from agents where id = 'a1'`);

@@ -119,8 +119,15 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   if (cs.pagesState === "failed") failures.push(cs.failure ?? "its pages could not be committed to the initiative branch");
   if (failures.length > 0) {
     // It stops here: nothing more of it is written, and what waits is withdrawn.
-    await cancelEntryIntents(tx, entries.map((e) => e.row.id));
-    const [failed] = await tx.update(changeSets).set({ status: "failed", failure: failures.join("\n") }).where(eq(changeSets.id, cs.id)).returning();
+    await cancelEntryIntents(
+      tx,
+      entries.map((e) => e.row.id),
+    );
+    const [failed] = await tx
+      .update(changeSets)
+      .set({ status: "failed", failure: failures.join("\n") })
+      .where(eq(changeSets.id, cs.id))
+      .returning();
     await recordIntents(tx, commentIntent(repo, failed!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
     return;
   }
@@ -145,7 +152,14 @@ async function syncCreated(tx: Tx, project: ProjectRow, cs: ChangeSetRow, entry:
   const facts = entry.progress.facts;
   if (!facts || entry.state.kind !== "issue") return;
   // The app asked for the link: known now, so the task is in its phase from the start.
-  if (parent !== null) await upsertLink(tx, project.id, "sub_issue", "native", parent, { toRepo: project.name, toNumber: facts.number, toIssueId: facts.id, toState: "open", verified: true });
+  if (parent !== null)
+    await upsertLink(tx, project.id, "sub_issue", "native", parent, {
+      toRepo: project.name,
+      toNumber: facts.number,
+      toIssueId: facts.id,
+      toState: "open",
+      verified: true,
+    });
   await syncIssueIn(tx, {
     project,
     issue: facts,
@@ -166,9 +180,16 @@ async function syncEdit(tx: Tx, projectId: string, entry: Entry): Promise<void> 
   if (entry.state.kind !== "edit") return;
   const { title, body, issue } = entry.state;
   for (const table of [tasks, phases] as const) {
-    const text = table === tasks ? { name: title, description: body === undefined ? undefined : sanitizeIssueText(body) } : { name: title, content: body === undefined ? undefined : sanitizeIssueText(body) };
+    const text =
+      table === tasks
+        ? { name: title, description: body === undefined ? undefined : sanitizeIssueText(body) }
+        : { name: title, content: body === undefined ? undefined : sanitizeIssueText(body) };
     const set = Object.fromEntries(Object.entries(text).filter(([, v]) => v !== undefined));
-    if (Object.keys(set).length > 0) await tx.update(table).set(set).where(and(eq(table.projectId, projectId), eq(table.issueNumber, issue)));
+    if (Object.keys(set).length > 0)
+      await tx
+        .update(table)
+        .set(set)
+        .where(and(eq(table.projectId, projectId), eq(table.issueNumber, issue)));
   }
   await tx
     .update(changeSetEntries)

@@ -22,7 +22,10 @@ type BoardItemRow = typeof boardItems.$inferSelect;
 export async function recordCardShows(db: Db, item: BoardItemRow, field: string, value: string): Promise<void> {
   await projectTransaction(db, item.projectId, async (tx) => {
     const [row] = await tx.select({ shown: boardItems.shown }).from(boardItems).where(eq(boardItems.id, item.id));
-    await tx.update(boardItems).set({ shown: { ...(row?.shown ?? {}), [field]: value } }).where(eq(boardItems.id, item.id));
+    await tx
+      .update(boardItems)
+      .set({ shown: { ...(row?.shown ?? {}), [field]: value } })
+      .where(eq(boardItems.id, item.id));
     await markReconcileDue(tx, item.projectId);
   });
 }

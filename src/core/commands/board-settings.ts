@@ -25,10 +25,7 @@ export interface BoardSettings {
 export async function loadBoardSettings(tx: Tx, project: ProjectRow): Promise<BoardSettings> {
   const config = (project.config ?? {}) as Partial<RepoConfig>;
   const repoSetting = settingOf(config.board, config.boardStatuses);
-  const rows = await tx
-    .select({ id: initiatives.id, settings: initiatives.settings })
-    .from(initiatives)
-    .where(eq(initiatives.projectId, project.id));
+  const rows = await tx.select({ id: initiatives.id, settings: initiatives.settings }).from(initiatives).where(eq(initiatives.projectId, project.id));
   const byInitiative = new Map<string, BoardSetting | undefined>();
   for (const row of rows) {
     const settings = row.settings as MilestoneSettings;

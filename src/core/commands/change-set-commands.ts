@@ -100,7 +100,11 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
       // What the change set wrote: the issue as GitHub answered its creation.
       const wrote = progress.facts ?? {
         title: state.title,
-        body: plannedIssueBody(state.body, state.dependsOn.map(numberOf).filter((x): x is number => x !== null), plannedIssueMarker(cs.id, row.key ?? row.id)),
+        body: plannedIssueBody(
+          state.body,
+          state.dependsOn.map(numberOf).filter((x): x is number => x !== null),
+          plannedIssueMarker(cs.id, row.key ?? row.id),
+        ),
         labels: state.labels,
       };
       const changed = now ? changedSince(now, { title: wrote.title, body: wrote.body ?? "", labels: wrote.labels }, triggerLabel) : [];
@@ -111,10 +115,12 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
       if (now?.task && !["completed", "cancelled", "failed"].includes(now.task.status)) await steerTask(tx, now.task, "stop", by);
       intents.push({ kind: "edit-issue", repo, issueNumber: n, state: "closed", stateReason: "not_planned", entryId: row.id, done: "closed" });
       const parent = state.parent ? numberOf(state.parent) : null;
-      if (parent !== null && progress.linked) intents.push({ kind: "sub-issue", repo, parentNumber: parent, childNumber: n, childId: row.issueId, add: false, entryId: row.id });
+      if (parent !== null && progress.linked)
+        intents.push({ kind: "sub-issue", repo, parentNumber: parent, childNumber: n, childId: row.issueId, add: false, entryId: row.id });
       for (const blocker of progress.blockedBy ?? []) {
         const blockerId = blockerIds.get(blocker);
-        if (blockerId !== undefined) intents.push({ kind: "issue-dependency", repo, issueNumber: n, blockerNumber: blocker, blockerId, add: false, entryId: row.id });
+        if (blockerId !== undefined)
+          intents.push({ kind: "issue-dependency", repo, issueNumber: n, blockerNumber: blocker, blockerId, add: false, entryId: row.id });
       }
       undone.push(`#${n} ${oneLine(state.title)}: closed as not planned${now?.task && now.task.status === "in_progress" ? " (its agent was stopped)" : ""}`);
     } else if (state.kind === "edit" && progress.edited && row.previousState) {
@@ -122,7 +128,8 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
       const now = rows.get(state.issue);
       // Each field the change set wrote is restored, unless a person has changed it since.
       const kept = now ? changedSince(now, { title: state.title, body: state.body }, triggerLabel) : [];
-      if (kept.length > 0) notes.push(`#${state.issue}: its ${listed(kept)} ${wasOrWere(kept)} edited by a person since the change set edited it: their edit is kept`);
+      if (kept.length > 0)
+        notes.push(`#${state.issue}: its ${listed(kept)} ${wasOrWere(kept)} edited by a person since the change set edited it: their edit is kept`);
       const restore = {
         ...(state.title !== undefined && !kept.includes("title") ? { title: previous.title } : {}),
         ...(state.body !== undefined && !kept.includes("body") ? { body: previous.body ?? "" } : {}),
@@ -141,7 +148,8 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
   if (cs.pagesState === "written") undone.push(`${pageCount} removed from the initiative branch in one commit`);
   if (cs.pagesState === "write") undone.push(`${pageCount} not committed yet: removed in one commit if they land`);
   const neverCreated = entries.filter((e) => e.state.kind === "issue" && e.row.issueNumber === null).length;
-  if (cs.status === "failed" && neverCreated > 0) undone.push(`${neverCreated} planned issue${neverCreated === 1 ? " was" : "s were"} never created: nothing to undo there`);
+  if (cs.status === "failed" && neverCreated > 0)
+    undone.push(`${neverCreated} planned issue${neverCreated === 1 ? " was" : "s were"} never created: nothing to undo there`);
 
   const [reverted] = await tx
     .update(changeSets)
@@ -193,11 +201,22 @@ async function listChangeSets(tx: Tx, project: ProjectRow, issue: IssueFacts): P
     .limit(30);
   const where = issue.milestone ? `the milestone "${oneLine(issue.milestone.title)}"` : "this repository";
   if (here.length === 0) return `There are no change sets in ${where} yet.`;
-  const counts = await tx.select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id }).from(changeSetEntries).where(inArray(changeSetEntries.changeSetId, here.map((r) => r.cs.id)));
+  const counts = await tx
+    .select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id })
+    .from(changeSetEntries)
+    .where(
+      inArray(
+        changeSetEntries.changeSetId,
+        here.map((r) => r.cs.id),
+      ),
+    );
   const size = (id: string) => counts.filter((c) => c.id === id).length;
   return [
     `Change sets of ${where} (newest first); \`/cw revert <id>\` undoes one:`,
-    ...here.map(({ cs: r, milestone }) => `- \`${r.id}\` — ${r.mode} by \`${r.agentName}\` on #${r.issueNumber}${issue.milestone ? "" : ` (${oneLine(milestone)})`}: ${r.status}, ${size(r.id)} change${size(r.id) === 1 ? "" : "s"}`),
+    ...here.map(
+      ({ cs: r, milestone }) =>
+        `- \`${r.id}\` — ${r.mode} by \`${r.agentName}\` on #${r.issueNumber}${issue.milestone ? "" : ` (${oneLine(milestone)})`}: ${r.status}, ${size(r.id)} change${size(r.id) === 1 ? "" : "s"}`,
+    ),
   ].join("\n");
 }
 
@@ -221,10 +240,16 @@ async function currentRows(tx: Tx, projectId: string, entries: readonly Entry[])
   const numbers = entries.flatMap((e) => (e.state.kind === "edit" ? [e.state.issue] : e.row.issueNumber !== null ? [e.row.issueNumber] : []));
   const out = new Map<number, IssueNow>();
   if (numbers.length === 0) return out;
-  for (const p of await tx.select().from(phases).where(and(eq(phases.projectId, projectId), inArray(phases.issueNumber, numbers)))) {
+  for (const p of await tx
+    .select()
+    .from(phases)
+    .where(and(eq(phases.projectId, projectId), inArray(phases.issueNumber, numbers)))) {
     out.set(p.issueNumber!, { name: p.name, description: p.content, labels: p.labels });
   }
-  for (const t of await tx.select().from(tasks).where(and(eq(tasks.projectId, projectId), inArray(tasks.issueNumber, numbers)))) {
+  for (const t of await tx
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.projectId, projectId), inArray(tasks.issueNumber, numbers)))) {
     out.set(t.issueNumber!, { name: t.name, description: t.description, labels: t.labels, task: t });
   }
   return out;
@@ -237,7 +262,11 @@ type Field = "title" | "body" | "labels";
  * changed them since. Bodies are compared as the mirror keeps them (sanitized); labels without
  * those the app sets itself (status labels, the trigger label).
  */
-function changedSince(now: IssueNow, wrote: { title?: string | undefined; body?: string | undefined; labels?: readonly string[] }, triggerLabel: string): Field[] {
+function changedSince(
+  now: IssueNow,
+  wrote: { title?: string | undefined; body?: string | undefined; labels?: readonly string[] },
+  triggerLabel: string,
+): Field[] {
   const theirs = (labels: readonly string[]) =>
     [...new Set(labels.filter((l) => l !== triggerLabel && !(ALL_STATUS_LABELS as readonly string[]).includes(l)))].sort().join("\n");
   const changed: Field[] = [];

@@ -42,7 +42,10 @@ export async function loadEntries(tx: DbOrTx, changeSetId: string): Promise<Entr
 }
 
 export async function findChangeSet(tx: DbOrTx, projectId: string, id: string): Promise<ChangeSetRow | undefined> {
-  const [row] = await tx.select().from(changeSets).where(and(eq(changeSets.projectId, projectId), eq(changeSets.id, id)));
+  const [row] = await tx
+    .select()
+    .from(changeSets)
+    .where(and(eq(changeSets.projectId, projectId), eq(changeSets.id, id)));
   return row;
 }
 
@@ -56,7 +59,13 @@ export interface InitiativeOfSet {
 
 export async function initiativeOf(tx: DbOrTx, initiativeId: string): Promise<InitiativeOfSet> {
   const [row] = await tx
-    .select({ id: initiatives.id, name: initiatives.name, branch: initiatives.branch, milestoneNumber: initiatives.milestoneNumber, settings: initiatives.settings })
+    .select({
+      id: initiatives.id,
+      name: initiatives.name,
+      branch: initiatives.branch,
+      milestoneNumber: initiatives.milestoneNumber,
+      settings: initiatives.settings,
+    })
     .from(initiatives)
     .where(eq(initiatives.id, initiativeId));
   if (!row) throw new Error(`initiative ${initiativeId} is gone`);
@@ -96,11 +105,32 @@ export function viewOf(cs: ChangeSetRow, entries: readonly Entry[], folder: stri
       pages.push({ path: s.path, title: s.title });
     }
   }
-  return { id: cs.id, mode: cs.mode, status: cs.status, agentName: cs.agentName, summary: cs.summary ?? "", issues, edits, pages, pagesFolder: folder, branch, revertNotes: cs.revertNotes, failure: cs.failure };
+  return {
+    id: cs.id,
+    mode: cs.mode,
+    status: cs.status,
+    agentName: cs.agentName,
+    summary: cs.summary ?? "",
+    issues,
+    edits,
+    pages,
+    pagesFolder: folder,
+    branch,
+    revertNotes: cs.revertNotes,
+    failure: cs.failure,
+  };
 }
 
 /** The change set's one comment on its planning issue, as it stands. */
 export function commentIntent(repo: RepoRef, cs: ChangeSetRow, entries: readonly Entry[], folder: string, branch: string | null): GitHubIntent[] {
   if (cs.issueNumber === null) return [];
-  return [{ kind: "upsert-comment", repo, issueNumber: cs.issueNumber, marker: changeSetCommentMarker(cs.id), body: describeChangeSet(viewOf(cs, entries, folder, branch)) }];
+  return [
+    {
+      kind: "upsert-comment",
+      repo,
+      issueNumber: cs.issueNumber,
+      marker: changeSetCommentMarker(cs.id),
+      body: describeChangeSet(viewOf(cs, entries, folder, branch)),
+    },
+  ];
 }

@@ -11,13 +11,7 @@ export async function deriveDependencies(tx: Tx, projectId: string, repoName: st
   const links = await tx
     .select({ from: issueLinks.fromNumber, to: issueLinks.toNumber })
     .from(issueLinks)
-    .where(
-      and(
-        eq(issueLinks.projectId, projectId),
-        eq(issueLinks.kind, "blocked_by"),
-        sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`,
-      ),
-    );
+    .where(and(eq(issueLinks.projectId, projectId), eq(issueLinks.kind, "blocked_by"), sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`));
   const taskRows = await tx.select({ id: tasks.id, n: tasks.issueNumber }).from(tasks).where(eq(tasks.projectId, projectId));
   const phaseRows = await tx.select({ id: phases.id, n: phases.issueNumber }).from(phases).where(eq(phases.projectId, projectId));
 
@@ -46,18 +40,21 @@ async function converge(
   wanted: Map<string, [string, string]>,
 ): Promise<void> {
   if (scopeIds.length === 0) return;
-  const existing = await tx
-    .select({ id: table.id, from: fromColumn, to: toColumn })
-    .from(table)
-    .where(inArray(fromColumn, scopeIds));
+  const existing = await tx.select({ id: table.id, from: fromColumn, to: toColumn }).from(table).where(inArray(fromColumn, scopeIds));
   const stale = existing.filter((e) => !wanted.has(`${e.from}>${e.to}`)).map((e) => e.id);
   if (stale.length) await tx.delete(table).where(inArray(table.id, stale));
   const have = new Set(existing.map((e) => `${e.from}>${e.to}`));
   const missing = [...wanted.entries()].filter(([k]) => !have.has(k)).map(([, v]) => v);
   if (missing.length === 0) return;
   if (table === taskDependencies) {
-    await tx.insert(taskDependencies).values(missing.map(([taskId, dependsOnTaskId]) => ({ taskId, dependsOnTaskId }))).onConflictDoNothing();
+    await tx
+      .insert(taskDependencies)
+      .values(missing.map(([taskId, dependsOnTaskId]) => ({ taskId, dependsOnTaskId })))
+      .onConflictDoNothing();
   } else {
-    await tx.insert(phaseDependencies).values(missing.map(([phaseId, dependsOnPhaseId]) => ({ phaseId, dependsOnPhaseId }))).onConflictDoNothing();
+    await tx
+      .insert(phaseDependencies)
+      .values(missing.map(([phaseId, dependsOnPhaseId]) => ({ phaseId, dependsOnPhaseId })))
+      .onConflictDoNothing();
   }
 }

@@ -13,7 +13,10 @@ import type { ProjectRow } from "./project-repo.js";
 import { requestRefineIn } from "./request-refine.js";
 
 export async function endorseAgentReview(tx: Tx, project: ProjectRow, number: number, by: string): Promise<string> {
-  const [pr] = await tx.select().from(pullRequests).where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, number)));
+  const [pr] = await tx
+    .select()
+    .from(pullRequests)
+    .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, number)));
   if (!pr) return "`/cw refine` acts on an agent's review of one of Codewalkers' pull requests; this is not one of them.";
   const [review] = await tx.select().from(agentReviews).where(eq(agentReviews.pullRequestId, pr.id)).orderBy(desc(agentReviews.createdAt)).limit(1);
   if (!review) return nothingToEndorse("none");

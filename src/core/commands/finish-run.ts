@@ -179,10 +179,7 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
         break;
       case "failed":
         taskTransition(task.status, "failed");
-        await tx
-          .update(tasks)
-          .set({ status: "failed", lastError: end.error, claimedBy: null, leaseExpiresAt: null })
-          .where(eq(tasks.id, task.id));
+        await tx.update(tasks).set({ status: "failed", lastError: end.error, claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
         comment(AGENT_COMMENT_MARKER, end.comment);
         break;
       case "requeue":
@@ -198,10 +195,7 @@ export async function finishRun(db: Db, input: FinishInput): Promise<boolean> {
           // Still wanted: the runner itself stopped (shut down). Someone else takes it up,
           // resuming the same session.
           taskTransition(task.status, "pending");
-          await tx
-            .update(tasks)
-            .set({ status: "pending", claimedBy: null, leaseExpiresAt: null, runAfter: null })
-            .where(eq(tasks.id, task.id));
+          await tx.update(tasks).set({ status: "pending", claimedBy: null, leaseExpiresAt: null, runAfter: null }).where(eq(tasks.id, task.id));
         } else {
           await tx.update(tasks).set({ claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
           comment(AGENT_COMMENT_MARKER, end.comment);

@@ -7,5 +7,8 @@ import type { Db } from "../../db/client.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 
 export async function markOthersDue(db: Db, projectIds: Iterable<string>, except: string): Promise<void> {
-  await markReconcileDue(db, [...new Set(projectIds)].filter((id) => id !== except));
+  await markReconcileDue(
+    db,
+    [...new Set(projectIds)].filter((id) => id !== except),
+  );
 }

@@ -11,10 +11,7 @@ export interface TaskWait {
   agent: typeof agents.$inferSelect | undefined;
 }
 
-export async function personWaitOf(
-  tx: DbOrTx,
-  task: Pick<typeof tasks.$inferSelect, "id" | "type" | "status" | "claimedBy">,
-): Promise<TaskWait> {
+export async function personWaitOf(tx: DbOrTx, task: Pick<typeof tasks.$inferSelect, "id" | "type" | "status" | "claimedBy">): Promise<TaskWait> {
   const [agent] = await selectWaitingAgent(tx, { taskId: task.id });
   const wait = personWait({ type: task.type, status: task.status, claimed: task.claimedBy !== null, agentWaiting: agent !== undefined });
   return { wait, agent: wait === "answers" ? agent : undefined };

@@ -19,7 +19,15 @@ export async function pullRequestStatus(tx: Tx, project: ProjectRow, number: num
     ? await tx
         .select({ taskId: agents.taskId, name: agents.name })
         .from(agents)
-        .where(and(inArray(agents.taskId, work.map((w) => w.id)), eq(agents.status, "running")))
+        .where(
+          and(
+            inArray(
+              agents.taskId,
+              work.map((w) => w.id),
+            ),
+            eq(agents.status, "running"),
+          ),
+        )
     : [];
   const view: PullRequestStatusView = {
     number,

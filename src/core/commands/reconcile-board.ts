@@ -46,7 +46,15 @@ async function planCards(tx: Tx, ctx: ReconcileContext, settings: BoardSettings)
   const cards = await cardsOf(tx, ctx, settings.of);
   if (cards.length === 0) return;
   const [boardRows, itemRows] = await Promise.all([
-    tx.select().from(boards).where(inArray(boards.key, settings.all.map((s) => s.key))),
+    tx
+      .select()
+      .from(boards)
+      .where(
+        inArray(
+          boards.key,
+          settings.all.map((s) => s.key),
+        ),
+      ),
     tx.select().from(boardItems).where(eq(boardItems.projectId, ctx.project.id)),
   ]);
   const boardByKey = new Map(boardRows.map((b) => [b.key, b]));

@@ -44,13 +44,19 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const { project, repo, tasks: taskRows, phases: phaseRows } = ctx;
   const initiativeRows = await tx.select().from(initiatives).where(eq(initiatives.projectId, project.id));
   const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
-  const working = await runningAgents(tx, taskRows.filter((t) => t.status === "in_progress").map((t) => t.id));
+  const working = await runningAgents(
+    tx,
+    taskRows.filter((t) => t.status === "in_progress").map((t) => t.id),
+  );
   const unstarted = await unstartedSubIssues(tx, project, phaseRows, taskRows);
   // Refine tasks are no part of a phase's work: they are shown, and hold merges, by pull request.
   // A fix task whose issue is still being opened shows nowhere yet (its verify task holds the phase).
   const planned = taskRows.filter((t) => t.pullRequestId === null && t.issueNumber !== null);
   const refining = taskRows.filter((t) => t.pullRequestId !== null && t.category !== "review" && (t.status === "pending" || t.status === "in_progress"));
-  const askedBy = await reviewersByTask(tx, refining.map((t) => t.id));
+  const askedBy = await reviewersByTask(
+    tx,
+    refining.map((t) => t.id),
+  );
   const config = repoConfigOf(project);
   const plannedIds = planned.map((t) => t.id);
   const [usage, dependencies] = await Promise.all([
@@ -147,9 +153,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   const intents: GitHubIntent[] = [];
   const texts: TextAction[] = [];
   const reviewed: string[] = [];
-  const shown = new Map(
-    (await tx.select().from(checkRuns).where(eq(checkRuns.projectId, project.id))).map((c) => [`${c.headSha}:${c.name}`, c.outputHash]),
-  );
+  const shown = new Map((await tx.select().from(checkRuns).where(eq(checkRuns.projectId, project.id))).map((c) => [`${c.headSha}:${c.name}`, c.outputHash]));
   for (const a of plan.actions) {
     switch (a.kind) {
       case "ensure-check-run":
@@ -311,7 +315,10 @@ async function unstartedSubIssues(
     );
   for (const { parent, child } of links) {
     if (taskIssues.has(child) || byPhase.get(parent)?.includes(child)) continue;
-    byPhase.set(parent, [...(byPhase.get(parent) ?? []), child].sort((a, b) => a - b));
+    byPhase.set(
+      parent,
+      [...(byPhase.get(parent) ?? []), child].sort((a, b) => a - b),
+    );
   }
   return byPhase;
 }
@@ -324,7 +331,10 @@ function advancePhase(from: PhaseStatus, to: PhaseStatus): void {
 }
 
 /** How an initiative's pull requests merge: `.github/codewalkers.yml`, with the milestone's settings block over it. */
-function initiativeSettings(config: RepoConfig, milestone: Record<string, unknown>): { executionMode: RepoConfig["executionMode"]; mergeRequiresApproval: boolean } {
+function initiativeSettings(
+  config: RepoConfig,
+  milestone: Record<string, unknown>,
+): { executionMode: RepoConfig["executionMode"]; mergeRequiresApproval: boolean } {
   const settings = effectiveSettings(config, milestone as MilestoneSettings);
   return { executionMode: settings.executionMode, mergeRequiresApproval: settings.mergeRequiresApproval };
 }

@@ -10,14 +10,7 @@ import { agents, githubComments, issueLinks, outbox, phaseDependencies, tasks, t
 import { recordIntents } from "./record-intents.js";
 import { renderComment } from "../comment-body.js";
 import { targetKeyOf, type GitHubIntent, type RepoRef } from "../intents.js";
-import {
-  CYCLE_MARKER,
-  CYCLE_RESOLVED_TEXT,
-  MISSING_MARKER,
-  MISSING_RESOLVED_TEXT,
-  planTaskStatuses,
-  type RepositorySnapshot,
-} from "../plan-task-statuses.js";
+import { CYCLE_MARKER, CYCLE_RESOLVED_TEXT, MISSING_MARKER, MISSING_RESOLVED_TEXT, planTaskStatuses, type RepositorySnapshot } from "../plan-task-statuses.js";
 import { taskTransition } from "../transitions.js";
 import { openCheckpoints } from "./open-checkpoints.js";
 import { verifyHolds } from "../verify.js";
@@ -34,12 +27,28 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
 
   const phaseById = new Map(phaseRows.map((p) => [p.id, p]));
   const deps = phaseRows.length
-    ? await tx.select().from(phaseDependencies).where(inArray(phaseDependencies.phaseId, phaseRows.map((p) => p.id)))
+    ? await tx
+        .select()
+        .from(phaseDependencies)
+        .where(
+          inArray(
+            phaseDependencies.phaseId,
+            phaseRows.map((p) => p.id),
+          ),
+        )
     : [];
   const waiting = await tx
     .select({ taskId: agents.taskId })
     .from(agents)
-    .where(and(inArray(agents.taskId, taskRows.map((t) => t.id)), eq(agents.status, "waiting_for_input")));
+    .where(
+      and(
+        inArray(
+          agents.taskId,
+          taskRows.map((t) => t.id),
+        ),
+        eq(agents.status, "waiting_for_input"),
+      ),
+    );
   const awaiting = new Set(waiting.map((w) => w.taskId));
   const links = await tx
     .select()
@@ -104,9 +113,7 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
       plan.criticalPaths.map(({ taskId, criticalPath }) => sql`(${taskId}::text, ${criticalPath}::int)`),
       sql`, `,
     );
-    await tx.execute(
-      sql`update ${tasks} set critical_path = v.path, updated_at = now() from (values ${values}) as v(id, path) where ${tasks.id} = v.id`,
-    );
+    await tx.execute(sql`update ${tasks} set critical_path = v.path, updated_at = now() from (values ${values}) as v(id, path) where ${tasks.id} = v.id`);
   }
   if (plan.statusChanges.length > 0) {
     // One statement for every change too; each applies only if the task still has the status
@@ -125,7 +132,11 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
           where ${tasks.id} = v.id and ${tasks.status} = v.from_status`,
     );
   }
-  await openCheckpoints(tx, repo, plan.checkpointsOpened.map((id) => byId.get(id)!));
+  await openCheckpoints(
+    tx,
+    repo,
+    plan.checkpointsOpened.map((id) => byId.get(id)!),
+  );
   const intents: GitHubIntent[] = [
     ...plan.labelChanges.map((c) => ({ kind: "set-status-label" as const, repo, issueNumber: c.issueNumber, label: c.label })),
     ...plan.comments
@@ -134,7 +145,12 @@ export async function reconcileTaskStatuses(tx: Tx, ctx: ReconcileContext): Prom
       .filter((intent) => storedHash.get(`${intent.marker}:${intent.issueNumber}`) !== hashOf(renderComment(intent))),
   ];
   await recordIntents(tx, intents);
-  await cancelSupersededIntents(tx, repo, snapshot.tasks.map((t) => t.issueNumber), intents);
+  await cancelSupersededIntents(
+    tx,
+    repo,
+    snapshot.tasks.map((t) => t.issueNumber),
+    intents,
+  );
   // Runners listening on this channel look for work when a task may have become ready.
   const finalStatus = new Map(taskRows.map((t) => [t.id, t.status]));
   for (const c of plan.statusChanges) finalStatus.set(c.taskId, c.status);
@@ -150,12 +166,7 @@ export const TASKS_CHANNEL = "cw_tasks";
  * already there again; the problem its comment reports is gone before it was posted) is dropped,
  * so a burst that ends where it started writes nothing.
  */
-async function cancelSupersededIntents(
-  tx: Tx,
-  repo: RepoRef,
-  issueNumbers: number[],
-  wanted: GitHubIntent[],
-): Promise<void> {
+async function cancelSupersededIntents(tx: Tx, repo: RepoRef, issueNumbers: number[], wanted: GitHubIntent[]): Promise<void> {
   const keep = new Set(wanted.map(targetKeyOf));
   const candidates: string[] = [];
   for (const issueNumber of issueNumbers) {

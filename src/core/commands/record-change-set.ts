@@ -74,16 +74,39 @@ export async function recordChangeSet(tx: Tx, input: RecordChangeSetInput): Prom
     push(p.key, "phase", "create", { kind: "issue", role: "phase", title: p.title, body: p.body, labels: [PHASE_LABEL], parent: null, dependsOn: p.dependsOn });
   }
   for (const t of creationOrder(plan.tasks, (t) => [...t.dependsOn, ...(t.parent ? [t.parent] : [])])) {
-    push(t.key, "task", "create", { kind: "issue", role: "task", title: t.title, body: t.body, labels: taskLabels(t), parent: t.parent ?? t.phase, dependsOn: t.dependsOn });
+    push(t.key, "task", "create", {
+      kind: "issue",
+      role: "task",
+      title: t.title,
+      body: t.body,
+      labels: taskLabels(t),
+      parent: t.parent ?? t.phase,
+      dependsOn: t.dependsOn,
+    });
   }
   for (const e of plan.edits) {
-    const [known] = await tx.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, e.issue)));
-    push(`edit:#${e.issue}`, known ? "task" : "phase", "update", { kind: "edit", issue: e.issue, ...(e.title !== undefined ? { title: e.title } : {}), ...(e.body !== undefined ? { body: e.body } : {}), close: e.close });
+    const [known] = await tx
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.projectId, project.id), eq(tasks.issueNumber, e.issue)));
+    push(`edit:#${e.issue}`, known ? "task" : "phase", "update", {
+      kind: "edit",
+      issue: e.issue,
+      ...(e.title !== undefined ? { title: e.title } : {}),
+      ...(e.body !== undefined ? { body: e.body } : {}),
+      close: e.close,
+    });
   }
   for (const p of plan.pages) {
     const path = `${folder}/${p.path}`;
     const before = existingPages.get(path);
-    push(`page:${p.path}`, "page", before === undefined ? "create" : "update", { kind: "page", path: p.path, title: p.title, body: p.body }, before === undefined ? null : { content: before });
+    push(
+      `page:${p.path}`,
+      "page",
+      before === undefined ? "create" : "update",
+      { kind: "page", path: p.path, title: p.title, body: p.body },
+      before === undefined ? null : { content: before },
+    );
   }
   if (rows.length > 0) await tx.insert(changeSetEntries).values(rows);
   await markReconcileDue(tx, project.id);
@@ -92,7 +115,9 @@ export async function recordChangeSet(tx: Tx, input: RecordChangeSetInput): Prom
 
 function taskLabels(t: PlanTask): string[] {
   const labelFor = (map: Readonly<Record<string, string>>, value: string) => Object.entries(map).find(([, v]) => v === value)?.[0];
-  return [labelFor(CATEGORY_LABELS, t.category), labelFor(TYPE_LABELS, t.type), labelFor(PRIORITY_LABELS, t.priority)].filter((l): l is string => l !== undefined);
+  return [labelFor(CATEGORY_LABELS, t.category), labelFor(TYPE_LABELS, t.type), labelFor(PRIORITY_LABELS, t.priority)].filter(
+    (l): l is string => l !== undefined,
+  );
 }
 
 /** Depth-first, dependencies first; the plan has no cycles (checked), ties keep the plan's order. */

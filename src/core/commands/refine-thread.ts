@@ -8,15 +8,7 @@ import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { pullRequests, refineReviews, tasks } from "../../db/schema.js";
 import type { GitHubIntent, RepoRef, UpsertCommentIntent } from "../intents.js";
-import {
-  lineReplyBody,
-  lineReplyMarker,
-  refineMarker,
-  refineOutcomeBody,
-  reviewers,
-  type RefinePullRequest,
-  type RefineReview,
-} from "../refine-review.js";
+import { lineReplyBody, lineReplyMarker, refineMarker, refineOutcomeBody, reviewers, type RefinePullRequest, type RefineReview } from "../refine-review.js";
 import { updateOutcomeBody, workKindOf } from "../branch-update.js";
 import { APP_APPROVER } from "../plan-pull-requests.js";
 import { reviewOutcomeBody } from "../agent-review.js";
@@ -49,10 +41,7 @@ export function reviewOf(row: ReviewRow): RefineReview {
 }
 
 /** The pull request a refine (or branch update) task works on and the reviews it answers; null for other tasks. */
-export async function loadRefine(
-  tx: DbOrTx,
-  task: Pick<TaskRow, "id" | "pullRequestId" | "category" | "triggeredBy">,
-): Promise<LoadedRefine | null> {
+export async function loadRefine(tx: DbOrTx, task: Pick<TaskRow, "id" | "pullRequestId" | "category" | "triggeredBy">): Promise<LoadedRefine | null> {
   if (!task.pullRequestId) return null;
   const [pr] = await tx.select().from(pullRequests).where(eq(pullRequests.id, task.pullRequestId));
   if (!pr || pr.number === null) return null;

@@ -56,8 +56,6 @@ function troubleText(url: string, unusable: boolean, lines: string[]): string {
   const head = unusable
     ? `⚠️ Codewalkers cannot use the project board ${url}: ${lines[0]}.\n\nTasks run as usual; only the board is not kept current.`
     : `ℹ️ Codewalkers keeps the project board ${url} current, with these exceptions:\n\n${lines.map((l) => `- ${l}`).join("\n")}`;
-  const fix = unusable
-    ? "\n\nFix the board (or `board:` in `.github/codewalkers.yml`); this comment will say when the board is in use."
-    : "";
+  const fix = unusable ? "\n\nFix the board (or `board:` in `.github/codewalkers.yml`); this comment will say when the board is in use." : "";
   return `${head}${fix}`;
 }

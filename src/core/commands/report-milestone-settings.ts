@@ -37,7 +37,13 @@ export async function reportMilestoneSettings(tx: Tx, ctx: ReconcileContext): Pr
       if (issueNumber === undefined || issueNumber === null) continue;
       intent = { kind: "upsert-comment", repo: ctx.repo, issueNumber, marker, body: invalidText(initiative.name, initiative.settingsError) };
     } else if (earlier) {
-      intent = { kind: "upsert-comment", repo: ctx.repo, issueNumber: earlier.issueNumber, marker, body: `✅ The settings block of milestone **${initiative.name}** is valid again, and applies.` };
+      intent = {
+        kind: "upsert-comment",
+        repo: ctx.repo,
+        issueNumber: earlier.issueNumber,
+        marker,
+        body: `✅ The settings block of milestone **${initiative.name}** is valid again, and applies.`,
+      };
     }
     // Already saying exactly this: no write, not even a queued one.
     if (intent && earlier?.bodyHash !== createHash("sha256").update(renderComment(intent)).digest("hex")) intents.push(intent);

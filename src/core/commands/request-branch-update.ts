@@ -55,14 +55,20 @@ async function requestBranchUpdate(tx: Tx, ctx: ReconcileContext, pr: PullReques
       triggeredBy: pr.approvedBy,
     })
     .returning();
-  await tx.update(pullRequests).set({ mergeBlockedReason: updateHeader(facts) }).where(eq(pullRequests.id, pr.id));
+  await tx
+    .update(pullRequests)
+    .set({ mergeBlockedReason: updateHeader(facts) })
+    .where(eq(pullRequests.id, pr.id));
   await recordIntents(tx, [
     {
       kind: "upsert-comment",
       repo: ctx.repo,
       issueNumber: pr.number,
       marker: refineMarker(task!.id),
-      body: updateQueuedBody(facts, active.some((t) => t.status === "in_progress")),
+      body: updateQueuedBody(
+        facts,
+        active.some((t) => t.status === "in_progress"),
+      ),
     },
   ]);
   return task;

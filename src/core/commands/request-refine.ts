@@ -29,7 +29,10 @@ export async function requestRefine(db: Db, project: ProjectRow, input: { number
 
 /** The same, inside a project transaction the caller holds (a writer's `/cw refine` endorsing an agent's review). */
 export async function requestRefineIn(tx: Tx, project: ProjectRow, input: { number: number; review: RefineReview }): Promise<RefineRequestOutcome> {
-  const [pr] = await tx.select().from(pullRequests).where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
+  const [pr] = await tx
+    .select()
+    .from(pullRequests)
+    .where(and(eq(pullRequests.projectId, project.id), eq(pullRequests.number, input.number)));
   if (!pr) return "not-ours";
   if (pr.merged || pr.state === "closed") return "closed";
   const [seen] = await tx
@@ -71,7 +74,11 @@ export async function requestRefineIn(tx: Tx, project: ProjectRow, input: { numb
       repo: repoRefOf(project),
       issueNumber: refine.pr.number,
       marker: refineMarker(taskId),
-      body: refineQueuedBody(refine.pr, refine.reviews, active.some((t) => t.status === "in_progress")),
+      body: refineQueuedBody(
+        refine.pr,
+        refine.reviews,
+        active.some((t) => t.status === "in_progress"),
+      ),
     },
   ]);
   await markReconcileDue(tx, project.id);
@@ -97,12 +104,16 @@ export async function dismissRefine(db: Db, project: ProjectRow, input: { review
     if (refine.reviews.length === 0) {
       taskTransition(task.status, "cancelled");
       await tx.update(tasks).set({ status: "cancelled", claimedBy: null, leaseExpiresAt: null }).where(eq(tasks.id, task.id));
-      await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineCancelledBody([reviewOf(row)], "dismissed") }]);
+      await recordIntents(tx, [
+        { kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineCancelledBody([reviewOf(row)], "dismissed") },
+      ]);
       outcome = "cancelled";
     } else {
       await retitle(tx, task.id, refine);
       const behind = (await activeRefines(tx, refine.pr.id)).some((t) => t.status === "in_progress");
-      await recordIntents(tx, [{ kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineQueuedBody(refine.pr, refine.reviews, behind) }]);
+      await recordIntents(tx, [
+        { kind: "upsert-comment", repo, issueNumber: refine.pr.number, marker, body: refineQueuedBody(refine.pr, refine.reviews, behind) },
+      ]);
       outcome = "dropped";
     }
     await markReconcileDue(tx, project.id);
@@ -117,12 +128,14 @@ function notStarted(task: { status: string; attempt: number }): boolean {
 
 /** The work on this pull request's head (refines and branch updates) that waits or is at work, oldest first. */
 export async function activeRefines(tx: Tx, pullRequestId: string) {
-  return tx
-    .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt, category: tasks.category })
-    .from(tasks)
-    // A review agent's reading moves no head: it holds no merge and no refine.
-    .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"]), ne(tasks.category, "review")))
-    .orderBy(asc(tasks.createdAt));
+  return (
+    tx
+      .select({ id: tasks.id, status: tasks.status, attempt: tasks.attempt, category: tasks.category })
+      .from(tasks)
+      // A review agent's reading moves no head: it holds no merge and no refine.
+      .where(and(eq(tasks.pullRequestId, pullRequestId), inArray(tasks.status, ["pending", "in_progress"]), ne(tasks.category, "review")))
+      .orderBy(asc(tasks.createdAt))
+  );
 }
 
 /** The task's title and text: what the agent is given, rendered from the reviews it answers. */

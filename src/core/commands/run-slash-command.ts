@@ -83,7 +83,11 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
         const result = await steerTask(tx, task, command.name, by);
         if (result.refusal) return `Nothing to ${command.name}: ${result.refusal}.`;
         if (result.reply) return result.reply;
-        return { stop: "Stopped: this task is no longer scheduled.", retry: "Retrying: the task is scheduled again.", approve: "Approved: the task may start when nothing blocks it." }[command.name];
+        return {
+          stop: "Stopped: this task is no longer scheduled.",
+          retry: "Retrying: the task is scheduled again.",
+          approve: "Approved: the task may start when nothing blocks it.",
+        }[command.name];
       }
       case "refine":
         // An agent's review counts only once a writer stands behind it.

@@ -33,8 +33,7 @@ const WAITING_FOR: Record<PersonWait, string> = {
 };
 
 const NEXT: Record<SteerAction, (task: TaskRow, wait: PersonWait | null) => TaskStatus | string> = {
-  stop: (t) =>
-    t.status === "completed" ? "it is already done" : t.status === "cancelled" ? "it is already stopped" : "cancelled",
+  stop: (t) => (t.status === "completed" ? "it is already done" : t.status === "cancelled" ? "it is already stopped" : "cancelled"),
   retry: (t, wait) =>
     // Work that failed verification runs again; any other wait is answered by a person.
     wait === "approval"
@@ -46,8 +45,7 @@ const NEXT: Record<SteerAction, (task: TaskRow, wait: PersonWait | null) => Task
           : t.status === "pending_approval"
             ? "it is waiting for approval (use `/cw approve`)"
             : "pending",
-  approve: (t, wait) =>
-    t.status === "pending_approval" ? "pending" : wait && wait !== "approval" ? WAITING_FOR[wait] : "it is not waiting for approval",
+  approve: (t, wait) => (t.status === "pending_approval" ? "pending" : wait && wait !== "approval" ? WAITING_FOR[wait] : "it is not waiting for approval"),
 };
 
 export async function steerTask(tx: Tx, task: TaskRow, action: SteerAction, by: string): Promise<SteerResult> {

@@ -121,8 +121,5 @@ export async function archiveInitiative(tx: DbOrTx, project: ProjectRow, milesto
   if (existing.status !== "archived") initiativeTransition(existing.status, "archived");
   await tx.update(tasks).set({ initiativeId: null, phaseId: null }).where(eq(tasks.initiativeId, existing.id));
   // The number is free for GitHub to reuse; the archived initiative keeps its history.
-  await tx
-    .update(initiatives)
-    .set({ status: "archived", milestoneNumber: null })
-    .where(eq(initiatives.id, existing.id));
+  await tx.update(initiatives).set({ status: "archived", milestoneNumber: null }).where(eq(initiatives.id, existing.id));
 }

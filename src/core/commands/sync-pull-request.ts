@@ -40,7 +40,12 @@ export async function syncPullRequest(db: Db, project: ProjectRow, pr: PullReque
     // Auto-merge follows the branch once on: a head that moved past the approval gets the merge
     // of the approved head tried again, which finds it moved, turns auto-merge off and says so.
     const movedPastApproval =
-      pr.autoMergeByBot === true && pr.state === "open" && !pr.merged && row.approvedSha !== null && row.approvedSha !== pr.headSha && row.headSha !== pr.headSha;
+      pr.autoMergeByBot === true &&
+      pr.state === "open" &&
+      !pr.merged &&
+      row.approvedSha !== null &&
+      row.approvedSha !== pr.headSha &&
+      row.headSha !== pr.headSha;
     await tx
       .update(pullRequests)
       .set({
@@ -114,7 +119,10 @@ export async function retryWaitingMerges(db: Db, project: ProjectRow, headSha: s
       );
     if (waiting.length === 0) return 0;
     const { mergeMethod } = repoConfigOf(project);
-    await recordIntents(tx, waiting.map((row) => guardedMerge(project, row, headSha, mergeMethod)));
+    await recordIntents(
+      tx,
+      waiting.map((row) => guardedMerge(project, row, headSha, mergeMethod)),
+    );
     return waiting.length;
   });
 }

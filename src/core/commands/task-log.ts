@@ -18,7 +18,11 @@ export async function taskLog(tx: Db | Tx, taskId: string, maxLines: number | nu
 
 /** An agent's lines, newest chunks read first until enough lines are found. */
 export async function agentLog(tx: Db | Tx, agentId: string, maxLines: number | null): Promise<string[]> {
-  const query = tx.select({ content: agentLogChunks.content }).from(agentLogChunks).where(eq(agentLogChunks.agentId, agentId)).orderBy(desc(agentLogChunks.seq));
+  const query = tx
+    .select({ content: agentLogChunks.content })
+    .from(agentLogChunks)
+    .where(eq(agentLogChunks.agentId, agentId))
+    .orderBy(desc(agentLogChunks.seq));
   // A chunk holds at least one line: maxLines chunks always hold maxLines lines.
   const chunks = maxLines === null ? await query : await query.limit(maxLines);
   const lines = chunks.reverse().flatMap((c) => c.content.split("\n"));

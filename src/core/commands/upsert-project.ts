@@ -50,9 +50,7 @@ export async function upsertProject(db: Db, facts: RepositoryFacts): Promise<Pro
     if (newlyInstalled) {
       // Read from GitHub at once: what happened while the app was away.
       await markReconcileDue(tx, project!.id, GITHUB_SCOPE);
-      await recordIntents(tx, [
-        { kind: "ensure-labels", repo: { owner, repo, installationId: facts.installationId }, labels: labelDefinitions() },
-      ]);
+      await recordIntents(tx, [{ kind: "ensure-labels", repo: { owner, repo, installationId: facts.installationId }, labels: labelDefinitions() }]);
     }
     return project!;
   });

@@ -33,12 +33,18 @@ export async function verifyFailed(
   if (!phase || rounds >= MAX_VERIFY_ROUNDS - 1) {
     const why = !phase ? "no-phase" : "rounds-exhausted";
     taskTransition(task.status, "failed");
-    await tx.update(tasks).set({ ...verdict, status: "failed", lastError: `verification failed (${end.findings.length} findings)` }).where(eq(tasks.id, task.id));
+    await tx
+      .update(tasks)
+      .set({ ...verdict, status: "failed", lastError: `verification failed (${end.findings.length} findings)` })
+      .where(eq(tasks.id, task.id));
     return { comment: verifyFailedComment(end.agentName, end.summary, why), intents: [] };
   }
 
   taskTransition(task.status, "blocked");
-  await tx.update(tasks).set({ ...verdict, status: "blocked", blockedReason: "verification failed: waiting for its fix task" }).where(eq(tasks.id, task.id));
+  await tx
+    .update(tasks)
+    .set({ ...verdict, status: "blocked", blockedReason: "verification failed: waiting for its fix task" })
+    .where(eq(tasks.id, task.id));
   const [initiative] = task.initiativeId ? await tx.select().from(initiatives).where(eq(initiatives.id, task.initiativeId)) : [];
   const text = fixTaskText({ issueNumber: task.issueNumber, name: task.name }, end.findings, rounds + 1);
   // No issue yet: the outbox opens it and records it on the row; until then nothing claims it

@@ -93,7 +93,11 @@ async function readBoard(octokit: AppOctokit, db: Db, intent: EnsureBoardItemInt
   if (problem !== before) {
     // The reconcile of every repository on this board reports the change (and writes its cards).
     const rows = await db.selectDistinct({ projectId: boardItems.projectId }).from(boardItems).where(eq(boardItems.boardKey, key));
-    if (rows.length) await markReconcileDue(db, rows.map((r) => r.projectId));
+    if (rows.length)
+      await markReconcileDue(
+        db,
+        rows.map((r) => r.projectId),
+      );
   }
   return problem ? null : shape;
 }

@@ -31,9 +31,8 @@ export async function ensurePullRequest(octokit: AppOctokit, intent: EnsurePullR
     await octokit.rest.pulls.update({ owner, repo, pull_number: existing.number, title: intent.title, body: intent.body });
   } else {
     try {
-      pr = (
-        await octokit.rest.pulls.create({ owner, repo, head: intent.head, base: intent.base, title: intent.title, body: intent.body, draft: intent.draft })
-      ).data;
+      pr = (await octokit.rest.pulls.create({ owner, repo, head: intent.head, base: intent.base, title: intent.title, body: intent.body, draft: intent.draft }))
+        .data;
     } catch (error) {
       if (!nothingToMerge(error)) throw error;
       // The work changed nothing: there is no pull request to open, and nothing left to land.
@@ -42,7 +41,18 @@ export async function ensurePullRequest(octokit: AppOctokit, intent: EnsurePullR
       await db.transaction(async (tx) => {
         await tx
           .insert(pullRequests)
-          .values({ projectId, kind: intent.subject.kind, subjectId: intent.subject.id, head: intent.head, base: intent.base, state: "closed", merged: true, draft: false, title: intent.title, bodyHash })
+          .values({
+            projectId,
+            kind: intent.subject.kind,
+            subjectId: intent.subject.id,
+            head: intent.head,
+            base: intent.base,
+            state: "closed",
+            merged: true,
+            draft: false,
+            title: intent.title,
+            bodyHash,
+          })
           .onConflictDoNothing();
         await markReconcileDue(tx, projectId);
       });
@@ -81,5 +91,7 @@ function nothingToMerge(error: unknown): boolean {
   const e = error as { status?: number; message?: string; response?: { data?: { errors?: { field?: string; code?: string }[] } } };
   if (e.status !== 422) return false;
   const errors = e.response?.data?.errors ?? [];
-  return /No commits between/i.test(`${e.message ?? ""} ${JSON.stringify(e.response?.data ?? "")}`) || errors.some((x) => x.field === "head" && x.code === "invalid");
+  return (
+    /No commits between/i.test(`${e.message ?? ""} ${JSON.stringify(e.response?.data ?? "")}`) || errors.some((x) => x.field === "head" && x.code === "invalid")
+  );
 }

@@ -59,15 +59,36 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         return;
       }
       if (await enableAutoMerge(octokit, pr.nodeId, intent)) {
-        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`);
+        await say(
+          octokit,
+          intent,
+          pr.number,
+          db,
+          pr.id,
+          `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`,
+        );
         return;
       }
       // A base that requires a merge queue, where auto-merge is not allowed: the queue merges it.
       if (await enqueue(octokit, pr.nodeId, intent)) {
-        await say(octokit, intent, pr.number, db, pr.id, `GitHub cannot merge it directly (${message}): it is in the merge queue, which merges it once the repository's rules are met.`);
+        await say(
+          octokit,
+          intent,
+          pr.number,
+          db,
+          pr.id,
+          `GitHub cannot merge it directly (${message}): it is in the merge queue, which merges it once the repository's rules are met.`,
+        );
         return;
       }
-      await say(octokit, intent, pr.number, db, pr.id, `Waiting to merge: ${message}. It is tried again when a check suite passes on this head, or when it is approved again.`);
+      await say(
+        octokit,
+        intent,
+        pr.number,
+        db,
+        pr.id,
+        `Waiting to merge: ${message}. It is tried again when a check suite passes on this head, or when it is approved again.`,
+      );
       return;
     }
     throw error;
@@ -145,5 +166,7 @@ async function enqueue(octokit: AppOctokit, nodeId: string | null, intent: Merge
 /** Says why it did not merge, in the one merge comment the pull request keeps (edited, not posted again). */
 async function say(octokit: AppOctokit, intent: MergePullRequestIntent, prNumber: number, db: Db, id: string, text: string): Promise<void> {
   await updatePullRequest(db, id, { mergeBlockedReason: text });
-  await upsertComment(octokit, { kind: "upsert-comment", repo: intent.repo, issueNumber: prNumber, marker: MERGE_MARKER, body: `⏸️ ${text}` }, db, { isRetry: false });
+  await upsertComment(octokit, { kind: "upsert-comment", repo: intent.repo, issueNumber: prNumber, marker: MERGE_MARKER, body: `⏸️ ${text}` }, db, {
+    isRetry: false,
+  });
 }

@@ -28,7 +28,14 @@ export async function createPlannedIssue(octokit: AppOctokit, intent: CreatePlan
     const found = await findByMarker(octokit, intent);
     if (found) return recordCreated(db, entry, found);
   }
-  const { data } = await octokit.rest.issues.create({ owner, repo, title: intent.title, body: intent.body, labels: intent.labels, milestone: intent.milestone });
+  const { data } = await octokit.rest.issues.create({
+    owner,
+    repo,
+    title: intent.title,
+    body: intent.body,
+    labels: intent.labels,
+    milestone: intent.milestone,
+  });
   await recordCreated(db, entry, issueFactsOf(data as Parameters<typeof issueFactsOf>[0]));
 }
 

@@ -9,10 +9,9 @@ export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
   if (!pr?.nodeId) throw new NotYetError(`no pull request from ${intent.head} yet`);
   if (!pr.draft) return;
-  await octokit.graphql(
-    `mutation MarkReady($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
-    { id: pr.nodeId },
-  );
+  await octokit.graphql(`mutation MarkReady($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`, {
+    id: pr.nodeId,
+  });
   await updatePullRequest(db, pr.id, { draft: false });
 }
 
@@ -20,10 +19,9 @@ export async function markReady(octokit: AppOctokit, intent: MarkReadyIntent, db
 export async function markDraft(octokit: AppOctokit, intent: MarkDraftIntent, db: Db): Promise<void> {
   const pr = await findPullRequest(db, intent.repo, intent.head, intent.base);
   if (!pr?.nodeId || pr.draft) return;
-  await octokit.graphql(
-    `mutation MarkDraft($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`,
-    { id: pr.nodeId },
-  );
+  await octokit.graphql(`mutation MarkDraft($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { pullRequest { isDraft } } }`, {
+    id: pr.nodeId,
+  });
   await updatePullRequest(db, pr.id, { draft: true });
 }
 

@@ -11,12 +11,7 @@ import { commentMarker, type ReplyToReviewCommentIntent } from "../../core/inten
 import type { AppOctokit } from "../octokit.js";
 import { projectIdOf } from "../pull-request-store.js";
 
-export async function replyToReviewComment(
-  octokit: AppOctokit,
-  intent: ReplyToReviewCommentIntent,
-  db: Db,
-  options: { isRetry: boolean },
-): Promise<void> {
+export async function replyToReviewComment(octokit: AppOctokit, intent: ReplyToReviewCommentIntent, db: Db, options: { isRetry: boolean }): Promise<void> {
   const { owner, repo } = intent.repo;
   const projectId = await projectIdOf(db, intent.repo);
   const where = and(eq(githubComments.projectId, projectId), eq(githubComments.issueNumber, intent.pullNumber), eq(githubComments.marker, intent.marker));

@@ -8,11 +8,7 @@ import type { SetStatusLabelIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import type { IssueLabelStore } from "../issue-label-store.js";
 
-export async function setStatusLabel(
-  octokit: AppOctokit,
-  intent: SetStatusLabelIntent,
-  labels: IssueLabelStore,
-): Promise<void> {
+export async function setStatusLabel(octokit: AppOctokit, intent: SetStatusLabelIntent, labels: IssueLabelStore): Promise<void> {
   const { owner, repo } = intent.repo;
   const current = await labels.get(intent.repo, intent.issueNumber);
   const isStale = (l: string) => (ALL_STATUS_LABELS as readonly string[]).includes(l) && l !== intent.label;

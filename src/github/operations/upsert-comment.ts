@@ -15,22 +15,16 @@ import type { AppOctokit } from "../octokit.js";
 /** The comment id of a create whose answer was lost: it may or may not exist. */
 const UNKNOWN_COMMENT = 0;
 
-export async function upsertComment(
-  octokit: AppOctokit,
-  intent: UpsertCommentIntent,
-  db: Db,
-  options: { isRetry: boolean },
-): Promise<void> {
+export async function upsertComment(octokit: AppOctokit, intent: UpsertCommentIntent, db: Db, options: { isRetry: boolean }): Promise<void> {
   const { owner, repo } = intent.repo;
   const body = renderComment(intent);
   const bodyHash = createHash("sha256").update(body).digest("hex");
-  const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.name, `${owner}/${repo}`));
+  const [project] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(eq(projects.name, `${owner}/${repo}`));
   if (!project) throw new Error(`unknown repository ${owner}/${repo}`);
-  const where = and(
-    eq(githubComments.projectId, project.id),
-    eq(githubComments.issueNumber, intent.issueNumber),
-    eq(githubComments.marker, intent.marker),
-  );
+  const where = and(eq(githubComments.projectId, project.id), eq(githubComments.issueNumber, intent.issueNumber), eq(githubComments.marker, intent.marker));
   const [known] = await db.select().from(githubComments).where(where);
 
   // A create whose answer was lost may have posted: look for it before posting again, whichever

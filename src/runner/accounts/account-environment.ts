@@ -151,7 +151,9 @@ function layoutFor(provider: string, secrets: AccountSecrets, dir: string): Layo
         ...(hasCredentials ? { credentialsFile: path.join(codexHome, "auth.json") } : {}),
         configFiles: [],
         // Codex reads its API's address only from config.toml (OPENAI_BASE_URL is ignored).
-        settingsFiles: [{ file: path.join(codexHome, "config.toml"), content: codexConfigToml(secrets.baseUrl, secrets.apiKey !== undefined ? "api_key" : "login") }],
+        settingsFiles: [
+          { file: path.join(codexHome, "config.toml"), content: codexConfigToml(secrets.baseUrl, secrets.apiKey !== undefined ? "api_key" : "login") },
+        ],
       };
     }
     default: {

@@ -36,7 +36,11 @@ export async function probeAccount(db: DbOrTx, key: Buffer, idOrEmail: string, o
     throw new AccountError(`accounts test knows the claude and codex CLIs; ${account.provider} accounts are used by CW_AGENT=command as the command sees fit`);
   }
   const secrets = await loadAccountSecrets(db, key, account.id);
-  const redact = createRedactor([...(secrets.apiKey ? [secrets.apiKey] : []), ...secretStringsOf(secrets.credentialsJson), ...Object.values(secrets.env ?? {})]);
+  const redact = createRedactor([
+    ...(secrets.apiKey ? [secrets.apiKey] : []),
+    ...secretStringsOf(secrets.credentialsJson),
+    ...Object.values(secrets.env ?? {}),
+  ]);
   const scratch = await mkdtemp(path.join(os.tmpdir(), "cw-account-test-"));
   const home = path.join(scratch, "home");
   const work = path.join(scratch, "work");
@@ -70,7 +74,8 @@ export async function probeAccount(db: DbOrTx, key: Buffer, idOrEmail: string, o
 /** A run that reached the API and got an answer passes; the probe writes no result file, so its absence is fine. */
 function judge(result: AgentRunResult): ProbeResult {
   if (result.outcome === "done") return { ok: true, message: "the credentials work" };
-  if (result.outcome === "usage_limited") return { ok: true, message: `the credentials work, but the account is at its usage limit: ${result.message ?? ""}`.trim() };
+  if (result.outcome === "usage_limited")
+    return { ok: true, message: `the credentials work, but the account is at its usage limit: ${result.message ?? ""}`.trim() };
   const exitedClean = result.exitCode === 0 && result.outcome === "error" && !result.failure && /without writing/.test(result.message ?? "");
   if (exitedClean) return { ok: true, message: "the credentials work" };
   const why = result.message ?? result.outcome;

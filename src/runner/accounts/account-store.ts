@@ -108,10 +108,7 @@ export async function addAccount(db: DbOrTx, key: Buffer, input: NewAccount): Pr
 }
 
 export async function listAccounts(db: DbOrTx, now: Date = new Date(), key?: Buffer): Promise<AccountView[]> {
-  const rows = await db
-    .select()
-    .from(accounts)
-    .orderBy(asc(accounts.provider), asc(accounts.sortOrder), asc(accounts.createdAt), asc(accounts.id));
+  const rows = await db.select().from(accounts).orderBy(asc(accounts.provider), asc(accounts.sortOrder), asc(accounts.createdAt), asc(accounts.id));
   return rows.map((row) => toView(row, now, key));
 }
 
@@ -187,12 +184,7 @@ export async function loadAccountSecrets(db: DbOrTx, key: Buffer, id: string): P
  * Replaces a credentials file the provider rewrote (an OAuth refresh rotates its tokens, and the
  * old refresh token stops working), so the next run starts from the current one.
  */
-export async function updateAccountCredentials(
-  db: DbOrTx,
-  key: Buffer,
-  id: string,
-  credentialsJson: string,
-): Promise<void> {
+export async function updateAccountCredentials(db: DbOrTx, key: Buffer, id: string, credentialsJson: string): Promise<void> {
   requireJsonObject(credentialsJson, "the credentials file");
   const updated = await db
     .update(accounts)

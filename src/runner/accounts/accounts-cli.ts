@@ -48,8 +48,7 @@ their output); --env KEY takes the value from this command's environment.
 --base-url points the CLI at a gateway or a compatible API: claude gets ANTHROPIC_BASE_URL, codex
 a model provider of its own in its config.toml (that base_url, no WebSockets).`;
 
-export const MISSING_KEY_MESSAGE =
-  "set CW_SECRET_KEY to 64 hex characters or 32 bytes base64; generate one with: openssl rand -hex 32";
+export const MISSING_KEY_MESSAGE = "set CW_SECRET_KEY to 64 hex characters or 32 bytes base64; generate one with: openssl rand -hex 32";
 
 /** Exit codes: 0 done, 1 failed (a file, a key, the database), 2 wrong usage. */
 class UsageError extends Error {}
@@ -266,7 +265,14 @@ function formatTable(accounts: AccountView[]): string {
       .join(", ") || "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  return [header, ...rows]
+    .map((cells) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 function iso(date: Date): string {

@@ -53,12 +53,7 @@ export async function pickAccount(db: DbOrTx, provider: string, now: Date = new 
  * Rests an account until `until` (an hour from `now` when the agent gave no reset time). A later
  * reset already recorded by another agent on the same account is kept.
  */
-export async function markExhausted(
-  db: DbOrTx,
-  accountId: string,
-  until: Date | null,
-  now: Date = new Date(),
-): Promise<void> {
+export async function markExhausted(db: DbOrTx, accountId: string, until: Date | null, now: Date = new Date()): Promise<void> {
   const resetAt = until ?? new Date(now.getTime() + DEFAULT_EXHAUSTION_MS);
   await db
     .update(accounts)

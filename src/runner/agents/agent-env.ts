@@ -23,10 +23,7 @@ export function protocolEnv(req: AgentRunRequest): Record<string, string> {
 }
 
 /** The agent's whole environment; spawn it with `extendEnv: false`. */
-export function buildAgentEnv(
-  req: AgentRunRequest,
-  runnerEnv: NodeJS.ProcessEnv = process.env,
-): Record<string, string> {
+export function buildAgentEnv(req: AgentRunRequest, runnerEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   const passed = new Set(req.passEnv ?? []);
   for (const [name, value] of Object.entries(runnerEnv)) {

@@ -66,7 +66,8 @@ function codexSettings(req: AgentRunRequest): { env: Record<string, string>; ove
   const env = { ...req.env };
   const overrides = [...QUIET];
   if (!seen.CODEX_API_KEY && seen.OPENAI_API_KEY) env.CODEX_API_KEY = seen.OPENAI_API_KEY;
-  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME) overrides.push(...codexProviderOverrides(seen.OPENAI_BASE_URL, env.CODEX_API_KEY || seen.CODEX_API_KEY ? "api_key" : "login"));
+  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME)
+    overrides.push(...codexProviderOverrides(seen.OPENAI_BASE_URL, env.CODEX_API_KEY || seen.CODEX_API_KEY ? "api_key" : "login"));
   return { env, overrides };
 }
 

@@ -6,8 +6,10 @@
  */
 import type { AgentFailure } from "./types.js";
 
-const SESSION_MISSING = /no conversation found with session id|no (?:saved )?session found|thread .* not found|could not find (?:the )?(?:session|thread|rollout)/i;
-const AUTH = /\b401\b|authentication[_ ]error|invalid (?:x-)?api[ -]?key|invalid bearer token|unauthorized|incorrect api key|missing bearer|not logged in|please run \/login/i;
+const SESSION_MISSING =
+  /no conversation found with session id|no (?:saved )?session found|thread .* not found|could not find (?:the )?(?:session|thread|rollout)/i;
+const AUTH =
+  /\b401\b|authentication[_ ]error|invalid (?:x-)?api[ -]?key|invalid bearer token|unauthorized|incorrect api key|missing bearer|not logged in|please run \/login/i;
 const TRANSIENT =
   /\b(?:500|502|503|504|529)\b|overloaded|internal server error|service unavailable|bad gateway|gateway timeout|connection (?:error|reset|closed|refused)|econnreset|econnrefused|socket hang up|terminated|stream (?:disconnected|closed|ended|error)|premature close|request timed out|timed out/i;
 

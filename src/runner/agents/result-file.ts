@@ -45,10 +45,7 @@ const AgentResultSchema = z.discriminatedUnion("status", [
 
 export type AgentResultFile = z.infer<typeof AgentResultSchema>;
 
-export type ReadResult =
-  | { kind: "missing" }
-  | { kind: "invalid"; message: string }
-  | { kind: "valid"; result: AgentResultFile };
+export type ReadResult = { kind: "missing" } | { kind: "invalid"; message: string } | { kind: "valid"; result: AgentResultFile };
 
 /** Makes the output directory and removes a result left by an earlier run (a resume after questions). */
 export async function prepareOutputDir(outputDir: string): Promise<void> {
@@ -73,9 +70,7 @@ export async function readResultFile(worktree: string, outputDir: string): Promi
   }
   const parsed = AgentResultSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`)
-      .join("; ");
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(root)"}: ${issue.message}`).join("; ");
     return {
       kind: "invalid",
       message: `${RESULT_PATH} does not match the protocol ({"status":"done","summary":…} | {"status":"questions","questions":[{"id","question"}]} | {"status":"error","message":…}): ${problems}`,

@@ -62,11 +62,7 @@ export async function runAgent(req: AgentRunRequest, invocation: AgentInvocation
   return settleRun(req, proc, parser?.findings() ?? {});
 }
 
-export async function settleRun(
-  req: AgentRunRequest,
-  proc: AgentProcessResult,
-  findings: StreamFindings,
-): Promise<AgentRunResult> {
+export async function settleRun(req: AgentRunRequest, proc: AgentProcessResult, findings: StreamFindings): Promise<AgentRunResult> {
   const redact = (text: string): string => agentText(req.redact(text), AGENT_TEXT_LIMITS.message);
   const summaryOf = (text: string): string => agentText(req.redact(text), AGENT_TEXT_LIMITS.summary);
   const base: AgentRunResult = {
@@ -108,7 +104,9 @@ export async function settleRun(
         return {
           ...base,
           outcome: "questions",
-          questions: result.questions.slice(0, 20).map(({ id, question }) => ({ id: agentText(id, 100), question: agentText(req.redact(question), AGENT_TEXT_LIMITS.question) })),
+          questions: result.questions
+            .slice(0, 20)
+            .map(({ id, question }) => ({ id: agentText(id, 100), question: agentText(req.redact(question), AGENT_TEXT_LIMITS.question) })),
         };
       case "error":
         return { ...base, outcome: "error", message: redact(result.message) };
@@ -128,11 +126,7 @@ export async function settleRun(
   return { ...base, ...failure, outcome: "error", message: `the agent exited without writing ${RESULT_PATH}${detail}` };
 }
 
-function usageLimited(
-  base: AgentRunResult,
-  limit: NonNullable<StreamFindings["usageLimit"]>,
-  redact: (text: string) => string,
-): AgentRunResult {
+function usageLimited(base: AgentRunResult, limit: NonNullable<StreamFindings["usageLimit"]>, redact: (text: string) => string): AgentRunResult {
   return {
     ...base,
     outcome: "usage_limited",

@@ -188,7 +188,12 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
 
 /** Whether `file` names an executable, directly or through `PATH`, as execvp would find it. */
 export async function findExecutable(file: string, searchPath: string | undefined): Promise<string | undefined> {
-  const candidates = file.includes("/") ? [path.resolve(file)] : (searchPath ?? "").split(":").filter(Boolean).map((dir) => path.join(dir, file));
+  const candidates = file.includes("/")
+    ? [path.resolve(file)]
+    : (searchPath ?? "")
+        .split(":")
+        .filter(Boolean)
+        .map((dir) => path.join(dir, file));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

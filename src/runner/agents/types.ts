@@ -40,15 +40,7 @@ export interface AgentRunRequest {
   sandbox?: AgentProcessSandbox;
 }
 
-export type AgentOutcome =
-  | "done"
-  | "questions"
-  | "error"
-  | "crashed"
-  | "timeout"
-  | "stalled"
-  | "stopped"
-  | "usage_limited";
+export type AgentOutcome = "done" | "questions" | "error" | "crashed" | "timeout" | "stalled" | "stopped" | "usage_limited";
 
 export interface AgentQuestion {
   id: string;

@@ -47,7 +47,7 @@ const HIDDEN_SOCKET_DIRS = ["/var/run/postgresql", "/run/postgresql"];
  */
 const NAMESPACE_INIT = [
   "set -e",
-  'passwd=$1; group=$2; uid=$3; gid=$4; shift 4',
+  "passwd=$1; group=$2; uid=$3; gid=$4; shift 4",
   'mount --bind "$passwd" /etc/passwd',
   'mount --bind "$group" /etc/group',
   `for d in ${HIDDEN_SOCKET_DIRS.join(" ")}; do if [ -d "$d" ] && [ ! -L "$d" ]; then mount -t tmpfs -o size=16k,mode=0755 tmpfs "$d"; fi; done`,
@@ -137,6 +137,11 @@ export async function runAsAgent(mode: ContainmentMode, user: AgentUser, file: s
         ? ["sudo", ["-n", "-u", user.name, "--", file, ...args]]
         : [file, [...args]];
   const [command, commandArgs] = argv as [string, string[]];
-  const result = await execa(command, commandArgs, { reject: false, stdin: "ignore", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" }, extendEnv: false });
+  const result = await execa(command, commandArgs, {
+    reject: false,
+    stdin: "ignore",
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+    extendEnv: false,
+  });
   if (result.exitCode !== 0) throw new Error(`${file} as ${user.name} failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
 }

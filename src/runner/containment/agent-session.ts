@@ -117,8 +117,7 @@ export async function openAgentSession(containment: Containment, key: string): P
     home,
     env,
     sandbox: {
-      wrap: (file, args, agentEnv) =>
-        sandboxCommand({ mode, user, paths: containment.paths, file, args, env: agentEnv }),
+      wrap: (file, args, agentEnv) => sandboxCommand({ mode, user, paths: containment.paths, file, args, env: agentEnv }),
       reap,
     },
     async handOver(dirs) {

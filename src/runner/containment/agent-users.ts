@@ -60,7 +60,8 @@ export function parseAgentUsers(spec: string, runnerUid: number, passwd: PasswdE
     if (last - first + 1 > MAX_RANGE) throw new AgentUsersError(`CW_AGENT_USERS range ${text} holds more than ${MAX_RANGE} uids`);
     for (let uid = first; uid <= last; uid++) {
       const taken = passwd.find((p) => p.uid === uid);
-      if (taken) throw new AgentUsersError(`CW_AGENT_USERS range ${text} includes uid ${uid}, which is the account "${taken.name}"; pick a range no account uses`);
+      if (taken)
+        throw new AgentUsersError(`CW_AGENT_USERS range ${text} includes uid ${uid}, which is the account "${taken.name}"; pick a range no account uses`);
       users.push({ uid, gid: uid, name: `cw-agent-${uid}` });
     }
   } else {
@@ -75,7 +76,8 @@ export function parseAgentUsers(spec: string, runnerUid: number, passwd: PasswdE
   if (users.length === 0) throw new AgentUsersError("CW_AGENT_USERS names no user");
   for (const user of users) {
     if (user.uid === 0 || user.gid === 0) throw new AgentUsersError(`CW_AGENT_USERS must not include root (${user.name})`);
-    if (user.uid === runnerUid) throw new AgentUsersError(`CW_AGENT_USERS must not include the runner's own user (${user.name}): agents would read its secrets`);
+    if (user.uid === runnerUid)
+      throw new AgentUsersError(`CW_AGENT_USERS must not include the runner's own user (${user.name}): agents would read its secrets`);
   }
   if (new Set(users.map((u) => u.uid)).size !== users.length) throw new AgentUsersError("CW_AGENT_USERS names a user twice");
   return users;

@@ -41,9 +41,7 @@ export interface ContainmentOptions {
   uid?: number;
 }
 
-export type ContainmentSetup =
-  | { ok: true; containment: Containment }
-  | { ok: false; problem: string };
+export type ContainmentSetup = { ok: true; containment: Containment } | { ok: false; problem: string };
 
 export interface Containment {
   mode: ContainmentMode;
@@ -156,14 +154,19 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
     return { ok: false, problem: (error as Error).message };
   }
   if (users.length < options.maxAgents) {
-    return { ok: false, problem: `CW_AGENT_USERS names ${users.length} user(s) but CW_MAX_AGENTS is ${options.maxAgents}: each agent running at once needs a user of its own` };
+    return {
+      ok: false,
+      problem: `CW_AGENT_USERS names ${users.length} user(s) but CW_MAX_AGENTS is ${options.maxAgents}: each agent running at once needs a user of its own`,
+    };
   }
 
   let mode: ContainmentMode;
   let namespaces = false;
   if (uid === 0) {
-    if (!(await onPath("setpriv"))) return { ok: false, problem: "setpriv (util-linux) is not on PATH: install util-linux, or set CW_UNSAFE_AGENTS=1 to run agents uncontained" };
-    namespaces = (await onPath("unshare")) && (await commandWorks("unshare", ["--mount", "--pid", "--fork", "--mount-proc", "--propagation=private", "true"])) === null;
+    if (!(await onPath("setpriv")))
+      return { ok: false, problem: "setpriv (util-linux) is not on PATH: install util-linux, or set CW_UNSAFE_AGENTS=1 to run agents uncontained" };
+    namespaces =
+      (await onPath("unshare")) && (await commandWorks("unshare", ["--mount", "--pid", "--fork", "--mount-proc", "--propagation=private", "true"])) === null;
     mode = namespaces ? "namespaces" : "setpriv";
   } else {
     if (!(await onPath("sudo"))) return { ok: false, problem: notContainable(uid) };
@@ -217,7 +220,7 @@ function notContainable(uid: number): string {
   return (
     `agents cannot be contained: the runner runs as uid ${uid}, not root, and cannot switch to agent users. ` +
     "Run it as root (it then drops each agent to a user of its own), or give it passwordless sudo to the users in CW_AGENT_USERS " +
-    "as the Docker image does (see README, \"Security model\"), or set CW_UNSAFE_AGENTS=1 to run agents as this user, with access to all its secrets"
+    'as the Docker image does (see README, "Security model"), or set CW_UNSAFE_AGENTS=1 to run agents as this user, with access to all its secrets'
   );
 }
 

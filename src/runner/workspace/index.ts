@@ -7,12 +7,7 @@ import { commitAll, type CommitAllInput } from "./commit-all.js";
 import { ensureRemoteBranch, type EnsureRemoteBranchInput } from "./ensure-remote-branch.js";
 import { commitsBetween, diffStat, diffText, type RangeInput } from "./history.js";
 import { mergeBranch, type MergeBranchInput } from "./merge-branch.js";
-import {
-  finishConflictMerge,
-  startConflictMerge,
-  type FinishConflictMergeInput,
-  type StartConflictMergeInput,
-} from "./merge-with-conflicts.js";
+import { finishConflictMerge, startConflictMerge, type FinishConflictMergeInput, type StartConflictMergeInput } from "./merge-with-conflicts.js";
 import { mirrorPath, remoteFor, syncMirror } from "./mirror.js";
 import { pushBranch, type PushBranchInput } from "./push-branch.js";
 import { addWorktree, removeWorktree, type AddWorktreeInput } from "./worktrees.js";

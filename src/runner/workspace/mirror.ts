@@ -141,7 +141,10 @@ async function removeAbandonedClones(mirror: string): Promise<void> {
     const pid = Number(entry.startsWith(prefix) ? entry.slice(prefix.length).split("-")[0] : NaN);
     if (!Number.isInteger(pid) || isRunning(pid)) continue;
     const folder = path.join(path.dirname(mirror), entry);
-    const modified = await stat(folder).then((info) => info.mtimeMs, () => Date.now());
+    const modified = await stat(folder).then(
+      (info) => info.mtimeMs,
+      () => Date.now(),
+    );
     if (Date.now() - modified > ABANDONED_AFTER_MS) await rm(folder, { recursive: true, force: true });
   }
 }
@@ -187,10 +190,7 @@ export async function remoteBranchShas(mirror: string, names: readonly string[])
 }
 
 /** Like `remoteBranchShas`, but every name must exist on the remote; shas in the same order. */
-export async function requireRemoteBranches<const Names extends readonly string[]>(
-  mirror: string,
-  names: Names,
-): Promise<{ [K in keyof Names]: string }> {
+export async function requireRemoteBranches<const Names extends readonly string[]>(mirror: string, names: Names): Promise<{ [K in keyof Names]: string }> {
   const found = await remoteBranchShas(mirror, names);
   return names.map((name) => {
     const sha = found.get(name);

@@ -16,16 +16,9 @@ export type PushOutcome = "pushed" | "up-to-date" | "moved";
  * a lease that no longer holds) or by the remote, when another push updated or created the ref
  * between its advertisement and our update (two runners creating one initiative branch).
  */
-const MOVED =
-  /\[rejected\] \((non-fast-forward|fetch first|stale info)\)|\[remote rejected\] \((failed to update ref|cannot lock ref\b[^)]*)\)/;
+const MOVED = /\[rejected\] \((non-fast-forward|fetch first|stale info)\)|\[remote rejected\] \((failed to update ref|cannot lock ref\b[^)]*)\)/;
 
-export async function pushRef(
-  remote: Remote,
-  cwd: string,
-  sha: string,
-  branch: string,
-  options: { mustNotExist?: boolean } = {},
-): Promise<PushOutcome> {
+export async function pushRef(remote: Remote, cwd: string, sha: string, branch: string, options: { mustNotExist?: boolean } = {}): Promise<PushOutcome> {
   const ref = `refs/heads/${branch}`;
   const lease = options.mustNotExist ? [`--force-with-lease=${ref}:`] : [];
   const command = remoteCommand(remote, cwd, ["push", "--porcelain", ...lease, remote.url, `${sha}:${ref}`]);

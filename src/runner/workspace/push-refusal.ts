@@ -54,7 +54,8 @@ const RULES: Rule[] = [
   },
   {
     test: /GH013: Repository rule violations found|push declined due to repository rule violations/,
-    advice: () => "A repository rule (push protection, a restricted path or file) refused the push: see the reasons above, change what the agent left, then `/cw retry`.",
+    advice: () =>
+      "A repository rule (push protection, a restricted path or file) refused the push: see the reasons above, change what the agent left, then `/cw retry`.",
   },
   {
     test: /\[remote rejected\] [^\n]*\(pre-receive hook declined\)/,
@@ -76,7 +77,12 @@ export function pushRefusal(output: string, scrub: (text: string) => string): Pu
     .split("\n")
     // The porcelain status line: only its summary is the remote's. git pads the remote's lines
     // with spaces (to clear its progress line): trimmed.
-    .map((line) => line.replace(/^[!=*+ -]\t[^\t]*\t/, "").replace(/^remote:\s?/, "").trim())
+    .map((line) =>
+      line
+        .replace(/^[!=*+ -]\t[^\t]*\t/, "")
+        .replace(/^remote:\s?/, "")
+        .trim(),
+    )
     .filter((line) => line.length > 0 && !NOT_SAID.test(line))
     .slice(0, 12)
     .map(scrub);

@@ -38,14 +38,9 @@ export interface CommitResult {
   committed: boolean;
 }
 
-export type PushResult =
-  | { pushed: true; sha: string }
-  | { pushed: false; reason: "non-fast-forward"; sha: string };
+export type PushResult = { pushed: true; sha: string } | { pushed: false; reason: "non-fast-forward"; sha: string };
 
-export type MergeResult =
-  | { status: "merged"; sha: string }
-  | { status: "up-to-date"; sha: string }
-  | { status: "conflict"; files: string[] };
+export type MergeResult = { status: "merged"; sha: string } | { status: "up-to-date"; sha: string } | { status: "conflict"; files: string[] };
 
 export interface DiffStat {
   files: number;

@@ -102,10 +102,7 @@ export abstract class RepositoryActions {
   }
 
   /** Queues `opened`, then `labeled` per label, `milestoned`, `assigned` per assignee. Returns the number. */
-  openIssue(
-    input: { title: string; body?: string | null; labels?: string[]; milestone?: number | null; assignees?: string[] },
-    as: UserSpec = WRITER,
-  ): number {
+  openIssue(input: { title: string; body?: string | null; labels?: string[]; milestone?: number | null; assignees?: string[] }, as: UserSpec = WRITER): number {
     return this.target.createIssue(input, as).number;
   }
 
@@ -473,7 +470,11 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
    */
   failNext(route: string, fault: FaultSpec): void {
     if (!allRoutes().some((r) => `${r.method} ${r.template}` === route)) {
-      throw new Error(`FakeGitHub.failNext: no route "${route}" (known: ${allRoutes().map((r) => `${r.method} ${r.template}`).join(", ")})`);
+      throw new Error(
+        `FakeGitHub.failNext: no route "${route}" (known: ${allRoutes()
+          .map((r) => `${r.method} ${r.template}`)
+          .join(", ")})`,
+      );
     }
     this.#faults.set(route, { ...fault, remaining: fault.times ?? 1 });
   }
@@ -517,7 +518,13 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
         access_tokens_url: `${GITHUB_API}/app/installations/${this.installationId}/access_tokens`,
         html_url: `https://github.com/settings/installations/${this.installationId}`,
       },
-      repositories: this.repositories.map((r) => ({ id: r.info.id, node_id: r.info.nodeId, name: r.info.name, full_name: r.fullName, private: r.info.private })),
+      repositories: this.repositories.map((r) => ({
+        id: r.info.id,
+        node_id: r.info.nodeId,
+        name: r.info.name,
+        full_name: r.fullName,
+        private: r.info.private,
+      })),
       requester: null,
       sender: userObject(as),
     };
@@ -687,7 +694,9 @@ export class FakeGitHub extends RepositoryActions implements Hub, RouteHost {
     if (retryAfter !== undefined && retryAfter !== null) {
       record.status = 403;
       record.injected = true;
-      return reply(403, errorBody("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."), { "retry-after": String(retryAfter) });
+      return reply(403, errorBody("You have exceeded a secondary rate limit. Please wait a few minutes before you try again."), {
+        "retry-after": String(retryAfter),
+      });
     }
     const fault = this.#faults.get(key);
     if (fault && !fault.applied) {

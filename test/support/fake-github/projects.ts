@@ -175,14 +175,20 @@ export class FakeProjects {
     const number = Number(variables.number);
     const ofOrg = this.boards.filter((b) => b.org.toLowerCase() === org.toLowerCase());
     if (ofOrg.length === 0) {
-      return read({ organization: null }, [{ type: "NOT_FOUND", path: ["organization"], message: `Could not resolve to an Organization with the login of '${org}'.` }]);
+      return read({ organization: null }, [
+        { type: "NOT_FOUND", path: ["organization"], message: `Could not resolve to an Organization with the login of '${org}'.` },
+      ]);
     }
     const board = ofOrg.find((b) => b.number === number);
     if (board?.access === "forbidden") {
-      return read({ organization: { projectV2: null } }, [{ type: "FORBIDDEN", path: ["organization", "projectV2"], message: "Resource not accessible by integration" }]);
+      return read({ organization: { projectV2: null } }, [
+        { type: "FORBIDDEN", path: ["organization", "projectV2"], message: "Resource not accessible by integration" },
+      ]);
     }
     if (!board) {
-      return read({ organization: { projectV2: null } }, [{ type: "NOT_FOUND", path: ["organization", "projectV2"], message: `Could not resolve to a ProjectV2 with the number ${number}.` }]);
+      return read({ organization: { projectV2: null } }, [
+        { type: "NOT_FOUND", path: ["organization", "projectV2"], message: `Could not resolve to a ProjectV2 with the number ${number}.` },
+      ]);
     }
     return read({
       organization: {
@@ -197,7 +203,10 @@ export class FakeProjects {
 
   private readItems(variables: Json): RouteResponse {
     const board = this.boards.find((b) => b.nodeId === variables.id);
-    if (!board) return read({ node: null }, [{ type: "NOT_FOUND", path: ["node"], message: `Could not resolve to a node with the global id of '${String(variables.id)}'` }]);
+    if (!board)
+      return read({ node: null }, [
+        { type: "NOT_FOUND", path: ["node"], message: `Could not resolve to a node with the global id of '${String(variables.id)}'` },
+      ]);
     const start = typeof variables.after === "string" ? Number(Buffer.from(variables.after, "base64").toString()) : 0;
     const page = board.items.slice(start, start + 100);
     const end = start + page.length;
@@ -224,7 +233,8 @@ export class FakeProjects {
 
   private add(variables: Json): RouteResponse {
     const board = this.boards.find((b) => b.nodeId === variables.projectId);
-    if (!board || board.access === "forbidden") return fail("addProjectV2ItemById", "NOT_FOUND", `Could not resolve to a node with the global id of '${String(variables.projectId)}'`);
+    if (!board || board.access === "forbidden")
+      return fail("addProjectV2ItemById", "NOT_FOUND", `Could not resolve to a node with the global id of '${String(variables.projectId)}'`);
     const existing = board.items.find((i) => i.contentNodeId === variables.contentId);
     const id = existing?.id ?? this.addCard(board, String(variables.contentId), APP_BOT);
     this.writes.push({ op: "add", board: board.nodeId, contentNodeId: String(variables.contentId), redundant: Boolean(existing) });
@@ -302,7 +312,13 @@ export class FakeProjects {
           archived_at: null,
         },
         ...(changes ? { changes } : {}),
-        organization: { login: board.org, id: 38302899, node_id: "MDEyOk9yZ2FuaXphdGlvbjM4MzAyODk5", url: `https://api.github.com/orgs/${board.org}`, description: "" },
+        organization: {
+          login: board.org,
+          id: 38302899,
+          node_id: "MDEyOk9yZ2FuaXphdGlvbjM4MzAyODk5",
+          url: `https://api.github.com/orgs/${board.org}`,
+          description: "",
+        },
         sender: userObject(as),
         installation: { id: this.hub.installationId, node_id: installationNodeId(this.hub.installationId) },
       },
@@ -316,5 +332,10 @@ function read(data: Json, errors?: Json[]): RouteResponse {
 }
 
 function fail(key: string, type: string, message: string): RouteResponse {
-  return { status: 200, kind: "write", redundant: true, body: { data: { [key]: null }, errors: [{ type, path: [key], locations: [{ line: 1, column: 1 }], message }] } };
+  return {
+    status: 200,
+    kind: "write",
+    redundant: true,
+    body: { data: { [key]: null }, errors: [{ type, path: [key], locations: [{ line: 1, column: 1 }], message }] },
+  };
 }

@@ -302,7 +302,12 @@ export class PullRequests {
     if (exact) return exact;
     for (const [pattern, rule] of this.protections) {
       if (!pattern.includes("*")) continue;
-      const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")}$`);
+      const re = new RegExp(
+        `^${pattern
+          .split("*")
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join("[^/]*")}$`,
+      );
       if (re.test(branch)) return rule;
     }
     return undefined;
@@ -364,7 +369,10 @@ export class PullRequests {
       issue.body = patch.body;
     }
     if (patch.base !== undefined && patch.base !== pr.base.ref) {
-      if (!this.isOpen(pr)) throw validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", field: "base", message: "Cannot change the base branch of a closed pull request." }]);
+      if (!this.isOpen(pr))
+        throw validationFailed("Validation Failed", [
+          { resource: "PullRequest", code: "custom", field: "base", message: "Cannot change the base branch of a closed pull request." },
+        ]);
       const sha = this.branchSha(patch.base);
       if (!sha) throw validationFailed("Validation Failed", [{ resource: "PullRequest", field: "base", code: "invalid" }]);
       changes.base = { ref: { from: pr.base.ref }, sha: { from: pr.base.sha } };
@@ -382,9 +390,19 @@ export class PullRequests {
     }
     if (patch.state !== undefined && patch.state !== issue.state) {
       if (patch.state === "open") {
-        if (pr.merged) throw validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", field: "state", message: "state cannot be changed. The pull request has been merged." }]);
+        if (pr.merged)
+          throw validationFailed("Validation Failed", [
+            { resource: "PullRequest", code: "custom", field: "state", message: "state cannot be changed. The pull request has been merged." },
+          ]);
         if (this.open().some((o) => o.head.ref === pr.head.ref && o.base.ref === pr.base.ref)) {
-          throw validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", field: "state", message: `state cannot be changed. There is already an open pull request from ${pr.head.ref} to ${pr.base.ref}.` }]);
+          throw validationFailed("Validation Failed", [
+            {
+              resource: "PullRequest",
+              code: "custom",
+              field: "state",
+              message: `state cannot be changed. There is already an open pull request from ${pr.head.ref} to ${pr.base.ref}.`,
+            },
+          ]);
         }
       }
       this.repo.updateIssue(number, { state: patch.state }, actor);
@@ -555,7 +573,11 @@ export class PullRequests {
 
   // ---------------------------------------------------------------- auto-merge
 
-  enableAutoMerge(pr: PullRequestState, input: { mergeMethod?: MergeMethod; expectedHeadOid?: string | null; commitHeadline?: string | null; commitBody?: string | null }, actor: UserSpec): void {
+  enableAutoMerge(
+    pr: PullRequestState,
+    input: { mergeMethod?: MergeMethod; expectedHeadOid?: string | null; commitHeadline?: string | null; commitBody?: string | null },
+    actor: UserSpec,
+  ): void {
     if (!this.allowAutoMerge) throw new GraphQLFailure("UNPROCESSABLE", "Pull request Auto merge is not allowed for this repository");
     if (!this.isOpen(pr)) throw new GraphQLFailure("UNPROCESSABLE", "Pull request is closed");
     if (input.expectedHeadOid && input.expectedHeadOid !== pr.head.sha) {
@@ -582,7 +604,9 @@ export class PullRequests {
   disableAutoMerge(pr: PullRequestState, actor: UserSpec): boolean {
     if (!pr.autoMerge) return false;
     pr.autoMerge = null;
-    this.queuePull("auto_merge_disabled", pr, actor, { reason: isBot(actor) || this.canWrite(actor) ? "Auto-merge was disabled" : "Auto-merge was disabled by a push from a user without write access" });
+    this.queuePull("auto_merge_disabled", pr, actor, {
+      reason: isBot(actor) || this.canWrite(actor) ? "Auto-merge was disabled" : "Auto-merge was disabled by a push from a user without write access",
+    });
     return true;
   }
 
@@ -595,7 +619,11 @@ export class PullRequests {
       const auto = pr.autoMerge;
       const by = auto?.enabledBy ?? pr.mergeQueueEntry!.enqueuedBy;
       try {
-        this.merge(pr.number, { method: auto?.mergeMethod, commitTitle: auto?.commitHeadline ?? undefined, commitMessage: auto?.commitBody ?? undefined, viaQueue: true }, by);
+        this.merge(
+          pr.number,
+          { method: auto?.mergeMethod, commitTitle: auto?.commitHeadline ?? undefined, commitMessage: auto?.commitBody ?? undefined, viaQueue: true },
+          by,
+        );
         pr.mergeQueueEntry = null;
       } catch (error) {
         if (!(error instanceof GitHubError)) throw error;
@@ -749,7 +777,10 @@ export class PullRequests {
     const pr = this.get(number);
     const target = this.reviewComments.get(commentId);
     if (!target || target.pullNumber !== number) throw notFound();
-    if (target.inReplyTo !== null) throw validationFailed("Validation Failed", [{ resource: "PullRequestReviewComment", code: "invalid", field: "in_reply_to", message: "replies to replies are not supported" }]);
+    if (target.inReplyTo !== null)
+      throw validationFailed("Validation Failed", [
+        { resource: "PullRequestReviewComment", code: "invalid", field: "in_reply_to", message: "replies to replies are not supported" },
+      ]);
     if (!body) throw validationFailed("Validation Failed", [{ resource: "PullRequestReviewComment", code: "missing_field", field: "body" }]);
     const now = this.hub.now();
     const review: ReviewState = {
@@ -814,7 +845,9 @@ export class PullRequests {
     const conclusion = input.conclusion ?? null;
     const status: CheckStatus = conclusion ? "completed" : (input.status ?? "queued");
     if (status === "completed" && !conclusion) {
-      throw validationFailed("Validation Failed", [{ resource: "CheckRun", code: "invalid", field: "conclusion", message: "Conclusion is required when status is completed" }]);
+      throw validationFailed("Validation Failed", [
+        { resource: "CheckRun", code: "invalid", field: "conclusion", message: "Conclusion is required when status is completed" },
+      ]);
     }
     const suiteKey = `${owner}\0${sha}`;
     let suiteId = this.#suites.get(suiteKey);
@@ -857,7 +890,9 @@ export class PullRequests {
       run.status = "completed";
     } else if (patch.status !== undefined) {
       if (patch.status === "completed" && !run.conclusion) {
-        throw validationFailed("Validation Failed", [{ resource: "CheckRun", code: "invalid", field: "conclusion", message: "Conclusion is required when status is completed" }]);
+        throw validationFailed("Validation Failed", [
+          { resource: "CheckRun", code: "invalid", field: "conclusion", message: "Conclusion is required when status is completed" },
+        ]);
       }
       run.status = patch.status;
     }
@@ -1228,16 +1263,17 @@ export class PullRequests {
   // ---------------------------------------------------------------- webhooks
 
   queuePull(action: string, pr: PullRequestState, actor: UserSpec, extra: Json = {}): void {
-    this.hub.queue(
-      "pull_request",
-      { action, number: pr.number, pull_request: this.pullObject(pr), ...extra, ...this.hub.envelope(this.repo, actor) },
-      actor,
-    );
+    this.hub.queue("pull_request", { action, number: pr.number, pull_request: this.pullObject(pr), ...extra, ...this.hub.envelope(this.repo, actor) }, actor);
   }
 
   private queueReview(action: "submitted" | "dismissed", review: ReviewState, pr: PullRequestState, actor: UserSpec, dismissal?: string): void {
     const object = this.reviewObject(review);
-    const payloadReview: Json = { ...object, body: review.body === "" ? null : review.body, state: review.state.toLowerCase(), submitted_at: review.submittedAt };
+    const payloadReview: Json = {
+      ...object,
+      body: review.body === "" ? null : review.body,
+      state: review.state.toLowerCase(),
+      submitted_at: review.submittedAt,
+    };
     if (dismissal !== undefined) payloadReview.dismissed_review_message = dismissal;
     this.hub.queue(
       "pull_request_review",

@@ -43,7 +43,10 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
       const [x, y] = direction === "asc" ? [key(a), key(b)] : [key(b), key(a)];
       return x < y ? -1 : x > y ? 1 : 0;
     });
-    return page(ctx, list.map((pr) => prs.pullObject(pr, { simple: true })));
+    return page(
+      ctx,
+      list.map((pr) => prs.pullObject(pr, { simple: true })),
+    );
   });
 
   route("POST", "/repos/{owner}/{repo}/pulls", "write", ({ repo, body }) => {
@@ -134,7 +137,10 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
     prs.get(pullNumber(ctx));
     // Someone else's pending review is not visible.
     const reviews = prs.reviewsOn(pullNumber(ctx)).filter((r) => r.state !== "PENDING" || r.viaApp);
-    return page(ctx, reviews.map((r) => prs.reviewObject(r)));
+    return page(
+      ctx,
+      reviews.map((r) => prs.reviewObject(r)),
+    );
   });
 
   route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "write", (ctx) => {
@@ -169,7 +175,10 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
   route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments", "read", (ctx) => {
     const prs = ctx.repo.pullRequests;
     const review = prs.review(pullNumber(ctx), Number(ctx.params.review_id));
-    return page(ctx, prs.reviewCommentsOn(review.pullNumber, review.id).map((c) => prs.reviewCommentObject(c)));
+    return page(
+      ctx,
+      prs.reviewCommentsOn(review.pullNumber, review.id).map((c) => prs.reviewCommentObject(c)),
+    );
   });
 
   route("PUT", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/dismissals", "write", (ctx) => {
@@ -188,7 +197,10 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
   route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", "read", (ctx) => {
     const prs = ctx.repo.pullRequests;
     prs.get(pullNumber(ctx));
-    return page(ctx, prs.reviewCommentsOn(pullNumber(ctx)).map((c) => prs.reviewCommentObject(c)));
+    return page(
+      ctx,
+      prs.reviewCommentsOn(pullNumber(ctx)).map((c) => prs.reviewCommentObject(c)),
+    );
   });
 
   // ---------------------------------------------------------------- check runs
@@ -224,7 +236,10 @@ export function registerPullRoutes(route: RouteFn, page: PageFn): void {
     if (status) runs = runs.filter((r) => r.status === status);
     if (app_id) runs = runs.filter((r) => String(r.owner === "app" ? TEST_APP_ID : ACTIONS_APP_ID) === app_id);
     runs = [...runs].sort((a, b) => b.id - a.id);
-    const listed = page(ctx, runs.map((r) => prs.checkRunObject(r)));
+    const listed = page(
+      ctx,
+      runs.map((r) => prs.checkRunObject(r)),
+    );
     return { ...listed, body: { total_count: runs.length, check_runs: listed.body } };
   });
 
@@ -362,7 +377,11 @@ function graphql(host: RouteHost, body: Json): RouteResponse {
       case "mergePullRequest": {
         const { prs, pr } = findPull();
         try {
-          prs.merge(pr.number, { sha: text("expectedHeadOid"), method: method(), commitTitle: text("commitHeadline"), commitMessage: text("commitBody") }, APP_BOT);
+          prs.merge(
+            pr.number,
+            { sha: text("expectedHeadOid"), method: method(), commitTitle: text("commitHeadline"), commitMessage: text("commitBody") },
+            APP_BOT,
+          );
         } catch (error) {
           if (error instanceof GitHubError) throw new GraphQLFailure("UNPROCESSABLE", String(error.body.message));
           throw error;

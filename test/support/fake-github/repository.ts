@@ -6,27 +6,9 @@
  */
 import { READER, WRITER } from "../payloads.js";
 import { isBot, notFound, validationFailed } from "./errors.js";
-import {
-  apiUrl,
-  appObject,
-  labelObject,
-  repositoryObject,
-  userObject,
-  webUrl,
-  type RepoInfo,
-} from "./objects.js";
+import { apiUrl, appObject, labelObject, repositoryObject, userObject, webUrl, type RepoInfo } from "./objects.js";
 import { PullRequests } from "./pull-requests.js";
-import type {
-  CommentState,
-  IssueEvent,
-  IssueState,
-  IssueStateReason,
-  LabelState,
-  MilestoneState,
-  RepositoryOptions,
-  Role,
-  UserSpec,
-} from "./types.js";
+import type { CommentState, IssueEvent, IssueState, IssueStateReason, LabelState, MilestoneState, RepositoryOptions, Role, UserSpec } from "./types.js";
 
 type Json = Record<string, unknown>;
 
@@ -303,7 +285,14 @@ export class FakeRepository {
       const [owner = "elsewhere", name = "elsewhere"] = toFullName.split("/");
       const info: RepoInfo = { ...this.info, owner, name, fullName: toFullName, id: this.info.id + 1_000_000, nodeId: `R_${this.info.id + 1_000_000}` };
       newRepository = repositoryObject(info);
-      newIssue = { ...oldPayload, number: 1, id: issue.id + 500_000, url: apiUrl(info, "/issues/1"), html_url: webUrl(info, "/issues/1"), repository_url: apiUrl(info) };
+      newIssue = {
+        ...oldPayload,
+        number: 1,
+        id: issue.id + 500_000,
+        url: apiUrl(info, "/issues/1"),
+        html_url: webUrl(info, "/issues/1"),
+        repository_url: apiUrl(info),
+      };
       to = { fullName: toFullName, number: 1 };
     }
     this.detachRelations(issue);
@@ -360,7 +349,16 @@ export class FakeRepository {
   createComment(number: number, body: string, actor: UserSpec): CommentState {
     const issue = this.issue(number);
     const now = this.hub.now();
-    const comment: CommentState = { id: this.hub.nextId(), issueNumber: number, body, user: actor, viaApp: isBot(actor), createdAt: now, updatedAt: now, deleted: false };
+    const comment: CommentState = {
+      id: this.hub.nextId(),
+      issueNumber: number,
+      body,
+      user: actor,
+      viaApp: isBot(actor),
+      createdAt: now,
+      updatedAt: now,
+      deleted: false,
+    };
     this.comments.set(comment.id, comment);
     this.touch(issue);
     this.queueComment("created", comment, actor);

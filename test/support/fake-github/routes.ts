@@ -152,7 +152,10 @@ route("POST", "/app/hook/deliveries/{delivery_id}/attempts", "auth", (ctx) => {
 // ------------------------------------------------------------------ installation and repositories
 
 route("GET", "/installation/repositories", "read", (ctx) => {
-  const listed = page(ctx, ctx.host.repositories.map((r) => ({ ...repositoryObject(r.info), permissions: { admin: false, maintain: false, push: true, triage: true, pull: true } })));
+  const listed = page(
+    ctx,
+    ctx.host.repositories.map((r) => ({ ...repositoryObject(r.info), permissions: { admin: false, maintain: false, push: true, triage: true, pull: true } })),
+  );
   return { ...listed, body: { total_count: ctx.host.repositories.length, repository_selection: "selected", repositories: listed.body } };
 });
 
@@ -162,7 +165,12 @@ route("GET", "/repos/{owner}/{repo}", "read", ({ repo }) =>
 
 // ------------------------------------------------------------------ labels
 
-route("GET", "/repos/{owner}/{repo}/labels", "read", (ctx) => page(ctx, ctx.repo.labels.map((l) => labelObject(ctx.repo.info, l))));
+route("GET", "/repos/{owner}/{repo}/labels", "read", (ctx) =>
+  page(
+    ctx,
+    ctx.repo.labels.map((l) => labelObject(ctx.repo.info, l)),
+  ),
+);
 
 route("GET", "/repos/{owner}/{repo}/labels/{name}", "read", ({ repo, params }) => {
   const label = repo.label(params.name!);
@@ -208,7 +216,12 @@ route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", "wr
 
 route("GET", "/repos/{owner}/{repo}/issues", "read", (ctx) => {
   const { state = "open", labels, milestone, assignee, direction = "desc" } = ctx.query;
-  const wanted = labels ? labels.split(",").map((l) => l.trim().toLowerCase()).filter(Boolean) : [];
+  const wanted = labels
+    ? labels
+        .split(",")
+        .map((l) => l.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
   let issues = [...ctx.repo.issues.values()].filter((i) => !i.gone);
   if (state !== "all") issues = issues.filter((i) => i.state === state);
   if (wanted.length > 0) issues = issues.filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)));
@@ -219,12 +232,21 @@ route("GET", "/repos/{owner}/{repo}/issues", "read", (ctx) => {
   else if (assignee === "*") issues = issues.filter((i) => i.assignees.length > 0);
   else if (assignee !== undefined) issues = issues.filter((i) => i.assignees.some((a) => a.login.toLowerCase() === assignee.toLowerCase()));
   issues.sort((a, b) => (direction === "asc" ? a.number - b.number : b.number - a.number));
-  return page(ctx, issues.map((i) => ctx.repo.issueObject(i)));
+  return page(
+    ctx,
+    issues.map((i) => ctx.repo.issueObject(i)),
+  );
 });
 
 route("POST", "/repos/{owner}/{repo}/issues", "write", ({ repo, body }) => {
   const issue = repo.createIssue(
-    { title: String(body.title), body: body.body ?? null, labels: body.labels ? labelNames(body) : [], milestone: body.milestone ?? null, assignees: body.assignees ?? [] },
+    {
+      title: String(body.title),
+      body: body.body ?? null,
+      labels: body.labels ? labelNames(body) : [],
+      milestone: body.milestone ?? null,
+      assignees: body.assignees ?? [],
+    },
     APP_BOT,
   );
   return ok(repo.issueObject(issue), 201);
@@ -276,7 +298,10 @@ route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees", "write", 
 
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events", "read", (ctx) => {
   const issue = ctx.repo.issue(issueNumber(ctx));
-  return page(ctx, issue.events.map((e) => ctx.repo.eventObject(e)));
+  return page(
+    ctx,
+    issue.events.map((e) => ctx.repo.eventObject(e)),
+  );
 });
 
 // ------------------------------------------------------------------ comments
@@ -285,12 +310,16 @@ route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "read", (ct
   ctx.repo.issue(issueNumber(ctx));
   const since = ctx.query.since;
   const comments = ctx.repo.commentsOn(issueNumber(ctx)).filter((c) => !since || c.updatedAt >= since);
-  return page(ctx, comments.map((c) => ctx.repo.commentObject(c)));
+  return page(
+    ctx,
+    comments.map((c) => ctx.repo.commentObject(c)),
+  );
 });
 
 route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", "write", (ctx) => {
   const body = (ctx.body as { body?: unknown }).body;
-  if (typeof body !== "string" || body === "") throw validationFailed("Validation Failed", [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
+  if (typeof body !== "string" || body === "")
+    throw validationFailed("Validation Failed", [{ resource: "IssueComment", code: "missing_field", field: "body" }]);
   return ok(ctx.repo.commentObject(ctx.repo.createComment(issueNumber(ctx), body, APP_BOT)), 201);
 });
 
@@ -311,16 +340,17 @@ route("DELETE", "/repos/{owner}/{repo}/issues/comments/{comment_id}", "write", (
 
 // ------------------------------------------------------------------ people, files, milestones
 
-route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", "read", ({ repo, params }) =>
-  ok(repo.collaboratorPermission(params.username!)),
-);
+route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", "read", ({ repo, params }) => ok(repo.collaboratorPermission(params.username!)));
 
 route("GET", "/repos/{owner}/{repo}/milestones", "read", (ctx) => {
   const { state = "open", direction = "asc" } = ctx.query;
   let milestones = [...ctx.repo.milestones.values()];
   if (state !== "all") milestones = milestones.filter((m) => m.state === state);
   milestones.sort((a, b) => (direction === "desc" ? b.number - a.number : a.number - b.number));
-  return page(ctx, milestones.map((m) => ctx.repo.milestoneObject(m)));
+  return page(
+    ctx,
+    milestones.map((m) => ctx.repo.milestoneObject(m)),
+  );
 });
 
 route("GET", "/repos/{owner}/{repo}/milestones/{milestone_number}", "read", ({ repo, params }) =>
@@ -347,7 +377,10 @@ route("PATCH", "/repos/{owner}/{repo}/milestones/{milestone_number}", "write", (
 
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues", "read", (ctx) => {
   const issue = ctx.repo.issue(issueNumber(ctx));
-  return page(ctx, issue.children.map((id) => renderById(ctx.host, id)));
+  return page(
+    ctx,
+    issue.children.map((id) => renderById(ctx.host, id)),
+  );
 });
 
 route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues", "write", (ctx) => {
@@ -369,13 +402,19 @@ route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/parent", "read", (ctx)
 
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by", "read", (ctx) => {
   const issue = ctx.repo.issue(issueNumber(ctx));
-  return page(ctx, issue.blockedBy.map((id) => renderById(ctx.host, id)));
+  return page(
+    ctx,
+    issue.blockedBy.map((id) => renderById(ctx.host, id)),
+  );
 });
 
 route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocking", "read", (ctx) => {
   const issue = ctx.repo.issue(issueNumber(ctx));
   const blocked = ctx.host.allIssues().filter(({ issue: other }) => !other.gone && other.blockedBy.includes(issue.id));
-  return page(ctx, blocked.map(({ repo, issue: other }) => repo.issueObject(other)));
+  return page(
+    ctx,
+    blocked.map(({ repo, issue: other }) => repo.issueObject(other)),
+  );
 });
 
 route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by", "write", (ctx) => {

@@ -7,7 +7,9 @@ const same = (s: string) => s;
 
 describe("readModeResult", () => {
   it("verify: a verdict with findings as strings or objects", () => {
-    expect(readModeResult("verify", { verdict: "fail", findings: ["no tests", { message: "off by one", path: "a.ts", line: 3 }, { path: "b.ts" }] }, same)).toEqual({
+    expect(
+      readModeResult("verify", { verdict: "fail", findings: ["no tests", { message: "off by one", path: "a.ts", line: 3 }, { path: "b.ts" }] }, same),
+    ).toEqual({
       kind: "verify",
       verdict: "fail",
       findings: [{ message: "no tests" }, { message: "off by one", path: "a.ts", line: 3 }],
@@ -18,13 +20,24 @@ describe("readModeResult", () => {
   it("verify: no verdict, another word, findings that are no list, or a fail with nothing to fix are refused, saying why", () => {
     expect(readModeResult("verify", {}, same)).toMatchObject({ kind: "invalid", message: expect.stringContaining("must carry a verdict") });
     expect(readModeResult("verify", { verdict: "maybe" }, same)).toMatchObject({ kind: "invalid", message: expect.stringContaining('"pass" or "fail"') });
-    expect(readModeResult("verify", { verdict: "pass", findings: "none" }, same)).toMatchObject({ kind: "invalid", message: expect.stringContaining("must be a list") });
-    expect(readModeResult("verify", { verdict: "fail", findings: [] }, same)).toMatchObject({ kind: "invalid", message: expect.stringContaining("what to fix") });
+    expect(readModeResult("verify", { verdict: "pass", findings: "none" }, same)).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("must be a list"),
+    });
+    expect(readModeResult("verify", { verdict: "fail", findings: [] }, same)).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("what to fix"),
+    });
   });
 
   it("review: an event other than COMMENT is noted to be downgraded; a line comment needs a path, a line and a body", () => {
     const review = { event: "approve", body: "fine", comments: [{ path: "a.ts", line: 2, body: "nit", side: "RIGHT" }] };
-    expect(readModeResult("review", { review }, same)).toEqual({ kind: "review", body: "fine", comments: [{ path: "a.ts", line: 2, side: "RIGHT", body: "nit" }], askedFor: "APPROVE" });
+    expect(readModeResult("review", { review }, same)).toEqual({
+      kind: "review",
+      body: "fine",
+      comments: [{ path: "a.ts", line: 2, side: "RIGHT", body: "nit" }],
+      askedFor: "APPROVE",
+    });
     expect(readModeResult("review", {}, same)).toEqual({ kind: "review", body: "", comments: [], askedFor: null });
     expect(readModeResult("review", { review: { comments: [{ path: "a.ts", line: 0, body: "x" }] } }, same)).toMatchObject({ kind: "invalid" });
     expect(readModeResult("review", { review: "great" }, same)).toMatchObject({ kind: "invalid" });
@@ -45,7 +58,9 @@ describe("readModeResult", () => {
   });
 
   it("agent text goes through the given cleaner", () => {
-    expect(readModeResult("verify", { verdict: "fail", findings: ["ping @alice"] }, (s) => s.toUpperCase())).toMatchObject({ findings: [{ message: "PING @ALICE" }] });
+    expect(readModeResult("verify", { verdict: "fail", findings: ["ping @alice"] }, (s) => s.toUpperCase())).toMatchObject({
+      findings: [{ message: "PING @ALICE" }],
+    });
   });
 
   it("only verify and review keep nothing they write", () => {
@@ -54,7 +69,11 @@ describe("readModeResult", () => {
 });
 
 describe("verifyHolds", () => {
-  const work = (id: string, status: string, extra: Partial<{ phaseId: string | null; category: string; fixesTaskId: string | null; issueNumber: number | null }> = {}) => ({
+  const work = (
+    id: string,
+    status: string,
+    extra: Partial<{ phaseId: string | null; category: string; fixesTaskId: string | null; issueNumber: number | null }> = {},
+  ) => ({
     id,
     status: status as never,
     phaseId: "p1",

@@ -19,9 +19,27 @@ const CLOSING = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:#\d+|[\w.
 const LIVE_MENTION = /(?:^|[^\w.`@/])@[A-Za-z0-9]/;
 
 const task = (over: Partial<PrTask>): PrTask => ({
-  id: "t7", issueNumber: 7, name: "Greeting", status: "completed", summary: agentText(HOSTILE), phaseId: null, initiativeId: null, branch: "cw/issue-7-greeting", issueState: "open", ...over,
+  id: "t7",
+  issueNumber: 7,
+  name: "Greeting",
+  status: "completed",
+  summary: agentText(HOSTILE),
+  phaseId: null,
+  initiativeId: null,
+  branch: "cw/issue-7-greeting",
+  issueState: "open",
+  ...over,
 });
-const snap = (over: Partial<PrSnapshot>): PrSnapshot => ({ defaultBranch: "main", reviewers: [], mergeMethod: "squash", initiatives: [], phases: [], tasks: [], prs: [], ...over });
+const snap = (over: Partial<PrSnapshot>): PrSnapshot => ({
+  defaultBranch: "main",
+  reviewers: [],
+  mergeMethod: "squash",
+  initiatives: [],
+  phases: [],
+  tasks: [],
+  prs: [],
+  ...over,
+});
 
 function bodyOf(s: PrSnapshot, kind: "task" | "phase"): string {
   const action = planPullRequests(s).actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === kind);
@@ -45,26 +63,81 @@ describe("an agent's summary in a pull request's body", () => {
   });
 
   it("a phase's: its table row closes nothing", () => {
-    const initiative = { id: "i1", name: "Checkout", branch: "cw/checkout", milestoneNumber: 3, status: "active" as const, executionMode: "review_per_phase" as const, mergeRequiresApproval: true };
-    const phase = { id: "p1", initiativeId: "i1", issueNumber: 10, name: "Cart", branch: "cw/checkout--phase-10", status: "in_progress" as const, issueState: "open" as const, labels: [] };
-    const body = bodyOf(snap({ initiatives: [initiative], phases: [phase], tasks: [task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting" })] }), "phase");
+    const initiative = {
+      id: "i1",
+      name: "Checkout",
+      branch: "cw/checkout",
+      milestoneNumber: 3,
+      status: "active" as const,
+      executionMode: "review_per_phase" as const,
+      mergeRequiresApproval: true,
+    };
+    const phase = {
+      id: "p1",
+      initiativeId: "i1",
+      issueNumber: 10,
+      name: "Cart",
+      branch: "cw/checkout--phase-10",
+      status: "in_progress" as const,
+      issueState: "open" as const,
+      labels: [],
+    };
+    const body = bodyOf(
+      snap({ initiatives: [initiative], phases: [phase], tasks: [task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting" })] }),
+      "phase",
+    );
     expect([...body.matchAll(CLOSING)]).toEqual([]);
     expectInert(body);
   });
 
   it("names of phases and tasks (a plan agent's, a person's) close nothing either: in titles and bodies", () => {
-    const initiative = { id: "i1", name: "Checkout", branch: "cw/checkout", milestoneNumber: 3, status: "active" as const, executionMode: "review_per_phase" as const, mergeRequiresApproval: true };
-    const phase = { id: "p1", initiativeId: "i1", issueNumber: 10, name: "Fixes #1: the cart", branch: "cw/checkout--phase-10", status: "in_progress" as const, issueState: "open" as const, labels: [] };
+    const initiative = {
+      id: "i1",
+      name: "Checkout",
+      branch: "cw/checkout",
+      milestoneNumber: 3,
+      status: "active" as const,
+      executionMode: "review_per_phase" as const,
+      mergeRequiresApproval: true,
+    };
+    const phase = {
+      id: "p1",
+      initiativeId: "i1",
+      issueNumber: 10,
+      name: "Fixes #1: the cart",
+      branch: "cw/checkout--phase-10",
+      status: "in_progress" as const,
+      issueState: "open" as const,
+      labels: [],
+    };
     const named = task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting", name: "closes acme/shop#2 greeting", summary: "Done." });
-    const phaseAction = planPullRequests(snap({ initiatives: [initiative], phases: [phase], tasks: [named] })).actions.find((a) => a.kind === "ensure-pull-request");
+    const phaseAction = planPullRequests(snap({ initiatives: [initiative], phases: [phase], tasks: [named] })).actions.find(
+      (a) => a.kind === "ensure-pull-request",
+    );
     if (phaseAction?.kind !== "ensure-pull-request") throw new Error("no phase pull request");
     expect([...`${phaseAction.title}\n${phaseAction.body}`.matchAll(CLOSING)]).toEqual([]);
     expect(phaseAction.body).toContain("Fi\u200bxes #1: the cart");
 
     // The phase merged: the initiative's pull request opens, listing the phase and its tasks.
-    const phasePr = { id: "pr1", kind: "phase" as const, subjectId: "p1", head: phase.branch, base: "cw/checkout", number: 50, headSha: "abc", state: "closed" as const, draft: false, merged: true, bodyHash: null, approvedSha: null, reviewRequested: false };
+    const phasePr = {
+      id: "pr1",
+      kind: "phase" as const,
+      subjectId: "p1",
+      head: phase.branch,
+      base: "cw/checkout",
+      number: 50,
+      headSha: "abc",
+      state: "closed" as const,
+      draft: false,
+      merged: true,
+      bodyHash: null,
+      approvedSha: null,
+      reviewRequested: false,
+    };
     const standalone = task({ id: "t8", issueNumber: 8, name: "Resolves #3 for good", summary: "Done." });
-    const actions = planPullRequests(snap({ initiatives: [initiative], phases: [{ ...phase, status: "pending_review" }], tasks: [named, standalone], prs: [phasePr] })).actions;
+    const actions = planPullRequests(
+      snap({ initiatives: [initiative], phases: [{ ...phase, status: "pending_review" }], tasks: [named, standalone], prs: [phasePr] }),
+    ).actions;
     const initiativePr = actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === "initiative");
     const taskPr = actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === "task");
     if (initiativePr?.kind !== "ensure-pull-request" || taskPr?.kind !== "ensure-pull-request") throw new Error("no initiative or task pull request");

@@ -5,10 +5,7 @@ import { parseMilestoneSettings, parseRepoConfigYaml } from "../../../src/core/r
 const shape = (status: string[] | null, extra: BoardShape["fields"] = []): BoardShape => ({
   projectId: "PVT_1",
   title: "Board",
-  fields: [
-    ...(status ? [{ id: "S", name: "Status", dataType: "SINGLE_SELECT", options: status.map((name, i) => ({ id: `o${i}`, name })) }] : []),
-    ...extra,
-  ],
+  fields: [...(status ? [{ id: "S", name: "Status", dataType: "SINGLE_SELECT", options: status.map((name, i) => ({ id: `o${i}`, name })) }] : []), ...extra],
 });
 const values = (over: Partial<CardValues> = {}): CardValues => ({ status: "ready", phase: null, priority: null, agent: null, attempts: null, ...over });
 const statusOf = (s: BoardShape, v: CardValues, map = {}) => resolveCard(s, v, map).find((w) => w.field === "Status")?.shown;
@@ -27,7 +24,10 @@ describe("board URL", () => {
       ok: true,
       config: { board: { org: "a", number: 1 }, boardStatuses: { ready: "Queued" } },
     });
-    expect(parseRepoConfigYaml("board_statuses:\n  in_reveiw: QA\n")).toEqual({ ok: false, error: "board_statuses.in_reveiw: unknown setting; did you mean in_review?" });
+    expect(parseRepoConfigYaml("board_statuses:\n  in_reveiw: QA\n")).toEqual({
+      ok: false,
+      error: "board_statuses.in_reveiw: unknown setting; did you mean in_review?",
+    });
     expect(parseMilestoneSettings("```codewalkers\nboard: https://github.com/orgs/a/projects/2\n```").settings.board).toMatchObject({ number: 2 });
   });
 });
@@ -44,11 +44,14 @@ describe("card values on a board", () => {
   });
 
   it("writes kept fields of the right type only, and only what the card does not show yet", () => {
-    const s = shape(["Todo", "Done"], [
-      { id: "P", name: "phase", dataType: "TEXT" },
-      { id: "A", name: "Attempts", dataType: "TEXT" },
-      { id: "G", name: "Agent", dataType: "TEXT" },
-    ]);
+    const s = shape(
+      ["Todo", "Done"],
+      [
+        { id: "P", name: "phase", dataType: "TEXT" },
+        { id: "A", name: "Attempts", dataType: "TEXT" },
+        { id: "G", name: "Agent", dataType: "TEXT" },
+      ],
+    );
     const writes = resolveCard(s, values({ phase: "Cart", attempts: 2, agent: "jolly-penguin" }), {});
     expect(writes.map((w) => w.field)).toEqual(["Status", "Phase", "Agent"]);
     expect(pendingWrites(writes, { Status: "Todo", Phase: "Cart" }).map((w) => w.field)).toEqual(["Agent"]);

@@ -20,7 +20,9 @@ describe("branch update texts", () => {
   });
 
   it("asks the approver to approve the new head, or says it merges by itself when nobody approved", () => {
-    expect(updateOutcomeBody(PR, "✅ Merged.", true, ["alice"])).toContain("@alice: `cw/shop--phase-3` is up to date with `cw/shop`; approve its new head to merge it.");
+    expect(updateOutcomeBody(PR, "✅ Merged.", true, ["alice"])).toContain(
+      "@alice: `cw/shop--phase-3` is up to date with `cw/shop`; approve its new head to merge it.",
+    );
     expect(updateOutcomeBody(PR, "✅ Merged.", true, [])).toContain("it merges once its new head passes its checks");
     const failed = updateOutcomeBody(PR, `❌ It failed.\n\n${TASK_RETRY_HINT}`, false, ["alice"]);
     expect(failed).toContain(UPDATE_RETRY_HINT);
@@ -36,8 +38,33 @@ describe("a branch update on the phase's check run", () => {
     reviewers: [],
     mergeMethod: "merge",
     initiatives: [{ id: "i", name: "Shop", branch: "cw/shop", milestoneNumber: 1, status: "active", executionMode: "yolo", mergeRequiresApproval: true }],
-    phases: [{ id: "p", initiativeId: "i", issueNumber: 3, name: "Cart", branch: "cw/shop--phase-3", status: "pending_review", issueState: "open", labels: [], unstarted: [] }],
-    tasks: [{ id: "t", issueNumber: 4, name: "Cart model", status: "completed", summary: "Done.", phaseId: "p", initiativeId: "i", branch: "cw/issue-4", issueState: "open", agent: null }],
+    phases: [
+      {
+        id: "p",
+        initiativeId: "i",
+        issueNumber: 3,
+        name: "Cart",
+        branch: "cw/shop--phase-3",
+        status: "pending_review",
+        issueState: "open",
+        labels: [],
+        unstarted: [],
+      },
+    ],
+    tasks: [
+      {
+        id: "t",
+        issueNumber: 4,
+        name: "Cart model",
+        status: "completed",
+        summary: "Done.",
+        phaseId: "p",
+        initiativeId: "i",
+        branch: "cw/issue-4",
+        issueState: "open",
+        agent: null,
+      },
+    ],
     prs: [
       {
         id: "pr",

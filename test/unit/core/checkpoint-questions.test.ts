@@ -15,17 +15,9 @@ describe("questionOf", () => {
   });
 
   it("leaves out code, comments, quotes and dependency lines", () => {
-    const body = [
-      "Which one?",
-      "Depends on #3",
-      "- Blocked by #4",
-      "```",
-      "- not an option",
-      "```",
-      "<!-- - hidden -->",
-      "> - quoted",
-      "- `real` option",
-    ].join("\n");
+    const body = ["Which one?", "Depends on #3", "- Blocked by #4", "```", "- not an option", "```", "<!-- - hidden -->", "> - quoted", "- `real` option"].join(
+      "\n",
+    );
     expect(questionOf("T", body)).toEqual({ question: "Which one?", items: ["`real` option"] });
   });
 });

@@ -61,10 +61,7 @@ describe("parseDependencyRefs: references", () => {
 
   it("reads issue URLs on github.com and on an Enterprise host", () => {
     expect(
-      parseDependencyRefs(
-        "Depends on https://github.com/Other/Lib/issues/5 and https://ghe.example.com:8443/team/svc/issues/6#issuecomment-1",
-        here,
-      ),
+      parseDependencyRefs("Depends on https://github.com/Other/Lib/issues/5 and https://ghe.example.com:8443/team/svc/issues/6#issuecomment-1", here),
     ).toEqual([
       { owner: "Other", repo: "Lib", number: 5 },
       { owner: "team", repo: "svc", number: 6 },

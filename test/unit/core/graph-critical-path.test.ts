@@ -25,14 +25,7 @@ describe("criticalPathLength", () => {
 
   it("counts a cycle as one link as long as its members, shared by all of them", () => {
     // a ⇄ b, c waits on the cycle, d waits on c; e feeds the cycle.
-    const graph = buildGraph([
-      node("e"),
-      node("a", ["b", "e"]),
-      node("b", ["a"]),
-      node("c", ["a"]),
-      node("d", ["c"]),
-      node("s", ["s"]),
-    ]);
+    const graph = buildGraph([node("e"), node("a", ["b", "e"]), node("b", ["a"]), node("c", ["a"]), node("d", ["c"]), node("s", ["s"])]);
     expect(Object.fromEntries(criticalPathLength(graph))).toEqual({ e: 5, a: 4, b: 4, c: 2, d: 1, s: 1 });
   });
 });

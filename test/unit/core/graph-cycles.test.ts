@@ -17,14 +17,7 @@ describe("findCycles", () => {
   });
 
   it("finds two disjoint cycles, sorted, whatever the input order", () => {
-    const nodes = [
-      node("12", ["13"]),
-      node("13", ["12"]),
-      node("9", ["7"]),
-      node("7", ["8"]),
-      node("8", ["9"]),
-      node("1"),
-    ];
+    const nodes = [node("12", ["13"]), node("13", ["12"]), node("9", ["7"]), node("7", ["8"]), node("8", ["9"]), node("1")];
     const expected = [
       ["7", "8", "9"],
       ["12", "13"],

@@ -1,12 +1,5 @@
 import { describe, it, expect } from "vitest";
-import {
-  CycleError,
-  buildGraph,
-  compareIds,
-  criticalPathLength,
-  dispatchOrder,
-  topologicalOrder,
-} from "../../../src/core/task-graph.js";
+import { CycleError, buildGraph, compareIds, criticalPathLength, dispatchOrder, topologicalOrder } from "../../../src/core/task-graph.js";
 import { done, node } from "./graph-nodes.js";
 
 describe("topologicalOrder", () => {

@@ -1,12 +1,5 @@
 import { describe, it, expect } from "vitest";
-import {
-  buildGraph,
-  criticalPathLength,
-  dispatchOrder,
-  findCycles,
-  readySet,
-  topologicalOrder,
-} from "../../../src/core/task-graph.js";
+import { buildGraph, criticalPathLength, dispatchOrder, findCycles, readySet, topologicalOrder } from "../../../src/core/task-graph.js";
 import { chain, node } from "./graph-nodes.js";
 
 describe.each([10_000, 100_000])("a %i-node chain", (length) => {

@@ -9,26 +9,69 @@ import {
   type PrTask,
 } from "../../../src/core/plan-pull-requests.js";
 
-const INIT = { id: "i1", name: "Checkout", branch: "cw/checkout", milestoneNumber: 3, status: "active" as const, executionMode: "review_per_phase" as const, mergeRequiresApproval: true };
+const INIT = {
+  id: "i1",
+  name: "Checkout",
+  branch: "cw/checkout",
+  milestoneNumber: 3,
+  status: "active" as const,
+  executionMode: "review_per_phase" as const,
+  mergeRequiresApproval: true,
+};
 const phase = (over: Partial<PrPhase> = {}): PrPhase => ({
-  id: "p1", initiativeId: "i1", issueNumber: 10, name: "Cart", branch: "cw/checkout--phase-10", status: "in_progress", issueState: "open", labels: [], ...over,
+  id: "p1",
+  initiativeId: "i1",
+  issueNumber: 10,
+  name: "Cart",
+  branch: "cw/checkout--phase-10",
+  status: "in_progress",
+  issueState: "open",
+  labels: [],
+  ...over,
 });
 const task = (n: number, over: Partial<PrTask> = {}): PrTask => ({
-  id: `t${n}`, issueNumber: n, name: `Task ${n}`, status: "completed", summary: `Did ${n}`, phaseId: "p1", initiativeId: "i1", branch: `cw/task-${n}`, issueState: "open", ...over,
+  id: `t${n}`,
+  issueNumber: n,
+  name: `Task ${n}`,
+  status: "completed",
+  summary: `Did ${n}`,
+  phaseId: "p1",
+  initiativeId: "i1",
+  branch: `cw/task-${n}`,
+  issueState: "open",
+  ...over,
 });
 const pr = (over: Partial<PrRecord> = {}): PrRecord => ({
-  id: "pr1", kind: "phase", subjectId: "p1", head: "cw/checkout--phase-10", base: "cw/checkout", number: 50, headSha: "abc", state: "open", draft: true, merged: false, bodyHash: null, approvedSha: null, reviewRequested: false, ...over,
+  id: "pr1",
+  kind: "phase",
+  subjectId: "p1",
+  head: "cw/checkout--phase-10",
+  base: "cw/checkout",
+  number: 50,
+  headSha: "abc",
+  state: "open",
+  draft: true,
+  merged: false,
+  bodyHash: null,
+  approvedSha: null,
+  reviewRequested: false,
+  ...over,
 });
 const snap = (over: Partial<PrSnapshot>): PrSnapshot => ({
-  defaultBranch: "main", reviewers: [], mergeMethod: "squash", initiatives: [INIT], phases: [], tasks: [], prs: [], ...over,
+  defaultBranch: "main",
+  reviewers: [],
+  mergeMethod: "squash",
+  initiatives: [INIT],
+  phases: [],
+  tasks: [],
+  prs: [],
+  ...over,
 });
 
 describe("planPullRequests", () => {
   it("opens a draft PR for a phase once its first task is done", () => {
     const plan = planPullRequests(snap({ phases: [phase()], tasks: [task(1), task(2, { status: "in_progress" })] }));
-    expect(plan.actions).toEqual([
-      expect.objectContaining({ kind: "ensure-pull-request", head: "cw/checkout--phase-10", base: "cw/checkout", draft: true }),
-    ]);
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: "ensure-pull-request", head: "cw/checkout--phase-10", base: "cw/checkout", draft: true })]);
     expect(plan.phaseStatus).toEqual([]);
     expect(plan.phaseLabels).toEqual([{ issueNumber: 10, label: "cw:in-progress" }]);
     // More of its work is to land: its head is not yet the one people review.
@@ -42,7 +85,14 @@ describe("planPullRequests", () => {
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "pending_review" }]);
     expect([...plan.inReview].sort()).toEqual(["t1", "t2"]);
     expect([...plan.draftPhases]).toEqual([]);
-    const again = planPullRequests(snap({ reviewers: ["octo"], phases: [phase({ status: "pending_review", labels: ["cw:in-review"] })], tasks: [task(1), task(2)], prs: [pr({ draft: false, reviewRequested: true, bodyHash: hashOf(plan) })] }));
+    const again = planPullRequests(
+      snap({
+        reviewers: ["octo"],
+        phases: [phase({ status: "pending_review", labels: ["cw:in-review"] })],
+        tasks: [task(1), task(2)],
+        prs: [pr({ draft: false, reviewRequested: true, bodyHash: hashOf(plan) })],
+      }),
+    );
     // Nothing left to do but the (unchanged) check run, which the outbox skips by its hash.
     expect(again.actions.map((a) => a.kind)).toEqual(["ensure-check-run"]);
   });
@@ -66,13 +116,26 @@ describe("planPullRequests", () => {
   it("merges a yolo phase without review, once per head", () => {
     const yolo = { ...INIT, executionMode: "yolo" as const };
     const plan = planPullRequests(snap({ initiatives: [yolo], phases: [phase()], tasks: [task(1)], prs: [pr({ draft: false })] }));
-    expect(plan.actions).toContainEqual({ kind: "merge-pull-request", head: "cw/checkout--phase-10", base: "cw/checkout", sha: "abc", method: "squash", prId: "pr1" });
+    expect(plan.actions).toContainEqual({
+      kind: "merge-pull-request",
+      head: "cw/checkout--phase-10",
+      base: "cw/checkout",
+      sha: "abc",
+      method: "squash",
+      prId: "pr1",
+    });
     const asked = planPullRequests(snap({ initiatives: [yolo], phases: [phase()], tasks: [task(1)], prs: [pr({ draft: false, approvedSha: "abc" })] }));
     expect(asked.actions.some((a) => a.kind === "merge-pull-request")).toBe(false);
   });
 
   it("completes a merged phase and closes its issues; then opens the initiative PR", () => {
-    const plan = planPullRequests(snap({ phases: [phase({ status: "pending_review" })], tasks: [task(1), task(2, { issueState: "closed" })], prs: [pr({ merged: true, state: "closed" })] }));
+    const plan = planPullRequests(
+      snap({
+        phases: [phase({ status: "pending_review" })],
+        tasks: [task(1), task(2, { issueState: "closed" })],
+        prs: [pr({ merged: true, state: "closed" })],
+      }),
+    );
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "completed" }]);
     expect(plan.actions).toEqual([
       { kind: "close-issue", issueNumber: 1 },
@@ -84,7 +147,12 @@ describe("planPullRequests", () => {
   it("completes a phase of person checkpoints only (no branch, nothing committed) without a PR", () => {
     const people = phase({ branch: null, status: "in_progress" });
     const decided = task(1, { branch: null });
-    const plan = planPullRequests(snap({ phases: [people, phase({ id: "p2", issueNumber: 20, branch: null, status: "pending" })], tasks: [decided, task(2, { phaseId: "p2", status: "pending", branch: null })] }));
+    const plan = planPullRequests(
+      snap({
+        phases: [people, phase({ id: "p2", issueNumber: 20, branch: null, status: "pending" })],
+        tasks: [decided, task(2, { phaseId: "p2", status: "pending", branch: null })],
+      }),
+    );
     expect(plan.phaseStatus).toEqual([{ phaseId: "p1", status: "completed" }]);
     expect(plan.actions).toEqual([
       { kind: "close-issue", issueNumber: 1 },
@@ -112,7 +180,14 @@ describe("planPullRequests", () => {
     expect(queued.actions.map((a) => a.kind)).toContain("queue-review");
     expect(queued.actions.map((a) => a.kind)).not.toContain("request-reviewers");
     const reviewed = planPullRequests(
-      snap({ reviewers: ["octocat"], agentReview: true, phases: [phase()], tasks: [task(1)], prs: [ready], reviewTasks: [{ prId: "pr1", headSha: "abc", status: "completed" }] }),
+      snap({
+        reviewers: ["octocat"],
+        agentReview: true,
+        phases: [phase()],
+        tasks: [task(1)],
+        prs: [ready],
+        reviewTasks: [{ prId: "pr1", headSha: "abc", status: "completed" }],
+      }),
     );
     expect(reviewed.actions.map((a) => a.kind)).toContain("request-reviewers");
     expect(reviewed.actions.map((a) => a.kind)).not.toContain("queue-review");
@@ -125,7 +200,9 @@ describe("planPullRequests", () => {
         verifications: new Map([["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: 3 }]]),
       }),
     );
-    expect(failing.actions).toContainEqual(expect.objectContaining({ kind: "ensure-check-run", status: "completed", conclusion: "failure", title: "Verification failed: 1 finding" }));
+    expect(failing.actions).toContainEqual(
+      expect.objectContaining({ kind: "ensure-check-run", status: "completed", conclusion: "failure", title: "Verification failed: 1 finding" }),
+    );
     expect(failing.actions.map((a) => a.kind)).not.toContain("mark-ready");
     // A pull request already in review (the verify task came later) goes back to draft.
     const wasReady = planPullRequests(
@@ -133,20 +210,27 @@ describe("planPullRequests", () => {
         phases: [phase()],
         tasks: [task(1), task(2, { status: "blocked", branch: null })],
         prs: [pr({ draft: false })],
-        verifications: new Map([["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: null }]]),
+        verifications: new Map([
+          ["p1", { verdict: "fail" as const, headSha: "abc", findings: [{ message: "no expiry" }], issueNumber: 2, fixIssueNumber: null }],
+        ]),
       }),
     );
     expect(wasReady.actions).toContainEqual({ kind: "mark-draft", head: "cw/checkout--phase-10", base: "cw/checkout" });
   });
 
   it("completes an initiative whose work was all done by people, with no PR to open", () => {
-    const plan = planPullRequests(snap({ phases: [phase({ branch: null, status: "completed", issueState: "closed" })], tasks: [task(1, { branch: null, issueState: "closed" })] }));
+    const plan = planPullRequests(
+      snap({ phases: [phase({ branch: null, status: "completed", issueState: "closed" })], tasks: [task(1, { branch: null, issueState: "closed" })] }),
+    );
     expect(plan.initiativeStatus).toEqual([{ initiativeId: "i1", status: "completed" }]);
     expect(plan.actions).toEqual([{ kind: "close-milestone", milestoneNumber: 3 }]);
     // One phase with commits is enough for the initiative PR.
     const mixed = planPullRequests(
       snap({
-        phases: [phase({ branch: null, status: "completed", issueState: "closed" }), phase({ id: "p2", issueNumber: 20, status: "completed", issueState: "closed" })],
+        phases: [
+          phase({ branch: null, status: "completed", issueState: "closed" }),
+          phase({ id: "p2", issueNumber: 20, status: "completed", issueState: "closed" }),
+        ],
         tasks: [task(1, { branch: null, issueState: "closed" }), task(2, { phaseId: "p2", issueState: "closed" })],
         prs: [pr({ subjectId: "p2", merged: true, state: "closed" })],
       }),
@@ -156,21 +240,31 @@ describe("planPullRequests", () => {
   });
 
   it("closes the milestone and completes the initiative once its PR merged", () => {
-    const plan = planPullRequests(snap({
-      phases: [phase({ status: "completed", issueState: "closed", labels: ["cw:done"] })],
-      tasks: [task(1, { issueState: "closed" })],
-      prs: [pr({ merged: true, state: "closed" }), pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" })],
-    }));
+    const plan = planPullRequests(
+      snap({
+        phases: [phase({ status: "completed", issueState: "closed", labels: ["cw:done"] })],
+        tasks: [task(1, { issueState: "closed" })],
+        prs: [
+          pr({ merged: true, state: "closed" }),
+          pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" }),
+        ],
+      }),
+    );
     expect(plan.initiativeStatus).toEqual([{ initiativeId: "i1", status: "completed" }]);
     expect(plan.actions).toEqual([{ kind: "close-milestone", milestoneNumber: 3 }]);
   });
 
   it("closes the issues of the initiative's tasks outside any phase once its PR merged", () => {
-    const plan = planPullRequests(snap({
-      tasks: [task(4, { phaseId: null }), task(5, { phaseId: null, issueState: "closed" })],
-      prs: [pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" })],
-    }));
-    expect(plan.actions).toEqual([{ kind: "close-issue", issueNumber: 4 }, { kind: "close-milestone", milestoneNumber: 3 }]);
+    const plan = planPullRequests(
+      snap({
+        tasks: [task(4, { phaseId: null }), task(5, { phaseId: null, issueState: "closed" })],
+        prs: [pr({ id: "pr2", kind: "initiative", subjectId: "i1", head: "cw/checkout", base: "main", merged: true, state: "closed" })],
+      }),
+    );
+    expect(plan.actions).toEqual([
+      { kind: "close-issue", issueNumber: 4 },
+      { kind: "close-milestone", milestoneNumber: 3 },
+    ]);
   });
 
   it("counts finished work as in review from the moment its PR is asked for, not once GitHub opened it", () => {
@@ -189,9 +283,7 @@ describe("planPullRequests", () => {
 
   it("gives a finished standalone task its own PR that fixes the issue", () => {
     const plan = planPullRequests(snap({ initiatives: [], tasks: [task(7, { phaseId: null, initiativeId: null, branch: "cw/issue-7-x" })] }));
-    expect(plan.actions).toEqual([
-      expect.objectContaining({ kind: "ensure-pull-request", head: "cw/issue-7-x", base: "main", body: "Fixes #7\n\nDid 7" }),
-    ]);
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: "ensure-pull-request", head: "cw/issue-7-x", base: "main", body: "Fixes #7\n\nDid 7" })]);
   });
 });
 

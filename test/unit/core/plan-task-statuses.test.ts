@@ -73,9 +73,7 @@ describe("planTaskStatuses", () => {
   });
 
   it("blocks every task of a cycle and names the cycle in one comment each", () => {
-    const plan = planTaskStatuses(
-      snapshot({ tasks: [task(1), task(2), task(3)], links: [dep(1, 2), dep(2, 3), dep(3, 1)] }),
-    );
+    const plan = planTaskStatuses(snapshot({ tasks: [task(1), task(2), task(3)], links: [dep(1, 2), dep(2, 3), dep(3, 1)] }));
     expect(plan.statusChanges.map((c) => [c.taskId, c.status])).toEqual([
       ["t1", "blocked"],
       ["t2", "blocked"],
@@ -103,13 +101,9 @@ describe("planTaskStatuses", () => {
   });
 
   it("reports a missing or unreadable dependency and keeps the task blocked", () => {
-    const plan = planTaskStatuses(
-      snapshot({ tasks: [task(1)], links: [dep(1, 99, "missing"), dep(1, 5, "unreadable", "other/private")] }),
-    );
+    const plan = planTaskStatuses(snapshot({ tasks: [task(1)], links: [dep(1, 99, "missing"), dep(1, 5, "unreadable", "other/private")] }));
     expect(plan.statusChanges[0]).toMatchObject({ status: "blocked" });
-    expect(plan.comments).toEqual([
-      expect.objectContaining({ issueNumber: 1, marker: MISSING_MARKER, body: expect.stringContaining("#99, other/private#5") }),
-    ]);
+    expect(plan.comments).toEqual([expect.objectContaining({ issueNumber: 1, marker: MISSING_MARKER, body: expect.stringContaining("#99, other/private#5") })]);
   });
 
   it("holds tasks of a phase until the phases it depends on are done", () => {
@@ -156,7 +150,11 @@ describe("planTaskStatuses: checkpoints", () => {
   it("hands a ready decision or human action to its person at once: in progress, needs input, opened once", () => {
     const plan = planTaskStatuses(
       snapshot({
-        tasks: [task(1, { type: "checkpoint:decision" }), task(2, { type: "checkpoint:human-action", status: "blocked", blockedReason: "blocked by #9" }), task(3, { type: "checkpoint:human-verify" })],
+        tasks: [
+          task(1, { type: "checkpoint:decision" }),
+          task(2, { type: "checkpoint:human-action", status: "blocked", blockedReason: "blocked by #9" }),
+          task(3, { type: "checkpoint:human-verify" }),
+        ],
         links: [],
       }),
     );

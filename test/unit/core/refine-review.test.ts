@@ -15,10 +15,24 @@ import {
 
 const PR = { number: 50, kind: "phase" as const, head: "cw/checkout--phase-10", base: "cw/checkout" };
 const line = (over: Partial<ReviewLineComment> = {}): ReviewLineComment => ({
-  id: 1, inReplyTo: null, path: "src/cart.ts", line: 14, startLine: null, side: "RIGHT", diffHunk: "@@ -12,3 +12,3 @@\n a\n-b\n+c", body: "Rename this.", ...over,
+  id: 1,
+  inReplyTo: null,
+  path: "src/cart.ts",
+  line: 14,
+  startLine: null,
+  side: "RIGHT",
+  diffHunk: "@@ -12,3 +12,3 @@\n a\n-b\n+c",
+  body: "Rename this.",
+  ...over,
 });
 const review = (over: Partial<RefineReview> = {}): RefineReview => ({
-  reviewId: 900, reviewer: "alice", body: "Some changes, please.", htmlUrl: "https://github.com/o/r/pull/50#pullrequestreview-900", commitId: "abcdef1234567890", comments: [line()], ...over,
+  reviewId: 900,
+  reviewer: "alice",
+  body: "Some changes, please.",
+  htmlUrl: "https://github.com/o/r/pull/50#pullrequestreview-900",
+  commitId: "abcdef1234567890",
+  comments: [line()],
+  ...over,
 });
 
 describe("refine input", () => {

@@ -89,7 +89,10 @@ describe("parseRepoConfig", () => {
 
   it("refuses a pages_dir outside the repository", () => {
     for (const dir of ["/etc", "../up", "docs/../..", ""]) {
-      expect(parseRepoConfig({ pages_dir: dir })).toEqual({ ok: false, error: "pages_dir: expected a relative folder of the repository, such as docs/initiatives" });
+      expect(parseRepoConfig({ pages_dir: dir })).toEqual({
+        ok: false,
+        error: "pages_dir: expected a relative folder of the repository, such as docs/initiatives",
+      });
     }
   });
 
@@ -243,7 +246,8 @@ describe("parseMilestoneSettings", () => {
   it("rejects repository-only and unknown keys, with empty settings", () => {
     expect(parseMilestoneSettings(described("execution_mode: yolo\ntrigger_label: go"))).toEqual({
       settings: {},
-      error: "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, board, board_statuses, plan_approval, pages_dir)",
+      error:
+        "trigger_label: unknown setting (known: execution_mode, merge_requires_approval, approval_required, board, board_statuses, plan_approval, pages_dir)",
     });
     expect(parseMilestoneSettings(described("executon_mode: yolo"))).toEqual({
       settings: {},

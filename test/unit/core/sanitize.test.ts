@@ -41,7 +41,7 @@ describe("sanitizeIssueText: what is kept", () => {
       "</details>",
       "",
       '<img src="https://example.com/x.png" width="300">',
-      "<p align=\"center\"><span style=\"color: red; font-size: 12px\">visible</span></p>",
+      '<p align="center"><span style="color: red; font-size: 12px">visible</span></p>',
       "日本語のテキスト · עברית · Ελληνικά",
       "Line with a hard break  ",
       "\tindented with a tab",
@@ -247,7 +247,7 @@ describe("sanitizeIssueText: stability", () => {
     "<<!-- -->!-- secret -->visible",
     '<a x="<span hidden>">y</a> <b>bold</b>',
     "<!<!-- x -->-- y -->",
-    "a<b c=\"d\">e</b>",
+    'a<b c="d">e</b>',
   ];
 
   it.each(samples)("is idempotent on %j", (sample) => {

@@ -89,7 +89,18 @@ describe("HELP_TEXT", () => {
 
   it("parses back: every command it shows (with an id for revert) is understood", () => {
     const lines = [...HELP_TEXT.matchAll(/^- `(\/cw [^`]+)`/gm)].map((m) => (m[1] ?? "").replace("<change-set>", "cs-1"));
-    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual(["run", "stop", "retry", "approve", "status", "log", "revert", "apply", "refine", "help"]);
+    expect(parseSlashCommands(lines.join("\n")).map((c) => c.name)).toEqual([
+      "run",
+      "stop",
+      "retry",
+      "approve",
+      "status",
+      "log",
+      "revert",
+      "apply",
+      "refine",
+      "help",
+    ]);
   });
 });
 
@@ -111,6 +122,8 @@ describe("renderHelp", () => {
   });
 
   it("explains what a revert needs", () => {
-    expect(renderHelp("/cw revert a b")).toBe(`\`/cw revert\` takes the id of one change set: \`/cw revert <change-set>\` (alone, it lists them).\n\n${HELP_TEXT}`);
+    expect(renderHelp("/cw revert a b")).toBe(
+      `\`/cw revert\` takes the id of one change set: \`/cw revert <change-set>\` (alone, it lists them).\n\n${HELP_TEXT}`,
+    );
   });
 });

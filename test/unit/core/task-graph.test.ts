@@ -25,15 +25,7 @@ describe("buildGraph", () => {
 });
 
 describe("readySet", () => {
-  const graph = buildGraph([
-    done("1"),
-    node("2", ["1"]),
-    node("3", ["2"]),
-    node("4"),
-    node("5", ["1", "99"]),
-    done("6", ["3"]),
-    node("7", ["7"]),
-  ]);
+  const graph = buildGraph([done("1"), node("2", ["1"]), node("3", ["2"]), node("4"), node("5", ["1", "99"]), done("6", ["3"]), node("7", ["7"])]);
 
   it("returns not-done nodes whose dependencies are all done, in input order", () => {
     expect(readySet(graph)).toEqual(["2", "4"]);

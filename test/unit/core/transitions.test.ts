@@ -35,11 +35,7 @@ function allowedPairs(entity: TransitionEntity): [string, string][] {
 
 function forbiddenPairs(entity: TransitionEntity): [string, string][] {
   const statuses = STATUSES[entity];
-  return statuses.flatMap((from) =>
-    statuses
-      .filter((to) => to !== from && !tableOf(entity)[from]?.includes(to))
-      .map((to): [string, string] => [from, to]),
-  );
+  return statuses.flatMap((from) => statuses.filter((to) => to !== from && !tableOf(entity)[from]?.includes(to)).map((to): [string, string] => [from, to]));
 }
 
 describe.each(ENTITIES)("%s transitions", (entity) => {

@@ -13,7 +13,16 @@ const task = (over: Partial<CheckRunTask> = {}): CheckRunTask => ({
   summary: null,
   lastError: null,
   blockedReason: null,
-  agent: { name: "jolly-penguin", status: "running", startedAt: new Date(0), finishedAt: null, headSha: "a".repeat(40), logTail: "line", logTailAt: new Date(130_000), diffStat: null },
+  agent: {
+    name: "jolly-penguin",
+    status: "running",
+    startedAt: new Date(0),
+    finishedAt: null,
+    headSha: "a".repeat(40),
+    logTail: "line",
+    logTailAt: new Date(130_000),
+    diffStat: null,
+  },
   pullRequestHead: null,
   usage: null,
   shown: [],
@@ -84,20 +93,33 @@ describe("a task's check run", () => {
 
   it("waits for the head people review while its phase's PR is a draft, completing the one left in progress", () => {
     const draft = { draftPhase: true, pullRequestHead: "b".repeat(40) };
-    const done = planTaskCheckRun(task({ ...draft, status: "completed", shown: [{ headSha: "a".repeat(40), status: "in_progress" }, { headSha: "b".repeat(40), status: "in_progress" }] }));
+    const done = planTaskCheckRun(
+      task({
+        ...draft,
+        status: "completed",
+        shown: [
+          { headSha: "a".repeat(40), status: "in_progress" },
+          { headSha: "b".repeat(40), status: "in_progress" },
+        ],
+      }),
+    );
     expect(done.map((w) => [w.headSha[0], w.status, w.conclusion])).toEqual([
       ["a", "completed", "success"],
       ["b", "completed", "success"],
     ]);
     expect(planTaskCheckRun(task({ ...draft, status: "completed" }))).toEqual([]);
     // What needs someone's attention, and an agent at work, are shown on the draft's head at once.
-    expect(planTaskCheckRun(task({ ...draft, status: "failed", lastError: "boom" }))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), conclusion: "failure" })]);
+    expect(planTaskCheckRun(task({ ...draft, status: "failed", lastError: "boom" }))).toEqual([
+      expect.objectContaining({ headSha: "b".repeat(40), conclusion: "failure" }),
+    ]);
     expect(planTaskCheckRun(task({ ...draft, waitsForPerson: true }))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), conclusion: "neutral" })]);
     expect(planTaskCheckRun(task(draft))).toEqual([expect.objectContaining({ headSha: "b".repeat(40), status: "in_progress" })]);
   });
 
   it("moves to the pull request's head and completes the one left in progress", () => {
-    const writes = planTaskCheckRun(task({ status: "completed", pullRequestHead: "b".repeat(40), shown: [{ headSha: "a".repeat(40), status: "in_progress" }] }));
+    const writes = planTaskCheckRun(
+      task({ status: "completed", pullRequestHead: "b".repeat(40), shown: [{ headSha: "a".repeat(40), status: "in_progress" }] }),
+    );
     expect(writes.map((w) => [w.headSha[0], w.status, w.conclusion])).toEqual([
       ["b", "completed", "success"],
       ["a", "completed", "success"],
@@ -110,14 +132,50 @@ describe("the initiative pull request's body", () => {
     const { planPullRequests } = await import("../../../src/core/plan-pull-requests.js");
     const usage = { runs: 1, inputTokens: 1000, outputTokens: 100, costUsd: 0.5 };
     const t = (n: number, phaseId: string, dependsOn: string[] = []) => ({
-      id: `t${n}`, issueNumber: n, name: `Task ${n}`, status: "completed" as const, summary: null, phaseId, initiativeId: "i1",
-      branch: `cw/task-${n}`, issueState: "open" as const, usage, dependsOn,
+      id: `t${n}`,
+      issueNumber: n,
+      name: `Task ${n}`,
+      status: "completed" as const,
+      summary: null,
+      phaseId,
+      initiativeId: "i1",
+      branch: `cw/task-${n}`,
+      issueState: "open" as const,
+      usage,
+      dependsOn,
     });
-    const phase = (id: string, n: number) => ({ id, initiativeId: "i1", issueNumber: n, name: `Phase ${n}`, branch: `cw/x--phase-${n}`, status: "completed" as const, issueState: "closed" as const, labels: [] });
-    const merged = (id: string, subjectId: string, head: string) => ({ id, kind: "phase" as const, subjectId, head, base: "cw/x", number: 1, headSha: "abc", state: "closed" as const, draft: false, merged: true, bodyHash: null, approvedSha: null, reviewRequested: false });
+    const phase = (id: string, n: number) => ({
+      id,
+      initiativeId: "i1",
+      issueNumber: n,
+      name: `Phase ${n}`,
+      branch: `cw/x--phase-${n}`,
+      status: "completed" as const,
+      issueState: "closed" as const,
+      labels: [],
+    });
+    const merged = (id: string, subjectId: string, head: string) => ({
+      id,
+      kind: "phase" as const,
+      subjectId,
+      head,
+      base: "cw/x",
+      number: 1,
+      headSha: "abc",
+      state: "closed" as const,
+      draft: false,
+      merged: true,
+      bodyHash: null,
+      approvedSha: null,
+      reviewRequested: false,
+    });
     const plan = planPullRequests({
-      defaultBranch: "main", reviewers: [], mergeMethod: "merge",
-      initiatives: [{ id: "i1", name: "X", branch: "cw/x", milestoneNumber: 1, status: "active", executionMode: "review_per_phase", mergeRequiresApproval: true }],
+      defaultBranch: "main",
+      reviewers: [],
+      mergeMethod: "merge",
+      initiatives: [
+        { id: "i1", name: "X", branch: "cw/x", milestoneNumber: 1, status: "active", executionMode: "review_per_phase", mergeRequiresApproval: true },
+      ],
       phases: [phase("p1", 10), phase("p2", 20)],
       tasks: [t(1, "p1"), t(2, "p2", ["t1"])],
       prs: [merged("a", "p1", "cw/x--phase-10"), merged("b", "p2", "cw/x--phase-20")],

@@ -19,9 +19,12 @@ function answer(login: string, permission: string, roleName: string, repo = "hel
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => {
+  return {
+    now: () => t,
+    advance: (ms: number) => {
       t += ms;
-    } };
+    },
+  };
 }
 
 describe("createPermissionChecker: who may start work", () => {
@@ -54,7 +57,9 @@ describe("createPermissionChecker: who may start work", () => {
   });
 
   it("falls back to the legacy permission when there is no role name", async () => {
-    github().get(PATH("erin")).reply(200, { permission: "admin", user: { login: "erin" } });
+    github()
+      .get(PATH("erin"))
+      .reply(200, { permission: "admin", user: { login: "erin" } });
     expect(await createPermissionChecker().check(octokit(), { owner: "octo", repo: "hello", login: "erin" })).toEqual({
       allowed: true,
       permission: "admin",
@@ -222,7 +227,11 @@ describe("createPermissionChecker: remembering", () => {
     answer("alice", "read", "read");
     answer("bob", "read", "read");
     const checker = createPermissionChecker();
-    for (const [login, repo] of [["alice", "hello"], ["bob", "hello"], ["alice", "other"]] as const) {
+    for (const [login, repo] of [
+      ["alice", "hello"],
+      ["bob", "hello"],
+      ["alice", "other"],
+    ] as const) {
       await checker.check(octokit(), { owner: "octo", repo, login });
     }
     checker.forget("octo", "Hello");

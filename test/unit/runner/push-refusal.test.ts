@@ -18,7 +18,9 @@ describe("pushRefusal", () => {
       status("[remote rejected] (refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission)"),
     ].join("\n");
     const refused = pushRefusal(output, keep);
-    expect(refused?.said).toEqual(["[remote rejected] (refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission)"]);
+    expect(refused?.said).toEqual([
+      "[remote rejected] (refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission)",
+    ]);
     expect(refused?.advice).toBe(
       "The app needs the Workflows permission (Repository permissions → Workflows: read & write) to push `.github/workflows/ci.yml`, or the change must leave that file alone.",
     );
@@ -43,25 +45,41 @@ describe("pushRefusal", () => {
       "error: File `odd`.bin is 110.88 MB; this exceeds GitHub's file size limit of 100.00 MB",
       "[remote rejected] (pre-receive hook declined)",
     ]);
-    expect(refused?.advice).toBe("`data/my dump.db`, `'odd'.bin` are larger than GitHub allows (100 MB): remove them from the branch, or track them with Git LFS.");
+    expect(refused?.advice).toBe(
+      "`data/my dump.db`, `'odd'.bin` are larger than GitHub allows (100 MB): remove them from the branch, or track them with Git LFS.",
+    );
   });
 
   it("a protected branch (GH006) and a repository rule (GH013)", () => {
     const gh006 = pushRefusal(
-      ["remote: error: GH006: Protected branch update failed for refs/heads/main.", "remote: error: Changes must be made through a pull request.", status("[remote rejected] (protected branch hook declined)")].join("\n"),
+      [
+        "remote: error: GH006: Protected branch update failed for refs/heads/main.",
+        "remote: error: Changes must be made through a pull request.",
+        status("[remote rejected] (protected branch hook declined)"),
+      ].join("\n"),
       keep,
     );
     expect(gh006?.advice).toMatch(/^The branch is protected/);
     expect(gh006?.said[0]).toBe("error: GH006: Protected branch update failed for refs/heads/main.");
     const gh013 = pushRefusal(
-      ["remote: error: GH013: Repository rule violations found for refs/heads/cw/x.", "remote: - GITHUB PUSH PROTECTION", status("[remote rejected] (push declined due to repository rule violations)")].join("\n"),
+      [
+        "remote: error: GH013: Repository rule violations found for refs/heads/cw/x.",
+        "remote: - GITHUB PUSH PROTECTION",
+        status("[remote rejected] (push declined due to repository rule violations)"),
+      ].join("\n"),
       keep,
     );
     expect(gh013?.advice).toMatch(/^A repository rule/);
   });
 
   it("scrubs secrets from what it quotes; a moved branch or a network error is no refusal", () => {
-    const refused = pushRefusal(["remote: error: GH006: Protected branch update failed for refs/heads/main. token ghs_secret", status("[remote rejected] (protected branch hook declined)")].join("\n"), (t) => t.replaceAll("ghs_secret", "[redacted]"));
+    const refused = pushRefusal(
+      [
+        "remote: error: GH006: Protected branch update failed for refs/heads/main. token ghs_secret",
+        status("[remote rejected] (protected branch hook declined)"),
+      ].join("\n"),
+      (t) => t.replaceAll("ghs_secret", "[redacted]"),
+    );
     expect(refused?.said.join("\n")).not.toContain("ghs_secret");
     expect(pushRefusal(status("[rejected] (fetch first)"), keep)).toBeUndefined();
     expect(pushRefusal("fatal: unable to access 'https://github.com/acme/shop.git/': Could not resolve host: github.com", keep)).toBeUndefined();
