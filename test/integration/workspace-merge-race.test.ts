@@ -9,13 +9,14 @@ import { BranchMovedError, createGitWorkspace } from "../../src/runner/workspace
 import { PUSH_ATTEMPTS } from "../../src/runner/workspace/merge-branch.js";
 import { branchSha, cleanupGitFixtures, cloneAndCommit, commitParents, createBareRemote, makeTempDir, readFileAt } from "../support/git-fixtures.js";
 
-const race = vi.hoisted(() => ({ beforePush: [] as (() => Promise<unknown>)[] }));
+const race = vi.hoisted(() => ({ beforePush: [] as (() => Promise<unknown>)[], pushes: 0 }));
 
 vi.mock("../../src/runner/workspace/push-ref.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/runner/workspace/push-ref.js")>();
   return {
     ...original,
     pushRef: async (...args: Parameters<typeof original.pushRef>) => {
+      race.pushes++;
       await race.beforePush.shift()?.();
       return original.pushRef(...args);
     },
@@ -24,6 +25,7 @@ vi.mock("../../src/runner/workspace/push-ref.js", async (importOriginal) => {
 
 afterEach(async () => {
   race.beforePush.length = 0;
+  race.pushes = 0;
   await cleanupGitFixtures();
 });
 
@@ -73,5 +75,20 @@ describe("mergeBranch when the target moves", () => {
       BranchMovedError,
     );
     expect(await readFileAt(remote, PHASE, "logout.ts")).toBeUndefined();
+  });
+
+  it("runs of one runner finishing at once take turns: each merges once, onto the one before, and no push is refused", async () => {
+    const { remote, repo, workspace } = await setup();
+    const tasks = Array.from({ length: 6 }, (_, i) => `cw/task-${20 + i}-part-${i}`);
+    for (const [i, task] of tasks.entries()) await cloneAndCommit(remote, task, { [`part-${i}.ts`]: `${i}\n` }, `part ${i}`);
+    race.pushes = 0;
+
+    const results = await Promise.all(
+      tasks.map((source, i) => workspace.mergeBranch({ repo, source, target: PHASE, message: `Merge part ${i}`, author: AUTHOR })),
+    );
+
+    expect(results.map((r) => r.status)).toEqual(tasks.map(() => "merged"));
+    expect(race.pushes).toBe(tasks.length);
+    for (const i of tasks.keys()) expect(await readFileAt(remote, PHASE, `part-${i}.ts`)).toBe(`${i}\n`);
   });
 });
