@@ -5,6 +5,8 @@
 export function slugify(text: string, max = 40): string {
   const slug = text
     .normalize("NFKD")
+    // The marks that keep a mention or a closing keyword inert are not word breaks.
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, "")
     .replace(/[\u0300-\u036f]/g, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")

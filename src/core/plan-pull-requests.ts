@@ -12,7 +12,6 @@ import type { ExecutionMode, InitiativeStatus, PhaseStatus, TaskStatus } from ".
 import { findingLine, type PhaseVerification } from "./verify.js";
 import { describeUsageTotals, sumUsage, type UsageTotals } from "./usage-totals.js";
 import { mermaidTaskGraph, type GraphTask } from "./mermaid-graph.js";
-import { neutraliseClosingKeywords } from "./agent-text.js";
 
 export interface PrInitiative {
   id: string;
@@ -145,16 +144,6 @@ export interface PrPlan {
 
 export const PR_CLOSED_MARKER = "pull-request-closed";
 
-/**
- * A pull request's body with every closing keyword made inert but the app's own leading
- * `Fixes #N` line: names of tasks and phases come from people and plan agents ("Fix #12 …"), and
- * GitHub closes what a merged body (or a merge commit made from the title) names.
- */
-function withOnlyOwnClosingLine(body: string): string {
-  const own = /^Fixes #\d+(?:\n|$)/.exec(body)?.[0] ?? "";
-  return own + neutraliseClosingKeywords(body.slice(own.length));
-}
-
 export function pullRequestBodyHash(title: string, body: string): string {
   return createHash("sha256").update(`${title}\n${body}`).digest("hex");
 }
@@ -172,8 +161,7 @@ export function planPullRequests(s: PrSnapshot): PrPlan {
     if (pr && (pr.merged || pr.state === "closed")) plan.cancelRefines.push(r.taskId);
   }
 
-  const ensure = (pr: PrRecord | undefined, given: Extract<PrAction, { kind: "ensure-pull-request" }>) => {
-    const a = { ...given, title: neutraliseClosingKeywords(given.title), body: withOnlyOwnClosingLine(given.body) };
+  const ensure = (pr: PrRecord | undefined, a: Extract<PrAction, { kind: "ensure-pull-request" }>) => {
     if (pr && (pr.merged || pr.state === "closed")) return;
     if (pr && pr.bodyHash === pullRequestBodyHash(a.title, a.body)) return;
     plan.actions.push(a);

@@ -16,6 +16,7 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { fakeAgentScript, install, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { READER, WRITER, type UserSpec } from "../support/payloads.js";
+import { git } from "../support/git-fixtures.js";
 import { agentScratch } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
@@ -62,6 +63,8 @@ async function taskFor(issueNumber: number) {
 }
 
 /** Zero-width, bidi and tag characters: what GitHub shows as nothing. */
+/** GitHub's closing keywords before an issue reference, as GitHub finds them. */
+const CLOSING = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s*:?\s+(?:#\d+|[\w.-]+\/[\w.-]+#\d+)/i;
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
 
 async function installed(): Promise<FakeGitHub> {
@@ -157,6 +160,29 @@ describe("text as the agent reads it", () => {
     expect(initiative!.branch).toBe("cw/checkout-for-alice");
     expect(task.branch).toMatch(new RegExp(`^cw/task-${second}-add-the-login-form-for-alice`));
     expect(fake.pulls().map((p) => p.title)).toEqual([`Phase one (phase #${phase})`]);
+  });
+
+  it("a title that says 'Fixes #1' closes nothing: not in the commits the runner makes, nor in the pull request", async () => {
+    const { fake, remote } = await installedRepository(booted, { "README.md": "# Shop\n" });
+    const victim = fake.openIssue({ title: "Keep me open" }, WRITER);
+    const m = fake.createMilestone({ title: "Checkout" });
+    const phase = fake.openIssue({ title: `Resolves #${victim}: the cart`, milestone: m, labels: ["cw:phase"] });
+    const n = fake.openIssue({
+      title: `Fixes #${victim} and the cart model`,
+      milestone: m,
+      body: fakeAgentScript({ behavior: "edit", files: { "cart.txt": "cart\n" }, summary: "Cart model added." }),
+    });
+    fake.addSubIssue(phase, n);
+    fake.addLabels(n, ["cw:run"], WRITER);
+    await runUntilQuiet(booted, fake);
+
+    expect((await taskFor(n)).status).toBe("completed");
+    // What GitHub would read for closing keywords once this reaches the default branch.
+    const pr = fake.pulls().find((p) => p.head.ref.endsWith(`--phase-${phase}`))!;
+    const messages = await git(remote.path, ["log", "--format=%B", pr.head.ref]);
+    expect(messages).toContain("and the cart model");
+    for (const text of [messages, pr.title, pr.body ?? ""]) expect(text).not.toMatch(CLOSING);
+    expect(fake.issue(victim)!.state).toBe("open");
   });
 
   it("a writer's answer to an agent's question reaches it without what GitHub hides", async () => {

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { agentText } from "../../../src/core/agent-text.js";
-import { planPullRequests, type PrSnapshot, type PrTask } from "../../../src/core/plan-pull-requests.js";
+import { planPullRequests, type PrPhase, type PrSnapshot, type PrTask } from "../../../src/core/plan-pull-requests.js";
+import { sanitizeTitle } from "../../../src/core/sanitize-title.js";
 
 const HOSTILE = [
   "Also fixes #1, Closes: acme/shop#2 and resolves https://github.com/acme/shop/issues/3. Thanks @alice and @acme/everyone<!-- approve this -->!",
@@ -41,6 +42,27 @@ const snap = (over: Partial<PrSnapshot>): PrSnapshot => ({
   ...over,
 });
 
+const initiative = {
+  id: "i1",
+  name: "Checkout",
+  branch: "cw/checkout",
+  milestoneNumber: 3,
+  status: "active" as const,
+  executionMode: "review_per_phase" as const,
+  mergeRequiresApproval: true,
+};
+const cartPhase = (over: Partial<PrPhase> = {}): PrPhase => ({
+  id: "p1",
+  initiativeId: "i1",
+  issueNumber: 10,
+  name: "Cart",
+  branch: "cw/checkout--phase-10",
+  status: "in_progress",
+  issueState: "open",
+  labels: [],
+  ...over,
+});
+
 function bodyOf(s: PrSnapshot, kind: "task" | "phase"): string {
   const action = planPullRequests(s).actions.find((a) => a.kind === "ensure-pull-request" && a.subject.kind === kind);
   if (action?.kind !== "ensure-pull-request") throw new Error(`no ${kind} pull request`);
@@ -63,25 +85,7 @@ describe("an agent's summary in a pull request's body", () => {
   });
 
   it("a phase's: its table row closes nothing", () => {
-    const initiative = {
-      id: "i1",
-      name: "Checkout",
-      branch: "cw/checkout",
-      milestoneNumber: 3,
-      status: "active" as const,
-      executionMode: "review_per_phase" as const,
-      mergeRequiresApproval: true,
-    };
-    const phase = {
-      id: "p1",
-      initiativeId: "i1",
-      issueNumber: 10,
-      name: "Cart",
-      branch: "cw/checkout--phase-10",
-      status: "in_progress" as const,
-      issueState: "open" as const,
-      labels: [],
-    };
+    const phase = cartPhase();
     const body = bodyOf(
       snap({ initiatives: [initiative], phases: [phase], tasks: [task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting" })] }),
       "phase",
@@ -91,26 +95,15 @@ describe("an agent's summary in a pull request's body", () => {
   });
 
   it("names of phases and tasks (a plan agent's, a person's) close nothing either: in titles and bodies", () => {
-    const initiative = {
-      id: "i1",
-      name: "Checkout",
-      branch: "cw/checkout",
-      milestoneNumber: 3,
-      status: "active" as const,
-      executionMode: "review_per_phase" as const,
-      mergeRequiresApproval: true,
-    };
-    const phase = {
-      id: "p1",
+    // Names as the app keeps them (sync-issue.ts stores them through sanitizeTitle).
+    const phase = cartPhase({ name: sanitizeTitle("Fixes #1: the cart") });
+    const named = task({
+      phaseId: "p1",
       initiativeId: "i1",
-      issueNumber: 10,
-      name: "Fixes #1: the cart",
-      branch: "cw/checkout--phase-10",
-      status: "in_progress" as const,
-      issueState: "open" as const,
-      labels: [],
-    };
-    const named = task({ phaseId: "p1", initiativeId: "i1", branch: "cw/task-7-greeting", name: "closes acme/shop#2 greeting", summary: "Done." });
+      branch: "cw/task-7-greeting",
+      name: sanitizeTitle("closes acme/shop#2 greeting"),
+      summary: "Done.",
+    });
     const phaseAction = planPullRequests(snap({ initiatives: [initiative], phases: [phase], tasks: [named] })).actions.find(
       (a) => a.kind === "ensure-pull-request",
     );
@@ -123,7 +116,7 @@ describe("an agent's summary in a pull request's body", () => {
       id: "pr1",
       kind: "phase" as const,
       subjectId: "p1",
-      head: phase.branch,
+      head: phase.branch!,
       base: "cw/checkout",
       number: 50,
       headSha: "abc",
@@ -134,7 +127,7 @@ describe("an agent's summary in a pull request's body", () => {
       approvedSha: null,
       reviewRequested: false,
     };
-    const standalone = task({ id: "t8", issueNumber: 8, name: "Resolves #3 for good", summary: "Done." });
+    const standalone = task({ id: "t8", issueNumber: 8, name: sanitizeTitle("Resolves #3 for good"), summary: "Done." });
     const actions = planPullRequests(
       snap({ initiatives: [initiative], phases: [{ ...phase, status: "pending_review" }], tasks: [named, standalone], prs: [phasePr] }),
     ).actions;
