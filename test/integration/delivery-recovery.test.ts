@@ -20,6 +20,18 @@ const booted = useBootedApp();
 const payload = (n: number) => issuesPayload("opened", { number: n, title: `Issue ${n}` });
 const stored = async () => (await booted.database.db.select({ id: webhookDeliveries.deliveryId }).from(webhookDeliveries)).map((r) => r.id).sort();
 const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+/** One attempt as GET /app/hook/deliveries lists it (status 0: GitHub could not connect). */
+const attempt = (id: number, guid: string, msAgo: number, statusCode: number, action: string, redelivery = false) => ({
+  id,
+  guid,
+  delivered_at: at(msAgo),
+  status_code: statusCode,
+  status: statusCode === 0 ? "failed to connect to host" : statusCode < 300 ? "OK" : `Invalid HTTP Response: ${statusCode}`,
+  event: "issues",
+  action,
+  redelivery,
+  duration: statusCode === 0 ? 0 : 0.1,
+});
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -49,73 +61,13 @@ describe("deliveries lost to a database outage", () => {
       .query({ per_page: "100" })
       .matchHeader("authorization", /^bearer /i)
       .reply(200, [
-        { id: 105, guid: "back", delivered_at: at(0), status_code: 202, status: "OK", event: "issues", action: "opened", redelivery: false, duration: 0.1 },
-        {
-          id: 104,
-          guid: "lost-3",
-          delivered_at: at(1_000),
-          status_code: 503,
-          status: "Invalid HTTP Response: 503",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 103,
-          guid: "lost-2",
-          delivered_at: at(2_000),
-          status_code: 503,
-          status: "Invalid HTTP Response: 503",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 102,
-          guid: "lost-1",
-          delivered_at: at(3_000),
-          status_code: 503,
-          status: "Invalid HTTP Response: 503",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 101,
-          guid: "healed",
-          delivered_at: at(4_000),
-          status_code: 202,
-          status: "OK",
-          event: "issues",
-          action: "opened",
-          redelivery: true,
-          duration: 0.1,
-        },
-        {
-          id: 100,
-          guid: "healed",
-          delivered_at: at(5_000),
-          status_code: 503,
-          status: "Invalid HTTP Response: 503",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 99,
-          guid: "old",
-          delivered_at: at(3_600_000),
-          status_code: 500,
-          status: "Invalid HTTP Response: 500",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
+        attempt(105, "back", 0, 202, "opened"),
+        attempt(104, "lost-3", 1_000, 503, "opened"),
+        attempt(103, "lost-2", 2_000, 503, "opened"),
+        attempt(102, "lost-1", 3_000, 503, "opened"),
+        attempt(101, "healed", 4_000, 202, "opened", true),
+        attempt(100, "healed", 5_000, 503, "opened"),
+        attempt(99, "old", 3_600_000, 500, "opened"),
       ])
       .post("/app/hook/deliveries/102/attempts")
       .reply(202, {})
@@ -159,61 +111,11 @@ describe("deliveries that failed while the app was down", () => {
       .query({ per_page: "100" })
       .matchHeader("authorization", /^bearer /i)
       .reply(200, [
-        {
-          id: 204,
-          guid: "down-2",
-          delivered_at: at(5_000),
-          status_code: 0,
-          status: "failed to connect to host",
-          event: "issues",
-          action: "edited",
-          redelivery: false,
-          duration: 0,
-        },
-        {
-          id: 203,
-          guid: "down-1",
-          delivered_at: at(20_000),
-          status_code: 0,
-          status: "failed to connect to host",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0,
-        },
-        {
-          id: 202,
-          guid: "last-503",
-          delivered_at: at(50_000),
-          status_code: 503,
-          status: "Invalid HTTP Response: 503",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 201,
-          guid: "before-down",
-          delivered_at: at(60_000),
-          status_code: 202,
-          status: "OK",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0.1,
-        },
-        {
-          id: 200,
-          guid: "ancient",
-          delivered_at: at(3_600_000),
-          status_code: 0,
-          status: "failed to connect to host",
-          event: "issues",
-          action: "opened",
-          redelivery: false,
-          duration: 0,
-        },
+        attempt(204, "down-2", 5_000, 0, "edited"),
+        attempt(203, "down-1", 20_000, 0, "opened"),
+        attempt(202, "last-503", 50_000, 503, "opened"),
+        attempt(201, "before-down", 60_000, 202, "opened"),
+        attempt(200, "ancient", 3_600_000, 0, "opened"),
       ])
       .post("/app/hook/deliveries/202/attempts")
       .reply(202, {})
