@@ -62,9 +62,8 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         await say(
           octokit,
           intent,
-          pr.number,
+          pr,
           db,
-          pr.id,
           `GitHub cannot merge it yet (${message}): auto-merge is on, so it merges by itself once the repository's rules are met.`,
         );
         return;
@@ -74,9 +73,8 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
         await say(
           octokit,
           intent,
-          pr.number,
+          pr,
           db,
-          pr.id,
           `GitHub cannot merge it directly (${message}): it is in the merge queue, which merges it once the repository's rules are met.`,
         );
         return;
@@ -84,9 +82,8 @@ export async function mergePullRequest(octokit: AppOctokit, intent: MergePullReq
       await say(
         octokit,
         intent,
-        pr.number,
+        pr,
         db,
-        pr.id,
         `Waiting to merge: ${message}. It is tried again when a check suite passes on this head, or when it is approved again.`,
       );
       return;
@@ -127,9 +124,8 @@ async function headMoved(
   await say(
     octokit,
     intent,
-    pr.number!,
+    pr,
     db,
-    pr.id,
     `The branch moved after the approval (it is no longer at ${intent.sha.slice(0, 7)}), so nothing was merged${armed ? " and auto-merge is off" : ""}. Review and approve the new head to merge it.`,
   );
 }
@@ -164,9 +160,9 @@ async function enqueue(octokit: AppOctokit, nodeId: string | null, intent: Merge
 }
 
 /** Says why it did not merge, in the one merge comment the pull request keeps (edited, not posted again). */
-async function say(octokit: AppOctokit, intent: MergePullRequestIntent, prNumber: number, db: Db, id: string, text: string): Promise<void> {
-  await updatePullRequest(db, id, { mergeBlockedReason: text });
-  await upsertComment(octokit, { kind: "upsert-comment", repo: intent.repo, issueNumber: prNumber, marker: MERGE_MARKER, body: `⏸️ ${text}` }, db, {
+async function say(octokit: AppOctokit, intent: MergePullRequestIntent, pr: PullRequestRow, db: Db, text: string): Promise<void> {
+  await updatePullRequest(db, pr.id, { mergeBlockedReason: text });
+  await upsertComment(octokit, { kind: "upsert-comment", repo: intent.repo, issueNumber: pr.number!, marker: MERGE_MARKER, body: `⏸️ ${text}` }, db, {
     isRetry: false,
   });
 }
