@@ -298,14 +298,17 @@ describe("planning agents", () => {
       labels: ["cw:refine", "cw:run"],
       body: planBody(
         {
-          edits: [{ issue: csv.number, title: "CSV export (UTF-8)", body: "Export as UTF-8." }],
+          // A tab in the title, as an agent may write it: the task keeps the clean form.
+          edits: [{ issue: csv.number, title: "CSV export\t(UTF-8)", body: "Export as UTF-8." }],
           pages: [{ path: "overview.md", title: "Reports", body: "Second draft." }],
         },
         "Refine.",
       ),
     });
     await runUntilQuiet(booted, fake);
-    expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export (UTF-8)", body: "Export as UTF-8." });
+    expect(fake.issue(csv.number)).toMatchObject({ title: "CSV export\t(UTF-8)", body: "Export as UTF-8." });
+    const [csvTask] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, csv.number));
+    expect(csvTask!.name).toBe("CSV export (UTF-8)");
     expect(await readFileAt(remote, "cw/reports", "docs/initiatives/reports/overview.md")).toBe("# Reports\n\nSecond draft.\n");
     const refineSet = (await booted.database.db.select().from(changeSets)).find((c) => c.mode === "refine")!;
     // A person rewrites the body the refine wrote.

@@ -33,6 +33,7 @@ import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { cancelEntryIntents, recordIntents } from "./record-intents.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { sanitizeIssueText } from "../sanitize.js";
+import { sanitizeTitle } from "../sanitize-title.js";
 
 export async function applyChangeSets(tx: Tx, project: ProjectRow): Promise<void> {
   const sets = await tx
@@ -182,8 +183,8 @@ async function syncEdit(tx: Tx, projectId: string, entry: Entry): Promise<void> 
   for (const table of [tasks, phases] as const) {
     const text =
       table === tasks
-        ? { name: title, description: body === undefined ? undefined : sanitizeIssueText(body) }
-        : { name: title, content: body === undefined ? undefined : sanitizeIssueText(body) };
+        ? { name: title === undefined ? undefined : sanitizeTitle(title), description: body === undefined ? undefined : sanitizeIssueText(body) }
+        : { name: title === undefined ? undefined : sanitizeTitle(title), content: body === undefined ? undefined : sanitizeIssueText(body) };
     const set = Object.fromEntries(Object.entries(text).filter(([, v]) => v !== undefined));
     if (Object.keys(set).length > 0)
       await tx
