@@ -394,11 +394,12 @@ async function untilDatabaseAnswers<T>(log: Logger, signal: AbortSignal, fn: () 
 }
 
 function pushRefused(error: PushRefusedError, redact: (s: string) => string): RunEnd {
-  // The remote quotes file names, which are the agent's choice: inert wherever they are shown.
-  const said = error.said.map((line) => agentLogLine(redact(line)));
+  // The remote quotes file names, which are the agent's choice: inert wherever they are shown
+  // (describePushRefusal makes the comment's lines inert itself: once, so a long line is cut once).
+  const said = error.said.map(redact);
   return {
     kind: "failed",
-    error: `the remote refused the push: ${said.join(" / ")}`,
+    error: `the remote refused the push: ${said.map(agentLogLine).join(" / ")}`,
     comment: describePushRefusal(said, error.advice),
   };
 }
