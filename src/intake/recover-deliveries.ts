@@ -10,7 +10,7 @@
  */
 import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
-import { inArray, max } from "drizzle-orm";
+import { desc, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema.js";
 import type { Logger } from "../logger.js";
@@ -110,7 +110,8 @@ export class DeliveryRecovery {
    * days) that the inbox does not hold. An empty inbox (a new install) asks for nothing.
    */
   async catchUp(): Promise<number> {
-    const [row] = await this.options.db.select({ at: max(webhookDeliveries.receivedAt) }).from(webhookDeliveries);
+    // The newest by arrival order: the primary key, not a scan of every delivery ever stored.
+    const [row] = await this.options.db.select({ at: webhookDeliveries.receivedAt }).from(webhookDeliveries).orderBy(desc(webhookDeliveries.seq)).limit(1);
     if (!row?.at) return 0;
     const since = Math.max(new Date(row.at).getTime() - (this.options.marginMs ?? 60_000), Date.now() - GITHUB_KEEPS_MS);
     return this.#redeliver(since).catch((error: unknown) => {
@@ -138,7 +139,7 @@ export class DeliveryRecovery {
     // A guid whose every attempt failed, and that the inbox does not hold (a redelivery may have landed).
     // In the order GitHub first sent them, so they arrive again in their order.
     const failed = [...byGuid.values()]
-      .filter((attempts) => attempts.every((a) => a.status_code < 200 || a.status_code >= 300))
+      .filter((attempts) => attempts.every(failedOnOurSide))
       .sort((a, b) => Math.min(...a.map(firstSent)) - Math.min(...b.map(firstSent)));
     const held = failed.length
       ? new Set(
@@ -159,8 +160,14 @@ export class DeliveryRecovery {
     for (const attempts of failed) {
       const latest = attempts.reduce((a, b) => (Date.parse(b.delivered_at) > Date.parse(a.delivered_at) ? b : a));
       if (held.has(latest.guid) || attempts.some((a) => this.#asked.has(a.id))) continue;
-      await client.rest.apps.redeliverWebhookDelivery({ delivery_id: latest.id });
+      // Marked before the request: a catch-up and an outage's end running at once ask once.
       this.#asked.add(latest.id);
+      try {
+        await client.rest.apps.redeliverWebhookDelivery({ delivery_id: latest.id });
+      } catch (error) {
+        this.#asked.delete(latest.id);
+        throw error;
+      }
       asked++;
     }
     log.info({ asked }, "asked GitHub again for the deliveries that failed");
@@ -170,4 +177,13 @@ export class DeliveryRecovery {
 
 function firstSent(d: HookDelivery): number {
   return Date.parse(d.delivered_at);
+}
+
+/**
+ * An attempt that failed because of the app's side being away: no connection (status 0) or a
+ * server error (the 503 of an outage). A 4xx was the intake refusing the delivery on purpose (a
+ * bad signature, a payload nested too deep): asking for it again gets the same answer.
+ */
+function failedOnOurSide(attempt: HookDelivery): boolean {
+  return attempt.status_code === 0 || attempt.status_code >= 500;
 }
