@@ -9,6 +9,7 @@
  * with a jittered pause: giving up fails the run, and its agent's whole work is done again on
  * the retry, so the attempts are many and cheap.
  */
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffMs } from "../../lib/backoff.js";
 import { assertBranchName } from "./branch-name.js";
@@ -45,8 +46,11 @@ export async function mergeBranch(workDir: string, input: MergeBranchInput): Pro
   assertBranchName(input.source);
   assertBranchName(input.target);
   const remote = remoteFor(workDir, input.repo, input.token);
+  // A fetch made while this merge waited its turn serves it (the merges before it pushed, and
+  // their pushes moved the mirror too); a target that moved anyway costs one retry.
+  const askedAt = performance.now();
   return mergeTurns.run(`${remote.mirror}\n${input.target}`, async () => {
-    await syncMirror(remote);
+    await syncMirror(remote, askedAt);
     for (let attempt = 1; ; attempt++) {
       const [sourceSha, targetSha] = await requireRemoteBranches(remote.mirror, [input.source, input.target]);
       const result = await mergeCommit(remote.mirror, sourceSha, targetSha, input);
