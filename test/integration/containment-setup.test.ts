@@ -148,7 +148,10 @@ describe("the app's secrets on disk", () => {
  * A stand-in PostgreSQL that answers a startup message as a server with `trust` (AuthenticationOk)
  * or with `scram-sha-256` (AuthenticationSASL) would, and remembers the roles it was asked for.
  */
-async function fakePostgres(answer: "trust" | "password"): Promise<{ url: (role: string) => string; asked: string[]; close(): Promise<void> }> {
+async function fakePostgres(
+  answer: "trust" | "password",
+  socketDir?: string,
+): Promise<{ url: (role: string) => string; asked: string[]; close(): Promise<void> }> {
   const asked: string[] = [];
   const server = net.createServer((socket) => {
     socket.once("data", (data) => {
@@ -176,6 +179,17 @@ async function fakePostgres(answer: "trust" | "password"): Promise<{ url: (role:
       message.write("SCRAM-SHA-256\0\0", 9);
     }
     socket.end(message);
+  }
+  if (socketDir) {
+    // A Unix socket, as PostgreSQL makes it: anyone on the host may connect (0777).
+    const socket = path.join(socketDir, ".s.PGSQL.5999");
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    chmodSync(socket, 0o777);
+    return {
+      url: (role) => `postgres:///app?host=${socketDir}&port=5999&user=${role}`,
+      asked,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
   }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -237,6 +251,33 @@ describe("a database agents could log in to", () => {
       databaseUrl: "postgres://cw_app@127.0.0.1:1/app",
     });
     expect(nowhere.ok).toBe(true);
+  });
+
+  it("a server that trusts its Unix socket is found out through it, by an agent user", async () => {
+    const db = await fakePostgres("trust", scratch());
+    try {
+      const setup = await setUpContainment({
+        workDir: path.join(scratch(), "work"),
+        agentUsers: testAgentUsers(3),
+        unsafe: false,
+        maxAgents: 2,
+        databaseUrl: db.url("cw_app"),
+      });
+      expect(setup).toEqual({ ok: false, problem: expect.stringContaining('.s.PGSQL.5999 let an agent user in as "cw_app"') });
+      expect(db.asked).toEqual(["cw_app"]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("asks each door of the server the URL names: its socket and loopback, a loopback URL's default socket too", () => {
+    const doors = (url: string) => databaseEndpoints(url).map((e) => e.label);
+    expect(doors("postgres://app@127.0.0.1:5433/cw")).toEqual(["127.0.0.1:5433", "/var/run/postgresql/.s.PGSQL.5433"]);
+    expect(doors("postgres://app@localhost/cw")).toEqual(["localhost:5432", "/var/run/postgresql/.s.PGSQL.5432"]);
+    expect(doors("postgres://app@db.internal:5432/cw")).toEqual(["db.internal:5432"]);
+    expect(doors("postgres:///cw?host=/run/pg&user=app")).toEqual(["/run/pg/.s.PGSQL.5432", "127.0.0.1:5432"]);
+    // No role in the URL: PGUSER, else the OS user, as postgres.js does.
+    expect(databaseEndpoints("postgres://db.internal/cw")[0]!.user).toBe(process.env.PGUSER ?? os.userInfo().username);
   });
 
   it("this host's PostgreSQL, where it trusts local connections, is found out too", async () => {

@@ -200,8 +200,8 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
   };
   if (options.databaseUrl) {
     const reach = await databaseReach(options.databaseUrl, { mode, user: users[0]!, paths });
-    if (reach && !options.unsafeDatabase) return { ok: false, problem: reach };
-    if (reach) containment.warning = `UNSAFE (CW_UNSAFE_DATABASE=1): ${reach.replace(/, or set CW_UNSAFE_DATABASE=1 to run agents anyway$/, "")}`;
+    if (reach && !options.unsafeDatabase) return { ok: false, problem: `${reach}, or set CW_UNSAFE_DATABASE=1 to run agents anyway` };
+    if (reach) containment.warning = `UNSAFE (CW_UNSAFE_DATABASE=1): ${reach}`;
   }
   return { ok: true, containment };
 }
@@ -210,9 +210,9 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
 async function databaseReach(databaseUrl: string, probe: ReachProbe): Promise<string | null> {
   const endpoints = databaseEndpoints(databaseUrl);
   try {
-    return databaseRefusal(await probeDatabaseReach(endpoints, probe), endpoints);
+    return databaseRefusal(await probeDatabaseReach(endpoints, probe), endpoints[0]!.user);
   } catch (error) {
-    return `could not tell whether agents can log in to the app's PostgreSQL (${(error as Error).message}), or set CW_UNSAFE_DATABASE=1 to run agents anyway`;
+    return `could not tell whether agents can log in to the app's PostgreSQL (${(error as Error).message})`;
   }
 }
 

@@ -14,6 +14,7 @@
  * node alone, so the agent user needs nothing of the app's.
  */
 import { execa } from "execa";
+import os from "node:os";
 import path from "node:path";
 import { sandboxCommand, type ContainmentMode, type SandboxPaths } from "./agent-sandbox.js";
 import type { AgentUser } from "./agent-users.js";
@@ -32,22 +33,30 @@ export type Reach = { endpoint: string; verdict: "open" | "closed"; detail: stri
 
 const DEFAULT_PORT = 5432;
 
-/** Where DATABASE_URL points: its TCP host and port, or its Unix socket (plus TCP on loopback, which the same server may also serve). */
+/** Where a Unix-socket server listens unless told otherwise (Debian, the official Docker image). */
+const DEFAULT_SOCKET_DIR = "/var/run/postgresql";
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/**
+ * Where DATABASE_URL points, and the other door of the same server an agent on this host could
+ * use: a socket URL is also asked on 127.0.0.1, a loopback URL also on the default socket (the
+ * official image trusts `local` connections even where it asks a password over TCP). The role
+ * is the URL's (`user@` or `?user=`), else PGUSER, else the OS user, as postgres.js takes it.
+ */
 export function databaseEndpoints(databaseUrl: string): DatabaseEndpoint[] {
   const url = new URL(databaseUrl);
-  const port = Number(url.port || url.searchParams.get("port") || DEFAULT_PORT);
-  const user = decodeURIComponent(url.username) || "postgres";
+  const port = Number(url.port || url.searchParams.get("port") || process.env.PGPORT || DEFAULT_PORT);
+  const user = decodeURIComponent(url.username) || url.searchParams.get("user") || process.env.PGUSER || os.userInfo().username;
   const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || user;
-  const socketDir = url.searchParams.get("host") ?? (url.hostname === "" ? "/var/run/postgresql" : undefined);
-  if (socketDir?.startsWith("/")) {
-    const socket = path.join(socketDir, `.s.PGSQL.${port}`);
-    return [
-      { label: socket, socket, user, database },
-      { label: `127.0.0.1:${port}`, host: "127.0.0.1", port, user, database },
-    ];
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  return [{ label: `${host}:${port}`, host, port, user, database }];
+  const hostname = url.searchParams.get("host") ?? (url.hostname.replace(/^\[|\]$/g, "") || process.env.PGHOST || "localhost");
+  const onSocket = (dir: string): DatabaseEndpoint => {
+    const socket = path.join(dir, `.s.PGSQL.${port}`);
+    return { label: socket, socket, user, database };
+  };
+  const loopback: DatabaseEndpoint = { label: `127.0.0.1:${port}`, host: "127.0.0.1", port, user, database };
+  if (hostname.startsWith("/")) return [onSocket(hostname), loopback];
+  const tcp: DatabaseEndpoint = { label: `${hostname}:${port}`, host: hostname, port, user, database };
+  return LOOPBACK.has(hostname) ? [tcp, onSocket(DEFAULT_SOCKET_DIR)] : [tcp];
 }
 
 /**
@@ -139,14 +148,12 @@ export async function probeDatabaseReach(endpoints: readonly DatabaseEndpoint[],
   return reaches;
 }
 
-/** The refusal for the boot log, or null when no endpoint let the agent user in. */
-export function databaseRefusal(reaches: readonly Reach[], endpoints: readonly DatabaseEndpoint[]): string | null {
+/** What is wrong, for the boot log, or null when no endpoint let the agent user in. */
+export function databaseRefusal(reaches: readonly Reach[], role: string): string | null {
   const open = reaches.filter((r) => r.verdict === "open");
   if (open.length === 0) return null;
-  const role = endpoints[0]?.user ?? "postgres";
   return (
     `agents on this host could log in to the app's PostgreSQL without a password (${open.map((r) => r.endpoint).join(", ")} let an agent user in as "${role}": pg_hba.conf trusts it), ` +
-    "and read or write everything the app keeps there. Require a password for those connections (pg_hba.conf: scram-sha-256 for host and local lines, then reload PostgreSQL), " +
-    "or set CW_UNSAFE_DATABASE=1 to run agents anyway"
+    "and read or write everything the app keeps there. Require a password for those connections (pg_hba.conf: scram-sha-256 for host and local lines, then reload PostgreSQL)"
   );
 }
