@@ -181,6 +181,8 @@ describe("a 40-issue plan, its app killed with SIGKILL halfway through applying 
     expect(fake.requests.filter((r) => r.route === CREATE && (r.body as { title: string }).title === lostTitle)).toHaveLength(1);
     const afterRestart = fake.requests.slice(requestsBeforeRestart);
     expect(afterRestart.some((r) => r.route === "GET /repos/{owner}/{repo}/issues" && r.query.milestone === String(m))).toBe(true);
+    // And `start` asked GitHub for the deliveries that failed while no app was running (catchUp).
+    expect(afterRestart.some((r) => r.route === "GET /app/hook/deliveries")).toBe(true);
     // Tasks under their phases; phase two blocked by phase one.
     const idOf = (title: string) => created.find((i) => i.title === title)!.id;
     for (const [i, task] of PLAN.tasks.entries()) {
