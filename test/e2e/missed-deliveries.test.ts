@@ -5,7 +5,6 @@
  * A writer labels an issue while the app is down; at its next start (`catchUp`) the app finds
  * the failed delivery, asks for it once, and the task starts as if nothing had happened.
  */
-import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
@@ -16,15 +15,6 @@ import { WRITER } from "../support/payloads.js";
 useStrictNock();
 const booted = useBootedApp();
 
-/** A port nothing listens on: the app is down. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe("deliveries GitHub could not make while the app was down", () => {
   it("are asked for again at the next start, once, and the work goes on", async () => {
     const { fake } = await installedRepository(booted);
@@ -33,7 +23,7 @@ describe("deliveries GitHub could not make while the app was down", () => {
 
     // The app is down: the writer's label reaches nobody (GitHub logs "failed to connect").
     fake.addLabels(n, ["cw:run"], WRITER);
-    await expect(fake.deliver(await closedPort())).rejects.toThrow();
+    await expect(fake.deliver(1)).rejects.toThrow(); // port 1: nothing listens there
     const failed = fake.hookDeliveries.at(-1)!;
     expect(failed).toMatchObject({ status_code: 0, event: "issues", action: "labeled" });
     expect(await booted.database.db.select().from(tasks)).toEqual([]);

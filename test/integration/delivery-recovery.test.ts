@@ -10,6 +10,7 @@ import { webhookDeliveries } from "../../src/db/schema.js";
 import { MAX_PAYLOAD_DEPTH, nestingDepth } from "../../src/intake/webhook-endpoint.js";
 import { bootApp } from "../../src/boot.js";
 import { useBootedApp } from "../support/boot.js";
+import { waitFor } from "../support/processes.js";
 import { postDelivery, testConfig, testLog } from "../support/github-app.js";
 import { issuesPayload } from "../support/payloads.js";
 import { github, recordedRequests, useStrictNock } from "../support/strict-nock.js";
@@ -32,11 +33,6 @@ const attempt = (id: number, guid: string, msAgo: number, statusCode: number, ac
   redelivery,
   duration: statusCode === 0 ? 0 : 0.1,
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(condition()).toBe(true);
-}
 
 describe("deliveries lost to a database outage", () => {
   it("are asked for once each when the inbox can be written again, and stored when GitHub sends them", async () => {
@@ -78,7 +74,7 @@ describe("deliveries lost to a database outage", () => {
 
     // The first delivery stored ends the outage.
     expect((await postDelivery(booted.app.port, "issues", payload(9), { deliveryId: "back" })).status).toBe(202);
-    await until(() => scope.isDone());
+    await waitFor(() => scope.isDone());
     expect(booted.app.deliveryRecovery.inOutage).toBe(false);
     await booted.app.deliveryRecovery.recovered(); // the recovery in flight, if it has not ended yet
     // Asked once: a second end of outage asks for nothing again.
@@ -130,7 +126,7 @@ describe("deliveries that failed while the app was down", () => {
     // The app starts again on the same database, as `start` boots it.
     const again = await bootApp({ config: testConfig(), log: testLog, database: booted.database, startWorkers: false, catchUpDeliveries: true });
     try {
-      await until(() => scope.isDone());
+      await waitFor(() => scope.isDone());
       // Oldest first, each once.
       expect(recordedRequests().map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
         "GET /app/hook/deliveries",
