@@ -143,6 +143,6 @@ export function mermaid(issues: ChangeSetView["issues"]): string {
   return lines.join("\n");
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }

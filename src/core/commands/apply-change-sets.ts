@@ -24,7 +24,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { changeSetEntries, changeSets, phases, tasks } from "../../db/schema.js";
-import { plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
+import { oneLine, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
 import type { GitHubIntent } from "../intents.js";
 import type { PlanRef } from "../plan-file.js";
 import { commentIntent, initiativeOf, loadEntries, pagesFolderOf, type ChangeSetRow, type Entry } from "./change-set-rows.js";
@@ -144,7 +144,7 @@ function entryName(entry: Entry): string {
   const { state, row } = entry;
   if (state.kind === "edit") return `The edit of #${state.issue}`;
   if (state.kind === "page") return `Page \`${state.path}\``;
-  const title = `"${state.title.replace(/\s+/g, " ").trim().slice(0, 80)}"`;
+  const title = `"${oneLine(state.title).slice(0, 80)}"`;
   return `${state.role === "phase" ? "Phase" : "Task"} ${row.issueNumber !== null ? `#${row.issueNumber} ${title}` : `${title} (\`${row.key}\`)`}`;
 }
 

@@ -21,7 +21,7 @@ import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { changeSetEntries, changeSets, initiatives, phases, tasks } from "../../db/schema.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
-import { CHANGE_SET_ID, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
+import { CHANGE_SET_ID, oneLine, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
 import type { GitHubIntent } from "../intents.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { PlanRef } from "../plan-file.js";
@@ -179,7 +179,7 @@ async function lookUp(tx: Tx, project: ProjectRow, issue: IssueFacts, id: string
     const initiative = await initiativeOf(tx, cs.initiativeId);
     if (initiative.milestoneNumber !== issue.milestone.number) {
       return [
-        `Change set \`${cs.id}\` belongs to ${initiative.milestoneNumber === null ? "an initiative whose milestone was deleted" : `the milestone "${oneLine(initiative.name)}"`}, not to this issue's milestone "${oneLine(issue.milestone.title)}": nothing changed.`,
+        `Change set \`${cs.id}\` belongs to ${initiative.milestoneNumber === null ? "an initiative whose milestone was deleted" : `the milestone "${oneLine(initiative.name)}"`}, not to this issue's milestone "${sanitizeTitle(issue.milestone.title)}": nothing changed.`,
         `Say \`/cw ${verb} ${cs.id}\` on its planning issue${cs.issueNumber !== null ? `, #${cs.issueNumber}` : ""}. \`/cw revert\` alone lists this milestone's change sets.`,
       ].join(" ");
     }
@@ -199,7 +199,7 @@ async function listChangeSets(tx: Tx, project: ProjectRow, issue: IssueFacts): P
     .where(scope)
     .orderBy(desc(changeSets.createdAt))
     .limit(30);
-  const where = issue.milestone ? `the milestone "${oneLine(issue.milestone.title)}"` : "this repository";
+  const where = issue.milestone ? `the milestone "${sanitizeTitle(issue.milestone.title)}"` : "this repository";
   if (here.length === 0) return `There are no change sets in ${where} yet.`;
   const counts = await tx
     .select({ id: changeSetEntries.changeSetId, n: changeSetEntries.id })
@@ -304,8 +304,4 @@ function describeCounts(entries: readonly Entry[]): string {
   const edits = entries.filter((e) => e.state.kind === "edit").length;
   const pages = entries.filter((e) => e.state.kind === "page").length;
   return `${issues} issue${issues === 1 ? "" : "s"} to create, ${edits} to edit, ${pages} page${pages === 1 ? "" : "s"}`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }
