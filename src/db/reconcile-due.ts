@@ -29,9 +29,19 @@ export type ReconcileScope = string;
 export const PLAN_DELAY_MS = 200;
 
 /**
+ * During a burst (marks keep coming while the project is being reconciled), the next `plan`
+ * reconcile of the project waits this long after the last one settled: a stream of events is a
+ * pass a second, not five, while a lone event still waits only PLAN_DELAY_MS. A mark that asks
+ * for now (an explicit `dueAt`: a run ended) is not spaced out.
+ */
+export const PLAN_SPACING_MS = 1_000;
+
+/**
  * Marks `projectIds` due for `scope`, at `dueAt` (default: now, or PLAN_DELAY_MS from now for
- * `plan`). A row already due keeps the earlier time. Several projects are marked in one
- * statement, in a fixed order.
+ * `plan`). A row already due keeps the earlier time — except that a plain `plan` mark never
+ * brings a row forward: the row is owed already, and its time is the spacing after a reconcile
+ * or the backoff after a failure, which a burst of events must not undo. Several projects are
+ * marked in one statement, in a fixed order.
  */
 export async function markReconcileDue(tx: DbOrTx, projectIds: string | readonly string[], scope: ReconcileScope = PLAN_SCOPE, dueAt?: Date): Promise<void> {
   const ids = [...new Set(typeof projectIds === "string" ? [projectIds] : projectIds)].sort();
@@ -41,15 +51,17 @@ export async function markReconcileDue(tx: DbOrTx, projectIds: string | readonly
     : scope === PLAN_SCOPE
       ? sql`now() + make_interval(secs => ${PLAN_DELAY_MS / 1000})`
       : sql`now()`;
+  const urgent = dueAt !== undefined;
   const values = sql.join(
-    ids.map((id) => sql`(${id}, ${scope}, ${when})`),
+    ids.map((id) => sql`(${id}, ${scope}, ${when}, ${urgent})`),
     sql`, `,
   );
+  const dueAtNow = scope === PLAN_SCOPE && !urgent ? sql`${reconcileDue}.due_at` : sql`least(${reconcileDue}.due_at, excluded.due_at)`;
   await tx.execute(sql`
     with marked as (
-      insert into ${reconcileDue} (project_id, scope, due_at) values ${values}
+      insert into ${reconcileDue} (project_id, scope, due_at, urgent) values ${values}
       on conflict (project_id, scope) do update
-        set generation = ${reconcileDue}.generation + 1, due_at = least(${reconcileDue}.due_at, excluded.due_at)
+        set generation = ${reconcileDue}.generation + 1, due_at = ${dueAtNow}, urgent = ${reconcileDue}.urgent or excluded.urgent
       returning (xmax = 0) as fresh
     )
     select pg_notify(${RECONCILE_CHANNEL}, '') from marked where fresh limit 1`);
@@ -66,7 +78,8 @@ export async function dueGeneration(tx: DbOrTx, projectId: string, scope: string
 
 /**
  * Done with what was owed up to `generation`: the row goes, or (a mark came since) it is let go
- * to run again. A `github` row is not removed but scheduled again `repeatAfterMs` later.
+ * to run again — a `plan` row PLAN_SPACING_MS later at the soonest, unless a mark asked for now.
+ * A `github` row is not removed but scheduled again `repeatAfterMs` later.
  */
 export async function settleReconcile(
   tx: DbOrTx,
@@ -91,5 +104,16 @@ export async function settleReconcile(
     return;
   }
   if (generation !== undefined) await tx.delete(reconcileDue).where(and(key, eq(reconcileDue.generation, generation)));
-  await tx.update(reconcileDue).set({ lockedUntil: null, attempts: 0, lastError: null }).where(key);
+  // Still here: marks came during this reconcile. A `plan` row then waits out the spacing,
+  // unless one of them asked for now.
+  const spaced =
+    row.scope === PLAN_SCOPE
+      ? {
+          dueAt: sql`case when ${reconcileDue.urgent} then ${reconcileDue.dueAt} else greatest(${reconcileDue.dueAt}, now() + make_interval(secs => ${PLAN_SPACING_MS / 1000})) end`,
+        }
+      : {};
+  await tx
+    .update(reconcileDue)
+    .set({ lockedUntil: null, attempts: 0, lastError: null, ...spaced })
+    .where(key);
 }

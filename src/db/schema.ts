@@ -807,6 +807,11 @@ export const reconcileDue = pgTable(
     attempts: integer("attempts").notNull().default(0),
     lockedUntil: tstz("locked_until"),
     lastError: text("last_error"),
+    /**
+     * A mark asked for now (a run ended: someone waits for the next task) since the row was last
+     * claimed: the row is not spaced out after the reconcile that is running (PLAN_SPACING_MS).
+     */
+    urgent: boolean("urgent").notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.scope] }), index("reconcile_due_claim_idx").on(t.dueAt)],
 );

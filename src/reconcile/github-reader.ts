@@ -123,7 +123,7 @@ export function createGitHubReader(options: GitHubReaderOptions): WorkerLoop<Job
         options.onWrites?.();
       } catch (error) {
         log.warn({ err: error, repo: job.project.name, mode: job.mode }, "reading GitHub failed; it will run again later");
-        if (job.mode === "row") await failReconcile(database, { ...job.row, lockedUntil: null, dueAt: new Date(), lastError: null }, String(error));
+        if (job.mode === "row") await failReconcile(database, job.row, String(error));
       }
     },
   });

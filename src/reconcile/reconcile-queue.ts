@@ -29,7 +29,8 @@ export async function claimReconcile(
   );
   const [row] = await database.db
     .update(reconcileDue)
-    .set({ lockedUntil: sql`now() + make_interval(secs => ${lockSeconds})`, attempts: sql`${reconcileDue.attempts} + 1` })
+    // The claim answers every mark made so far, urgent ones too (see settleReconcile).
+    .set({ lockedUntil: sql`now() + make_interval(secs => ${lockSeconds})`, attempts: sql`${reconcileDue.attempts} + 1`, urgent: false })
     .where(
       sql`(${reconcileDue.projectId}, ${reconcileDue.scope}) = (
         select c.project_id, c.scope from ${reconcileDue} c join ${projects} p on p.id = c.project_id
@@ -43,7 +44,7 @@ export async function claimReconcile(
 }
 
 /** Keeps the error; the row is due again after a backoff. */
-export async function failReconcile(database: Database, row: ReconcileRow, error: string): Promise<void> {
+export async function failReconcile(database: Database, row: Pick<ReconcileRow, "projectId" | "scope" | "attempts">, error: string): Promise<void> {
   await database.db
     .update(reconcileDue)
     .set({ lockedUntil: null, lastError: error.slice(0, 10_000), dueAt: new Date(Date.now() + backoffMs(row.attempts)) })

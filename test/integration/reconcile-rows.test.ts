@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { Probot } from "probot";
 import { issueLinks, outbox, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
-import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
+import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, PLAN_SPACING_MS, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
 import { projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { reconcileIfDue } from "../../src/core/commands/reconcile-project.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
@@ -92,6 +92,37 @@ describe("reconcile rows", () => {
     expect((await dueRows()).map((r) => [r.generation, r.lockedUntil])).toEqual([[99, null]]);
     expect(await worker.drain()).toBe(1);
     expect(await dueRows()).toEqual([]);
+  });
+
+  it("during a burst the next reconcile waits PLAN_SPACING_MS, which later marks do not undo; a mark asking for now is not spaced out", async () => {
+    const { dueGeneration, settleReconcile } = await import("../../src/db/reconcile-due.js");
+    /** A reconcile that a mark (`during`) overtakes between its read of the generation and its settle. */
+    const overtaken = async (during: () => Promise<void>) => {
+      const claimed = await claimReconcile(database, [PLAN_SCOPE], 60, "owed");
+      expect(claimed).toBeDefined();
+      const seen = await projectTransaction(database.db, projectId, (tx) => dueGeneration(tx, projectId, PLAN_SCOPE));
+      await during();
+      const settledAt = Date.now();
+      await projectTransaction(database.db, projectId, (tx) => settleReconcile(tx, claimed!, seen));
+      return settledAt;
+    };
+
+    await command();
+    const settledAt = await overtaken(command);
+    const [spaced] = await dueRows();
+    expect(spaced!.dueAt.getTime()).toBeGreaterThanOrEqual(settledAt + PLAN_SPACING_MS - 50);
+    // Not due yet: a worker looking for due rows finds none, even after more marks.
+    await command();
+    await command();
+    expect((await dueRows())[0]!.dueAt.getTime()).toBe(spaced!.dueAt.getTime());
+    expect(await claimReconcile(database, [PLAN_SCOPE], 60)).toBeUndefined();
+
+    // A run ended (a mark with a time: now) while the next reconcile ran: not spaced out.
+    await database.db.update(reconcileDue).set({ dueAt: new Date(Date.now() - 1_000) });
+    await overtaken(() => markReconcileDue(database.db, projectId, PLAN_SCOPE, new Date()));
+    const [urgent] = await dueRows();
+    expect(urgent!.dueAt.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await claimReconcile(database, [PLAN_SCOPE], 60)).toMatchObject({ projectId, urgent: false });
   });
 
   it("a new row wakes the worker through NOTIFY; a row already due does not notify again", async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "reconcile_due" ADD COLUMN "urgent" boolean DEFAULT false NOT NULL;
