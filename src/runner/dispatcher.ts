@@ -16,6 +16,7 @@ import type { Containment, ContainmentSetup } from "./containment/containment.js
 import { reapAgentProcesses } from "./containment/reap-agent-processes.js";
 import { removeAllWorktrees } from "./workspace/worktrees.js";
 import { commitPendingPages } from "./page-commits.js";
+import { replayFinishes } from "./replay-finishes.js";
 
 export interface DispatcherOptions extends Omit<RunDeps, "onFinished" | "containment"> {
   /** How agents are contained here, or why they cannot be (then no agent is started). */
@@ -49,6 +50,9 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
+    // Before any task is taken back or claimed: a run its previous life finished but could not
+    // record is recorded now, rather than its agent run again once its lease lapses.
+    await replayFinishes({ database: this.options.database, log: this.options.log, workDir: this.options.settings.workDir });
     const setup = this.options.containment;
     if (!setup.ok) {
       this.options.log.error(`The runner starts no agents: ${setup.problem}`);

@@ -20,7 +20,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { agents, messages, phases, tasks } from "../db/schema.js";
 import type { Logger } from "../logger.js";
-import { finishRun, type RunEnd } from "../core/commands/finish-run.js";
+import { finishRun, type FinishInput, type RunEnd } from "../core/commands/finish-run.js";
 import { backoffMs } from "../lib/backoff.js";
 import { createRedactor } from "../lib/redact.js";
 import { writeContextFiles } from "./context-files.js";
@@ -45,8 +45,8 @@ import { discussSummary, landsCode, readModeResult } from "../core/agent-modes.j
 import { verdictSummary } from "../core/verify.js";
 import type { AgentMode } from "../core/statuses.js";
 import { modeInput } from "./mode-input.js";
-import { isDatabaseUnavailable } from "../db/unavailable.js";
-import { setTimeout as sleep } from "node:timers/promises";
+import { untilDatabaseAnswers } from "./until-database-answers.js";
+import { FinishJournal } from "./finish-journal.js";
 import type { Clock } from "./live-tail.js";
 import { taskRunSeconds } from "../server/metrics.js";
 import { markReconcileDue } from "../db/reconcile-due.js";
@@ -198,19 +198,28 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
   }
 
   try {
+    const finish: FinishInput = {
+      fence,
+      agentId: agent.id,
+      exitCode: result?.exitCode ?? null,
+      sessionId: result?.sessionId ?? resumeSession,
+      logTail: result?.logTail ?? "",
+      end,
+      ...(result?.usage ? { usage: { usage: result.usage as Record<string, unknown>, costUsd: result.usage.costUsd ?? null } } : {}),
+    };
+    // Written down first: should this process die before the database records it (the database
+    // away, then a kill or a reboot), the runner's next start records it (`replay-finishes.ts`)
+    // instead of running the agent again.
+    const journal = new FinishJournal(settings.workDir);
+    let journaled = true;
+    await journal.write(finish).catch((error: unknown) => {
+      journaled = false;
+      rlog.warn({ err: error }, "could not journal the run's finish");
+    });
     // The work is pushed already; the database may be away for a while (a restart, a failover):
     // the finish is tried again until it is back, so the run's PR and summary are not lost.
-    const recorded = await untilDatabaseAnswers(rlog, signal, () =>
-      finishRun(db, {
-        fence,
-        agentId: agent.id,
-        exitCode: result?.exitCode ?? null,
-        sessionId: result?.sessionId ?? resumeSession,
-        logTail: result?.logTail ?? "",
-        end,
-        ...(result?.usage ? { usage: { usage: result.usage as Record<string, unknown>, costUsd: result.usage.costUsd ?? null } } : {}),
-      }),
-    );
+    const recorded = await untilDatabaseAnswers(rlog, signal, () => finishRun(db, finish));
+    if (journaled) await journal.remove(agent.id).catch((error: unknown) => rlog.warn({ err: error }, "could not remove the journaled finish"));
     taskRunSeconds.observe({ outcome: end.kind }, (performance.now() - runStarted) / 1000);
     if (!recorded) rlog.warn("the task moved on while this run finished (stopped or reclaimed): its result is kept on the agent only");
   } finally {
@@ -372,24 +381,6 @@ async function settle(
         return retryOrFail(ctx, settings, `the provider had a passing problem — ${o.redact(result.message ?? result.outcome)}`, result.logTail);
       }
       return retryOrFail(ctx, settings, o.redact(result.message ?? result.outcome), result.logTail);
-  }
-}
-
-/** How long a finished run waits for the database to come back before it gives up (and its lease lapses). */
-const FINISH_PATIENCE_MS = 30 * 60_000;
-
-/** Runs `fn` again, with backoff, while it fails because the database is unavailable. */
-async function untilDatabaseAnswers<T>(log: Logger, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
-  const giveUpAt = Date.now() + FINISH_PATIENCE_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isDatabaseUnavailable(error) || Date.now() > giveUpAt || signal.aborted) throw error;
-      const wait = backoffMs(attempt, 500, 15_000);
-      log.warn({ err: error, retryInMs: wait }, "the database is unavailable: the run's finish is tried again");
-      await sleep(wait);
-    }
   }
 }
 
