@@ -59,8 +59,22 @@ function dropTo(user: AgentUser): string[] {
   return [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"];
 }
 
-/** Loads the environment from stdin (sudo resets it), then becomes the agent. */
-const SUDO_INIT = 'set -a; eval "$(cat)"; set +a; exec "$@"';
+/**
+ * Runs as the agent user under sudo: drops what sudo set (SUDO_COMMAND, MAIL, TERM, SHELL as the
+ * agent user's passwd entry has it — `/usr/sbin/nologin` in the image — and the like), loads the
+ * agent's environment from stdin (sudo resets the environment; a command line is readable by
+ * every user of the host, an environment only by its own), then becomes the agent. The agent's
+ * environment is thus the one the runner built and nothing else, as in the other modes.
+ */
+const SUDO_INIT = [
+  // Every exported name (a multi-line value could add a name: it is only unset, before ours are set).
+  "unset $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p')",
+  "set -a",
+  // PATH is gone until the agent's is loaded: cat by its path.
+  'eval "$(/bin/cat)"',
+  "set +a",
+  'exec "$@"',
+].join("\n");
 
 /** `'…'` for sh, whatever the value holds. */
 export function shellQuote(value: string): string {
