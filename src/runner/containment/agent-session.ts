@@ -14,7 +14,8 @@
  * `safe-files.ts`: nothing of the agent runs any more, but its links are still there.
  */
 import { execa } from "execa";
-import { chmod, mkdir } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { chmod, lstat, mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { runAsAgent, sandboxCommand, type SandboxedCommand } from "./agent-sandbox.js";
 import type { AgentUser } from "./agent-users.js";
@@ -70,24 +71,59 @@ async function shareWithGroup(user: AgentUser, dirs: readonly string[]): Promise
 }
 
 /**
- * sudo mode: the runner cannot chown, so what the agent made stays its user's. The agent opens it
- * to its group (which the runner is in), and the HOME, which outlives the run, is copied into the
- * runner's ownership (links as links) and the agent's copy removed: the next agent that gets this
- * user finds nothing of this one's.
+ * sudo mode, run as the agent user once nothing of it runs any more: every file it owns opened to
+ * its group (which the runner is in), so the runner can copy it. Links are never passed to chmod
+ * (it would follow them, and fail on whatever they point at). A directory the agent closed even
+ * to itself is opened first, on its own (`-exec … \;` runs before find goes into it); a sticky
+ * bit would keep the runner from removing the agent's files, so it goes too.
  */
-async function takeBackWithoutChown(user: AgentUser, dirs: readonly string[], home: string): Promise<void> {
-  // Only its own files: those the runner made (the checkout) are the runner's already.
-  await runAsAgent("sudo", user, "find", [...dirs, "-user", user.name, "-exec", "chmod", "u+rwX,g+rwX", "{}", "+"]);
-  const copy = `${home}.taking-back`;
+export const OPEN_TO_GROUP = [
+  "uid=$(id -u)",
+  'find "$@" -user "$uid" -type d ! -perm -u=rwx -exec chmod u+rwx {} \\;',
+  'find "$@" -user "$uid" ! -type l -exec chmod u+rwX,g+rwX,-t {} +',
+].join(" && ");
+
+/**
+ * sudo mode: the runner cannot chown, so it takes back what the agent made by copying it. Every
+ * entry below `dir` that the runner does not own is replaced by a copy the runner makes (links
+ * as links, modes kept): afterwards the whole tree is the runner's, as a chown back would leave
+ * it, and can be handed to another agent user (a HOME outlives its run; a worktree may be run in
+ * twice). Entries the runner owns are left as they are; only the agent's are copied.
+ */
+export async function reownTree(dir: string, runnerUid: number): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const entry = path.join(dir, name);
+    const info = await lstat(entry);
+    if (info.uid !== runnerUid) await replaceWithCopy(dir, entry);
+    else if (info.isDirectory()) await reownTree(entry, runnerUid);
+  }
+}
+
+async function replaceWithCopy(dir: string, entry: string): Promise<void> {
+  const copy = path.join(dir, `.cw-taking-back-${randomUUID()}`);
   for (const [file, args] of [
-    ["rm", ["-rf", "--", copy]],
-    ["cp", ["-a", "--", home, copy]],
-    ["rm", ["-rf", "--", home]],
-    ["mv", ["--", copy, home]],
+    // -P: a link is copied as a link, never followed; no ownership: the copy is the runner's.
+    ["cp", ["-R", "-P", "--preserve=mode,timestamps,links", "--", entry, copy]],
+    ["rm", ["-rf", "--", entry]],
+    ["mv", ["-T", "--", copy, entry]],
   ] as const) {
     const result = await execa(file, [...args], { reject: false, stdin: "ignore" });
-    if (result.exitCode !== 0) throw new Error(`${file} failed while taking back ${home}: ${result.stderr.trim()}`);
+    if (result.exitCode !== 0) throw new Error(`${file} failed while taking back ${entry}: ${result.stderr.trim()}`);
   }
+}
+
+/**
+ * sudo mode's take-back: the agent opens its files to the group, the top folders (the runner's
+ * own) are closed, so that the next agent given this user cannot reach this one's files through
+ * the group, and the runner copies the agent's files into its ownership.
+ */
+async function takeBackWithoutChown(user: AgentUser, dirs: readonly string[], runnerUid: number): Promise<void> {
+  try {
+    await runAsAgent("sudo", user, "/bin/sh", ["-c", OPEN_TO_GROUP, "cw-take-back", ...dirs]);
+  } finally {
+    for (const dir of dirs) await chmod(dir, 0o700);
+  }
+  for (const dir of dirs) await reownTree(dir, runnerUid);
 }
 
 export async function openAgentSession(containment: Containment, key: string): Promise<AgentSession> {
@@ -136,7 +172,7 @@ export async function openAgentSession(containment: Containment, key: string): P
       // agent sharing a user with another's leftovers.
       await reap();
       if (handedOver.length > 0) {
-        if (mode === "sudo") await takeBackWithoutChown(user, handedOver, home);
+        if (mode === "sudo") await takeBackWithoutChown(user, handedOver, containment.runnerUid);
         else await chownTree(`${containment.runnerUid}:${containment.runnerGid}`, handedOver);
       }
       pool.release(user);
