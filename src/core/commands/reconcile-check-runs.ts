@@ -5,22 +5,23 @@
  * GitHub already shows (the stored hash) is written; the log tail it shows is the one the
  * runner published on the agent row (at most every 10 s), so reconciles in between write nothing.
  */
-import { and, desc, eq, inArray, isNotNull, like, sql } from "drizzle-orm";
+import { and, desc, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, checkRuns, pullRequests } from "../../db/schema.js";
+import { agents } from "../../db/schema.js";
 import { checkRunHash } from "../check-run-output.js";
 import type { GitHubIntent } from "../intents.js";
 import { planTaskCheckRun, TASK_CHECK_RUN_PREFIX, taskCheckRunName } from "../task-check-run.js";
 import { recordIntents } from "./record-intents.js";
 import type { ReconcileContext } from "./reconcile-project.js";
-import { usageByTask } from "./usage-by-task.js";
 
 export async function reconcileCheckRuns(tx: Tx, ctx: ReconcileContext): Promise<void> {
-  const { project, repo } = ctx;
+  const { repo } = ctx;
   const planned = ctx.tasks.filter((t) => t.issueNumber !== null && t.pullRequestId === null);
   if (planned.length === 0) return;
   const ids = planned.map((t) => t.id);
-  const [newest, shas, usage, prRows, shownRows] = await Promise.all([
+  const { usage, pullRequests: prRows } = ctx;
+  const shownRows = ctx.checkRuns.filter((c) => c.name.startsWith(TASK_CHECK_RUN_PREFIX));
+  const [newest, shas] = await Promise.all([
     tx
       .selectDistinctOn([agents.taskId], {
         taskId: agents.taskId,
@@ -42,12 +43,6 @@ export async function reconcileCheckRuns(tx: Tx, ctx: ReconcileContext): Promise
       .from(agents)
       .where(and(inArray(agents.taskId, ids), isNotNull(agents.headSha)))
       .orderBy(agents.taskId, desc(agents.createdAt)),
-    usageByTask(tx, ids),
-    tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id)),
-    tx
-      .select({ headSha: checkRuns.headSha, name: checkRuns.name, status: checkRuns.status, outputHash: checkRuns.outputHash })
-      .from(checkRuns)
-      .where(and(eq(checkRuns.projectId, project.id), like(checkRuns.name, `${TASK_CHECK_RUN_PREFIX}%`))),
   ]);
   const agentOf = new Map(newest.map((a) => [a.taskId, a]));
   const shaOf = new Map(shas.map((a) => [a.taskId, a.headSha]));

@@ -5,14 +5,16 @@
  * Events are hints and this converges on state, so one pass after ten changes decides what ten
  * passes would.
  *
- * One read of the project, then one planner per concern, in order. A planner reads what else
- * it needs, records its GitHub writes (intents) and may leave facts for the planners after it
- * in the context. To add a concern (a board, check runs, …), write a planner and list it in
+ * One read of the project, then one planner per concern, in order. What several planners use
+ * is read once, into the context; a planner reads what else it needs, records its GitHub
+ * writes (intents) and may leave facts for the planners after it in the context. To add a concern (a board, check runs, …), write a planner and list it in
  * PLANNERS.
  */
 import { eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { phases, tasks } from "../../db/schema.js";
+import { checkRuns, initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
+import type { UsageTotals } from "../usage-totals.js";
+import { usageByProjectTask } from "./usage-by-task.js";
 import type { RepoRef } from "../intents.js";
 import { deriveDependencies } from "./derive-dependencies.js";
 import { loadProject, repoRefOf, type ProjectRow } from "./project-repo.js";
@@ -32,6 +34,14 @@ export interface ReconcileContext {
   tasks: (typeof tasks.$inferSelect)[];
   /** Every phase; a planner that changes a phase's status updates it here too. */
   phases: (typeof phases.$inferSelect)[];
+  /** Every initiative; a planner that changes one's status updates it here too. */
+  initiatives: (typeof initiatives.$inferSelect)[];
+  /** Every pull request of the app's; a planner that changes one updates it here too. */
+  pullRequests: (typeof pullRequests.$inferSelect)[];
+  /** Every check run the app recorded (what GitHub shows, by its hash). */
+  checkRuns: (typeof checkRuns.$inferSelect)[];
+  /** Tokens and cost of every task's agent runs. */
+  usage: Map<string, UsageTotals>;
   /** Tasks whose work waits in one of the app's pull requests (filled by the pull-request planner). */
   inReview: Set<string>;
   /** Phases whose pull request is, or opens as, a draft: more of their work is to land (filled by the pull-request planner). */
@@ -66,11 +76,26 @@ export async function reconcileProject(tx: Tx, projectId: string): Promise<void>
   // Change sets first: the tasks and phases they make are then part of this same pass.
   await applyChangeSets(tx, project);
   await deriveDependencies(tx, projectId, project.name);
-  const [taskRows, phaseRows] = await Promise.all([
+  const [taskRows, phaseRows, initiativeRows, prRows, checkRunRows, usage] = await Promise.all([
     tx.select().from(tasks).where(eq(tasks.projectId, projectId)),
     tx.select().from(phases).where(eq(phases.projectId, projectId)),
+    tx.select().from(initiatives).where(eq(initiatives.projectId, projectId)),
+    tx.select().from(pullRequests).where(eq(pullRequests.projectId, projectId)),
+    tx.select().from(checkRuns).where(eq(checkRuns.projectId, projectId)),
+    usageByProjectTask(tx, projectId),
   ]);
-  const ctx: ReconcileContext = { project, repo: repoRefOf(project), tasks: taskRows, phases: phaseRows, inReview: new Set(), draftPhases: new Set() };
+  const ctx: ReconcileContext = {
+    project,
+    repo: repoRefOf(project),
+    tasks: taskRows,
+    phases: phaseRows,
+    initiatives: initiativeRows,
+    pullRequests: prRows,
+    checkRuns: checkRunRows,
+    usage,
+    inReview: new Set(),
+    draftPhases: new Set(),
+  };
   for (const planner of PLANNERS) await planner(tx, ctx);
 }
 

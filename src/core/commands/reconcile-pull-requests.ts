@@ -10,8 +10,7 @@
  */
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { agents, checkRuns, initiatives, issueLinks, phases, pullRequests, taskDependencies, tasks } from "../../db/schema.js";
-import { usageByTask } from "./usage-by-task.js";
+import { agents, initiatives, issueLinks, phases, pullRequests, taskDependencies, tasks } from "../../db/schema.js";
 import { checkRunHash } from "../check-run-output.js";
 import { recordIntents } from "./record-intents.js";
 import type { GitHubIntent } from "../intents.js";
@@ -41,9 +40,7 @@ export interface PullRequestTexts {
 
 /** Phase statuses it changes are applied to `ctx.phases` too (the task planner reads them next). */
 export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Promise<PrPlan> {
-  const { project, repo, tasks: taskRows, phases: phaseRows } = ctx;
-  const initiativeRows = await tx.select().from(initiatives).where(eq(initiatives.projectId, project.id));
-  const prRows = await tx.select().from(pullRequests).where(eq(pullRequests.projectId, project.id));
+  const { project, repo, tasks: taskRows, phases: phaseRows, initiatives: initiativeRows, pullRequests: prRows, usage } = ctx;
   const working = await runningAgents(
     tx,
     taskRows.filter((t) => t.status === "in_progress").map((t) => t.id),
@@ -59,10 +56,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   );
   const config = repoConfigOf(project);
   const plannedIds = planned.map((t) => t.id);
-  const [usage, dependencies] = await Promise.all([
-    usageByTask(tx, plannedIds),
-    plannedIds.length ? tx.select().from(taskDependencies).where(inArray(taskDependencies.taskId, plannedIds)) : Promise.resolve([]),
-  ]);
+  const dependencies = plannedIds.length ? await tx.select().from(taskDependencies).where(inArray(taskDependencies.taskId, plannedIds)) : [];
   const dependsOn = new Map<string, string[]>();
   for (const d of dependencies) dependsOn.set(d.taskId, [...(dependsOn.get(d.taskId) ?? []), d.dependsOnTaskId]);
 
@@ -148,12 +142,13 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
   for (const change of plan.initiativeStatus) {
     initiativeTransition(initiativeById.get(change.initiativeId)!.status, change.status);
     await tx.update(initiatives).set({ status: change.status }).where(eq(initiatives.id, change.initiativeId));
+    initiativeById.get(change.initiativeId)!.status = change.status;
   }
 
   const intents: GitHubIntent[] = [];
   const texts: TextAction[] = [];
   const reviewed: string[] = [];
-  const shown = new Map((await tx.select().from(checkRuns).where(eq(checkRuns.projectId, project.id))).map((c) => [`${c.headSha}:${c.name}`, c.outputHash]));
+  const shown = new Map(ctx.checkRuns.map((c) => [`${c.headSha}:${c.name}`, c.outputHash]));
   for (const a of plan.actions) {
     switch (a.kind) {
       case "ensure-check-run":
@@ -175,6 +170,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
       case "merge-pull-request":
         // Recorded once per head: the row remembers which head a merge was asked for.
         await tx.update(pullRequests).set({ approvedSha: a.sha, approvedBy: APP_APPROVER }).where(eq(pullRequests.id, a.prId));
+        Object.assign(prRows.find((p) => p.id === a.prId) ?? {}, { approvedSha: a.sha, approvedBy: APP_APPROVER });
         intents.push({ kind: "merge-pull-request", repo, head: a.head, base: a.base, sha: a.sha, method: a.method });
         break;
       default:
@@ -182,6 +178,7 @@ export async function reconcilePullRequests(tx: Tx, ctx: ReconcileContext): Prom
     }
   }
   if (reviewed.length) await tx.update(pullRequests).set({ reviewRequested: true }).where(inArray(pullRequests.id, reviewed));
+  for (const p of prRows) if (reviewed.includes(p.id)) p.reviewRequested = true;
   for (const taskId of plan.cancelRefines) {
     const task = refining.find((t) => t.id === taskId)!;
     taskTransition(task.status, "cancelled");

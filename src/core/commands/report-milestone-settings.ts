@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, like } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
-import { githubComments, initiatives } from "../../db/schema.js";
+import { githubComments } from "../../db/schema.js";
 import { renderComment } from "../comment-body.js";
 import type { UpsertCommentIntent } from "../intents.js";
 import { recordIntents } from "./record-intents.js";
@@ -16,13 +16,11 @@ import type { ReconcileContext } from "./reconcile-project.js";
 export const MILESTONE_SETTINGS_MARKER = "milestone-settings";
 
 export async function reportMilestoneSettings(tx: Tx, ctx: ReconcileContext): Promise<void> {
-  const [rows, posted] = await Promise.all([
-    tx.select().from(initiatives).where(eq(initiatives.projectId, ctx.project.id)),
-    tx
-      .select()
-      .from(githubComments)
-      .where(and(eq(githubComments.projectId, ctx.project.id), like(githubComments.marker, `${MILESTONE_SETTINGS_MARKER}:%`))),
-  ]);
+  const rows = ctx.initiatives;
+  const posted = await tx
+    .select()
+    .from(githubComments)
+    .where(and(eq(githubComments.projectId, ctx.project.id), like(githubComments.marker, `${MILESTONE_SETTINGS_MARKER}:%`)));
   const intents: UpsertCommentIntent[] = [];
   for (const initiative of rows) {
     if (initiative.milestoneNumber === null || initiative.status === "archived") continue;

@@ -6,7 +6,7 @@
  * conflicts (`runner/update-branch.ts`). The push moves the head, so the approval that met the
  * conflict no longer counts: the pull request waits for a fresh one (yolo: for its checks).
  */
-import { and, eq, isNotNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { pullRequests, tasks } from "../../db/schema.js";
 import { recordIntents } from "./record-intents.js";
@@ -21,13 +21,11 @@ import { activeRefines, ownerOf } from "./request-refine.js";
  * head has not moved since. Runs first, so the planners after it see the new task.
  */
 export async function queueBranchUpdates(tx: Tx, ctx: ReconcileContext): Promise<void> {
-  const conflicting = await tx
-    .select()
-    .from(pullRequests)
-    .where(and(eq(pullRequests.projectId, ctx.project.id), isNotNull(pullRequests.conflictSha)));
-  for (const pr of conflicting) {
+  for (const pr of ctx.pullRequests.filter((p) => p.conflictSha !== null)) {
+    const conflictSha = pr.conflictSha;
     await tx.update(pullRequests).set({ conflictSha: null }).where(eq(pullRequests.id, pr.id));
-    if (pr.headSha !== null && pr.headSha !== pr.conflictSha) continue; // moved since: it needs a new approval anyway
+    pr.conflictSha = null;
+    if (pr.headSha !== null && pr.headSha !== conflictSha) continue; // moved since: it needs a new approval anyway
     const task = await requestBranchUpdate(tx, ctx, pr);
     if (task) ctx.tasks.push(task);
   }
@@ -55,10 +53,8 @@ async function requestBranchUpdate(tx: Tx, ctx: ReconcileContext, pr: PullReques
       triggeredBy: pr.approvedBy,
     })
     .returning();
-  await tx
-    .update(pullRequests)
-    .set({ mergeBlockedReason: updateHeader(facts) })
-    .where(eq(pullRequests.id, pr.id));
+  pr.mergeBlockedReason = updateHeader(facts);
+  await tx.update(pullRequests).set({ mergeBlockedReason: pr.mergeBlockedReason }).where(eq(pullRequests.id, pr.id));
   await recordIntents(tx, [
     {
       kind: "upsert-comment",
