@@ -1,5 +1,6 @@
 /**
- * How an installation token reaches git: per command, as an HTTP header in `-c` arguments.
+ * How an installation token reaches git: per command, as an HTTP header in `-c` settings that
+ * `run-git.ts` hands git in its environment (never on its command line, which any user can read).
  * It is never written to a remote URL, to git config or to disk (DESIGN §3 "Git"). Remotes that
  * are not http(s) — a local path, file:// — are used as they are and need no token.
  */

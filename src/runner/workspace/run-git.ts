@@ -13,7 +13,7 @@ export interface GitCommand {
   /** The directory git runs in (a mirror or a worktree). */
   cwd: string;
   args: readonly string[];
-  /** `-c` arguments that carry a secret (see `gitAuthArgs`); placed before `args`. */
+  /** `-c` arguments that carry a secret (see `gitAuthArgs`): given to git in its environment (`configEnv`). */
   auth?: readonly string[];
   /** Secret values to scrub from the error: the token and its encodings. */
   secrets?: readonly string[];
@@ -115,9 +115,38 @@ function repositoryEnv(command: GitCommand): Record<string, string> {
   return worktree ? { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: path.resolve(command.cwd) } : { GIT_DIR: path.resolve(command.cwd) };
 }
 
+/**
+ * `-c key=value` pairs given to git in its environment (GIT_CONFIG_COUNT, GIT_CONFIG_KEY_<n>,
+ * GIT_CONFIG_VALUE_<n>: git >= 2.31), not on its command line: a command line is readable by
+ * every user of the host (/proc/<pid>/cmdline), an environment only by the process's own user.
+ * Agents that have no PID namespace of their own (containment's sudo and setpriv modes) would
+ * otherwise read the installation token off any fetch or push the runner makes meanwhile.
+ */
+export function configEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  let count = 0;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const setting = pairs[i + 1] ?? "";
+    const eq = setting.indexOf("=");
+    if (pairs[i] !== "-c" || eq <= 0) throw new Error("git's secret settings must be -c key=value pairs");
+    env[`GIT_CONFIG_KEY_${count}`] = setting.slice(0, eq);
+    env[`GIT_CONFIG_VALUE_${count}`] = setting.slice(eq + 1);
+    count++;
+  }
+  if (count > 0) env.GIT_CONFIG_COUNT = String(count);
+  return env;
+}
+
+/** The command line and environment git is run with. */
+export function gitInvocation(command: GitCommand): { argv: string[]; env: Record<string, string> } {
+  return {
+    argv: [...BASE_ARGS, ...command.args],
+    env: { ...gitEnv(), ...command.env, ...repositoryEnv(command), ...configEnv(command.auth ?? []) },
+  };
+}
+
 export async function runGit(command: GitCommand): Promise<GitOutput> {
-  const argv = [...BASE_ARGS, ...(command.auth ?? []), ...command.args];
-  const env = { ...gitEnv(), ...command.env, ...repositoryEnv(command) };
+  const { argv, env } = gitInvocation(command);
   for (let attempt = 0; ; attempt++) {
     const result = await execa("git", argv, {
       cwd: command.cwd,
