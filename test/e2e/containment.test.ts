@@ -1,6 +1,8 @@
 /**
  * Issue #10's attacks, tried by a hostile agent (test/support/hostile-agent.mjs) through the real
- * runner, contained as `npm start` runs it as root: its own OS user, PID and mount namespaces.
+ * runner, contained as `npm start` runs it as root: its own OS user, PID and mount namespaces —
+ * or, run as a non-root user with CW_TEST_AGENT_USERS (scripts/image-host.sh), as the Docker
+ * image contains it: its own OS user through sudo, without namespaces.
  * Each attack must fail, and honest tasks before and after it (and one running beside it) must
  * complete as if nothing happened: their pushes go to the real remote, no command the agent
  * planted runs, nothing it wrote lands in another task's work, and what it said reaches GitHub
@@ -22,6 +24,14 @@ import { FULL_NAME, WRITER } from "../support/payloads.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 import { waitFor } from "../support/processes.js";
+
+/**
+ * As root the runner contains agents in namespaces; not root (the Docker image's app user, or a
+ * host set up by scripts/image-host.sh, with CW_TEST_AGENT_USERS), through sudo, without them.
+ */
+const NAMESPACES = process.getuid!() === 0;
+/** What only the namespaces keep from an agent: other users' processes in /proc, the database's socket folder. */
+const NAMESPACES_ONLY = new Set(["processes of other users visible", "postgres socket"]);
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
 const HOSTILE_AGENT = fileURLToPath(new URL("../support/hostile-agent.mjs", import.meta.url));
@@ -136,7 +146,15 @@ describe("a hostile agent", () => {
     const seen = JSON.parse(readFileSync(report, "utf8")) as Record<string, string>;
     for (const [attack, outcome] of Object.entries(seen)) {
       if (attack === "plant a .git in the worktree" || attack === "link to the app's files") continue; // harmless by themselves: checked below
+      if (!NAMESPACES && NAMESPACES_ONLY.has(attack)) continue; // checked below, as the mode has it
       expect(`${attack}: ${outcome}`).toMatch(/: blocked: /);
+    }
+    if (!NAMESPACES) {
+      // sudo mode has no namespaces: the host's processes are listed (their environ is not
+      // readable: checked above) and the database's socket is there; what keeps an agent out of
+      // the database is the server asking for a password, checked at boot (database-reach.ts).
+      expect(seen["processes of other users visible"]).toMatch(/^succeeded: /);
+      expect(seen["postgres socket"]).toMatch(existsSync("/var/run/postgresql/.s.PGSQL.5432") ? /^succeeded: / : /^blocked: /);
     }
     expect(Object.keys(seen)).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,8 @@
 /**
  * Containment as the runner decides it at boot (`runner/containment/containment.ts`): the mode
- * on this host (root), the work directory's modes, and each way it refuses — with the reason and
- * what to do — so that no agent is ever started uncontained by accident.
+ * on this host (root: namespaces; the Docker image's non-root app user: sudo), the work
+ * directory's modes, and each way it refuses — with the reason and what to do — so that no agent
+ * is ever started uncontained by accident.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -28,9 +29,11 @@ afterEach(() => {
 });
 
 const modeOf = (p: string) => statSync(p).mode & 0o7777;
+/** As root the runner uses namespaces; as the image's app user, sudo (CW_TEST_AGENT_USERS). */
+const asRoot = process.getuid!() === 0;
 
 describe("setting up containment", () => {
-  it("as root: agents get users of their own in namespaces; the work directory keeps its parts private", async () => {
+  it("agents get users of their own (as root in namespaces, else through sudo); the work directory keeps its parts private", async () => {
     const root = scratch();
     const dataDir = path.join(root, "data");
     const workDir = path.join(dataDir, "work");
@@ -43,14 +46,21 @@ describe("setting up containment", () => {
       privateDirs: [path.join(dataDir, "pglite")],
     });
     if (!setup.ok) throw new Error(setup.problem);
-    expect(setup.containment.mode).toBe("namespaces");
-    expect(setup.containment.pool?.size).toBe(16);
+    // Root drops to the agent users itself, in namespaces; the image's app user (not root) goes
+    // through sudo (scripts/image-host.sh sets a host up like the image).
+    expect(setup.containment.mode).toBe(asRoot ? "namespaces" : "sudo");
+    expect(setup.containment.pool?.size).toBe(parseAgentUsers(testAgentUsers(3), process.getuid!()).length);
     expect(modeOf(dataDir)).toBe(0o711);
     expect(modeOf(path.join(dataDir, "pglite"))).toBe(0o700);
     expect(modeOf(workDir)).toBe(0o711);
     expect(modeOf(path.join(workDir, "mirrors"))).toBe(0o700);
     expect(modeOf(path.join(workDir, "worktrees"))).toBe(0o711);
     expect(modeOf(path.join(workDir, "homes"))).toBe(0o711);
+    if (!asRoot) {
+      // sudo runs agents with the host's own passwd: nothing to write.
+      expect(setup.containment.paths).toBeUndefined();
+      return;
+    }
     // The passwd agents see names them, and keeps the host's own users.
     const passwd = readFileSync(setup.containment.paths!.passwdFile, "utf8");
     const first = Number(testAgentUsers(3).split("-")[0]);

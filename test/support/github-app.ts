@@ -16,14 +16,38 @@ export const TEST_INSTALLATION_TOKEN = "ghs_testinstallationtoken000000000000000
 
 export const testLog = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
 
+/** Runners one test process may boot, each with agent users of its own. */
+const RUNNERS_PER_PROCESS = 4;
+
 /**
  * Agent users of this test process alone: test files run in parallel processes (and CI runs two
  * suites at once), and a runner kills whatever its agent users run, at boot and after each agent.
+ *
+ * `CW_TEST_AGENT_USERS` (a comma list of real users, e.g. the image's `cw-agent-0,…`) replaces
+ * the uid range, for a run as a non-root user in the Docker image's `sudo` mode
+ * (scripts/image-host.sh): sudo needs users it knows by name. The list is cut into a quarter per
+ * runner; every test process would get the same users, so such a run takes one file at a time
+ * (`--no-file-parallelism`).
  */
 export function testAgentUsers(runner = 0): string {
+  const listed = testAgentUserList();
+  if (listed) {
+    const per = Math.floor(listed.length / RUNNERS_PER_PROCESS);
+    if (per < 1) throw new Error(`CW_TEST_AGENT_USERS names ${listed.length} user(s): the tests need at least ${RUNNERS_PER_PROCESS}`);
+    return listed.slice(runner * per, (runner + 1) * per).join(",");
+  }
   // 4 runners of 16 users each per process.
   const first = 1_000_000 + process.pid * 64 + runner * 16;
   return `${first}-${first + 15}`;
+}
+
+/** The users `CW_TEST_AGENT_USERS` names, or undefined when the tests pick a uid range (as root). */
+function testAgentUserList(): string[] | undefined {
+  const names = (process.env.CW_TEST_AGENT_USERS ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 ? names : undefined;
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
