@@ -13,6 +13,8 @@ RUN apt-get update \
 # Agent containment without root: 16 agent users, each with a private group the app's user
 # belongs to (so it can hand a worktree over and take it back), and a sudoers rule that lets
 # `node` run commands as those users only, without a password. Keep CW_MAX_AGENTS <= 16.
+# scripts/image-host.sh does the same on a host without Docker (how this mode is tested): keep
+# the two alike.
 RUN for i in $(seq 0 15); do \
       useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group "cw-agent-$i" \
       && usermod --append --groups "cw-agent-$i" node; \
