@@ -99,14 +99,28 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
     async joinApps(ifAlone) {
       // Each app holds a shared lock on a connection of its own for as long as it lives; the
       // gate (as withAdvisoryLock's, while `ifAlone` runs on the pool) makes counting the others
-      // and acting on the count one step.
-      const conn = await client.reserve();
+      // and acting on the count one step. The connection is a client of its own (one
+      // connection), not one reserved from the pool: a reserved connection that drops is dead
+      // for good, while this one connects again at its next query.
+      const conn = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: 0 });
       let left = false;
+      // The lock lives as long as its connection. If that drops (a server restart, a network cut)
+      // the app no longer counts, and an app started then would take its claims as a dead one's:
+      // so it is checked, and taken again, every APP_ALIVE_CHECK_MS.
+      const check = setInterval(() => {
+        conn`select pg_advisory_lock_shared(${APP_ALIVE_KEY}) where not exists (
+               select 1 from pg_locks where pid = pg_backend_pid() and locktype = 'advisory' and granted
+                 and classid = 0 and objid = ${APP_ALIVE_KEY} and objsubid = 1)`.catch(() => {
+          // Still down: the next check tries again.
+        });
+      }, APP_ALIVE_CHECK_MS);
+      check.unref();
       const leave = async () => {
         if (left) return;
         left = true;
-        await conn`select pg_advisory_unlock_all()`.catch(() => {});
-        conn.release();
+        clearInterval(check);
+        // Ending the connection ends its locks.
+        await conn.end({ timeout: 5 }).catch(() => {});
       };
       try {
         await conn`select pg_advisory_lock(${APPS_GATE_KEY})`;
@@ -132,6 +146,8 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
 /** Advisory lock keys of `joinApps` ("cwal": an app is alive; "cwag": the gate to count them). */
 const APP_ALIVE_KEY = 0x6377616c;
 const APPS_GATE_KEY = 0x63776167;
+/** How often an app makes sure it still counts among the living (see joinApps). */
+const APP_ALIVE_CHECK_MS = 2_000;
 
 /**
  * drizzle hands postgres.js every date and time value as a string it made, so it replaces

@@ -12,6 +12,7 @@ import { claimOutboxRow } from "../../src/github/outbox-queue.js";
 import { claimDeliveries } from "../../src/intake/delivery-queue.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
+import { waitFor } from "../support/processes.js";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -56,6 +57,40 @@ describe("claims a dead app process left", () => {
     } finally {
       await leave();
       await leaveOther();
+    }
+  });
+});
+
+describe("an app whose connection to the database dropped", () => {
+  /** App processes counted alive now (on PostgreSQL: the shared locks held; on PGlite the count is in memory). */
+  const aliveLocks = async () =>
+    (
+      await database.rows<{ pid: number }>(
+        `select pid from pg_locks where locktype = 'advisory' and granted and classid = 0 and objid = ${0x6377616c} and objsubid = 1
+           and database = (select oid from pg_database where datname = current_database())`,
+      )
+    ).map((r) => r.pid);
+
+  it("counts itself in again, so a second app does not take its claims for a dead one's", async () => {
+    await leftByADeadProcess();
+    const leaveFirst = await database.joinApps(async () => {});
+    try {
+      if (database.driver === "postgres") {
+        // A server restart or a network cut ends the connection that held the first app's lock.
+        const [holder] = await aliveLocks();
+        expect(holder).toBeDefined();
+        await database.rows(`select pg_terminate_backend($1)`, [holder]);
+        await waitFor(async () => (await aliveLocks()).some((pid) => pid !== holder), 20_000);
+      }
+      const leave = await database.joinApps(expireDeadClaims);
+      try {
+        expect(await claimOutboxRow(database)).toBeUndefined();
+        expect(await claimDeliveries(database)).toEqual([]);
+      } finally {
+        await leave();
+      }
+    } finally {
+      await leaveFirst();
     }
   });
 });
