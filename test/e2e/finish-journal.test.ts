@@ -4,29 +4,39 @@
  * that dies while the database is away leaves it there, and the next runner start records it
  * with the run's own fence instead of running the agent again. Here the first life is a runner in
  * this process whose database refuses every transaction when its agent finishes, and which is
- * then stopped without letting the finish through (its death); `finish-journal-kill.test.ts` does
- * the same with a real `kill -9` of `npm start`.
+ * then stopped without letting the finish through (its death). On PostgreSQL, the last test does it
+ * for real: `npm start` in a child process whose finish the database does not answer (the test
+ * holds the task's row lock), then `kill -9`, and a second `npm start` on the same database and
+ * work directory. (Embedded PGlite lives inside the app's process: nothing outside it can hold it
+ * up.) The database is held up, not cut off: postgres.js 3.4.9 can crash the whole process with an
+ * uncaught TypeError (`socket.write` of null in connection.js) when its connections are closed
+ * under it, at a moment no test chooses.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, type TestContext } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { agents, tasks } from "../../src/db/schema.js";
 import { createDispatcher } from "../../src/boot.js";
 import { decodeFinish, encodeFinish } from "../../src/core/finish-record.js";
 import type { Dispatcher } from "../../src/runner/dispatcher.js";
+import { startAppProcess, type AppProcess } from "../support/app-process.js";
 import { useBootedApp } from "../support/boot.js";
-import type { FakeGitHub } from "../support/fake-github/index.js";
+import { createTestDatabase } from "../support/database.js";
+import { FakeGitHub } from "../support/fake-github/index.js";
+import { serveFakeGitHub } from "../support/fake-github/http-server.js";
+import { createBareRemote } from "../support/git-fixtures.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import type { BareRemote } from "../support/git-fixtures.js";
 import { readFileAt } from "../support/git-fixtures.js";
-import { testAgentUsers, testConfig, testLog } from "../support/github-app.js";
+import { TEST_WEBHOOK_SECRET, testAgentUsers, testConfig, testLog } from "../support/github-app.js";
 import { waitFor } from "../support/processes.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
+const KEY_PATH = fileURLToPath(new URL("../fixtures/test-app-key.pem", import.meta.url));
 const AGENT_COMMAND = `exec node "${FAKE_AGENT}"`;
 const scratch = agentScratch("cw-finish-journal-");
 const drop = dropBox(path.join(scratch, "drop"));
@@ -148,6 +158,10 @@ async function nextLife(): Promise<void> {
 }
 
 describe("a run whose runner died before the database recorded its finish", () => {
+  if (process.env.DATABASE_URL) {
+    it("npm start killed with SIGKILL: the next npm start records it from the journal, one agent run", { timeout: 240_000 }, killedAppTest);
+  }
+
   it("is finished by the next start from its journal: the agent ran once, the task ends as it decided", { timeout: 120_000 }, async () => {
     const { fake, remote, n, file } = await runThatDiedUnrecorded("Wrote journal.txt.");
     // The journal is the runner's alone, and holds the run's end as the database would.
@@ -211,3 +225,131 @@ describe("a run whose runner died before the database recorded its finish", () =
     expect(statusOf(fake, n)).toEqual(["cw:in-review"]);
   });
 });
+
+/** Delivers what the fake queues to the app on `port`, as GitHub does (a delivery to an app that is down is lost). */
+function deliverWebhooks(fake: FakeGitHub, port: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      if (fake.pendingWebhooks.length > 0) await fake.deliver(port).catch(() => {});
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** `npm start` killed while a finished run waits for the database; the next `npm start` records it. */
+async function killedAppTest(context: TestContext): Promise<void> {
+  const remote = await createBareRemote({ files: { "README.md": "# Killed\n" } });
+  const fake = new FakeGitHub({ repositories: [{ cloneUrl: remote.path }] });
+  const github = await serveFakeGitHub(fake);
+  const database = await createTestDatabase();
+  const dataDir = path.join(scratch, "killed-data");
+  const appWorkDir = path.join(scratch, "killed-work");
+  const inputLog = path.join(drop, "killed-inputs.jsonl");
+  const hold = path.join(drop, "killed-hold");
+  const reached = path.join(drop, "killed-reached");
+  const env = {
+    APP_ID: "4242",
+    PRIVATE_KEY_PATH: KEY_PATH,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    DATABASE_URL: database.url!,
+    CW_DATA_DIR: dataDir,
+    CW_WORKDIR: appWorkDir,
+    // The test server trusts local connections: known here.
+    CW_UNSAFE_DATABASE: "1",
+    CW_AGENT: "command",
+    CW_AGENT_COMMAND: AGENT_COMMAND,
+    CW_AGENT_USERS: testAgentUsers(3),
+    CW_AGENT_RETRIES: "0",
+    CW_AGENT_ENV: "FAKE_AGENT_INPUT_LOG",
+    FAKE_AGENT_INPUT_LOG: inputLog,
+  };
+  const apps: AppProcess[] = [];
+  let release = () => {};
+  context.onTestFinished(async () => {
+    release();
+    for (const app of apps) await app.kill("SIGKILL");
+    await github.close();
+    await database.close();
+  });
+
+  const first = await startAppProcess(env);
+  apps.push(first);
+  let webhooks = deliverWebhooks(fake, first.port);
+  fake.install();
+  await first.until(() => fake.labels().some((l) => l.name === "cw:run"), 60_000);
+  const n = fake.openIssue({
+    title: "Finish after a kill",
+    body: fakeAgentScript({
+      steps: [
+        { behavior: "wait-file", touch: reached, path: hold, timeoutMs: 120_000 },
+        { behavior: "edit", files: { "killed.txt": "kept\n" }, summary: "Wrote killed.txt." },
+      ],
+    }),
+    labels: ["cw:run"],
+  });
+  await first.until(() => existsSync(reached), 60_000);
+
+  // The database stops answering for the task as its agent finishes: the work is pushed, the
+  // finish journaled, and `finishRun` waits for the row; then the process is killed.
+  const [claimed] = await database.db.select().from(tasks).where(eq(tasks.issueNumber, n));
+  let locked = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const holding = database.db.transaction(async (tx) => {
+    await tx.select().from(tasks).where(eq(tasks.id, claimed!.id)).for("update");
+    locked();
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  });
+  await lockTaken;
+  writeFileSync(hold, "");
+  const journalDir = path.join(appWorkDir, "finishes");
+  await first.until(() => existsSync(journalDir) && readdirSync(journalDir).length === 1, 60_000);
+  expect(await first.kill("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
+  await webhooks.stop();
+  release();
+  await holding;
+
+  const [journalFile] = readdirSync(journalDir);
+  const journal = decodeFinish(readFileSync(path.join(journalDir, journalFile!), "utf8"));
+  if (!journal.ok) throw new Error(journal.problem);
+  expect(journal.input.end).toMatchObject({ kind: "completed", summary: "Wrote killed.txt." });
+  // What the dead run left on the host: its worktree, holding the task's branch.
+  const leftover = path.join(appWorkDir, "worktrees", claimed!.id);
+  expect(existsSync(leftover)).toBe(true);
+  const [unrecorded] = await database.db.select().from(tasks).where(eq(tasks.issueNumber, n));
+  expect(unrecorded).toMatchObject({ status: "in_progress", attempt: 1 });
+
+  // The second life, on the same database and work directory.
+  const second = await startAppProcess(env);
+  apps.push(second);
+  webhooks = deliverWebhooks(fake, second.port);
+  const pulls = () => [...fake.repositories[0]!.pullRequests.pulls.values()];
+  await second.until(
+    () => statusOf(fake, n).join() === "cw:in-review" && pulls().length === 1 && fake.commentsOn(n).some((c) => c.body.includes("Wrote killed.txt.")),
+    120_000,
+  );
+  await webhooks.stop();
+  expect(await second.kill("SIGTERM"), second.output()).toEqual({ code: 0, signal: null });
+
+  const [task] = await database.db.select().from(tasks).where(eq(tasks.issueNumber, n));
+  expect(task).toMatchObject({ status: "completed", summary: "Wrote killed.txt.", attempt: 1 });
+  expect(readFileSync(inputLog, "utf8").split("\n").filter(Boolean)).toHaveLength(1);
+  expect(pulls()[0]!.head.ref).toBe(task!.branch);
+  expect(await readFileAt(remote, task!.branch!, "killed.txt")).toBe("kept\n");
+  expect(fake.commentsOn(n).filter((c) => c.body.includes("Wrote killed.txt."))).toHaveLength(1);
+  expect(readdirSync(journalDir)).toEqual([]);
+  expect(existsSync(leftover)).toBe(false);
+}
