@@ -28,7 +28,11 @@ export async function replayFinishes(deps: { database: Database; log: Logger; wo
   const { database, log } = deps;
   const journal = new FinishJournal(deps.workDir);
   const counts: ReplayedFinishes = { recorded: 0, dropped: 0, setAside: 0 };
-  for (const entry of await journal.list()) {
+  const entries = await journal.list().catch((error: unknown) => {
+    log.error({ err: error, dir: journal.dir }, "could not read the journal of run finishes: none is recorded at this start");
+    return [];
+  });
+  for (const entry of entries) {
     const flog = log.child({ agentId: entry.agentId });
     try {
       const [agent] = await database.db.select({ status: agents.status }).from(agents).where(eq(agents.id, entry.agentId));
