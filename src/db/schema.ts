@@ -567,6 +567,17 @@ export const outbox = pgTable(
 );
 
 /**
+ * GitHub asked an installation's writes to wait (a secondary rate limit: 403 or 429 with
+ * `retry-after`). It counts every write of the installation, so no outbox row of it is claimed
+ * before `until` — by any app process on this database, whether the row waited already or was
+ * recorded after the answer.
+ */
+export const installationHolds = pgTable("installation_holds", {
+  installationId: ghId("installation_id").primaryKey(),
+  until: tstz("until").notNull(),
+});
+
+/**
  * Links between issues as GitHub and the issue bodies state them, whether or not either end is a
  * task yet: "blocked by" (native dependencies and `Depends on #N` lines) and sub-issues. Task and
  * phase dependencies are derived from these, so a link recorded before its issue became a task

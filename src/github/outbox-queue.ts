@@ -4,8 +4,8 @@
  * target is written by one worker at a time, in the order its intents were recorded.
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Database, DbOrTx } from "../db/client.js";
-import { outbox } from "../db/schema.js";
+import type { Database } from "../db/client.js";
+import { installationHolds, outbox } from "../db/schema.js";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -33,6 +33,9 @@ export async function claimOutboxRow(database: Database): Promise<OutboxRow | un
                 select 1 from ${outbox} p
                 where p.target_key = c.target_key and p.status = 'processing'
                   and p.locked_until >= now() and p.seq <> c.seq)
+              and not exists (
+                select 1 from ${installationHolds} h
+                where h.installation_id = c.installation_id and h.until > now())
             order by c.seq
             limit 1
             for update skip locked)`,
@@ -64,7 +67,7 @@ export async function retryOutboxRow(
   row: OutboxRow,
   error: string,
   runAfter: Date,
-  options: { countAttempt: boolean; holdTarget?: boolean } = { countAttempt: true },
+  options: { countAttempt: boolean } = { countAttempt: true },
 ): Promise<void> {
   try {
     await putBack(database, row, error, runAfter, options);
@@ -72,42 +75,27 @@ export async function retryOutboxRow(
     // A newer intent for the same target was recorded by a transaction we could not see yet:
     // it holds the one pending place, and it supersedes this row.
     if ((e as { code?: string; cause?: { code?: string } }).code !== "23505" && (e as { cause?: { code?: string } }).cause?.code !== "23505") throw e;
-    await database.db.transaction(async (tx) => {
-      await tx
-        .update(outbox)
-        .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
-        .where(heldClaim(row));
-      if (options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
-    });
+    await database.db
+      .update(outbox)
+      .set({ status: "done", lockedUntil: null, lastError: `superseded after: ${error}`.slice(0, 10_000) })
+      .where(heldClaim(row));
   }
 }
 
 /**
  * GitHub answered a write of this installation with a secondary-limit wait: it counts every
- * write of the installation, so every waiting one holds until then, not only the one that met it.
+ * write of the installation, so none is claimed until then (see `installation_holds`) — not
+ * only the one that met it: those waiting, those recorded later, a newer write to its target,
+ * in every app process on this database. A later answer never shortens a hold.
  */
 export async function holdInstallation(database: Database, installationId: number, until: Date): Promise<void> {
   await database.db
-    .update(outbox)
-    .set({ runAfter: sql`greatest(${outbox.runAfter}, ${until.toISOString()}::timestamptz)` })
-    .where(and(eq(outbox.installationId, installationId), eq(outbox.status, "pending")));
+    .insert(installationHolds)
+    .values({ installationId, until })
+    .onConflictDoUpdate({ target: installationHolds.installationId, set: { until: sql`greatest(${installationHolds.until}, excluded.until)` } });
 }
 
-/** The target's waiting write (a newer intent) goes out no sooner than `until` either. */
-async function holdTarget(tx: DbOrTx, targetKey: string, until: Date): Promise<void> {
-  await tx
-    .update(outbox)
-    .set({ runAfter: sql`greatest(${outbox.runAfter}, ${until.toISOString()}::timestamptz)` })
-    .where(and(eq(outbox.targetKey, targetKey), eq(outbox.status, "pending")));
-}
-
-async function putBack(
-  database: Database,
-  row: OutboxRow,
-  error: string,
-  runAfter: Date,
-  options: { countAttempt: boolean; holdTarget?: boolean },
-): Promise<void> {
+async function putBack(database: Database, row: OutboxRow, error: string, runAfter: Date, options: { countAttempt: boolean }): Promise<void> {
   await database.db.transaction(async (tx) => {
     const newer = await tx
       .select({ seq: outbox.seq })
@@ -129,7 +117,6 @@ async function putBack(
             },
       )
       .where(heldClaim(row));
-    if (newer.length > 0 && options.holdTarget) await holdTarget(tx, row.targetKey, runAfter);
   });
 }
 

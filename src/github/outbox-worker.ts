@@ -59,12 +59,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
         if (c.kind === "rate-limited" && c.retryAt) {
           olog.warn({ retryAt: c.retryAt }, "rate limited; waiting as GitHub asks");
-          // GitHub counts every write of the installation: they all wait, not only this one —
-          // those waiting now (their rows), and those recorded before the time comes (the pacer).
-          pacer.hold(installationId, c.retryAt);
+          // GitHub counts every write of the installation: they all wait, not only this one
+          // (held before this row is put back, so no other worker claims one meanwhile).
           await holdInstallation(database, installationId, c.retryAt);
-          // Every write to this target waits, a newer intent that supersedes this one included.
-          await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true, holdTarget: true });
+          await retryOutboxRow(database, row, message, c.retryAt, { countAttempt: true });
         } else if ((c.kind === "transient" || c.kind === "unauthorized") && row.attempts < MAX_OUTBOX_ATTEMPTS) {
           await retryOutboxRow(database, row, message, new Date(Date.now() + backoffMs(row.attempts)));
         } else {

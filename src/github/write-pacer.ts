@@ -8,9 +8,8 @@
  * hold twice that).
  *
  * A write GitHub answers with a secondary-limit wait (403 or 429 with `retry-after`) holds the
- * whole installation (`hold`): GitHub counts every write of it, so until then no write goes,
- * including one recorded after the answer (the outbox's `holdInstallation` only reaches the
- * rows already waiting).
+ * whole installation in the database, for every process (outbox-queue.ts, `holdInstallation`),
+ * not here.
  */
 export const GITHUB_WRITES_PER_MINUTE = 80;
 export const GITHUB_WRITES_PER_HOUR = 500;
@@ -19,8 +18,6 @@ export const PACED_WRITES_PER_HOUR = 450;
 
 export class WritePacer {
   #sent = new Map<number, number[]>();
-  /** Per installation: no write before this time (ms). */
-  #heldUntil = new Map<number, number>();
 
   constructor(
     private readonly perMinute = PACED_WRITES_PER_MINUTE,
@@ -31,13 +28,10 @@ export class WritePacer {
   /** Milliseconds to wait before the next write for this installation (0: go now, and it is counted). */
   reserve(installationId: number): number {
     const t = this.now();
-    const held = (this.#heldUntil.get(installationId) ?? 0) - t;
-    if (held <= 0) this.#heldUntil.delete(installationId);
     const sent = (this.#sent.get(installationId) ?? []).filter((at) => at > t - 3_600_000);
     this.#sent.set(installationId, sent);
     const lastMinute = sent.filter((at) => at > t - 60_000);
     const waits = [
-      held,
       lastMinute.length >= this.perMinute ? lastMinute[lastMinute.length - this.perMinute]! + 60_000 - t : 0,
       sent.length >= this.perHour ? sent[sent.length - this.perHour]! + 3_600_000 - t : 0,
     ];
@@ -47,15 +41,8 @@ export class WritePacer {
     return 0;
   }
 
-  /** GitHub asked this installation to wait until `until`: no write of it goes before then. */
-  hold(installationId: number, until: Date | number): void {
-    const at = typeof until === "number" ? until : until.getTime();
-    if (at > (this.#heldUntil.get(installationId) ?? 0)) this.#heldUntil.set(installationId, at);
-  }
-
-  /** Forgets every write and hold (a test's new world). */
+  /** Forgets every write (a test's new world). */
   reset(): void {
     this.#sent.clear();
-    this.#heldUntil.clear();
   }
 }

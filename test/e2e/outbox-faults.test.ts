@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { outbox, tasks } from "../../src/db/schema.js";
+import { installationHolds, outbox, tasks } from "../../src/db/schema.js";
 import { recordIntents } from "../../src/core/commands/record-intents.js";
 import { claimOutboxRow, type OutboxRow } from "../../src/github/outbox-queue.js";
 import { labelsToStore } from "../../src/core/commands/sync-issue.js";
@@ -71,7 +71,9 @@ describe("the outbox under faults", () => {
     expect(fake.requests.filter((r) => r.route === ADD_LABELS)).toHaveLength(1);
     const [waiting] = await booted.database.db.select().from(outbox).where(eq(outbox.status, "pending"));
     expect(waiting!.payload).toMatchObject({ label: "cw:in-progress" });
-    expect(waiting!.runAfter.getTime()).toBeGreaterThanOrEqual(before + 9_000);
+    const [hold] = await booted.database.db.select().from(installationHolds);
+    expect(hold).toMatchObject({ installationId: INSTALLATION_ID });
+    expect(hold!.until.getTime()).toBeGreaterThanOrEqual(before + 9_000);
   });
 
   it("a 403 with retry-after holds the whole installation: a write recorded after the answer, to another target, waits too", async () => {
@@ -87,13 +89,15 @@ describe("the outbox under faults", () => {
 
     // Recorded after GitHub's answer, for another issue: no row held it when the answer came.
     await recordIntents(booted.database.db, [comment(other, "later words")]);
-    expect(await booted.app.outbox.drain()).toBe(1); // claimed, and put back by the pacer untried
+    expect(await booted.app.outbox.drain()).toBe(0); // not even claimed: the hold is the database's, for every process
     expect(fake.counts().writes).toBe(1); // the limited label only
     const [later] = await booted.database.db.select().from(outbox).where(eq(outbox.operation, "upsert-comment"));
     expect(later).toMatchObject({ status: "pending", attempts: 0 });
-    expect(later!.runAfter.getTime()).toBeGreaterThanOrEqual(limited!.runAfter.getTime());
+    const [hold] = await booted.database.db.select().from(installationHolds);
+    expect(hold!.until.getTime()).toBe(limited!.runAfter.getTime());
 
     // Once the time has come, both go.
+    await booted.database.db.update(installationHolds).set({ until: new Date(0) });
     await booted.database.db
       .update(outbox)
       .set({ runAfter: new Date(0) })

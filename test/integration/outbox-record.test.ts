@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
-import { outbox } from "../../src/db/schema.js";
+import { installationHolds, outbox } from "../../src/db/schema.js";
+import { claimOutboxRow, completeOutboxRow, holdInstallation } from "../../src/github/outbox-queue.js";
 import { recordIntents } from "../../src/core/commands/record-intents.js";
 import type { GitHubIntent, RepoRef } from "../../src/core/intents.js";
 import type { StatusLabel } from "../../src/core/labels.js";
@@ -59,5 +60,32 @@ describe("recording intents in the outbox", () => {
   it("an empty list sends nothing", async () => {
     await recordIntents(database.db, []);
     expect(await rows()).toEqual([]);
+  });
+});
+
+describe("an installation GitHub asked to wait", () => {
+  const other: RepoRef = { owner: "octo", repo: "elsewhere", installationId: 43 };
+  const holds = () => database.db.select().from(installationHolds);
+
+  it("has no write claimed until its time, by any process: those waiting, those recorded later; other installations go on", async () => {
+    await recordIntents(database.db, [label(1, "cw:blocked")]);
+    await holdInstallation(database, 42, new Date(Date.now() + 60_000));
+    await recordIntents(database.db, [label(2, "cw:ready"), { kind: "set-status-label", repo: other, issueNumber: 1, label: "cw:ready" }]);
+    // claimOutboxRow is what every app process's outbox worker runs.
+    const claimed = await claimOutboxRow(database);
+    expect(claimed).toMatchObject({ installationId: 43 });
+    await completeOutboxRow(database, claimed!);
+    expect(await claimOutboxRow(database)).toBeUndefined();
+
+    // An earlier time never shortens the hold; a later one extends it.
+    const [first] = await holds();
+    await holdInstallation(database, 42, new Date(Date.now() + 1_000));
+    expect((await holds())[0]!.until.getTime()).toBe(first!.until.getTime());
+    await holdInstallation(database, 42, new Date(first!.until.getTime() + 30_000));
+    expect((await holds())[0]!.until.getTime()).toBe(first!.until.getTime() + 30_000);
+
+    // Its time has come: the writes go, oldest first.
+    await database.db.update(installationHolds).set({ until: new Date(Date.now() - 1_000) });
+    expect(await claimOutboxRow(database)).toMatchObject({ installationId: 42, targetKey: expect.stringContaining("#1") });
   });
 });
