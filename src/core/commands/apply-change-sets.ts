@@ -118,24 +118,21 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   }
   if (cs.pagesState === "write") left++;
   if (cs.pagesState === "failed") failures.push(cs.failure ?? "its pages could not be committed to the initiative branch");
+  /** Its end: the row's new status, and its one comment saying so (from the entries as they are now). */
+  const end = async (set: { status: "applied" } | { status: "failed"; failure: string }): Promise<GitHubIntent[]> => {
+    const [ended] = await tx.update(changeSets).set(set).where(eq(changeSets.id, cs.id)).returning();
+    return commentIntent(repo, ended!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch);
+  };
   if (failures.length > 0) {
     // It stops here: nothing more of it is written, and what waits is withdrawn.
     await cancelEntryIntents(
       tx,
       entries.map((e) => e.row.id),
     );
-    const [failed] = await tx
-      .update(changeSets)
-      .set({ status: "failed", failure: failures.join("\n") })
-      .where(eq(changeSets.id, cs.id))
-      .returning();
-    await recordIntents(tx, commentIntent(repo, failed!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
+    await recordIntents(tx, await end({ status: "failed", failure: failures.join("\n") }));
     return;
   }
-  if (left === 0) {
-    const [done] = await tx.update(changeSets).set({ status: "applied" }).where(eq(changeSets.id, cs.id)).returning();
-    intents.push(...commentIntent(repo, done!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch));
-  }
+  if (left === 0) intents.push(...(await end({ status: "applied" })));
   await recordIntents(tx, intents);
 }
 
