@@ -36,7 +36,9 @@ RUN npm install -g --no-audit --no-fund "@anthropic-ai/claude-code@${CLAUDE_CODE
 WORKDIR /app
 
 # Production dependencies only: tsx is one of them (the app runs its TypeScript through it).
+# patches/: a fix to postgres.js that `npm ci` applies (postinstall: patch-package).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json app.yml ./

@@ -65,6 +65,8 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
     connect_timeout: 5,
   });
   const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
+  /** One connection, for session state (advisory locks) that must outlive no pool turn. */
+  const ownConnection = () => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: 0 });
   serializeDates(client.options.serializers);
   return {
     db,
@@ -84,16 +86,19 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
       return [...result] as unknown as T[];
     },
     async withAdvisoryLock(key, fn) {
-      const conn = await client.reserve();
+      // A client of its own (one connection), like joinApps's, not one reserved from the pool:
+      // a reserved connection whose server side ends stays in the pool broken.
+      const conn = ownConnection();
       try {
         await conn`select pg_advisory_lock(${key})`;
         try {
           return await fn();
         } finally {
-          await conn`select pg_advisory_unlock(${key})`;
+          // If the connection is gone, so is its session, and the lock with it.
+          await conn`select pg_advisory_unlock(${key})`.catch(() => {});
         }
       } finally {
-        conn.release();
+        await conn.end({ timeout: 5 }).catch(() => {});
       }
     },
     async joinApps(ifAlone) {
@@ -102,7 +107,7 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
       // and acting on the count one step. The connection is a client of its own (one
       // connection), not one reserved from the pool: a reserved connection that drops is dead
       // for good, while this one connects again at its next query.
-      const conn = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: 0 });
+      const conn = ownConnection();
       let left = false;
       // The lock lives as long as its connection. If that drops (a server restart, a network cut)
       // the app no longer counts, and an app started then would take its claims as a dead one's:
