@@ -35,6 +35,17 @@ async function leftByADeadProcess(): Promise<void> {
   expect(await claimDeliveries(database)).toHaveLength(1);
 }
 
+/** A second app joins while another is alive: the claims left are not taken back (they may be the other's). */
+async function joinFindingNothingToTakeBack(): Promise<void> {
+  const leave = await database.joinApps(expireDeadClaims);
+  try {
+    expect(await claimOutboxRow(database)).toBeUndefined();
+    expect(await claimDeliveries(database)).toEqual([]);
+  } finally {
+    await leave();
+  }
+}
+
 describe("claims a dead app process left", () => {
   it("are taken again at once by the next app, with their attempt counted", async () => {
     await leftByADeadProcess();
@@ -50,12 +61,9 @@ describe("claims a dead app process left", () => {
   it("are left alone while another app process is alive: they may be its own", async () => {
     await leftByADeadProcess();
     const leaveOther = await database.joinApps(async () => {});
-    const leave = await database.joinApps(expireDeadClaims);
     try {
-      expect(await claimOutboxRow(database)).toBeUndefined();
-      expect(await claimDeliveries(database)).toEqual([]);
+      await joinFindingNothingToTakeBack();
     } finally {
-      await leave();
       await leaveOther();
     }
   });
@@ -82,13 +90,7 @@ describe("an app whose connection to the database dropped", () => {
         await database.rows(`select pg_terminate_backend($1)`, [holder]);
         await waitFor(async () => (await aliveLocks()).some((pid) => pid !== holder), 20_000);
       }
-      const leave = await database.joinApps(expireDeadClaims);
-      try {
-        expect(await claimOutboxRow(database)).toBeUndefined();
-        expect(await claimDeliveries(database)).toEqual([]);
-      } finally {
-        await leave();
-      }
+      await joinFindingNothingToTakeBack();
     } finally {
       await leaveFirst();
     }
