@@ -12,6 +12,10 @@
  * when the remote refuses the push for good (a protected branch, a rule), the pages are given up
  * (`pages_state = 'failed'`, the reason in `failure`) and the reconcile ends the change set as
  * failed. A removal (a revert's) is tried again for as long as it takes.
+ *
+ * A change set that fails for another reason while its pages are owed has them withdrawn
+ * (`'none'`, by the reconcile): none are written. A push already under way then lands all the
+ * same, and its round asks for their removal.
  */
 import { createHash } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
@@ -150,10 +154,18 @@ async function commitPages(deps: PageCommitDeps, cs: ChangeSetRow): Promise<bool
       }
     }
     // A revert meanwhile asked for the removal: it comes next round, and finds these rows.
-    await tx
+    const [recorded] = await tx
       .update(changeSets)
       .set({ pagesState: writing ? "written" : "removed", pagesAttempts: 0, pagesRetryAt: null })
-      .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, cs.pagesState)));
+      .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, cs.pagesState)))
+      .returning({ id: changeSets.id });
+    // The change set failed while these pages were pushed, which withdrew them (`none`): a
+    // failed change set writes no pages, so what landed is taken back next round.
+    if (!recorded && writing)
+      await tx
+        .update(changeSets)
+        .set({ pagesState: "remove", pagesAttempts: 0, pagesRetryAt: null })
+        .where(and(eq(changeSets.id, cs.id), eq(changeSets.pagesState, "none")));
     await markReconcileDue(tx, project.id);
   });
   return true;

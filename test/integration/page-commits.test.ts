@@ -1,21 +1,26 @@
 /**
  * A change set's pages on real git (a bare repository plays GitHub) and a real database: the
- * runner's page commits (`runner/page-commits.ts`) when the push fails. A push the remote drops
+ * runner's page commits (`runner/page-commits.ts`) when the push fails, and when the change set
+ * fails (`apply-change-sets.ts`) before its pages land. A push the remote drops
  * for a reason that may pass (here its `receive.maxInputSize`, which makes it answer "unpacker
  * error": neither a moved branch nor a refusal for good) is counted and tried again after its
  * backoff; the last try gives the pages up, and the reconcile then says so in the change set's
  * comment; a try that lands clears the count. No test waits for the backoff: each "later" puts
- * the stored retry time in the past, as time passing would.
+ * the stored retry time in the past, as time passing would. A change set that failed writes
+ * no pages: those still owed are withdrawn, and those a push landed as it failed are taken back.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { changeSets, initiatives, outbox, pages, projects, reconcileDue, tasks } from "../../src/db/schema.js";
 import { applyChangeSets } from "../../src/core/commands/apply-change-sets.js";
 import { recordChangeSet } from "../../src/core/commands/record-change-set.js";
+import { revertCommand } from "../../src/core/commands/change-set-commands.js";
+import { loadEntries } from "../../src/core/commands/change-set-rows.js";
+import { recordFailure } from "../../src/github/change-set-entry-store.js";
 import type { ProjectRow } from "../../src/core/commands/project-repo.js";
 import { pageFile } from "../../src/core/change-set-text.js";
 import { commitPendingPages, MAX_PAGE_ATTEMPTS, type PageCommitDeps } from "../../src/runner/page-commits.js";
-import { createGitWorkspace } from "../../src/runner/workspace/index.js";
+import { createGitWorkspace, type GitWorkspace } from "../../src/runner/workspace/index.js";
 import { createLogger } from "../../src/logger.js";
 import { cleanupGitFixtures, cloneAndCommit, createBareRemote, git, makeTempDir, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
@@ -40,10 +45,10 @@ interface World {
 }
 
 /**
- * A repository whose initiative branch exists, and a planning agent's change set with one page,
- * recorded as a plan's is (applying: its pages are owed).
+ * A repository whose initiative branch exists, and a planning agent's change set with one page
+ * (and a phase, when `withPhase`), recorded as a plan's is (applying: its pages are owed).
  */
-async function world(): Promise<World> {
+async function world(options: { withPhase?: boolean } = {}): Promise<World> {
   const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });
   await cloneAndCommit(remote, BRANCH, { "notes.md": "The initiative's branch.\n" }, "initiative");
   const db = database.db;
@@ -63,7 +68,12 @@ async function world(): Promise<World> {
       agentId: null,
       agentName: "planner",
       mode: "plan",
-      plan: { phases: [], tasks: [], edits: [], pages: [{ path: "overview.md", title: "Reports", body: "First draft." }] },
+      plan: {
+        phases: options.withPhase ? [{ key: "p", title: "Exports", body: "", dependsOn: [] }] : [],
+        tasks: [],
+        edits: [],
+        pages: [{ path: "overview.md", title: "Reports", body: "First draft." }],
+      },
       summary: "A page.",
     }),
   );
@@ -199,6 +209,90 @@ describe("page commits that fail", () => {
     await backoffElapses(w.changeSetId);
     expect((await round(w)).done).toBe(1);
     expect(await changeSet(w.changeSetId)).toMatchObject({ pagesState: "removed", pagesAttempts: 0, pagesRetryAt: null });
+    expect(await readFileAt(w.remote, BRANCH, PAGE)).toBeUndefined();
+    expect(await database.db.select().from(pages)).toEqual([]);
+  });
+});
+
+/** GitHub refused the phase's creation for good: the outbox's dead letter, recorded on its entry as the worker does. */
+async function phaseRefused(w: World): Promise<void> {
+  const phase = (await loadEntries(database.db, w.changeSetId)).find((e) => e.row.key === "p")!;
+  await recordFailure(
+    database.db,
+    {
+      kind: "create-planned-issue",
+      repo: { owner: "acme", repo: "shop", installationId: 7 },
+      entryId: phase.row.id,
+      marker: "<!-- marker -->",
+      title: "Exports",
+      body: "",
+      labels: [],
+      milestone: 1,
+    },
+    "permanent 422: Validation Failed",
+  );
+}
+
+const reconcile = (w: World) => database.db.transaction((tx) => applyChangeSets(tx, w.project));
+
+describe("a change set that failed", () => {
+  it("writes no pages: those still owed are withdrawn, no round commits them, and its revert has none to remove", async () => {
+    const w = await world({ withPhase: true });
+    const initiativeHead = await git(w.remote.path, ["rev-parse", BRANCH]);
+    await phaseRefused(w);
+    await reconcile(w);
+    expect(await changeSet(w.changeSetId)).toMatchObject({ status: "failed", pagesState: "none" });
+    expect((await changeSet(w.changeSetId)).failure).toContain("could not create it (permanent 422");
+
+    expect((await round(w)).done).toBe(0);
+    expect(await git(w.remote.path, ["rev-parse", BRANCH])).toBe(initiativeHead);
+    expect(await database.db.select().from(pages)).toEqual([]);
+
+    const reply = await database.db.transaction((tx) =>
+      revertCommand(
+        tx,
+        w.project,
+        {
+          number: 5,
+          id: 5005,
+          nodeId: "I_5",
+          title: "Plan it",
+          body: null,
+          state: "open",
+          stateReason: null,
+          labels: [],
+          milestone: null,
+          isPullRequest: false,
+          updatedAt: null,
+        },
+        w.changeSetId,
+        "alice",
+      ),
+    );
+    expect(reply).toBe([`Reverting change set \`${w.changeSetId}\`:`, "- 1 planned issue was never created: nothing to undo there"].join("\n"));
+    expect(await changeSet(w.changeSetId)).toMatchObject({ status: "reverted", pagesState: "none" });
+    expect((await round(w)).done).toBe(0);
+    expect(await git(w.remote.path, ["rev-parse", BRANCH])).toBe(initiativeHead);
+  });
+
+  it("as its pages are being pushed: what the push landed is taken back by the next round", async () => {
+    const w = await world({ withPhase: true });
+    await phaseRefused(w);
+    // The reconcile ends the change set while the runner's round is between its commit and its push.
+    const real = w.deps.workspace;
+    const racing: GitWorkspace = {
+      ...real,
+      pushBranch: async (input) => {
+        await reconcile(w);
+        return real.pushBranch(input);
+      },
+    };
+    expect(await commitPendingPages({ ...w.deps, workspace: racing })).toBe(1);
+    expect(await readFileAt(w.remote, BRANCH, PAGE)).toBe(TEXT);
+    expect(await changeSet(w.changeSetId)).toMatchObject({ status: "failed", pagesState: "remove" });
+
+    expect((await round(w)).done).toBe(1);
+    expect(await changeSet(w.changeSetId)).toMatchObject({ status: "failed", pagesState: "removed" });
     expect(await readFileAt(w.remote, BRANCH, PAGE)).toBeUndefined();
     expect(await database.db.select().from(pages)).toEqual([]);
   });

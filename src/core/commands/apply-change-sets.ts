@@ -15,13 +15,14 @@
  * A change set that cannot be applied in full ends `failed`, its reasons in its comment: a
  * write GitHub refused for good (the outbox's dead letter, recorded on the entry), a milestone
  * deleted while issues were still to be created in it, pages the runner gave up pushing. Its
- * writes still waiting are withdrawn; what it made stays until `/cw revert` undoes it.
+ * writes still waiting are withdrawn, and its pages too if they are not committed yet (a failed
+ * change set writes none); what it made stays until `/cw revert` undoes it.
  *
  * Every write is an outbox intent, so the outbox paces them, and each intent's target key is
  * its idempotency key: a reconcile that records one still waiting changes nothing, and a
  * restart records exactly what is left.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { changeSetEntries, changeSets, phases, tasks } from "../../db/schema.js";
 import { oneLine, plannedIssueBody, plannedIssueMarker } from "../change-set-text.js";
@@ -34,6 +35,8 @@ import { cancelEntryIntents, recordIntents } from "./record-intents.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { sanitizeIssueText } from "../sanitize.js";
 import { sanitizeTitle } from "../sanitize-title.js";
+
+type PagesState = ChangeSetRow["pagesState"];
 
 export async function applyChangeSets(tx: Tx, project: ProjectRow): Promise<void> {
   const sets = await tx
@@ -119,17 +122,21 @@ async function applyOne(tx: Tx, project: ProjectRow, cs: ChangeSetRow): Promise<
   if (cs.pagesState === "write") left++;
   if (cs.pagesState === "failed") failures.push(cs.failure ?? "its pages could not be committed to the initiative branch");
   /** Its end: the row's new status, and its one comment saying so (from the entries as they are now). */
-  const end = async (set: { status: "applied" } | { status: "failed"; failure: string }): Promise<GitHubIntent[]> => {
+  const end = async (set: { status: "applied" } | { status: "failed"; failure: string; pagesState: SQL<PagesState> }): Promise<GitHubIntent[]> => {
     const [ended] = await tx.update(changeSets).set(set).where(eq(changeSets.id, cs.id)).returning();
     return commentIntent(repo, ended!, await loadEntries(tx, cs.id), pagesFolderOf(config, initiative), initiative.branch);
   };
   if (failures.length > 0) {
-    // It stops here: nothing more of it is written, and what waits is withdrawn.
+    // It stops here: nothing more of it is written, and what waits is withdrawn — its writes to
+    // GitHub, and its pages if they are still owed. Decided on the row as it is now, not as read
+    // above: the runner may have committed them meanwhile (`written`, undone by a revert). A
+    // push under way at this moment finds `none` when it lands, and the runner takes it back.
     await cancelEntryIntents(
       tx,
       entries.map((e) => e.row.id),
     );
-    await recordIntents(tx, await end({ status: "failed", failure: failures.join("\n") }));
+    const pagesState = sql<PagesState>`case when ${changeSets.pagesState} = 'write' then 'none' else ${changeSets.pagesState} end`;
+    await recordIntents(tx, await end({ status: "failed", failure: failures.join("\n"), pagesState }));
     return;
   }
   if (left === 0) intents.push(...(await end({ status: "applied" })));

@@ -14,7 +14,7 @@
  *
  * A change set that failed (`apply-change-sets.ts`) is reverted like an applied one, as far as it
  * got: its writes still waiting are withdrawn first, and what it created, linked, edited and
- * committed is undone. While one of its writes is being made that very moment, the revert waits
+ * committed (pages written before it failed) is undone. While one of its writes is being made that very moment, the revert waits
  * for a second try (the write's outcome must be recorded for the revert to see it).
  */
 import { and, desc, eq, inArray } from "drizzle-orm";
@@ -143,10 +143,10 @@ export async function revertCommand(tx: Tx, project: ProjectRow, issue: IssueFac
   }
   const pageEntries = entries.filter((e) => e.state.kind === "page");
   const pageCount = `${pageEntries.length} page${pageEntries.length === 1 ? "" : "s"}`;
-  // A failed change set's pages may be on their way (or there): removing what is not there commits nothing.
-  const pagesState = cs.pagesState === "written" || cs.pagesState === "write" ? "remove" : cs.pagesState === "failed" ? "none" : cs.pagesState;
+  // Only pages it wrote are taken back: none are owed here (an applying change set is not reverted,
+  // a failed one had those withdrawn), and pages given up (`failed`) were never there.
+  const pagesState = cs.pagesState === "written" ? "remove" : cs.pagesState === "failed" ? "none" : cs.pagesState;
   if (cs.pagesState === "written") undone.push(`${pageCount} removed from the initiative branch in one commit`);
-  if (cs.pagesState === "write") undone.push(`${pageCount} not committed yet: removed in one commit if they land`);
   const neverCreated = entries.filter((e) => e.state.kind === "issue" && e.row.issueNumber === null).length;
   if (cs.status === "failed" && neverCreated > 0)
     undone.push(`${neverCreated} planned issue${neverCreated === 1 ? " was" : "s were"} never created: nothing to undo there`);
