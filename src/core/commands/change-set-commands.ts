@@ -14,8 +14,9 @@
  *
  * A change set that failed (`apply-change-sets.ts`) is reverted like an applied one, as far as it
  * got: its writes still waiting are withdrawn first, and what it created, linked, edited and
- * committed (pages written before it failed) is undone. While one of its writes is being made that very moment, the revert waits
- * for a second try (the write's outcome must be recorded for the revert to see it).
+ * committed (pages written before it failed) is undone. While one of its writes is being made
+ * that very moment, the revert waits for a second try (the write's outcome must be recorded for
+ * the revert to see it).
  */
 import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
