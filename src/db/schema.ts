@@ -358,7 +358,10 @@ export const changeSets = pgTable(
     taskId: text("task_id").references((): AnyPgColumn => tasks.id, { onDelete: "set null" }),
     /** The writer on whose word it is applied (who started the planning task, or `/cw apply`). */
     appliedBy: text("applied_by"),
-    /** Its pages' commit on the initiative branch: none, to write, written, to remove, removed, or failed (given up). */
+    /**
+     * Its pages' commit on the initiative branch: none (also: withdrawn, the set having failed
+     * before they were written), to write, written, to remove, removed, or failed (given up).
+     */
     pagesState: text("pages_state").$type<"none" | "write" | "written" | "remove" | "removed" | "failed">().notNull().default("none"),
     /** Failed tries at the pages' commit so far, and when the next may be made. */
     pagesAttempts: integer("pages_attempts").notNull().default(0),
