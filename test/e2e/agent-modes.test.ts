@@ -4,30 +4,18 @@
  * (fail → fix task → verify again → ready for review), a review agent posts a COMMENT review
  * that a writer's `/cw refine` turns into a refine. Real git, the fake agent, the fake GitHub.
  */
-import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agentReviews, outbox, refineReviews, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, install, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-modes-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-modes-e2e-");
 
 const OPEN_ISSUE = "POST /repos/{owner}/{repo}/issues";
 const POST_REVIEW = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews";

@@ -5,28 +5,19 @@
  * a reader's drag starts nothing and gets one reply; a Done card dragged back is set back.
  * Real git, the fake agent, the fake GitHub with its Projects v2 model.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-board-e2e-");
+import { dropBox } from "../support/scratch.js";
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted, scratch } = useFakeAgentApp("cw-board-e2e-");
 const barriers = dropBox(path.join(scratch, "barriers"));
 
 const script = (file: string, summary: string) =>

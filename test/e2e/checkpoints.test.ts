@@ -6,22 +6,20 @@
  * start only once it is settled, and are given its summary. GitHub is the fake; git is real;
  * the agent is the fake agent, run through the `command` adapter.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, messages, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-checkpoints-e2e-");
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-checkpoints-e2e-", { config: () => ({ agentCommand: AGENT_COMMAND }) });
 const captures = path.join(scratch, "captures");
 // Keeps a copy of each run's input files, so the test can read what a dependent was told.
 // (Each run is another OS user: the copies are made writable for the next.)
@@ -32,14 +30,6 @@ const AGENT_COMMAND = [
   `cp -r "$CW_INPUT_DIR/." "${captures}/$CW_TASK_ID/"`,
   `exec node "${FAKE_AGENT}"`,
 ].join(" && ");
-
-useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const ASSIGNEES_ROUTE = "POST /repos/{owner}/{repo}/issues/{issue_number}/assignees";
 

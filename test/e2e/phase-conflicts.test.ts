@@ -10,32 +10,22 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { agents, outbox, phases, tasks } from "../../src/db/schema.js";
 import { UPDATE_RETRY_HINT } from "../../src/core/branch-update.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
 import { commitParents, createBareRemote, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, install, runUntilQuiet as runUntilQuietIn } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-phase-conflicts-");
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-phase-conflicts-", { config: () => ({ agentCommand: AGENT_COMMAND }) });
 /** When this file exists, merge agents follow the script in it (else they resolve, keeping both sides). */
 const mergeScriptFile = path.join(scratch, "merge-script.json");
 const AGENT_COMMAND = `if [ -f "${mergeScriptFile}" ]; then export FAKE_AGENT_MERGE_SCRIPT="$(cat "${mergeScriptFile}")"; fi; exec node "${FAKE_AGENT}"`;
-
-useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const INITIATIVE_BRANCH = "cw/checkout";
 const MERGE_ROUTE = "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge";

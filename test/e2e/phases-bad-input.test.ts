@@ -7,31 +7,19 @@
  * initiative that needs no approval — and around them: a push while auto-merge waits, a draft
  * that GitHub fails to make ready, and sub-issues of a phase that were never started.
  */
-import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { initiatives, outbox, phases, pullRequests } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
 import { commitParents, createBareRemote, forcePush, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { postDelivery } from "../support/github-app.js";
 import { WRITER, type UserSpec } from "../support/payloads.js";
 import { install, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-phases-bad-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-phases-bad-");
 
 const INITIATIVE_BRANCH = "cw/checkout";
 const MERGE_ROUTE = "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge";

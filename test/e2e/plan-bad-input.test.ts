@@ -2,27 +2,15 @@
  * Every bad plan.json the issue lists fails its planning task with the problem quoted in one
  * comment, pings nobody, and creates nothing. All of them run at once, one plan issue each.
  */
-import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { changeSets, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { planBody } from "../support/plan-scripts.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-plan-bad-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-plan-bad-");
 
 /** [what is wrong, the plan issue's body, what the comment must quote] */
 const CASES: [string, string, string][] = [

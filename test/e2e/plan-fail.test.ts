@@ -4,32 +4,22 @@
  * creation for good (422), the milestone deleted while issues were still to be created, pages
  * the remote refuses for good (a protected branch).
  */
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { changeSetEntries, changeSets, outbox } from "../../src/db/schema.js";
 import { recordIntents } from "../../src/core/commands/record-intents.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt } from "../support/git-fixtures.js";
 import { installedRepository } from "../support/flows.js";
 import { planBody } from "../support/plan-scripts.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
 import { INSTALLATION_ID, OWNER, REPO } from "../support/payloads.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-plan-fail-");
-
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-plan-fail-");
 
 const CREATE = "POST /repos/{owner}/{repo}/issues";
 

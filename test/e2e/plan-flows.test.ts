@@ -4,29 +4,20 @@
  * created: the initiative's pages and its change-set.md), `cw:detail` on a task, `plan_approval`
  * in the repository's config file, and a revert that stops the agent of a task it created.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, changeSets, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { planBody } from "../support/plan-scripts.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-plan-flows-");
+import { dropBox } from "../support/scratch.js";
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 30,
-  idleSeconds: 30,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted, scratch } = useFakeAgentApp("cw-plan-flows-", { runner: { timeoutSeconds: 30, idleSeconds: 30 } });
 
 const CREATE = "POST /repos/{owner}/{repo}/issues";
 

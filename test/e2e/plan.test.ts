@@ -4,31 +4,19 @@
  * initiative merges. Then `/cw revert` (keeping what a person changed since), `/cw apply` under
  * plan_approval, and detail and refine runs. Real git (a local bare remote), the fake agent writing plan.json, the fake GitHub.
  */
-import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { changeSetEntries, changeSets, pages, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { installedRepository, runUntilQuiet } from "../support/flows.js";
 import { planBody, work } from "../support/plan-scripts.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-plan-e2e-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-plan-e2e-");
 
 function setup(): Promise<{ fake: FakeGitHub; remote: BareRemote }> {
   return installedRepository(booted, { "README.md": "# Shop\n" });

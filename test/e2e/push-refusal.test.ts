@@ -4,31 +4,21 @@
  * repository whose `pre-receive` hook answers as GitHub does, in GitHub's own words, when the
  * pushed commit holds the file GitHub would refuse.
  */
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, tasks } from "../../src/db/schema.js";
 import { APP_BOT } from "../support/fake-github/index.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { branchSha, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
-import { agentScratch } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-push-refusal-");
 
 useStrictNock();
 // Retries allowed: a refusal that were taken for a passing failure would run the agent again.
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }), {
-  maxRetries: 2,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-push-refusal-", { config: { maxAgents: 1 }, runner: { maxRetries: 2 } });
 
 /** GitHub's words, as `git push` shows them (each line is printed after `remote: `). */
 const WORKFLOW_REFUSAL = "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission";

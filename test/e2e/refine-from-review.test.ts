@@ -9,32 +9,21 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { agents, phases, pullRequests, refineReviews, tasks } from "../../src/db/schema.js";
 import { REFINE_RETRY_HINT } from "../../src/core/refine-review.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { APP_BOT, type FakeGitHub } from "../support/fake-github/index.js";
 import { readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { postDelivery } from "../support/github-app.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet as runUntilQuietIn, statusOf } from "../support/flows.js";
 import { READER, WRITER, type UserSpec } from "../support/payloads.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-refine-e2e-");
-const INPUT_LOG = path.join(scratch, "inputs.jsonl");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-  agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG },
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted, scratch } = useFakeAgentApp("cw-refine-e2e-", { runner: () => ({ agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG } }) });
+const INPUT_LOG = path.join(scratch, "inputs.jsonl");
 beforeEach(() => rmSync(INPUT_LOG, { force: true }));
 
 const INITIATIVE_BRANCH = "cw/checkout";

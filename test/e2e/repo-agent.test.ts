@@ -4,31 +4,22 @@
  * binary is missing on purpose); without the key, the runner's agent runs. Real git, the fake
  * agent, the fake GitHub.
  */
-import { rmSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agents, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, install, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-repo-agent-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "codex", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-  agentEnv: { CW_CODEX_BIN: path.join(scratch, "no-such-codex") },
+const { booted, scratch } = useFakeAgentApp("cw-repo-agent-", {
+  config: { agent: "codex", maxAgents: 1 },
+  runner: () => ({ agentEnv: { CW_CODEX_BIN: path.join(scratch, "no-such-codex") } }),
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function runOneTask(config: string | null) {
   const remote = await createBareRemote({ files: { "README.md": "# Shop\n" } });

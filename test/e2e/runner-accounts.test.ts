@@ -8,22 +8,26 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { ACCOUNTS_MARKER } from "../../src/core/commands/finish-run.js";
 import { commentMarker } from "../../src/core/intents.js";
 import { accounts, agents, tasks } from "../../src/db/schema.js";
 import { addAccount } from "../../src/runner/accounts/account-store.js";
 import { homeKey } from "../../src/runner/containment/agent-session.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import { installedRepository, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
+import { dropBox } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
 const SECRET_KEY = randomBytes(32);
-const scratch = agentScratch("cw-runner-accounts-");
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-runner-accounts-", {
+  config: { agent: "claude", agentCommand: undefined, secretKey: SECRET_KEY },
+  // WEBHOOK_SECRET here proves even the runner's own extra environment is filtered.
+  runner: () => ({ agentEnv: { CW_CLAUDE_BIN: CLAUDE, WEBHOOK_SECRET: "leaked-through-agent-env" } }),
+});
+/** The runner's work directory (useFakeAgentApp's). */
 const workDir = path.join(scratch, "work");
 /** One env-<n>.txt and argv-<n>.txt per start of the CLI. */
 const spawns = path.join(scratch, "spawns");
@@ -51,14 +55,6 @@ exec "${process.execPath}" "${FAKE_AGENT}" "$@"
 `,
 );
 chmodSync(CLAUDE, 0o755);
-
-useStrictNock();
-const booted = useBootedApp(
-  () => ({ workDir, agent: "claude", agentCommand: undefined, secretKey: SECRET_KEY, maxAgents: 2 }),
-  // WEBHOOK_SECRET here proves even the runner's own extra environment is filtered.
-  { maxRetries: 0, timeoutSeconds: 20, idleSeconds: 10, agentEnv: { CW_CLAUDE_BIN: CLAUDE, WEBHOOK_SECRET: "leaked-through-agent-env" } },
-);
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 

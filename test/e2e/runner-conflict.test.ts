@@ -8,21 +8,20 @@
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, asc, eq } from "drizzle-orm";
 import { agentLogChunks, agents, initiatives, phases, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, cloneAndCommit, commitParents, git, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { fakeAgentScript, fakeMergeScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { alive, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
+import { dropBox } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-runner-conflict-");
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-runner-conflict-", { config: () => ({ agentCommand: AGENT_COMMAND }), runner: { maxRetries: 2 } });
 const barrier = path.join(scratch, "barrier");
 // An agent whose task says "wait-for-sibling" starts working only once two such agents have
 // started: both worktrees then come from the same initiative commit, as when two runners take
@@ -38,14 +37,6 @@ const AGENT_COMMAND = [
   `fi;`,
   `exec node "${FAKE_AGENT}"`,
 ].join(" ");
-
-useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
-  maxRetries: 2,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = fakeAgentScript;
 

@@ -5,23 +5,22 @@
  * task is taken back and resumed. GitHub is the fake; git is real; the agent is the fake agent
  * run through the `command` adapter.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { branchSha, logSubjects, readFileAt, type BareRemote } from "../support/git-fixtures.js";
 import { READER, WRITER } from "../support/payloads.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { alive, hostPid, waitFor } from "../support/processes.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
+import { dropBox } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-runner-e2e-");
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-runner-e2e-", { config: () => ({ agentCommand: AGENT_COMMAND }), runner: { maxRetries: 1 } });
 const captures = dropBox(path.join(scratch, "captures"));
 // The agent command copies what the agent was given (its input files and environment), then
 // runs the fake agent: the test can read what each run saw after its worktree is gone. (Each run
@@ -35,14 +34,6 @@ const AGENT_COMMAND = [
   `export FAKE_AGENT_PIDFILE="${captures}/$CW_TASK_ID/grandchild.pid"`,
   `exec node "${FAKE_AGENT}"`,
 ].join(" && ");
-
-useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: AGENT_COMMAND, maxAgents: 2 }), {
-  maxRetries: 1,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const script = fakeAgentScript;
 

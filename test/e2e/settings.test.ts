@@ -4,28 +4,16 @@
  * said once, tasks outside phases close when the initiative lands, and a task's status label
  * only moves forward. Real git, the fake agent, the fake GitHub.
  */
-import { rmSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import { useBootedApp } from "../support/boot.js";
+import { describe, expect, it } from "vitest";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
 import { createBareRemote, readFileAt } from "../support/git-fixtures.js";
 import { WRITER } from "../support/payloads.js";
 import { install, runUntilQuiet, statusOf } from "../support/flows.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch } from "../support/scratch.js";
-
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-settings-");
 
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 2 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { booted } = useFakeAgentApp("cw-settings-");
 
 const script = (file: string, summary: string) =>
   `\n\n\`\`\`fake-agent\n${JSON.stringify({ behavior: "edit", files: { [file]: `${summary}\n` }, summary })}\n\`\`\`\n`;

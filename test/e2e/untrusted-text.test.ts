@@ -7,31 +7,23 @@
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { parse as parseYaml } from "yaml";
 import { initiatives, phases, tasks } from "../../src/db/schema.js";
-import { useBootedApp } from "../support/boot.js";
+import { useFakeAgentApp } from "../support/fake-agent-app.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { fakeAgentScript, install, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import { READER, WRITER, type UserSpec } from "../support/payloads.js";
 import { git } from "../support/git-fixtures.js";
-import { agentScratch } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-untrusted-text-");
-const INPUT_LOG = path.join(scratch, "inputs.jsonl");
-
 useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "command", agentCommand: `exec node "${FAKE_AGENT}"`, maxAgents: 1 }), {
-  maxRetries: 0,
-  timeoutSeconds: 20,
-  idleSeconds: 10,
-  agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG },
+const { booted, scratch } = useFakeAgentApp("cw-untrusted-text-", {
+  config: { maxAgents: 1 },
+  runner: () => ({ agentEnv: { FAKE_AGENT_INPUT_LOG: INPUT_LOG } }),
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const INPUT_LOG = path.join(scratch, "inputs.jsonl");
 beforeEach(() => rmSync(INPUT_LOG, { force: true }));
 const TRIAGER: UserSpec = { login: "octo-triager", id: 1004 };
 

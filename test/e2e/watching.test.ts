@@ -4,40 +4,32 @@
  * with long lines cut; `/cw log` for writers only; tokens and cost in `/cw status`; the Mermaid
  * graph in the phase PR's body. The `claude` adapter runs the fake agent, so usage is reported.
  */
-import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { agentLogChunks, agents, tasks } from "../../src/db/schema.js";
 import { commentMarker } from "../../src/core/intents.js";
 import { taskCheckRunName } from "../../src/core/task-check-run.js";
-import { useBootedApp } from "../support/boot.js";
+import { FAKE_AGENT, useFakeAgentApp } from "../support/fake-agent-app.js";
 import type { FakeGitHub } from "../support/fake-github/index.js";
 import { convergeUntil, fakeAgentScript, installedRepository, runUntilQuiet } from "../support/flows.js";
 import { FULL_NAME, READER, WRITER } from "../support/payloads.js";
 import { runLogsCli } from "../../src/runner/logs-cli.js";
 import { registry } from "../../src/server/metrics.js";
 import { useStrictNock } from "../support/strict-nock.js";
-import { agentScratch, dropBox } from "../support/scratch.js";
+import { dropBox } from "../support/scratch.js";
 
-const FAKE_AGENT = fileURLToPath(new URL("../support/fake-agent.mjs", import.meta.url));
-const scratch = agentScratch("cw-watching-e2e-");
+const REFRESH_MS = 400;
+useStrictNock();
+const { booted, scratch } = useFakeAgentApp("cw-watching-e2e-", {
+  config: { agent: "claude", agentCommand: undefined, maxAgents: 1 },
+  runner: () => ({ timeoutSeconds: 30, idleSeconds: 20, agentEnv: { CW_CLAUDE_BIN: CLAUDE }, checkRunRefreshMs: REFRESH_MS }),
+});
 const barriers = dropBox(path.join(scratch, "barriers"));
 const CLAUDE = path.join(scratch, "claude");
 writeFileSync(CLAUDE, `#!/bin/sh\nexec "${process.execPath}" "${FAKE_AGENT}" "$@"\n`);
 chmodSync(CLAUDE, 0o755);
-
-const REFRESH_MS = 400;
-useStrictNock();
-const booted = useBootedApp(() => ({ workDir: path.join(scratch, "work"), agent: "claude", agentCommand: undefined, maxAgents: 1 }), {
-  maxRetries: 0,
-  timeoutSeconds: 30,
-  idleSeconds: 20,
-  agentEnv: { CW_CLAUDE_BIN: CLAUDE },
-  checkRunRefreshMs: REFRESH_MS,
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 // The registry is the process's, as prom-client's is: other test files in this worker count too.
 beforeEach(() => registry.resetMetrics());
 
