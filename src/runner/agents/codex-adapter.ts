@@ -38,7 +38,7 @@ export function createCodexAdapter(): AgentAdapter {
       const sessionId = req.resume?.sessionId;
       const { env, overrides } = codexSettings(req);
       const args = ["exec", "--json", ...SANDBOX, ...overrides, "--skip-git-repo-check", ...(sessionId ? ["resume", sessionId] : []), req.prompt];
-      return runAgent({ ...req, env }, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser() });
+      return runAgent(req, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser(), env });
     },
   };
 }
@@ -58,16 +58,15 @@ const QUIET = [
 ].flatMap((setting) => ["-c", setting]);
 
 /**
- * The runner's OPENAI_API_KEY / OPENAI_BASE_URL (passed through `CW_AGENT_ENV`, or an account's
- * `--env`) where codex reads them; an account's own CODEX_API_KEY and config.toml win.
+ * The agent's environment, built once, with the runner's OPENAI_API_KEY / OPENAI_BASE_URL (passed
+ * through `CW_AGENT_ENV`, or an account's `--env`) where codex reads them; an account's own
+ * CODEX_API_KEY and config.toml win.
  */
 function codexSettings(req: AgentRunRequest): { env: Record<string, string>; overrides: string[] } {
-  const seen = buildAgentEnv(req);
-  const env = { ...req.env };
+  const env = buildAgentEnv(req);
   const overrides = [...QUIET];
-  if (!seen.CODEX_API_KEY && seen.OPENAI_API_KEY) env.CODEX_API_KEY = seen.OPENAI_API_KEY;
-  if (seen.OPENAI_BASE_URL && !req.env.CODEX_HOME)
-    overrides.push(...codexProviderOverrides(seen.OPENAI_BASE_URL, env.CODEX_API_KEY || seen.CODEX_API_KEY ? "api_key" : "login"));
+  if (!env.CODEX_API_KEY && env.OPENAI_API_KEY) env.CODEX_API_KEY = env.OPENAI_API_KEY;
+  if (env.OPENAI_BASE_URL && !req.env.CODEX_HOME) overrides.push(...codexProviderOverrides(env.OPENAI_BASE_URL, env.CODEX_API_KEY ? "api_key" : "login"));
   return { env, overrides };
 }
 

@@ -42,6 +42,8 @@ export interface AgentInvocation {
   file: string;
   args: string[];
   parser?: StreamParser;
+  /** The agent's whole environment, when the adapter built it (`buildAgentEnv`) to read it first. */
+  env?: Record<string, string>;
 }
 
 const RESULT_PATH = ".cw/output/result.json";
@@ -53,6 +55,7 @@ export async function runAgent(req: AgentRunRequest, invocation: AgentInvocation
     file: invocation.file,
     args: invocation.args,
     request: req,
+    env: invocation.env,
     onStdoutLine: parser
       ? (line: string, control: AgentProcessControl) => {
           if (parser.read(line) === "end") control.end();

@@ -45,8 +45,8 @@ export interface SpawnAgentOptions {
   onStdoutLine?(line: string, control: AgentProcessControl): void;
   /** Between SIGTERM and SIGKILL. */
   killGraceMs?: number;
-  /** The runner's environment the allowlist picks from. */
-  runnerEnv?: NodeJS.ProcessEnv;
+  /** The agent's whole environment, from `buildAgentEnv`: built here when the adapter did not build it already. */
+  env?: Record<string, string>;
 }
 
 const DEFAULT_KILL_GRACE_MS = 2_000;
@@ -59,7 +59,7 @@ export async function spawnAgent(options: SpawnAgentOptions): Promise<AgentProce
   const tail = new LogTail();
   if (req.signal?.aborted) return { end: "stopped", exitCode: null, signal: null, logTail: "" };
 
-  const env = buildAgentEnv(req, options.runnerEnv);
+  const env = options.env ?? buildAgentEnv(req);
   if (req.sandbox && !(await findExecutable(options.file, env.PATH))) {
     // Inside the sandbox a missing binary would only be setpriv's exit 127: say it plainly.
     return { end: "exited", exitCode: null, signal: null, logTail: "", startError: `${options.file} was not found on PATH (${env.PATH ?? "unset"})` };
