@@ -2,6 +2,11 @@
  * Whether a PostgreSQL server lets `url`'s role in without a password, asked directly (the
  * first step of its protocol): tests that expect the runner to refuse agents on a trusting
  * server, or not, check the server itself rather than assume how this machine is set up.
+ *
+ * Not the runner's own probe (src/runner/containment/database-reach.ts), on purpose: this is the
+ * independent answer that probe is checked against (test/integration/containment-setup.test.ts),
+ * and a check of the probe that asked the probe would pass whatever the probe said. It asks the
+ * URL's own address only, in plain text; the probe also asks the server's other door and TLS.
  */
 import net from "node:net";
 
