@@ -25,13 +25,14 @@ import { startAppProcess, type AppProcess } from "../support/app-process.js";
 import { useBootedApp } from "../support/boot.js";
 import { createTestDatabase } from "../support/database.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { serveFakeGitHub } from "../support/fake-github/http-server.js";
+import { deliverWebhooks, serveFakeGitHub } from "../support/fake-github/http-server.js";
 import { createBareRemote } from "../support/git-fixtures.js";
 import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from "../support/flows.js";
 import type { BareRemote } from "../support/git-fixtures.js";
 import { readFileAt } from "../support/git-fixtures.js";
 import { TEST_WEBHOOK_SECRET, testAgentUsers, testConfig, testLog } from "../support/github-app.js";
 import { waitFor } from "../support/processes.js";
+import { databaseAway } from "../support/database-away.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
@@ -78,23 +79,6 @@ async function taskFor(issueNumber: number) {
   return task!;
 }
 
-/** Makes every transaction fail as a lost connection does, until `back()` is called. */
-function databaseAway(): { back(): void; refused(): number } {
-  const db = booted.database.db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> };
-  const original = db.transaction.bind(db);
-  let refused = 0;
-  db.transaction = async () => {
-    refused++;
-    throw Object.assign(new Error("write CONNECTION_CLOSED 127.0.0.1:5432"), { code: "CONNECTION_CLOSED" });
-  };
-  return {
-    back: () => {
-      db.transaction = original;
-    },
-    refused: () => refused,
-  };
-}
-
 interface DeadRun {
   fake: FakeGitHub;
   remote: BareRemote;
@@ -129,7 +113,7 @@ async function runThatDiedUnrecorded(summary: string): Promise<DeadRun> {
   const first = await runnerLife(1);
   expect(await first.dispatchOnce()).toBe(1);
   await waitFor(() => existsSync(reached), 30_000);
-  const outage = databaseAway();
+  const outage = databaseAway(booted.database);
   writeFileSync(hold, "");
   try {
     await waitFor(() => journaled().length === 1 && outage.refused() >= 1, 30_000);
@@ -225,23 +209,6 @@ describe("a run whose runner died before the database recorded its finish", () =
     expect(statusOf(fake, n)).toEqual(["cw:in-review"]);
   });
 });
-
-/** Delivers what the fake queues to the app on `port`, as GitHub does (a delivery to an app that is down is lost). */
-function deliverWebhooks(fake: FakeGitHub, port: number): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      if (fake.pendingWebhooks.length > 0) await fake.deliver(port).catch(() => {});
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
 
 /** `npm start` killed while a finished run waits for the database; the next `npm start` records it. */
 async function killedAppTest(context: TestContext): Promise<void> {

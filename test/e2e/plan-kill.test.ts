@@ -22,7 +22,7 @@ import { plannedIssueMarker } from "../../src/core/change-set-text.js";
 import { startAppProcess, type AppProcess } from "../support/app-process.js";
 import { createTestDatabase } from "../support/database.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
-import { serveFakeGitHub } from "../support/fake-github/http-server.js";
+import { deliverWebhooks, serveFakeGitHub } from "../support/fake-github/http-server.js";
 import type { FakeRequest } from "../support/fake-github/types.js";
 import { createBareRemote } from "../support/git-fixtures.js";
 import { TEST_WEBHOOK_SECRET, testAgentUsers } from "../support/github-app.js";
@@ -74,26 +74,6 @@ async function appDatabase(
   // plan's) unless told that this is known.
   const env = { DATABASE_URL: database.url!, CW_UNSAFE_DATABASE: "1" };
   return { env, read: (fn) => fn(database), drop: () => database.close() };
-}
-
-/**
- * Delivers what the fake queues to the app on `port`, as GitHub does: a delivery to an app that is
- * down is lost (GitHub does not retry by itself).
- */
-function deliverWebhooks(fake: FakeGitHub, port: number): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      if (fake.pendingWebhooks.length > 0) await fake.deliver(port).catch(() => {});
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
 }
 
 describe("a 40-issue plan, its app killed with SIGKILL halfway through applying it", () => {

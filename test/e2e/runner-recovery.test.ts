@@ -20,6 +20,7 @@ import { fakeAgentScript, installedRepository, runUntilQuiet, statusOf } from ".
 import { readFileAt } from "../support/git-fixtures.js";
 import { testAgentUsers, testConfig, testLog } from "../support/github-app.js";
 import { alive, waitFor } from "../support/processes.js";
+import { databaseAway } from "../support/database-away.js";
 import { agentScratch, dropBox } from "../support/scratch.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
@@ -39,23 +40,6 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 async function taskFor(issueNumber: number) {
   const [task] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, issueNumber));
   return task!;
-}
-
-/** Makes every transaction fail as a lost connection does, until `back()` is called. */
-function databaseAway(): { back(): void; refused(): number } {
-  const db = booted.database.db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> };
-  const original = db.transaction.bind(db);
-  let refused = 0;
-  db.transaction = async () => {
-    refused++;
-    throw Object.assign(new Error("write CONNECTION_CLOSED 127.0.0.1:5432"), { code: "CONNECTION_CLOSED" });
-  };
-  return {
-    back: () => {
-      db.transaction = original;
-    },
-    refused: () => refused,
-  };
 }
 
 describe("a run the database could not record", () => {
@@ -79,7 +63,7 @@ describe("a run the database could not record", () => {
     const runner = (await taskFor(n)).claimedBy!;
 
     // The database goes away just as the agent finishes.
-    const outage = databaseAway();
+    const outage = databaseAway(booted.database);
     writeFileSync(hold, "");
     await waitFor(() => outage.refused() >= 2, 30_000);
     // Meanwhile the lease lapses, and a reclaim (any runner's) takes the task back. (Only the

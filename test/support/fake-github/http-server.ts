@@ -87,3 +87,23 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("error", reject);
   });
 }
+
+/**
+ * Delivers what the fake queues to the app on `port`, as GitHub does: a delivery to an app that is
+ * down is lost (GitHub does not retry by itself).
+ */
+export function deliverWebhooks(fake: FakeGitHub, port: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      if (fake.pendingWebhooks.length > 0) await fake.deliver(port).catch(() => {});
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
