@@ -472,6 +472,20 @@ describe("the codex adapter", () => {
     expect(argv).not.toContain("resume");
   });
 
+  it("hands the runner's OPENAI_API_KEY and OPENAI_BASE_URL on where codex reads them: CODEX_API_KEY, and a provider at that URL", async () => {
+    const envFile = path.join(tmp, `env-${runs + 1}.json`);
+    const argvFile = path.join(tmp, `argv-${runs + 1}.json`);
+    const r = fakeRun("dump-env", {
+      env: { FAKE_AGENT_ENVFILE: envFile, FAKE_AGENT_ARGVFILE: argvFile, OPENAI_API_KEY: "sk-runner-openai", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" },
+    });
+    expect((await run(r, "codex")).outcome).toBe("done");
+    const env = JSON.parse(readFileSync(envFile, "utf8")) as Record<string, string>;
+    expect(env).toMatchObject({ CODEX_API_KEY: "sk-runner-openai", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+    const argv = (JSON.parse(readFileSync(argvFile, "utf8")) as string[]).join(" ");
+    expect(argv).toContain("http://127.0.0.1:9/v1");
+    expect(argv).toContain('env_key="CODEX_API_KEY"');
+  });
+
   it("resumes the thread with exec resume", async () => {
     const argvFile = path.join(tmp, `argv-${runs + 1}.json`);
     const steps = ["codex-stream", "done"];
