@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
-import { initiatives, outbox, projects, tasks } from "../../src/db/schema.js";
+import { initiatives, installationHolds, outbox, projects, tasks } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { postDelivery } from "../support/github-app.js";
@@ -20,13 +20,17 @@ const converge = (fake: FakeGitHub) => fake.converge(booted.app.port, booted.set
 
 const installed = (fake: FakeGitHub) => install(booted, fake);
 
-/** Makes every waiting outbox row runnable now (instead of waiting out its backoff). */
-/** The time GitHub asked to wait has passed: the waiting writes, and the pacer's hold on the installation. */
+/**
+ * The time GitHub asked to wait has passed: every waiting outbox row is runnable now, and the
+ * installation's rate-limit hold (kept in the database for every app process) and the pacer's
+ * have run out.
+ */
 async function hurryOutbox() {
   await booted.database.db
     .update(outbox)
     .set({ runAfter: new Date(0) })
     .where(eq(outbox.status, "pending"));
+  await booted.database.db.update(installationHolds).set({ until: new Date(0) });
   booted.pacer.reset();
 }
 
