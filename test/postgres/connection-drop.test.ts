@@ -6,7 +6,8 @@
  * small write ever flushed again (porsager/postgres#1208; patches/postgres+3.4.9.patch, applied
  * by `npm ci`'s postinstall, mends both); and a connection reserved from the pool stayed in it
  * broken (the app no longer reserves one: see db/client.ts).
- * PostgreSQL only: PGlite runs in the app's process, with no connection to lose.
+ * PostgreSQL only (test/postgres/ runs when DATABASE_URL is set: vitest.config.ts): PGlite runs
+ * in the app's process, with no connection to lose.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
@@ -14,7 +15,7 @@ import { waitFor } from "../support/processes.js";
 
 const LOCK_KEY = 0x63777464;
 
-describe.runIf(Boolean(process.env.DATABASE_URL))("PostgreSQL connections that drop", () => {
+describe("PostgreSQL connections that drop", () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase();
