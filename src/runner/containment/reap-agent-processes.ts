@@ -1,8 +1,10 @@
 /**
  * Ends every process an agent user still has: what it left running after its agent exited, or
- * (at boot) what a runner that died left behind. `kill -KILL -1` run AS that user signals every
+ * (at boot) what a runner that died left behind. `kill -9 -1` run AS that user signals every
  * process the user owns in one system call, so a process that keeps forking cannot outrun it;
- * /proc then tells whether anything is left.
+ * /proc then tells whether anything is left. It is the shell's own `kill`: the Docker image (a
+ * `-slim` Debian) has no kill program, procps not being installed, and a missing program would
+ * leave the agent's processes running and a stopped agent alive.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -37,7 +39,7 @@ export async function reapAgentProcesses(mode: ContainmentMode, user: AgentUser)
   let left = await processesOf(user.uid);
   for (let round = 0; round < 20 && left.length > 0; round++) {
     // Exit 1 means "nothing to signal": fine, /proc says the rest.
-    await runAsAgent(mode, user, "kill", ["-KILL", "-1"]).catch(() => {});
+    await runAsAgent(mode, user, "/bin/sh", ["-c", "kill -9 -1"]).catch(() => {});
     await sleep(round < 5 ? 10 : 50);
     left = await processesOf(user.uid);
   }

@@ -1,0 +1,78 @@
+/**
+ * Reaping an agent user's processes (`containment/reap-agent-processes.ts`), on real processes of
+ * a real agent user of the containment this host has (root: namespaces; the image's app user:
+ * sudo). The Docker image has no `kill` program (procps is not in a -slim Debian): with none on
+ * PATH, a forking agent and everything it started must still be gone.
+ */
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { execa, execaSync } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxCommand } from "../../src/runner/containment/agent-sandbox.js";
+import { setUpContainment, type Containment } from "../../src/runner/containment/containment.js";
+import { processesOf, reapAgentProcesses } from "../../src/runner/containment/reap-agent-processes.js";
+import { testAgentUsers } from "../support/github-app.js";
+import { waitFor } from "../support/processes.js";
+import { agentScratch } from "../support/scratch.js";
+
+const scratch = agentScratch("cw-reap-");
+let containment: Containment;
+
+beforeAll(async () => {
+  const setup = await setUpContainment({ workDir: path.join(scratch, "work"), agentUsers: testAgentUsers(2), unsafe: false, maxAgents: 1 });
+  if (!setup.ok) throw new Error(setup.problem);
+  containment = setup.containment;
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A PATH with what the containment needs to switch users, and no kill program. */
+function pathWithoutKill(): string {
+  const bin = path.join(scratch, "bin");
+  rmSync(bin, { recursive: true, force: true });
+  mkdirSync(bin);
+  for (const tool of ["setpriv", "sudo", "unshare"]) {
+    const found = execaSync("sh", ["-c", `command -v ${tool} || true`]).stdout.trim();
+    if (found) symlinkSync(found, path.join(bin, tool));
+  }
+  return bin;
+}
+
+describe("reaping an agent user's processes", () => {
+  it("kills a forking agent and what it left behind, with no kill program on PATH", async () => {
+    const user = await containment.pool!.acquire();
+    try {
+      // An agent that leaves two sleepers behind and keeps running itself.
+      const command = sandboxCommand({
+        mode: containment.mode,
+        user,
+        paths: containment.paths,
+        file: "/bin/sh",
+        args: ["-c", "sleep 300 & sleep 300 & exec sleep 300"],
+        env: { PATH: "/usr/local/bin:/usr/bin:/bin" },
+      });
+      const agent = execa(command.file, command.args, {
+        env: command.env,
+        extendEnv: false,
+        input: command.input,
+        reject: false,
+        cleanup: true,
+      });
+      await waitFor(async () => (await processesOf(user.uid)).length >= 3);
+
+      const savedPath = process.env.PATH;
+      process.env.PATH = pathWithoutKill();
+      let left: number[];
+      try {
+        left = await reapAgentProcesses(containment.mode, user);
+      } finally {
+        process.env.PATH = savedPath;
+      }
+      expect(left).toEqual([]);
+      expect(await processesOf(user.uid)).toEqual([]);
+      const end = await agent;
+      expect(end.exitCode === 0).toBe(false);
+    } finally {
+      containment.pool!.release(user);
+    }
+  });
+});
