@@ -472,6 +472,24 @@ describe("the codex adapter", () => {
     expect(argv).not.toContain("resume");
   });
 
+  it("keeps codex's own sandbox (workspace-write) where agents may make user namespaces, and sets it aside where they may not", async () => {
+    const sandboxOf = async (userNamespaces: boolean | undefined) => {
+      const argvFile = path.join(tmp, `argv-${runs + 1}.json`);
+      const sandbox =
+        userNamespaces === undefined
+          ? {}
+          : { sandbox: { wrap: (file: string, args: readonly string[], env: Record<string, string>) => ({ file, args: [...args], env }), reap: async () => {}, userNamespaces } };
+      const r = fakeRun("done", { ...sandbox, env: { FAKE_AGENT_ARGVFILE: argvFile } });
+      expect((await run(r, "codex")).outcome).toBe("done");
+      const argv = JSON.parse(readFileSync(argvFile, "utf8")) as string[];
+      return argv.filter((arg) => arg.startsWith("sandbox_mode="));
+    };
+    expect(await sandboxOf(true)).toEqual(['sandbox_mode="workspace-write"']);
+    expect(await sandboxOf(undefined)).toEqual(['sandbox_mode="workspace-write"']);
+    // The Docker image: bubblewrap could not run one command; the agent's user confines it.
+    expect(await sandboxOf(false)).toEqual(['sandbox_mode="danger-full-access"']);
+  });
+
   it("hands the runner's OPENAI_API_KEY and OPENAI_BASE_URL on where codex reads them: CODEX_API_KEY, and a provider at that URL", async () => {
     const envFile = path.join(tmp, `env-${runs + 1}.json`);
     const argvFile = path.join(tmp, `argv-${runs + 1}.json`);

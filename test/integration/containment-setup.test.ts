@@ -8,9 +8,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentUsersError, parseAgentUsers } from "../../src/runner/containment/agent-users.js";
 import { setUpContainment } from "../../src/runner/containment/containment.js";
+import { sandboxCommand } from "../../src/runner/containment/agent-sandbox.js";
 import { preparePgliteDir } from "../../src/db/pglite-dir.js";
 import { protectHostSecrets } from "../../src/runner/containment/host-secrets.js";
 import { databaseEndpoints, probeDatabaseReach } from "../../src/runner/containment/database-reach.js";
@@ -66,6 +68,29 @@ describe("setting up containment", () => {
     const first = Number(testAgentUsers(3).split("-")[0]);
     expect(passwd).toContain(`cw-agent-${first}:x:${first}:${first}:`);
     expect(passwd).toMatch(/^root:x:0:0:/m);
+  });
+
+  it("knows whether agents may make user namespaces (codex's own sandbox needs them), as an agent started like the runner's finds", async () => {
+    const setup = await setUpContainment({ workDir: path.join(scratch(), "work"), agentUsers: testAgentUsers(3), unsafe: false, maxAgents: 1 });
+    if (!setup.ok) throw new Error(setup.problem);
+    const { containment } = setup;
+    const user = await containment.pool!.acquire();
+    try {
+      // Not the boot's probe again: the whole wrapping an agent runs in (namespaces, or sudo).
+      const command = sandboxCommand({
+        mode: containment.mode,
+        user,
+        paths: containment.paths,
+        file: "unshare",
+        args: ["--user", "--map-root-user", "--mount", "true"],
+        env: { PATH: "/usr/local/bin:/usr/bin:/bin" },
+      });
+      const agent = await execa(command.file, command.args, { env: command.env, extendEnv: false, input: command.input ?? "", reject: false });
+      expect(containment.userNamespaces).toBe(agent.exitCode === 0);
+      expect(containment.describe().includes("codex's own sandbox is off")).toBe(!containment.userNamespaces);
+    } finally {
+      containment.pool!.release(user);
+    }
   });
 
   it("refuses when a folder above the work directory lets no other user pass, and says which", async () => {

@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -87,7 +88,7 @@ async function startedTask() {
 
 type Started = Awaited<ReturnType<typeof startedTask>>;
 
-function deps(agent: AgentName, agentEnv: Record<string, string>): RunDeps {
+function deps(agent: AgentName, agentEnv: Record<string, string>, userNamespaces = containment.userNamespaces): RunDeps {
   const settings: RunnerSettings = {
     workDir,
     agent,
@@ -104,7 +105,7 @@ function deps(agent: AgentName, agentEnv: Record<string, string>): RunDeps {
     log: testLog,
     workspace: undefined as never,
     settings,
-    containment,
+    containment: { ...containment, userNamespaces },
     tokenFor: () => Promise.reject(new Error("no GitHub here")),
     secrets: () => [],
     onFinished: () => {},
@@ -115,11 +116,18 @@ function deps(agent: AgentName, agentEnv: Record<string, string>): RunDeps {
 async function run(
   agent: AgentName,
   started: Started,
-  options: { prompt: string; resume?: { sessionId: string | null; accountId: string | null }; signal?: AbortSignal },
+  options: {
+    prompt: string;
+    resume?: { sessionId: string | null; accountId: string | null };
+    signal?: AbortSignal;
+    /** As the host allows, unless told: false is the Docker image (no user namespaces for agents). */
+    userNamespaces?: boolean;
+  },
 ): Promise<{ result: AgentRunResult; accountId: string | null }> {
   const fake = agent === "claude" ? anthropic : openai;
   const env: Record<string, string> = agent === "claude" ? { CW_CLAUDE_BIN: claudeBinary() } : { CW_CODEX_BIN: codexBinary() };
-  const end: OneAgentEnd = await runOneAgent(deps(agent, { ...env, HTTPS_PROXY: fake.url, HTTP_PROXY: fake.url, NO_PROXY: "127.0.0.1,localhost" }), {
+  const proxied = { ...env, HTTPS_PROXY: fake.url, HTTP_PROXY: fake.url, NO_PROXY: "127.0.0.1,localhost" };
+  const end: OneAgentEnd = await runOneAgent(deps(agent, proxied, options.userNamespaces), {
     agent: started.agent,
     mode: "execute",
     taskId: started.task.id,
@@ -282,6 +290,26 @@ describe("codex (the real CLI)", () => {
     expect(said).toContain("The first prompt for codex.");
     expect(said).toContain("First answer from codex.");
     expect(said).toContain("The second prompt.");
+  });
+});
+
+describe("codex where agents may not make user namespaces (the Docker image), the real CLI", () => {
+  it("runs its commands without its own sandbox (bubblewrap could run none), confined by the agent's user, and writes its result", async () => {
+    const started = await startedTask();
+    await addAccount(database.db, KEY, { email: "codex-image@example.com", provider: "codex", apiKey: "sk-openai-fake-3", baseUrl: `${openai.url}/v1` });
+    openai.script = (req) =>
+      toolOutputCount(req) === 0
+        ? { kind: "items", items: [shellCall(req, `id -un > "$CW_OUTPUT_DIR/who" && printf '{"status":"done","summary":"ran as %s"}' "$(id -un)" > "$CW_OUTPUT_DIR/result.json"`)] }
+        : { kind: "items", items: [message("Done.")] };
+
+    const { result } = await run("codex", started, { prompt: "Say who you are.", userNamespaces: false });
+
+    const user = readFileSync(path.join(started.worktree, ".cw", "output", "who"), "utf8").trim();
+    expect(result).toMatchObject({ outcome: "done", summary: `ran as ${user}`, exitCode: 0 });
+    // The agent's own user, not the runner's: the containment is what confines it.
+    expect(user).not.toBe(os.userInfo().username);
+    const turn = JSON.parse(String(openai.conversations[0]!.headers["x-codex-turn-metadata"] ?? "{}")) as { sandbox_mode?: string };
+    expect(turn.sandbox_mode).toBe("danger-full-access");
   });
 });
 

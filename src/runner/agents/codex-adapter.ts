@@ -6,6 +6,10 @@
  * `codex exec` runs in a read-only sandbox unless told otherwise, where the agent could neither
  * edit its worktree nor write its result; the sandbox is set to workspace-write with `-c`
  * (`exec resume` rejects `--sandbox`, and a resumed thread would keep the mode it was started with).
+ * That sandbox is bubblewrap, which needs a user namespace: where agents may not make one (the
+ * Docker image: Docker's default seccomp profile), every command codex ran would fail, so codex
+ * runs them unsandboxed (`danger-full-access`) and the agent's own user is what confines it
+ * (`containment/`).
  *
  * Codex reads its API key from CODEX_API_KEY (OPENAI_API_KEY alone sends no key) and its API's
  * address from config.toml only (OPENAI_BASE_URL is ignored): an account writes both where codex
@@ -21,7 +25,8 @@ import { buildAgentEnv } from "./agent-env.js";
 import { classifyProviderError } from "./provider-errors.js";
 import { codexProviderOverrides } from "../accounts/account-environment.js";
 
-const SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
+const OWN_SANDBOX = ["-c", 'sandbox_mode="workspace-write"'];
+const NO_OWN_SANDBOX = ["-c", 'sandbox_mode="danger-full-access"'];
 /**
  * Codex retries a refused request five times, seconds apart, before it gives up ("Reconnecting...
  * n/5 (unexpected status 401 …)"). Credentials refused twice in a row will not be accepted on the
@@ -37,7 +42,8 @@ export function createCodexAdapter(): AgentAdapter {
     run: (req: AgentRunRequest): Promise<AgentRunResult> => {
       const sessionId = req.resume?.sessionId;
       const { env, overrides } = codexSettings(req);
-      const args = ["exec", "--json", ...SANDBOX, ...overrides, "--skip-git-repo-check", ...(sessionId ? ["resume", sessionId] : []), req.prompt];
+      const sandbox = req.sandbox?.userNamespaces === false ? NO_OWN_SANDBOX : OWN_SANDBOX;
+      const args = ["exec", "--json", ...sandbox, ...overrides, "--skip-git-repo-check", ...(sessionId ? ["resume", sessionId] : []), req.prompt];
       return runAgent(req, { file: req.env.CW_CODEX_BIN ?? "codex", args, parser: new CodexStreamParser(), env });
     },
   };

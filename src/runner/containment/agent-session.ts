@@ -28,6 +28,8 @@ export interface AgentProcessSandbox {
   wrap(file: string, args: readonly string[], env: Record<string, string>): SandboxedCommand;
   /** After the agent's process ended: kills whatever its user still runs. */
   reap(): Promise<void>;
+  /** Whether the agent may make user namespaces, as its CLI's own sandbox needs (`Containment.userNamespaces`). */
+  userNamespaces: boolean;
 }
 
 export interface AgentSession {
@@ -113,6 +115,32 @@ async function replaceWithCopy(dir: string, entry: string): Promise<void> {
 }
 
 /**
+ * sudo mode, run as the agent user when its HOME is handed over: every entry of the home it does
+ * not own (what an earlier run left, which the runner took back) is replaced by its own copy, so
+ * that the home is wholly the agent's, as a chown would leave it in the other modes. CLIs set
+ * modes on what they keep there (codex chmods its `tmp/arg0` helpers and state; a file the runner
+ * owns refuses it with EPERM, and a resumed codex could not start). The copy runs as the agent,
+ * with nothing of the runner's rights; links are copied as links, never followed. Homes are
+ * small (sessions, credentials); worktrees are not copied: an agent may rewrite their files
+ * through its group, and owns every file it makes.
+ */
+export const CLAIM_HOME = [
+  "uid=$(id -u)",
+  "claim() {",
+  '  for entry in "$1"/* "$1"/.[!.]* "$1"/..?*; do',
+  '    [ -e "$entry" ] || [ -L "$entry" ] || continue',
+  '    if [ "$(stat -c %u -- "$entry")" != "$uid" ]; then',
+  '      copy="$1/.cw-claiming-$$"',
+  '      cp -R -P --preserve=mode,timestamps,links -- "$entry" "$copy" && rm -rf -- "$entry" && mv -T -- "$copy" "$entry" || return 1',
+  '    elif [ -d "$entry" ] && [ ! -L "$entry" ]; then',
+  '      claim "$entry" || return 1',
+  "    fi",
+  "  done",
+  "}",
+  'claim "$1"',
+].join("\n");
+
+/**
  * sudo mode's take-back: the agent opens its files to the group, the top folders (the runner's
  * own) are closed, so that the next agent given this user cannot reach this one's files through
  * the group, and the runner copies the agent's files into its ownership.
@@ -155,12 +183,15 @@ export async function openAgentSession(containment: Containment, key: string): P
     sandbox: {
       wrap: (file, args, agentEnv) => sandboxCommand({ mode, user, paths: containment.paths, file, args, env: agentEnv }),
       reap,
+      userNamespaces: containment.userNamespaces,
     },
     async handOver(dirs) {
       if (!user) return;
       handedOver = [...new Set([home, ...dirs.map((d) => path.resolve(d))])];
-      if (mode === "sudo") await shareWithGroup(user, handedOver);
-      else await chownTree(`${user.uid}:${user.gid}`, handedOver);
+      if (mode === "sudo") {
+        await shareWithGroup(user, handedOver);
+        await runAsAgent("sudo", user, "/bin/sh", ["-c", CLAIM_HOME, "cw-claim-home", home]);
+      } else await chownTree(`${user.uid}:${user.gid}`, handedOver);
       // git made the worktree 0755: closed at its top, nothing inside is reachable by another user.
       for (const dir of handedOver) await chmod(dir, mode === "sudo" ? 0o2770 : 0o700);
     },

@@ -21,6 +21,7 @@ import path from "node:path";
 import type { ContainmentMode, SandboxPaths } from "./agent-sandbox.js";
 import { AgentUserPool, DEFAULT_AGENT_USERS, parseAgentUsers, type AgentUser } from "./agent-users.js";
 import { databaseEndpoints, databaseRefusal, probeDatabaseReach, type ReachProbe } from "./database-reach.js";
+import { runAsAgent } from "./agent-sandbox.js";
 
 export interface ContainmentOptions {
   workDir: string;
@@ -50,6 +51,12 @@ export interface Containment {
   workDir: string;
   runnerUid: number;
   runnerGid: number;
+  /**
+   * Whether an agent can make user namespaces of its own: what an agent CLI's own sandbox needs
+   * (codex runs its commands in bubblewrap). Docker's default seccomp profile refuses them, so in
+   * the image codex's sandbox is set aside and the agent's user is what confines it.
+   */
+  userNamespaces: boolean;
   /** One line for the boot log. */
   describe(): string;
   /** What the operator chose to leave open (CW_UNSAFE_DATABASE), for a warning at boot. */
@@ -132,6 +139,7 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
 
   if (options.unsafe) {
     await prepareLayout(workDir, options.privateDirs ?? [], options.dataDir);
+    const userNamespaces = (await onPath("unshare")) && (await commandWorks("unshare", USER_NAMESPACE_PROBE)) === null;
     return {
       ok: true,
       containment: {
@@ -139,6 +147,7 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
         mode: "unsafe",
         pool: undefined,
         paths: undefined,
+        userNamespaces,
         describe: () => "UNSAFE: agents run as the runner's own user (CW_UNSAFE_AGENTS=1) and can read its secrets, its database and every worktree",
       },
     };
@@ -188,15 +197,18 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
     };
   }
   const paths = namespaces ? await writeSandboxFiles(workDir, users) : undefined;
+  const userNamespaces = await agentMakesUserNamespaces(mode, users[0]!);
   const containment: Containment = {
     ...base,
     mode,
     pool: new AgentUserPool(users),
     paths,
+    userNamespaces,
     describe: () =>
-      mode === "sudo"
+      (mode === "sudo"
         ? `agents run as ${users.length} users of their own through sudo (${users[0]!.name} …)`
-        : `agents run as ${users.length} users of their own (uid ${users[0]!.uid}…${users[users.length - 1]!.uid})${namespaces ? " in their own PID and mount namespaces" : " (no namespaces: unshare is not allowed here)"}`,
+        : `agents run as ${users.length} users of their own (uid ${users[0]!.uid}…${users[users.length - 1]!.uid})${namespaces ? " in their own PID and mount namespaces" : " (no namespaces: unshare is not allowed here)"}`) +
+      (userNamespaces ? "" : "; agents cannot make user namespaces here, so codex's own sandbox is off and their users alone confine them"),
   };
   if (options.databaseUrl) {
     const reach = await databaseReach(options.databaseUrl, { mode, user: users[0]!, paths });
@@ -204,6 +216,18 @@ export async function setUpContainment(options: ContainmentOptions): Promise<Con
     if (reach) containment.warning = `UNSAFE (CW_UNSAFE_DATABASE=1): ${reach}`;
   }
   return { ok: true, containment };
+}
+
+/** What bubblewrap does first: a user namespace of its own, with a mount namespace inside. */
+const USER_NAMESPACE_PROBE = ["--user", "--map-root-user", "--mount", "true"];
+
+/** Whether `user`, as agents run, may make a user namespace (see `Containment.userNamespaces`). */
+async function agentMakesUserNamespaces(mode: ContainmentMode, user: AgentUser): Promise<boolean> {
+  if (!(await onPath("unshare"))) return false;
+  return runAsAgent(mode, user, "unshare", USER_NAMESPACE_PROBE).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Why agents must not start because they could log in to the database, or null. */
