@@ -50,7 +50,9 @@ const NAMESPACE_INIT = [
   "passwd=$1; group=$2; uid=$3; gid=$4; shift 4",
   'mount --bind "$passwd" /etc/passwd',
   'mount --bind "$group" /etc/group',
-  `for d in ${HIDDEN_SOCKET_DIRS.join(" ")}; do if [ -d "$d" ] && [ ! -L "$d" ]; then mount -t tmpfs -o size=16k,mode=0755 tmpfs "$d"; fi; done`,
+  // Once per folder: where /var/run links to /run (Debian), both names are one folder, hidden once.
+  "hidden=",
+  `for d in ${HIDDEN_SOCKET_DIRS.join(" ")}; do if [ -d "$d" ] && [ ! -L "$d" ] && ! { [ -n "$hidden" ] && [ "$d" -ef "$hidden" ]; }; then mount -t tmpfs -o size=16k,mode=0755 tmpfs "$d"; hidden=$d; fi; done`,
   'exec setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all --pdeathsig=KILL -- "$@"',
 ].join("\n");
 
