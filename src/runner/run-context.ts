@@ -45,15 +45,26 @@ export interface RunContext {
 }
 
 export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext> {
-  const [project] = await db.select().from(projects).where(eq(projects.id, task.projectId!));
+  // Read side by side: a run's start waits on these (dispatch latency), and none needs another.
+  const [[project], [initiative], [phase], refine, deps, [previous]] = await Promise.all([
+    db.select().from(projects).where(eq(projects.id, task.projectId!)),
+    task.initiativeId ? db.select().from(initiatives).where(eq(initiatives.id, task.initiativeId)) : [],
+    task.phaseId ? db.select().from(phases).where(eq(phases.id, task.phaseId)) : [],
+    loadRefine(db, task),
+    db.select().from(taskDependencies).where(eq(taskDependencies.taskId, task.id)),
+    // The run's own agent, recorded at the claim under the task's current attempt, is not its
+    // predecessor; nor is a merge agent, whose session is about a merge, not the task.
+    db
+      .select()
+      .from(agents)
+      .where(and(eq(agents.taskId, task.id), lt(agents.attempt, task.attempt), ne(agents.mode, "merge")))
+      .orderBy(desc(agents.createdAt))
+      .limit(1),
+  ]);
   if (!project) throw new Error(`task ${task.id} has no project`);
-  const [initiative] = task.initiativeId ? await db.select().from(initiatives).where(eq(initiatives.id, task.initiativeId)) : [];
-  const [phase] = task.phaseId ? await db.select().from(phases).where(eq(phases.id, task.phaseId)) : [];
-  const refine = await loadRefine(db, task);
   if (task.issueNumber === null && !refine) throw new Error(`task ${task.id} has no issue and refines no pull request`);
   const branches = refine ? refineBranches(task, refine) : planBranches(project, task, initiative ?? null, phase ?? null);
 
-  const deps = await db.select().from(taskDependencies).where(eq(taskDependencies.taskId, task.id));
   const dependencyIds = new Set(deps.map((d) => d.dependsOnTaskId));
   const scope = [
     ...(task.phaseId ? [eq(tasks.phaseId, task.phaseId)] : []),
@@ -69,14 +80,6 @@ export async function loadRunContext(db: Db, task: TaskRow): Promise<RunContext>
         .where(or(...scope))
     : [];
 
-  // The run's own agent, recorded at the claim under the task's current attempt, is not its
-  // predecessor; nor is a merge agent, whose session is about a merge, not the task.
-  const [previous] = await db
-    .select()
-    .from(agents)
-    .where(and(eq(agents.taskId, task.id), lt(agents.attempt, task.attempt), ne(agents.mode, "merge")))
-    .orderBy(desc(agents.createdAt))
-    .limit(1);
   const { answers, answerMessageIds } = previous ? await answersFor(db, task.id, previous) : { answers: [], answerMessageIds: [] };
   const resumable = previous && (answers.length > 0 || previous.status === "crashed" || previous.status === "running");
 
