@@ -478,7 +478,13 @@ describe("the codex adapter", () => {
       const sandbox =
         userNamespaces === undefined
           ? {}
-          : { sandbox: { wrap: (file: string, args: readonly string[], env: Record<string, string>) => ({ file, args: [...args], env }), reap: async () => {}, userNamespaces } };
+          : {
+              sandbox: {
+                wrap: (file: string, args: readonly string[], env: Record<string, string>) => ({ file, args: [...args], env }),
+                reap: async () => {},
+                userNamespaces,
+              },
+            };
       const r = fakeRun("done", { ...sandbox, env: { FAKE_AGENT_ARGVFILE: argvFile } });
       expect((await run(r, "codex")).outcome).toBe("done");
       const argv = JSON.parse(readFileSync(argvFile, "utf8")) as string[];

@@ -4,28 +4,19 @@
  * modes on them (a resumed codex chmods what it keeps there, and could not start on files the
  * runner owned). Run as a real agent user of this host's containment, on real files.
  */
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLAIM_HOME } from "../../src/runner/containment/agent-session.js";
 import { runAsAgent } from "../../src/runner/containment/agent-sandbox.js";
-import { setUpContainment, type Containment } from "../../src/runner/containment/containment.js";
-import { testAgentUsers } from "../support/github-app.js";
-import { agentScratch } from "../support/scratch.js";
+import { useContainment } from "../support/containment.js";
 
-const scratch = agentScratch("cw-claim-home-");
-let containment: Containment;
-
-beforeAll(async () => {
-  const setup = await setUpContainment({ workDir: path.join(scratch, "work"), agentUsers: testAgentUsers(1), unsafe: false, maxAgents: 1 });
-  if (!setup.ok) throw new Error(setup.problem);
-  containment = setup.containment;
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch, containment: contained } = useContainment("cw-claim-home-", 1);
 
 describe("claiming a home handed to an agent user", () => {
   it("makes every entry the agent's own, contents and modes kept, links copied as links", async () => {
+    const containment = contained();
     const user = await containment.pool!.acquire();
     let home: string | undefined;
     try {

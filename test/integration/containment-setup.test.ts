@@ -8,16 +8,15 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentUsersError, parseAgentUsers } from "../../src/runner/containment/agent-users.js";
 import { setUpContainment } from "../../src/runner/containment/containment.js";
-import { sandboxCommand } from "../../src/runner/containment/agent-sandbox.js";
 import { preparePgliteDir } from "../../src/db/pglite-dir.js";
 import { protectHostSecrets } from "../../src/runner/containment/host-secrets.js";
 import { databaseEndpoints, probeDatabaseReach } from "../../src/runner/containment/database-reach.js";
 import { testAgentUsers } from "../support/github-app.js";
 import { serverTrusts } from "../support/pg-trust.js";
+import { startAsAgent } from "../support/containment.js";
 
 const made: string[] = [];
 function scratch(mode = 0o711): string {
@@ -77,15 +76,7 @@ describe("setting up containment", () => {
     const user = await containment.pool!.acquire();
     try {
       // Not the boot's probe again: the whole wrapping an agent runs in (namespaces, or sudo).
-      const command = sandboxCommand({
-        mode: containment.mode,
-        user,
-        paths: containment.paths,
-        file: "unshare",
-        args: ["--user", "--map-root-user", "--mount", "true"],
-        env: { PATH: "/usr/local/bin:/usr/bin:/bin" },
-      });
-      const agent = await execa(command.file, command.args, { env: command.env, extendEnv: false, input: command.input ?? "", reject: false });
+      const agent = await startAsAgent(containment, user, "unshare", ["--user", "--map-root-user", "--mount", "true"]);
       expect(containment.userNamespaces).toBe(agent.exitCode === 0);
       expect(containment.describe().includes("codex's own sandbox is off")).toBe(!containment.userNamespaces);
     } finally {

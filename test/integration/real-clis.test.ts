@@ -299,7 +299,12 @@ describe("codex where agents may not make user namespaces (the Docker image), th
     await addAccount(database.db, KEY, { email: "codex-image@example.com", provider: "codex", apiKey: "sk-openai-fake-3", baseUrl: `${openai.url}/v1` });
     openai.script = (req) =>
       toolOutputCount(req) === 0
-        ? { kind: "items", items: [shellCall(req, `id -un > "$CW_OUTPUT_DIR/who" && printf '{"status":"done","summary":"ran as %s"}' "$(id -un)" > "$CW_OUTPUT_DIR/result.json"`)] }
+        ? {
+            kind: "items",
+            items: [
+              shellCall(req, `id -un > "$CW_OUTPUT_DIR/who" && printf '{"status":"done","summary":"ran as %s"}' "$(id -un)" > "$CW_OUTPUT_DIR/result.json"`),
+            ],
+          }
         : { kind: "items", items: [message("Done.")] };
 
     const { result } = await run("codex", started, { prompt: "Say who you are.", userNamespaces: false });

@@ -6,24 +6,13 @@
  */
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { execa, execaSync } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sandboxCommand } from "../../src/runner/containment/agent-sandbox.js";
-import { setUpContainment, type Containment } from "../../src/runner/containment/containment.js";
+import { execaSync } from "execa";
+import { describe, expect, it } from "vitest";
 import { processesOf, reapAgentProcesses } from "../../src/runner/containment/reap-agent-processes.js";
-import { testAgentUsers } from "../support/github-app.js";
 import { waitFor } from "../support/processes.js";
-import { agentScratch } from "../support/scratch.js";
+import { startAsAgent, useContainment } from "../support/containment.js";
 
-const scratch = agentScratch("cw-reap-");
-let containment: Containment;
-
-beforeAll(async () => {
-  const setup = await setUpContainment({ workDir: path.join(scratch, "work"), agentUsers: testAgentUsers(2), unsafe: false, maxAgents: 1 });
-  if (!setup.ok) throw new Error(setup.problem);
-  containment = setup.containment;
-});
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch, containment: contained } = useContainment("cw-reap-", 2);
 
 /** A PATH with what the containment needs to switch users, and no kill program. */
 function pathWithoutKill(): string {
@@ -39,24 +28,11 @@ function pathWithoutKill(): string {
 
 describe("reaping an agent user's processes", () => {
   it("kills a forking agent and what it left behind, with no kill program on PATH", async () => {
+    const containment = contained();
     const user = await containment.pool!.acquire();
     try {
       // An agent that leaves two sleepers behind and keeps running itself.
-      const command = sandboxCommand({
-        mode: containment.mode,
-        user,
-        paths: containment.paths,
-        file: "/bin/sh",
-        args: ["-c", "sleep 300 & sleep 300 & exec sleep 300"],
-        env: { PATH: "/usr/local/bin:/usr/bin:/bin" },
-      });
-      const agent = execa(command.file, command.args, {
-        env: command.env,
-        extendEnv: false,
-        input: command.input,
-        reject: false,
-        cleanup: true,
-      });
+      const agent = startAsAgent(containment, user, "/bin/sh", ["-c", "sleep 300 & sleep 300 & exec sleep 300"]);
       await waitFor(async () => (await processesOf(user.uid)).length >= 3);
 
       const savedPath = process.env.PATH;
