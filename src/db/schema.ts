@@ -830,6 +830,30 @@ export const reconcileDue = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.scope] }), index("reconcile_due_claim_idx").on(t.dueAt)],
 );
 
+/**
+ * A reply to a writer's `/cw …` comment that the project's next reconcile writes: a `/cw status`
+ * asked while a reconcile was owed must report the state that reconcile settles, and any later
+ * reply on the same issue queues behind it, so the reply comment never goes back in time. The
+ * reconcile answers every row of its project, in order, and deletes them in its transaction.
+ */
+export const owedReplies = pgTable(
+  "owed_replies",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    issueNumber: integer("issue_number").notNull(),
+    isPullRequest: boolean("is_pull_request").notNull().default(false),
+    /** Who asked: the reply mentions them. */
+    requestedBy: text("requested_by").notNull(),
+    /** The comment's commands in order, each with its reply; `null` where the reconcile answers (`/cw status`). */
+    parts: jsonb("parts").$type<{ line: string; reply: string | null }[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("owed_replies_project_idx").on(t.projectId, t.issueNumber)],
+);
+
 // ============================================================================
 // PROJECT BOARDS (Projects v2) — what the app knows of each board and of its cards
 // ============================================================================

@@ -6,8 +6,7 @@ import type { Context } from "probot";
 import { issueFactsOf } from "../core/issue-facts.js";
 import { parseSlashCommands } from "../core/slash-commands.js";
 import { runSlashCommand } from "../core/commands/run-slash-command.js";
-import { repoRefOf } from "../core/commands/project-repo.js";
-import { recordIntents } from "../core/commands/record-intents.js";
+import { recordReply, type ReplyPart } from "../core/commands/command-replies.js";
 import { and, eq } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
 import { answerQuestions } from "../core/commands/answer-questions.js";
@@ -19,8 +18,6 @@ import { authorize, isFromThisApp, isWriter } from "./authorize.js";
 import { projectFor, rememberConfig } from "./project-for.js";
 import { projectTransaction } from "../core/commands/project-transaction.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
-
-export const REPLY_MARKER = "reply";
 
 /**
  * A comment that is not a command may answer an agent's questions: the next comment by a
@@ -65,29 +62,18 @@ export function onIssueComment(services: Services) {
     await rememberConfig(services, project, configResult.config);
     if (!(await authorize(services, context, project, issue.number, payload.sender, "use `/cw` commands"))) return;
 
-    const respond = async (): Promise<void> => {
-      const replies: string[] = [];
-      for (const command of commands) {
-        const reply = await runSlashCommand(services.database.db, {
-          project,
-          issue,
-          config: configResult.config,
-          command,
-          by: payload.sender.login,
-        });
-        replies.push(`> ${command.line.trim()}\n\n${reply}`);
-      }
-      await recordIntents(services.database.db, [
-        {
-          kind: "upsert-comment",
-          repo: repoRefOf(project),
-          issueNumber: issue.number,
-          marker: REPLY_MARKER,
-          body: `@${payload.sender.login}\n\n${replies.join("\n\n---\n\n")}`,
-        },
-      ]);
-    };
-    await respond();
+    const parts: ReplyPart[] = [];
+    for (const command of commands) {
+      const reply = await runSlashCommand(services.database.db, {
+        project,
+        issue,
+        config: configResult.config,
+        command,
+        by: payload.sender.login,
+      });
+      parts.push({ line: command.line.trim(), reply });
+    }
+    await recordReply(services.database.db, { project, issueNumber: issue.number, isPullRequest: issue.isPullRequest, by: payload.sender.login, parts });
     services.wakeOutbox();
   };
 }

@@ -7,10 +7,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { Probot } from "probot";
-import { issueLinks, outbox, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { issueLinks, outbox, owedReplies, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
 import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, PLAN_SPACING_MS, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
 import { projectTransaction } from "../../src/core/commands/project-transaction.js";
-import { reconcileIfDue } from "../../src/core/commands/reconcile-project.js";
+import { runSlashCommand } from "../../src/core/commands/run-slash-command.js";
+import { recordReply, REPLY_MARKER } from "../../src/core/commands/command-replies.js";
+import { loadProject } from "../../src/core/commands/project-repo.js";
+import { issueFactsOf } from "../../src/core/issue-facts.js";
+import { parseSlashCommands } from "../../src/core/slash-commands.js";
+import { DEFAULT_REPO_CONFIG } from "../../src/core/repo-config.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { createProcessor } from "../../src/intake/processor.js";
 import { createReconcileWorker } from "../../src/reconcile/reconcile-worker.js";
@@ -159,15 +164,6 @@ describe("reconcile rows", () => {
     expect(await taskStatus()).toBe("pending");
   });
 
-  it("/cw status and the like converge first when a reconcile is owed, and settle it", async () => {
-    await command();
-    const ran = await projectTransaction(database.db, projectId, (tx) => reconcileIfDue(tx, projectId));
-    expect(ran).toBe(true);
-    expect(await taskStatus()).toBe("blocked");
-    expect(await dueRows()).toEqual([]);
-    expect(await projectTransaction(database.db, projectId, (tx) => reconcileIfDue(tx, projectId))).toBe(false);
-  });
-
   it("marks of several projects go in one statement, in a fixed order; a later time never postpones an earlier one", async () => {
     const [other] = await database.db
       .insert(projects)
@@ -179,6 +175,97 @@ describe("reconcile rows", () => {
     await markReconcileDue(database.db, projectId, GITHUB_SCOPE, new Date(Date.now() + 3_600_000));
     const github = (await dueRows()).find((r) => r.scope === GITHUB_SCOPE)!;
     expect(github.dueAt.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+});
+
+describe("replies to /cw commands", () => {
+  /** A writer's comment on an issue, handled as the issue_comment handler does: each command, then the one reply. */
+  async function comment(issueNumber: number, body: string): Promise<(string | null)[]> {
+    const project = await loadProject(database.db, projectId);
+    const issue = issueFactsOf({ number: issueNumber, id: 1000 + issueNumber, node_id: `I_${issueNumber}`, title: `Issue ${issueNumber}`, state: "open" });
+    const parts = [];
+    for (const command of parseSlashCommands(body)) {
+      const reply = await runSlashCommand(database.db, { project, issue, config: DEFAULT_REPO_CONFIG, command, by: "alice" });
+      parts.push({ line: command.line.trim(), reply });
+    }
+    await recordReply(database.db, { project, issueNumber, isPullRequest: false, by: "alice", parts });
+    return parts.map((p) => p.reply);
+  }
+  const replies = async () =>
+    (await database.db.select().from(outbox).where(eq(outbox.operation, "upsert-comment")))
+      .map((r) => r.payload as { issueNumber: number; marker: string; body: string })
+      .filter((p) => p.marker === REPLY_MARKER)
+      .map((p) => [p.issueNumber, p.body]);
+  const owed = () => database.db.select().from(owedReplies).orderBy(asc(owedReplies.seq));
+
+  it("/cw status with nothing owed is answered at once, from what is stored", async () => {
+    // Stored as pending, which the answer shows as ready (no reconcile owed: nothing blocks it).
+    expect(await comment(2, "/cw status")).toEqual([expect.stringContaining("`cw:ready`")]);
+    expect(await replies()).toEqual([[2, expect.stringMatching(/^@alice\n\n> \/cw status\n\n.*`cw:ready`/s)]]);
+    expect(await owed()).toEqual([]);
+  });
+
+  it("/cw status asked while a reconcile is owed is answered by that reconcile, with the state it settles", async () => {
+    await command();
+    expect(await comment(2, "/cw status")).toEqual([null]);
+    // Nothing is posted yet: the stored status (pending) is about to change.
+    expect(await replies()).toEqual([]);
+    expect(await owed()).toHaveLength(1);
+
+    expect(await createReconcileWorker({ database, log }).drain()).toBe(1);
+    expect(await taskStatus()).toBe("blocked");
+    const [[issue, body]] = (await replies()) as [[number, string]];
+    expect(issue).toBe(2);
+    expect(body).toMatch(/^@alice\n\n> \/cw status\n\n/);
+    expect(body).toContain("`cw:blocked`");
+    expect(await owed()).toEqual([]);
+    expect(await dueRows()).toEqual([]);
+  });
+
+  it("a comment with several commands keeps their answers in order; the status part is filled in by the reconcile", async () => {
+    await command();
+    expect(await comment(2, "/cw help\n/cw status")).toEqual([expect.stringContaining("/cw run"), null]);
+    await createReconcileWorker({ database, log }).drain();
+    const [[, body]] = (await replies()) as [[number, string]];
+    const help = body.indexOf("> /cw help");
+    const status = body.indexOf("> /cw status");
+    expect(help).toBeGreaterThan(0);
+    expect(status).toBeGreaterThan(help);
+    expect(body.slice(status)).toContain("`cw:blocked`");
+  });
+
+  it("a later reply on an issue with one owed queues behind it, so the reply comment never goes back in time; other issues do not wait", async () => {
+    await command();
+    await comment(2, "/cw status");
+    await comment(2, "/cw help");
+    await comment(3, "/cw help");
+    expect(await replies()).toEqual([[3, expect.stringContaining("> /cw help")]]);
+    expect((await owed()).map((r) => r.parts.map((p) => [p.line, p.reply === null]))).toEqual([[["/cw status", true]], [["/cw help", false]]]);
+
+    await createReconcileWorker({ database, log }).drain();
+    const byIssue = new Map((await replies()) as [number, string][]);
+    // Both replies of #2 were recorded in order, on its one reply comment: the later one stands.
+    expect(byIssue.get(2)).toContain("> /cw help");
+    expect(byIssue.get(2)).not.toContain("> /cw status");
+    expect(await owed()).toEqual([]);
+  });
+
+  it("a status owed when the reconcile settled just before the reply was recorded is not stranded: the project is due again", async () => {
+    await command();
+    const project = await loadProject(database.db, projectId);
+    const issue = issueFactsOf({ number: 2, id: 1002, node_id: "I_2", title: "Issue 2", state: "open" });
+    const [status] = parseSlashCommands("/cw status");
+    const reply = await runSlashCommand(database.db, { project, issue, config: DEFAULT_REPO_CONFIG, command: status!, by: "alice" });
+    expect(reply).toBeNull();
+    // The reconcile runs between the command and its reply …
+    await createReconcileWorker({ database, log }).drain();
+    expect(await dueRows()).toEqual([]);
+    await recordReply(database.db, { project, issueNumber: 2, isPullRequest: false, by: "alice", parts: [{ line: "/cw status", reply }] });
+    // … so the owed reply asks for another one, which answers it.
+    expect((await dueRows()).map((r) => r.scope)).toEqual([PLAN_SCOPE]);
+    await createReconcileWorker({ database, log }).drain();
+    expect((await replies()).map(([n]) => n)).toEqual([2]);
+    expect(await owed()).toEqual([]);
   });
 });
 

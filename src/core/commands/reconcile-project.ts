@@ -25,7 +25,7 @@ import { applyChangeSets } from "./apply-change-sets.js";
 import { reconcileTaskStatuses } from "./reconcile-tasks.js";
 import { reconcileBoard } from "./reconcile-board.js";
 import { reconcileCheckRuns } from "./reconcile-check-runs.js";
-import { dueGeneration, PLAN_SCOPE, settleReconcile } from "../../db/reconcile-due.js";
+import { answerOwedReplies } from "./command-replies.js";
 
 export interface ReconcileContext {
   project: ProjectRow;
@@ -58,7 +58,8 @@ export type ReconcilePlanner = (tx: Tx, ctx: ReconcileContext) => Promise<unknow
  * phases after it), then task statuses and labels, then the pull requests' bodies and phase
  * check runs (they list the task statuses just settled), then reports (an invalid milestone
  * block), then each task's check run, then the project board's cards, which show the
- * statuses settled before them, and its report.
+ * statuses settled before them, and its report; last, the replies to `/cw status` asked while
+ * this reconcile was owed, which report what it settled.
  */
 const PLANNERS: readonly ReconcilePlanner[] = [
   queueBranchUpdates,
@@ -68,6 +69,7 @@ const PLANNERS: readonly ReconcilePlanner[] = [
   reportMilestoneSettings,
   reconcileCheckRuns,
   reconcileBoard,
+  answerOwedReplies,
 ];
 
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
@@ -97,16 +99,4 @@ export async function reconcileProject(tx: Tx, projectId: string): Promise<void>
     draftPhases: new Set(),
   };
   for (const planner of PLANNERS) await planner(tx, ctx);
-}
-
-/**
- * Converges the project now if a reconcile is owed, and settles what was owed: for replies that
- * report state (`/cw status`), which must not tell a status the owed reconcile would change.
- */
-export async function reconcileIfDue(tx: Tx, projectId: string): Promise<boolean> {
-  const generation = await dueGeneration(tx, projectId, PLAN_SCOPE);
-  if (generation === undefined) return false;
-  await reconcileProject(tx, projectId);
-  await settleReconcile(tx, { projectId, scope: PLAN_SCOPE }, generation);
-  return true;
 }

@@ -1,23 +1,19 @@
 /**
  * A writer's `/cw …` command on an issue, as one transaction; returns the reply to post.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
-import type { Db, Tx } from "../../db/client.js";
-import { statement } from "../../db/prepared.js";
-import { agents, tasks } from "../../db/schema.js";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { tasks } from "../../db/schema.js";
 import { applyCommand, revertCommand } from "./change-set-commands.js";
-import { describeTask } from "../describe-task.js";
 import { describeLog, LOG_REPLY_LINES } from "../describe-log.js";
 import { taskLog } from "./task-log.js";
-import { usageByTask } from "./usage-by-task.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
-import { reconcileIfDue } from "./reconcile-project.js";
+import { dueGeneration, PLAN_SCOPE } from "../../db/reconcile-due.js";
+import { noTaskReply, statusReply } from "./status-reply.js";
 import { steerTask } from "./steer-task.js";
 import { steerPullRequestWork } from "./steer-pull-request-work.js";
-import { pullRequestStatus } from "./pull-request-status.js";
-import { personWaitOf } from "./person-wait.js";
 import { syncIssueIn } from "./sync-issue.js";
 import { projectTransaction } from "./project-transaction.js";
 import { endorseAgentReview } from "./endorse-agent-review.js";
@@ -31,18 +27,21 @@ export interface SlashCommandInput {
   by: string;
 }
 
-export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise<string> {
+/**
+ * Runs the command; returns its reply, or `null` for a `/cw status` asked while a reconcile is
+ * owed: the answer reports state, so that reconcile gives it (command-replies.ts).
+ */
+export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise<string | null> {
   const { project, issue, command, by } = input;
   return projectTransaction(db, project.id, async (tx) => {
-    // The answer reports state: a reconcile still owed for earlier events runs first.
-    if (command.name === "status") await reconcileIfDue(tx, project.id);
     switch (command.name) {
       case "help":
         return renderHelp();
       case "unknown":
         return renderHelp(command.line);
       case "status":
-        return statusOf(tx, input);
+        if ((await dueGeneration(tx, project.id, PLAN_SCOPE)) !== undefined) return null;
+        return statusReply(tx, { project, issueNumber: issue.number, isPullRequest: issue.isPullRequest, triggerLabel: input.config.triggerLabel });
       case "apply":
         return applyCommand(tx, project, issue, command.args[0] ?? "", by);
       case "revert":
@@ -101,58 +100,5 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
 }
 
 function noTask(input: SlashCommandInput): string {
-  return `There is no Codewalkers task on this issue. Add the \`${input.config.triggerLabel}\` label or say \`/cw run\`.`;
+  return noTaskReply(input.config.triggerLabel);
 }
-
-/** `/cw status`: reads only what the answer shows, with statements built once (see db/prepared.ts). */
-async function statusOf(tx: Tx, input: SlashCommandInput): Promise<string> {
-  const [task] = await selectStatusTask(tx, { projectId: input.project.id, issueNumber: input.issue.number });
-  if (!task && input.issue.isPullRequest) {
-    // One of the app's pull requests: what it merges, how far its work is, why it has not merged.
-    const pr = await pullRequestStatus(tx, input.project, input.issue.number);
-    if (pr) return pr;
-  }
-  if (!task) return noTask(input);
-  const [[agent], { wait }, usage] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task), usageByTask(tx, [task.id])]);
-  return describeTask({
-    issueNumber: task.issueNumber ?? input.issue.number,
-    status: task.status,
-    blockedReason: task.blockedReason,
-    wait,
-    inReview: false,
-    agent: agent ?? null,
-    branch: task.branch,
-    lastError: task.lastError,
-    retryCount: task.retryCount,
-    usage: usage.get(task.id) ?? null,
-  });
-}
-
-const STATUS_TASK = {
-  id: tasks.id,
-  issueNumber: tasks.issueNumber,
-  status: tasks.status,
-  type: tasks.type,
-  claimedBy: tasks.claimedBy,
-  blockedReason: tasks.blockedReason,
-  branch: tasks.branch,
-  lastError: tasks.lastError,
-  retryCount: tasks.retryCount,
-};
-type TaskRow = typeof tasks.$inferSelect;
-
-const selectStatusTask = statement<{ projectId: string; issueNumber: number }, Pick<TaskRow, keyof typeof STATUS_TASK>[]>("status_task", (db) =>
-  db
-    .select(STATUS_TASK)
-    .from(tasks)
-    .where(and(eq(tasks.projectId, sql.placeholder("projectId")), eq(tasks.issueNumber, sql.placeholder("issueNumber")))),
-);
-
-const selectLatestAgent = statement<{ taskId: string }, Pick<typeof agents.$inferSelect, "name" | "status" | "startedAt">[]>("status_agent", (db) =>
-  db
-    .select({ name: agents.name, status: agents.status, startedAt: agents.startedAt })
-    .from(agents)
-    .where(eq(agents.taskId, sql.placeholder("taskId")))
-    .orderBy(desc(agents.createdAt))
-    .limit(1),
-);
