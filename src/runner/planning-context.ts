@@ -31,11 +31,12 @@ const MAX_TREE_FILES = 2_000;
 
 export async function loadPlanningContext(db: Db, ctx: RunContext): Promise<PlanningContext> {
   const initiativeId = ctx.initiative?.id;
-  const pageRows = initiativeId ? await db.select().from(pages).where(eq(pages.initiativeId, initiativeId)) : [];
   const folder = ctx.initiative ? pagesFolderOf(repoConfigOf(ctx.project), ctx.initiative) : "";
-  const [created] =
+  // Side by side: a run's start waits for both.
+  const [pageRows, [created]] = await Promise.all([
+    initiativeId ? db.select().from(pages).where(eq(pages.initiativeId, initiativeId)) : [],
     ctx.task.issueNumber !== null && ctx.project.id
-      ? await db
+      ? db
           .select({
             id: changeSets.id,
             mode: changeSets.mode,
@@ -47,7 +48,8 @@ export async function loadPlanningContext(db: Db, ctx: RunContext): Promise<Plan
           .innerJoin(changeSets, eq(changeSets.id, changeSetEntries.changeSetId))
           .where(and(eq(changeSets.projectId, ctx.project.id), eq(changeSetEntries.issueNumber, ctx.task.issueNumber), eq(changeSetEntries.action, "create")))
           .limit(1)
-      : [];
+      : [],
+  ]);
   let issues: PlanningContext["issues"] = null;
   if (planModeOf(ctx) && initiativeId) {
     const [phaseRows, taskRows] = await Promise.all([

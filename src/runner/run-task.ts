@@ -110,33 +110,50 @@ export async function runTask(runner: RunDeps, started: StartedRun, signal: Abor
     if (ctx.taskContext.refine && workKindOf(ctx.task.category) === "update") {
       end = await updateBranch(deps, ctx, started, signal, { token, redact, author: AUTHOR });
     } else {
-      // A mode that keeps nothing it writes (verify, review) has no branch of its own.
-      if (landsCode(agent.mode)) await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
-      // One fetch for the run's start: the steps after the first reuse it (pushes update the
-      // mirror). Never an older one: GitHub moves branches on its own (a phase pull request
-      // merged into the initiative branch a moment ago must be in the next phase's branch).
-      const freshAsOf = performance.now();
-      for (const b of ctx.branches.ensure) await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
-      if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
-      const tree = await workspace.addWorktree({
-        repo,
-        branch: ctx.branches.taskBranch,
-        base: ctx.branches.base,
-        path: worktree,
-        freshAsOf,
-        ...(token ? { token } : {}),
-      });
+      // The database's part of the start goes side by side with git's (on two CPUs, every
+      // millisecond between a dependency's end and its dependent's agent counts).
+      const [tree, planning] = await settledBoth(
+        (async () => {
+          // One fetch for the run's start: the steps after the first reuse it (pushes update the
+          // mirror). Never an older one: GitHub moves branches on its own (a phase pull request
+          // merged into the initiative branch a moment ago must be in the next phase's branch).
+          const freshAsOf = performance.now();
+          for (const b of ctx.branches.ensure)
+            await workspace.ensureRemoteBranch({ repo, branch: b.branch, from: b.from, freshAsOf, ...(token ? { token } : {}) });
+          const [added] = await settledBoth(
+            workspace.addWorktree({
+              repo,
+              branch: ctx.branches.taskBranch,
+              base: ctx.branches.base,
+              path: worktree,
+              freshAsOf,
+              ...(token ? { token } : {}),
+            }),
+            // The phase's branch is recorded once it is on the remote.
+            (async () => {
+              if (ctx.phase && ctx.branches.mergeInto) await db.update(phases).set({ branch: ctx.branches.mergeInto }).where(eq(phases.id, ctx.phase.id));
+            })(),
+          );
+          return added;
+        })(),
+        (async () => {
+          // A mode that keeps nothing it writes (verify, review) has no branch of its own.
+          if (landsCode(agent.mode)) await db.update(tasks).set({ branch: ctx.branches.taskBranch }).where(eq(tasks.id, ctx.task.id));
+          return loadPlanningContext(db, ctx);
+        })(),
+      );
       // The commit the task's check run is shown on until its work lands somewhere else.
-      await db
-        .update(agents)
-        .set({ worktreeId: path.basename(tree.path), headSha: tree.headSha })
-        .where(eq(agents.id, agent.id));
-      if (ctx.task.projectId) await markReconcileDue(db, ctx.task.projectId);
+      await Promise.all([
+        db
+          .update(agents)
+          .set({ worktreeId: path.basename(tree.path), headSha: tree.headSha })
+          .where(eq(agents.id, agent.id)),
+        ctx.task.projectId ? markReconcileDue(db, ctx.task.projectId) : undefined,
+      ]);
       // What the agent reads besides the task: the diff it verifies or reviews.
       const extraInput = await modeInput(deps, ctx, agent.mode, repo, token);
       const inputDir = path.join(tree.path, ".cw", "input");
       const outputDir = path.join(tree.path, ".cw", "output");
-      const planning = await loadPlanningContext(db, ctx);
       const runAgentOnce = (taskContext: TaskContext, resume: RunContext["resume"], prompt: string) =>
         runOneAgent(deps, {
           agent,
@@ -408,4 +425,15 @@ function retryOrFail(ctx: RunContext, settings: RunnerSettings, error: string, l
 function compareUrl(cloneUrl: string, base: string, head: string): string | null {
   const match = /^https?:\/\/[^/]+\/[^/]+\/[^/]+?(?:\.git)?$/.exec(cloneUrl);
   return match ? `${cloneUrl.replace(/\.git$/, "")}/compare/${base.slice(0, 12)}...${head.slice(0, 12)}` : null;
+}
+
+/**
+ * Both results, once both have settled: the first failure is thrown only then, so that nothing
+ * of a failed start (a worktree being added) is still at work while the run ends and cleans up.
+ */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
 }

@@ -57,9 +57,9 @@ function claim(db: Db, options: StartRunOptions): Promise<StartedRun | undefined
   return db.transaction(async (tx) => {
     const next = await nextReadyTask(tx);
     if (!next) return undefined;
-    // The project's lock first, then the task's row: the order every command takes them in.
-    await lockProject(tx, next.projectId);
-    const task = await claimTask(tx, next.id, options.runnerId);
+    // The project's lock first, then the task's row: the order every command takes them in. Sent
+    // together (one round trip): the connection runs the claim only once the lock is held.
+    const [, task] = await Promise.all([lockProject(tx, next.projectId), claimTask(tx, next.id, options.runnerId)]);
     // Another runner took it between the pick and the lock: pick again.
     if (!task) throw new ClaimGivenBack();
     if (await anotherRefineAtWork(tx, task)) throw new ClaimGivenBack();
@@ -110,7 +110,8 @@ export async function recordAgent(
  * label, the phase's check run.
  */
 export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?: AgentRow): Promise<void> {
-  const project = await loadProject(tx, task.projectId!);
+  // Marked due first, in the same round trip as the reads (the mark only bumps a row).
+  const [project] = await Promise.all([loadProject(tx, task.projectId!), markReconcileDue(tx, task.projectId!)]);
   const thread = await taskThread(tx, repoRefOf(project), task);
   const work = thread.refine;
   const started = (work: LoadedRefine, agent: AgentRow) =>
@@ -122,5 +123,4 @@ export async function announceAgent(tx: Tx, task: TaskRow, body: string, agent?:
   await recordIntents(tx, [
     work && agent ? { ...thread.comment(AGENT_COMMENT_MARKER, ""), body: started(work, agent) } : thread.comment(AGENT_COMMENT_MARKER, body),
   ]);
-  await markReconcileDue(tx, project.id);
 }
