@@ -5,8 +5,7 @@
 import type { Context } from "probot";
 import { issueFactsOf } from "../core/issue-facts.js";
 import { parseSlashCommands } from "../core/slash-commands.js";
-import { runSlashCommand } from "../core/commands/run-slash-command.js";
-import { recordReply, type ReplyPart } from "../core/commands/command-replies.js";
+import { answerSlashCommands } from "../core/commands/command-replies.js";
 import { and, eq } from "drizzle-orm";
 import { tasks } from "../db/schema.js";
 import { answerQuestions } from "../core/commands/answer-questions.js";
@@ -62,18 +61,7 @@ export function onIssueComment(services: Services) {
     await rememberConfig(services, project, configResult.config);
     if (!(await authorize(services, context, project, issue.number, payload.sender, "use `/cw` commands"))) return;
 
-    const parts: ReplyPart[] = [];
-    for (const command of commands) {
-      const reply = await runSlashCommand(services.database.db, {
-        project,
-        issue,
-        config: configResult.config,
-        command,
-        by: payload.sender.login,
-      });
-      parts.push({ line: command.line.trim(), reply });
-    }
-    await recordReply(services.database.db, { project, issueNumber: issue.number, isPullRequest: issue.isPullRequest, by: payload.sender.login, parts });
+    await answerSlashCommands(services.database.db, { project, issue, config: configResult.config, by: payload.sender.login, commands });
     services.wakeOutbox();
   };
 }

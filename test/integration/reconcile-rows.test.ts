@@ -11,7 +11,7 @@ import { issueLinks, outbox, owedReplies, projects, reconcileDue, tasks, webhook
 import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, PLAN_SPACING_MS, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
 import { projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { runSlashCommand } from "../../src/core/commands/run-slash-command.js";
-import { recordReply, REPLY_MARKER } from "../../src/core/commands/command-replies.js";
+import { answerSlashCommands, recordReply, REPLY_MARKER } from "../../src/core/commands/command-replies.js";
 import { loadProject } from "../../src/core/commands/project-repo.js";
 import { issueFactsOf } from "../../src/core/issue-facts.js";
 import { parseSlashCommands } from "../../src/core/slash-commands.js";
@@ -179,16 +179,11 @@ describe("reconcile rows", () => {
 });
 
 describe("replies to /cw commands", () => {
-  /** A writer's comment on an issue, handled as the issue_comment handler does: each command, then the one reply. */
+  /** A writer's comment on an issue, handled as the issue_comment handler does; returns each command's answer (null: owed). */
   async function comment(issueNumber: number, body: string): Promise<(string | null)[]> {
     const project = await loadProject(database.db, projectId);
     const issue = issueFactsOf({ number: issueNumber, id: 1000 + issueNumber, node_id: `I_${issueNumber}`, title: `Issue ${issueNumber}`, state: "open" });
-    const parts = [];
-    for (const command of parseSlashCommands(body)) {
-      const reply = await runSlashCommand(database.db, { project, issue, config: DEFAULT_REPO_CONFIG, command, by: "alice" });
-      parts.push({ line: command.line.trim(), reply });
-    }
-    await recordReply(database.db, { project, issueNumber, isPullRequest: false, by: "alice", parts });
+    const parts = await answerSlashCommands(database.db, { project, issue, config: DEFAULT_REPO_CONFIG, by: "alice", commands: parseSlashCommands(body) });
     return parts.map((p) => p.reply);
   }
   const replies = async () =>

@@ -19,6 +19,8 @@ import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { recordIntents } from "./record-intents.js";
 import type { ReconcileContext } from "./reconcile-project.js";
 import { statusReply } from "./status-reply.js";
+import { runSlashCommand, type SlashCommandInput } from "./run-slash-command.js";
+import type { SlashCommand } from "../slash-commands.js";
 
 export const REPLY_MARKER = "reply";
 
@@ -35,6 +37,14 @@ export interface CommandReply {
   isPullRequest: boolean;
   by: string;
   parts: readonly ReplyPart[];
+}
+
+/** A writer's comment: each of its commands in order, then the one reply to them all. Returns its parts (a `null` reply is owed). */
+export async function answerSlashCommands(db: Db, input: Omit<SlashCommandInput, "command"> & { commands: readonly SlashCommand[] }): Promise<ReplyPart[]> {
+  const parts: ReplyPart[] = [];
+  for (const command of input.commands) parts.push({ line: command.line.trim(), reply: await runSlashCommand(db, { ...input, command }) });
+  await recordReply(db, { project: input.project, issueNumber: input.issue.number, isPullRequest: input.issue.isPullRequest, by: input.by, parts });
+  return parts;
 }
 
 /** Records the reply now, or owes it to the next reconcile (a part is unanswered, or a reply on the issue is owed already). */
