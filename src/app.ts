@@ -3,7 +3,7 @@
  * turns the payload into a core command. The intake consults the same table to tell handled
  * events from ignored ones before anything is processed.
  */
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, Context, Probot } from "probot";
 import type { Services } from "./services.js";
 import { onInstallation, onInstallationRepositories } from "./webhooks/installation.js";
 import { onIssues } from "./webhooks/issues.js";
@@ -16,34 +16,50 @@ import { onPullRequestReview } from "./webhooks/pull-request-review.js";
 import { onCheckSuite } from "./webhooks/check-suite.js";
 import { onProjectsV2Item } from "./webhooks/projects-v2-item.js";
 
-type Route = { event: string; register(app: Probot, services: Services): void };
+type Handler = (context: Context) => Promise<void>;
+/** The names of GitHub's webhook events, as Probot types them. */
+type EventName = Extract<Parameters<Probot["on"]>[0], string>;
 
-const routes: Route[] = [
-  { event: "installation", register: (app, s) => app.on("installation", onInstallation(s)) },
-  {
-    event: "installation_repositories",
-    register: (app, s) => app.on("installation_repositories", onInstallationRepositories(s)),
-  },
-  { event: "milestone", register: (app, s) => app.on("milestone", onMilestone(s)) },
-  { event: "issues", register: (app, s) => app.on("issues", onIssues(s)) },
-  { event: "issue_comment", register: (app, s) => app.on("issue_comment", onIssueComment(s)) },
-  { event: "sub_issues", register: (app, s) => app.on("sub_issues", onSubIssues(s)) },
-  { event: "issue_dependencies", register: (app, s) => app.on("issue_dependencies", onIssueDependencies(s)) },
-  { event: "pull_request", register: (app, s) => app.on("pull_request", onPullRequest(s)) },
-  { event: "pull_request_review", register: (app, s) => app.on("pull_request_review", onPullRequestReview(s)) },
-  { event: "check_suite", register: (app, s) => app.on("check_suite", onCheckSuite(s)) },
+/** Each webhook the app handles, and the handler that turns its payload into core commands. */
+const routes = {
+  installation: onInstallation,
+  installation_repositories: onInstallationRepositories,
+  milestone: onMilestone,
+  issues: onIssues,
+  issue_comment: onIssueComment,
+  sub_issues: onSubIssues,
+  issue_dependencies: onIssueDependencies,
+  pull_request: onPullRequest,
+  pull_request_review: onPullRequestReview,
+  check_suite: onCheckSuite,
   // Project boards: people's moves of cards (see webhooks/projects-v2-item.ts).
-  { event: "projects_v2_item", register: (app, s) => app.on("projects_v2_item", onProjectsV2Item(s)) },
-];
+  projects_v2_item: onProjectsV2Item,
+} satisfies { [E in EventName]?: (services: Services) => (context: Context<E>) => Promise<void> };
 
-const HANDLED_EVENTS = new Set(routes.map((r) => r.event));
+type RoutedEvent = keyof typeof routes;
+
+function isRouted(event: string): event is RoutedEvent {
+  return Object.hasOwn(routes, event);
+}
 
 export function isHandledEvent(event: string, _action?: string): boolean {
-  return HANDLED_EVENTS.has(event);
+  return isRouted(event);
+}
+
+/**
+ * The handler of `event`, working with `services`: the processor calls it with the services of a
+ * batch (its transaction) rather than going through Probot's receive (see intake/processor.ts).
+ */
+export function handlerFor(event: string, services: Services): Handler | undefined {
+  if (!isRouted(event)) return undefined;
+  // Each handler reads the payload of its own event, which the route's key names.
+  return routes[event](services) as Handler;
 }
 
 export function codewalkersApp(services: Services): ApplicationFunction {
   return (app) => {
-    for (const route of routes) route.register(app, services);
+    for (const event of Object.keys(routes) as RoutedEvent[]) {
+      app.on(event, routes[event](services) as Handler);
+    }
   };
 }

@@ -126,6 +126,8 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     database,
     probot,
     log,
+    // PGlite is one connection: a batch's transaction would keep deliveries from being stored.
+    ...(intakeFirst ? {} : { services }),
     onHandled: () => outbox?.wake(),
     ...turn,
     // Short batches, so a delivery waiting to be stored never waits for many commands.

@@ -3,6 +3,7 @@ import type { Database } from "./db/client.js";
 import type { Logger } from "./logger.js";
 import type { PermissionChecker } from "./github/permissions.js";
 import type { RepoConfigLoader } from "./github/repo-config-loader.js";
+import type { Project } from "./core/commands/upsert-project.js";
 
 export interface Services {
   database: Database;
@@ -14,4 +15,9 @@ export interface Services {
   wakeOutbox(): void;
   /** Wakes the reconciler, e.g. when a repository was just installed and is due for a full read. */
   wakeReconciler(): void;
+  /**
+   * In a batch's one transaction (intake/one-transaction.ts): the projects its handlers have read
+   * or changed, by repository id, so that each delivery does not read its project again.
+   */
+  batchProjects?: Map<number, Project>;
 }

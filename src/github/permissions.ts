@@ -25,6 +25,8 @@ export interface PermissionQuery {
 
 export interface PermissionChecker {
   check(octokit: AppOctokit, query: PermissionQuery): Promise<PermissionDecision>;
+  /** The decision `check` would give without asking GitHub, when it has one (remembered, or a bot). */
+  peek(query: PermissionQuery): PermissionDecision | undefined;
   /** Drops remembered decisions for one person, or for everyone on the repository. */
   forget(owner: string, repo: string, login?: string): void;
 }
@@ -72,12 +74,17 @@ export function createPermissionChecker(options: PermissionCheckerOptions = {}):
     }
   }
 
+  function peek(query: PermissionQuery): PermissionDecision | undefined {
+    if (isBot(query)) return { allowed: false, permission: "none", reason: "bots cannot start work" };
+    const hit = remembered.get(cacheKey(query.owner, query.repo, query.login));
+    return hit && now() < hit.until ? hit.decision : undefined;
+  }
+
   return {
     async check(octokit, query) {
-      if (isBot(query)) return { allowed: false, permission: "none", reason: "bots cannot start work" };
+      const known = peek(query);
+      if (known) return known;
       const key = cacheKey(query.owner, query.repo, query.login);
-      const hit = remembered.get(key);
-      if (hit && now() < hit.until) return hit.decision;
       const inFlight = pending.get(key);
       if (inFlight) return inFlight;
 
@@ -92,6 +99,8 @@ export function createPermissionChecker(options: PermissionCheckerOptions = {}):
       pending.set(key, request);
       return request;
     },
+
+    peek,
 
     forget(owner, repo, login) {
       if (login !== undefined) {

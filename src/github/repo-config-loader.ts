@@ -12,6 +12,8 @@ export type RepoConfigResult = { ok: true; config: RepoConfig } | { ok: false; e
 
 export interface RepoConfigLoader {
   load(context: Pick<Context, "config" | "repo">): Promise<RepoConfigResult>;
+  /** What `load` would answer without reading GitHub, when it remembers an answer. */
+  peek(context: Pick<Context, "repo">): RepoConfigResult | undefined;
   forget(fullName: string): void;
 }
 
@@ -19,12 +21,18 @@ export function createRepoConfigLoader(options: { ttlMs?: number; now?: () => nu
   const ttl = options.ttlMs ?? 60_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { until: number; result: RepoConfigResult }>();
+  function peek(context: Pick<Context, "repo">): RepoConfigResult | undefined {
+    const { owner, repo } = context.repo();
+    const hit = cache.get(`${owner}/${repo}`.toLowerCase());
+    return hit && hit.until > now() ? hit.result : undefined;
+  }
+
   return {
     async load(context) {
+      const remembered = peek(context);
+      if (remembered) return remembered;
       const { owner, repo } = context.repo();
       const key = `${owner}/${repo}`.toLowerCase();
-      const hit = cache.get(key);
-      if (hit && hit.until > now()) return hit.result;
       let result: RepoConfigResult;
       try {
         const raw = await context.config(REPO_CONFIG_FILE);
@@ -39,6 +47,7 @@ export function createRepoConfigLoader(options: { ttlMs?: number; now?: () => nu
       cache.set(key, { until: now() + ttl, result });
       return result;
     },
+    peek,
     forget(fullName) {
       cache.delete(fullName.toLowerCase());
     },

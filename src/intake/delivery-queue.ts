@@ -5,7 +5,7 @@
  * expires.
  */
 import { and, eq, inArray, or, sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
+import type { Database, DbOrTx } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema.js";
 import { backoffMs } from "../lib/backoff.js";
 
@@ -77,7 +77,7 @@ function heldClaim(delivery: Pick<StoredDelivery, "seq" | "attempts">) {
   return and(eq(webhookDeliveries.seq, delivery.seq), eq(webhookDeliveries.status, "processing"), eq(webhookDeliveries.attempts, delivery.attempts));
 }
 
-export async function completeDeliveries(database: Database, batch: readonly Pick<StoredDelivery, "seq" | "attempts">[]): Promise<void> {
+export async function completeDeliveries(database: { db: DbOrTx }, batch: readonly Pick<StoredDelivery, "seq" | "attempts">[]): Promise<void> {
   if (batch.length === 0) return;
   await database.db
     .update(webhookDeliveries)

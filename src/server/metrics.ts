@@ -106,3 +106,10 @@ export function metricsEndpoint(db: Db) {
     }
   };
 }
+
+export const deliveryBatchesTotal = new Counter({
+  name: "codewalkers_delivery_batches_total",
+  help: "Batches of a repository's deliveries: handled in one transaction, or one delivery at a time (PGlite, a project not yet recorded, or the one transaction given up: see the debug log).",
+  labelNames: ["path"] as const,
+  registers: [registry],
+});

@@ -26,7 +26,8 @@ export async function projectFor(services: Services, payload: { repository?: Rep
   const repository = payload.repository;
   const installationId = payload.installation?.id;
   if (!repository || installationId === undefined) throw new Error("event has no repository or installation");
-  const [known] = await selectProject(services.database.db, { repositoryId: repository.id });
+  const remembered = services.batchProjects?.get(repository.id);
+  const [known] = remembered ? [remembered] : await selectProject(services.database.db, { repositoryId: repository.id });
   const defaultBranch = repository.default_branch ?? known?.defaultBranch ?? "main";
   if (
     known?.installed &&
@@ -35,6 +36,7 @@ export async function projectFor(services: Services, payload: { repository?: Rep
     known.defaultBranch === defaultBranch &&
     known.installationId === installationId
   ) {
+    services.batchProjects?.set(repository.id, known);
     return known;
   }
   const project = await upsertProject(services.database.db, {
@@ -46,6 +48,7 @@ export async function projectFor(services: Services, payload: { repository?: Rep
     private: repository.private,
     installationId,
   });
+  services.batchProjects?.set(repository.id, project);
   services.wakeOutbox();
   return project;
 }
@@ -75,5 +78,7 @@ export async function rememberConfig(services: Services, project: Project, confi
     }
   });
   services.wakeOutbox();
-  return { ...project, config: value };
+  const remembered = { ...project, config: value };
+  if (project.repositoryId !== null) services.batchProjects?.set(project.repositoryId, remembered);
+  return remembered;
 }

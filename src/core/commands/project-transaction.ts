@@ -26,6 +26,14 @@ const lock = sqlStatement<{ projectId: string }>(
 );
 
 export function projectTransaction<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const held = heldLocks.get(db);
+  if (held) {
+    // Inside a batch that holds the project's lock already: the command is part of it.
+    if (held.projectId === projectId) return fn(db as unknown as Tx);
+    // Never a second project's lock in one transaction (see above); the batch is retried
+    // one delivery at a time, where this command gets a transaction of its own.
+    return Promise.reject(new Error(`a batch holding project ${held.projectId}'s lock cannot take project ${projectId}'s`));
+  }
   return db.transaction(async (tx) => {
     // The lock and fn's first statements go out together (one round trip, not two): the
     // connection runs them in the order they were sent, so each of fn's statements still starts,
@@ -33,4 +41,34 @@ export function projectTransaction<T>(db: Db, projectId: string, fn: (tx: Tx) =>
     const [, result] = await Promise.all([lockProject(tx, projectId), fn(tx)]);
     return result;
   });
+}
+
+/** A transaction that holds one project's lock from its first statement to its end. */
+interface HeldLock {
+  projectId: string;
+  /** Other projects its commands affected: marked due once it has committed (mark-others-due.ts). */
+  othersDue: Set<string>;
+}
+
+const heldLocks = new WeakMap<object, HeldLock>();
+
+/** The lock `db` holds for its whole life, when it is such a transaction. */
+export function heldLockOf(db: object): HeldLock | undefined {
+  return heldLocks.get(db);
+}
+
+/**
+ * Runs `fn` in one transaction that takes the project's lock first and keeps it to the end: the
+ * commands `fn` runs (projectTransaction) are part of it rather than transactions of their own.
+ * The processor handles a repository's batch of deliveries this way: one lock, one commit.
+ * Resolves with `fn`'s result and, once committed, the other projects its commands affected.
+ */
+export async function holdingProjectLock<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; othersDue: string[] }> {
+  const held: HeldLock = { projectId, othersDue: new Set() };
+  const result = await db.transaction(async (tx) => {
+    heldLocks.set(tx, held);
+    const [, value] = await Promise.all([lockProject(tx, projectId), fn(tx as unknown as Tx)]);
+    return value;
+  });
+  return { result, othersDue: [...held.othersDue] };
 }
