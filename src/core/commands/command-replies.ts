@@ -56,15 +56,18 @@ export async function recordReply(db: Db, reply: CommandReply): Promise<void> {
       await recordIntents(tx, [replyIntent(project, issueNumber, reply.by, reply.parts as { line: string; reply: string }[])]);
       return;
     }
-    await tx.insert(owedReplies).values({
-      projectId: project.id,
-      issueNumber,
-      isPullRequest: reply.isPullRequest,
-      requestedBy: reply.by,
-      parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
-    });
-    // Owed already, in the common case; a reconcile that settled meanwhile is asked for again.
-    await markReconcileDue(tx, project.id);
+    // Owed already, in the common case; a reconcile that settled meanwhile is asked for again
+    // (in the same round trip: both count only once the transaction commits).
+    await Promise.all([
+      tx.insert(owedReplies).values({
+        projectId: project.id,
+        issueNumber,
+        isPullRequest: reply.isPullRequest,
+        requestedBy: reply.by,
+        parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
+      }),
+      markReconcileDue(tx, project.id),
+    ]);
   });
 }
 

@@ -80,28 +80,30 @@ export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssu
 }
 
 export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<SyncIssueResult> {
-  const input = received.trustBody || received.writerEdit ? await withTrustedText(tx, received) : received;
-  const { project, issue } = input;
+  const { project, issue } = received;
   // What is stored about the issue is read first, in statements sent together (one round trip):
   // none of them depends on another's answer, nor on the writes below (they touch the issue's
   // own initiative, phase and task, and its phase's sub-issues, never its parent). The body links
-  // are replaced in the same round trip: nothing read here is a body link.
-  const [knownInitiative, knownPhase, knownTask, parent] = await Promise.all([
+  // are replaced, and the trusted text recorded, in the same round trip: nothing read here is a
+  // body link or a text, and only the text (not the number or milestone) can differ after it.
+  const [input, knownInitiative, knownPhase, knownTask, parent] = await Promise.all([
+    received.trustBody || received.writerEdit ? withTrustedText(tx, received) : received,
     issue.milestone ? findInitiative(tx, project.id, issue.milestone.number) : undefined,
     findPhase(tx, project.id, issue.number),
     findTask(tx, project.id, issue.number),
     resolveParent(tx, project, issue.number),
-    input.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, input.bodyLinks) : undefined,
+    received.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, received.bodyLinks) : undefined,
   ]);
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
-  await syncPhase(tx, project, issue, initiative, input.trustBody, knownPhase, input.statusLabels);
+  await syncPhase(tx, project, input.issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
-  // Other repositories' tasks may wait on this issue.
+  // Other repositories' tasks may wait on this issue. The reconcile owed is marked in the same
+  // round trip: it depends on nothing written here, and counts only once all of it commits.
   const [result, affected] = await Promise.all([
     syncTask(tx, input, initiative, knownTask, parent),
     markLinkTargets(tx, project.name, issue.number, issue.state),
+    markReconcileDue(tx, project.id),
   ]);
-  await markReconcileDue(tx, project.id);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
