@@ -8,10 +8,12 @@
  *
  * The transaction never waits on GitHub (no transaction is ever held across network work): in a
  * batch, a writer check or the repository's config is answered only from what was remembered
- * lately, and the handlers' Octokit refuses every request. A delivery that needs GitHub, a handler
- * that fails, or a command on another project gives the attempt up: it is rolled back and the
- * processor handles the batch one delivery at a time, as it does on PGlite, where GitHub is read
- * and failures are recorded per delivery.
+ * lately, and the handlers' Octokit refuses every request. A check or a config not remembered is
+ * fetched once the attempt is rolled back, and the batch tried again: the same questions one
+ * delivery at a time would have asked. A request of a handler's own, a handler that fails, a
+ * command on another project (or PostgreSQL ending the attempt, a deadlock say) gives the batch
+ * up: the processor then handles it one delivery at a time, as it does on PGlite, where GitHub
+ * is read and failures are recorded per delivery.
  */
 import { eq } from "drizzle-orm";
 import { Context, type Probot } from "probot";

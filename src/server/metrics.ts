@@ -21,6 +21,13 @@ export const deliveriesTotal = new Counter({
   registers: [registry],
 });
 
+export const deliveryBatchesTotal = new Counter({
+  name: "codewalkers_delivery_batches_total",
+  help: "Batches of a repository's deliveries: handled in one transaction, or one delivery at a time (PGlite, a project not yet recorded, or the one transaction given up: see the debug log).",
+  labelNames: ["path"] as const,
+  registers: [registry],
+});
+
 export const githubRequestsTotal = new Counter({
   name: "codewalkers_github_requests_total",
   help: "Requests to the GitHub API, by HTTP status (0: no answer).",
@@ -106,10 +113,3 @@ export function metricsEndpoint(db: Db) {
     }
   };
 }
-
-export const deliveryBatchesTotal = new Counter({
-  name: "codewalkers_delivery_batches_total",
-  help: "Batches of a repository's deliveries: handled in one transaction, or one delivery at a time (PGlite, a project not yet recorded, or the one transaction given up: see the debug log).",
-  labelNames: ["path"] as const,
-  registers: [registry],
-});
