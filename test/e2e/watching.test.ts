@@ -209,6 +209,8 @@ describe("watching agents", () => {
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()[\].+*?^$|\\]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1] ?? NaN);
     expect(value('codewalkers_deliveries_total{outcome="stored"}')).toBeGreaterThan(0);
     expect(value('codewalkers_deliveries_total{outcome="processed"}')).toBeGreaterThan(0);
+    // In one transaction on PostgreSQL, one delivery at a time on PGlite.
+    expect(metrics).toMatch(/^codewalkers_delivery_batches_total\{path="one-(transaction|by-one)"\} [1-9]/m);
     expect(value('codewalkers_github_requests_total{status="201"}')).toBeGreaterThan(0);
     expect(value('codewalkers_task_run_duration_seconds_count{outcome="completed"}')).toBe(2);
     expect(value('codewalkers_agents_running{adapter="claude"}')).toBe(0);
