@@ -40,11 +40,21 @@ export function onIssues(services: Services) {
     const issue = issueFactsOf(payload.issue);
     const fromApp = isFromThisApp(payload.sender, services.appId, payload.issue);
     const configResult = await services.repoConfig.load(context);
+    const trigger = configResult.ok ? configResult.config.triggerLabel : undefined;
+    const textEdited = payload.action === "edited" && (payload.changes.body !== undefined || payload.changes.title !== undefined);
+    // A phase's text reaches every agent of the phase: it counts when a writer made the issue a
+    // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
+    const phaseByPerson =
+      issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
+    // Where the text may come to be trusted (below), the body's links are read beside the task:
+    // one round trip rather than two. Read for nothing when the text is not trusted after all.
+    const mayTrust = textEdited || phaseByPerson || (!fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, true));
+    const linksAhead = mayTrust ? bodyLinksOf(db, project, issue) : undefined;
+    linksAhead?.catch(() => {}); // awaited only if the text is trusted; a failure then surfaces there
     // Whether the issue is a task matters for a reopen, an edit or a broken config only.
     const needsTask = payload.action === "reopened" || payload.action === "edited" || !configResult.ok;
     const [task] = needsTask ? await selectTaskId(db, { projectId: project.id, issueNumber: issue.number }) : [];
 
-    const trigger = configResult.ok ? configResult.config.triggerLabel : undefined;
     const asksToStart = !fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, Boolean(task));
     if (!configResult.ok) {
       // An invalid config stops every action; the people who asked for one are told why.
@@ -58,11 +68,6 @@ export function onIssues(services: Services) {
 
     const startedBy =
       asksToStart && (await authorize(services, context, project, issue.number, payload.sender, `start work on this issue`)) ? payload.sender.login : null;
-    const textEdited = payload.action === "edited" && (payload.changes.body !== undefined || payload.changes.title !== undefined);
-    // A phase's text reaches every agent of the phase: it counts when a writer made the issue a
-    // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
-    const phaseByPerson =
-      issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
     // Text that agents will read (title and body) must come from a writer: anyone else's is ignored.
     const byWriter = async () => !fromApp && (await isWriter(services, context, project, payload.sender)).allowed;
     const writerEdit = textEdited && (await byWriter());
@@ -76,7 +81,7 @@ export function onIssues(services: Services) {
       stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
       trustBody,
       writerEdit,
-      bodyLinks: trustBody ? await bodyLinksOf(db, project, issue) : null,
+      bodyLinks: trustBody ? await (linksAhead ?? bodyLinksOf(db, project, issue)) : null,
       actor: payload.sender.login,
       // A person's own label change is applied; the app's echoes of its writes are known already.
       statusLabels: fromApp ? "stored" : labelChange(payload),

@@ -8,16 +8,22 @@ import type { Tx } from "../../db/client.js";
 import { issueLinks, phaseDependencies, phases, taskDependencies, tasks } from "../../db/schema.js";
 
 export async function deriveDependencies(tx: Tx, projectId: string, repoName: string): Promise<void> {
-  const links = await tx
-    .select({ from: issueLinks.fromNumber, to: issueLinks.toNumber })
-    .from(issueLinks)
-    .where(and(eq(issueLinks.projectId, projectId), eq(issueLinks.kind, "blocked_by"), sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`));
-  const taskRows = await tx.select({ id: tasks.id, n: tasks.issueNumber }).from(tasks).where(eq(tasks.projectId, projectId));
-  const phaseRows = await tx.select({ id: phases.id, n: phases.issueNumber }).from(phases).where(eq(phases.projectId, projectId));
+  // The three reads go out together (one round trip), and so do the two convergences: the task
+  // and phase dependency tables are apart.
+  const [links, taskRows, phaseRows] = await Promise.all([
+    tx
+      .select({ from: issueLinks.fromNumber, to: issueLinks.toNumber })
+      .from(issueLinks)
+      .where(and(eq(issueLinks.projectId, projectId), eq(issueLinks.kind, "blocked_by"), sql`lower(${issueLinks.toRepo}) = ${repoName.toLowerCase()}`)),
+    tx.select({ id: tasks.id, n: tasks.issueNumber }).from(tasks).where(eq(tasks.projectId, projectId)),
+    tx.select({ id: phases.id, n: phases.issueNumber }).from(phases).where(eq(phases.projectId, projectId)),
+  ]);
 
   const scope = (rows: { id: string }[]) => rows.map((r) => r.id);
-  await converge(tx, taskDependencies, taskDependencies.taskId, taskDependencies.dependsOnTaskId, scope(taskRows), pairs(links, taskRows));
-  await converge(tx, phaseDependencies, phaseDependencies.phaseId, phaseDependencies.dependsOnPhaseId, scope(phaseRows), pairs(links, phaseRows));
+  await Promise.all([
+    converge(tx, taskDependencies, taskDependencies.taskId, taskDependencies.dependsOnTaskId, scope(taskRows), pairs(links, taskRows)),
+    converge(tx, phaseDependencies, phaseDependencies.phaseId, phaseDependencies.dependsOnPhaseId, scope(phaseRows), pairs(links, phaseRows)),
+  ]);
 }
 
 function pairs(links: { from: number; to: number }[], rows: { id: string; n: number | null }[]): Map<string, [string, string]> {
