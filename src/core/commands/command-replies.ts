@@ -76,17 +76,20 @@ export async function answerOwedReplies(tx: Tx, ctx: ReconcileContext): Promise<
   const rows = await tx.select().from(owedReplies).where(eq(owedReplies.projectId, ctx.project.id)).orderBy(owedReplies.seq);
   if (rows.length === 0) return;
   const triggerLabel = repoConfigOf(ctx.project).triggerLabel;
-  const intents: GitHubIntent[] = [];
-  for (const row of rows) {
-    const parts = await Promise.all(
-      row.parts.map(async (part) => ({
-        line: part.line,
-        reply: part.reply ?? (await statusReply(tx, { project: ctx.project, issueNumber: row.issueNumber, isPullRequest: row.isPullRequest, triggerLabel })),
-      })),
-    );
-    // Replies on one issue share its reply comment: recordIntents keeps the last.
-    intents.push(replyIntent(ctx.project, row.issueNumber, row.requestedBy, parts));
-  }
+  // Every answer only reads, so all of them are read side by side (a few round trips, not a few
+  // per reply); the intents keep the rows' order. Replies on one issue share its reply comment:
+  // recordIntents keeps the last.
+  const intents: GitHubIntent[] = await Promise.all(
+    rows.map(async (row) => {
+      const parts = await Promise.all(
+        row.parts.map(async (part) => ({
+          line: part.line,
+          reply: part.reply ?? (await statusReply(tx, { project: ctx.project, issueNumber: row.issueNumber, isPullRequest: row.isPullRequest, triggerLabel })),
+        })),
+      );
+      return replyIntent(ctx.project, row.issueNumber, row.requestedBy, parts);
+    }),
+  );
   await recordIntents(tx, intents);
   await tx.delete(owedReplies).where(
     inArray(
