@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { projects, pullRequests, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
 import { createProcessor } from "../../src/intake/processor.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { holdingProjectLock, projectTransaction } from "../../src/core/commands/project-transaction.js";
@@ -16,7 +16,8 @@ import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { install, statusOf } from "../support/flows.js";
 import { testLog } from "../support/github-app.js";
-import { FULL_NAME, labeledPayload, OWNER, REPO, WRITER } from "../support/payloads.js";
+import { examplePayload } from "../support/fixtures.js";
+import { FULL_NAME, issuesPayload, labeledPayload, OWNER, REPO, WRITER } from "../support/payloads.js";
 import { useStrictNock } from "../support/strict-nock.js";
 
 useStrictNock();
@@ -114,6 +115,34 @@ describe("a repository's batch of deliveries in one transaction", () => {
     expect(mine[1]!.error).toMatch(/TypeError/);
     const created = await booted.database.db.select({ n: tasks.issueNumber }).from(tasks).orderBy(asc(tasks.issueNumber));
     expect(created.map((t) => t.n)).toEqual([1, 3]);
+  });
+
+  it("a handler's own GitHub request is never made inside the transaction: the batch goes one at a time, where it is made once", async () => {
+    const fake = new FakeGitHub();
+    await install(booted, fake);
+    const db = booted.database.db;
+    const [project] = await db.select({ id: projects.id }).from(projects);
+    // One of the app's pull requests, on which a writer requests changes: the handler reads the
+    // review's line comments from GitHub itself.
+    await db.insert(pullRequests).values({ projectId: project!.id, kind: "phase", subjectId: "phase-1", head: "cw/phase-1", base: "cw/initiative", number: 7 });
+    const envelope = issuesPayload("opened", { number: 7 }, WRITER);
+    const example = examplePayload<{ review: Record<string, unknown>; pull_request: Record<string, unknown> }>("pull_request_review", "submitted");
+    const payload = {
+      ...example,
+      review: { ...example.review, state: "changes_requested" },
+      pull_request: { ...example.pull_request, number: 7 },
+      repository: envelope.repository,
+      installation: envelope.installation,
+      sender: envelope.sender,
+    };
+    await storeDelivery(db, { deliveryId: randomUUID(), event: "pull_request_review", payload, handled: true });
+    fake.resetCounts();
+
+    const paths = await countBatches(() => batchingProcessor().drain());
+
+    expect(paths).toEqual({ oneTransaction: 0, oneByOne: 1 });
+    const reads = fake.requests.filter((r) => r.route.endsWith("/reviews/{review_id}/comments"));
+    expect(reads).toHaveLength(1);
   });
 });
 
