@@ -15,17 +15,17 @@
  * up: the processor then handles it one delivery at a time, as it does on PGlite, where GitHub
  * is read and failures are recorded per delivery.
  */
-import { eq } from "drizzle-orm";
 import { Context, type Probot } from "probot";
 import { handlerFor } from "../app.js";
 import type { Db, Tx } from "../db/client.js";
-import { projects } from "../db/schema.js";
 import { holdingProjectLock } from "../core/commands/project-transaction.js";
 import { markOthersDue } from "../core/commands/mark-others-due.js";
 import type { Project } from "../core/commands/upsert-project.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services.js";
+import { findProject } from "../webhooks/project-for.js";
 import { completeDeliveries, type StoredDelivery } from "./delivery-queue.js";
+import { repositoryIdOf } from "./queue-key.js";
 
 /**
  * Thrown inside a batch for what only GitHub can answer. With `ask`, the answer can be had outside
@@ -63,22 +63,24 @@ export async function handleInOneTransaction(
   if (!first || repositoryId === undefined || first.installationId === null) return { handled: false, reason: "not a repository's deliveries" };
   const db = services.database.db;
   // Read once for the batch: handlers take it from `batchProjects` rather than each reading it.
-  const [project] = await db.select().from(projects).where(eq(projects.repositoryId, repositoryId));
+  const project = await findProject(db, repositoryId);
   if (!project) return { handled: false, reason: "the repository is not recorded yet" };
 
   // One client for the batch (not one per delivery), which never reaches GitHub; and one that
-  // does, for the answers fetched between attempts.
+  // does, made at the first answer fetched between attempts.
   const refusing = await probot.auth(first.installationId);
   refusing.hook.before("request", (request) => {
     throw new NeedsGitHub(`${request.method} ${request.url}`);
   });
+  let asking: Context["octokit"] | undefined;
   for (let asked = 0; ; asked++) {
     const attempt = await attemptOnce(services, refusing, log, batch, repositoryId, project);
     if (!("needs" in attempt)) return attempt;
     const { needs, delivery } = attempt;
     if (!needs.ask || asked === MAX_ASKS) return { handled: false, reason: `${needs.name}: ${needs.message}` };
     try {
-      await needs.ask(contextOf(delivery, await probot.auth(first.installationId), log));
+      asking ??= await probot.auth(first.installationId);
+      await needs.ask(contextOf(delivery, asking, log));
     } catch (error) {
       return { handled: false, reason: `asking GitHub failed: ${describe(error)}` };
     }
@@ -151,9 +153,4 @@ function batchServices(services: Services, tx: Tx, batchProjects: Map<number, Pr
       },
     },
   };
-}
-
-function repositoryIdOf(queueKey: string): number | undefined {
-  const match = /^repo:(\d+)$/.exec(queueKey);
-  return match ? Number(match[1]) : undefined;
 }

@@ -10,6 +10,12 @@ export function queueKeyOf(payload: Record<string, unknown>): string {
   return "app";
 }
 
+/** The repository whose queue `queueKey` is (as queueKeyOf makes it), if it is one. */
+export function repositoryIdOf(queueKey: string): number | undefined {
+  const match = /^repo:(\d+)$/.exec(queueKey);
+  return match ? Number(match[1]) : undefined;
+}
+
 export function installationIdOf(payload: Record<string, unknown>): number | null {
   const installation = payload.installation as { id?: unknown } | undefined;
   return installation && typeof installation.id === "number" ? installation.id : null;

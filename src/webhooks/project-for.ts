@@ -3,6 +3,7 @@
  * so a project the app missed at installation is recorded on its first event.
  */
 import { eq, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client.js";
 import { projects } from "../db/schema.js";
 import { statement } from "../db/prepared.js";
 import { upsertProject, type Project } from "../core/commands/upsert-project.js";
@@ -26,8 +27,7 @@ export async function projectFor(services: Services, payload: { repository?: Rep
   const repository = payload.repository;
   const installationId = payload.installation?.id;
   if (!repository || installationId === undefined) throw new Error("event has no repository or installation");
-  const remembered = services.batchProjects?.get(repository.id);
-  const [known] = remembered ? [remembered] : await selectProject(services.database.db, { repositoryId: repository.id });
+  const known = services.batchProjects?.get(repository.id) ?? (await findProject(services.database.db, repository.id));
   const defaultBranch = repository.default_branch ?? known?.defaultBranch ?? "main";
   if (
     known?.installed &&
@@ -36,7 +36,6 @@ export async function projectFor(services: Services, payload: { repository?: Rep
     known.defaultBranch === defaultBranch &&
     known.installationId === installationId
   ) {
-    services.batchProjects?.set(repository.id, known);
     return known;
   }
   const project = await upsertProject(services.database.db, {
@@ -50,6 +49,12 @@ export async function projectFor(services: Services, payload: { repository?: Rep
   });
   services.batchProjects?.set(repository.id, project);
   services.wakeOutbox();
+  return project;
+}
+
+/** The project of a repository, if the app has recorded it. */
+export async function findProject(db: DbOrTx, repositoryId: number): Promise<Project | undefined> {
+  const [project] = await selectProject(db, { repositoryId });
   return project;
 }
 

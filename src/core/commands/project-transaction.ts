@@ -34,13 +34,17 @@ export function projectTransaction<T>(db: Db, projectId: string, fn: (tx: Tx) =>
     // one delivery at a time, where this command gets a transaction of its own.
     return Promise.reject(new Error(`a batch holding project ${held.projectId}'s lock cannot take project ${projectId}'s`));
   }
-  return db.transaction(async (tx) => {
-    // The lock and fn's first statements go out together (one round trip, not two): the
-    // connection runs them in the order they were sent, so each of fn's statements still starts,
-    // and takes its snapshot, only once the lock is held.
-    const [, result] = await Promise.all([lockProject(tx, projectId), fn(tx)]);
-    return result;
-  });
+  return db.transaction((tx) => lockedThen(tx, projectId, fn));
+}
+
+/**
+ * Takes the project's lock, then runs `fn`. The lock and fn's first statements go out together
+ * (one round trip, not two): the connection runs them in the order they were sent, so each of
+ * fn's statements still starts, and takes its snapshot, only once the lock is held.
+ */
+async function lockedThen<T>(tx: Tx, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const [, result] = await Promise.all([lockProject(tx, projectId), fn(tx)]);
+  return result;
 }
 
 /** A transaction that holds one project's lock from its first statement to its end. */
@@ -65,10 +69,9 @@ export function heldLockOf(db: object): HeldLock | undefined {
  */
 export async function holdingProjectLock<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; othersDue: string[] }> {
   const held: HeldLock = { projectId, othersDue: new Set() };
-  const result = await db.transaction(async (tx) => {
+  const result = await db.transaction((tx) => {
     heldLocks.set(tx, held);
-    const [, value] = await Promise.all([lockProject(tx, projectId), fn(tx as unknown as Tx)]);
-    return value;
+    return lockedThen(tx, projectId, fn);
   });
   return { result, othersDue: [...held.othersDue] };
 }
