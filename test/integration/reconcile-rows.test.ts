@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { asc, eq } from "drizzle-orm";
 import type { Probot } from "probot";
-import { issueLinks, outbox, owedReplies, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
+import { agents, issueLinks, outbox, owedReplies, projects, reconcileDue, tasks, webhookDeliveries } from "../../src/db/schema.js";
 import { GITHUB_SCOPE, markReconcileDue, PLAN_SCOPE, PLAN_SPACING_MS, RECONCILE_CHANNEL } from "../../src/db/reconcile-due.js";
 import { projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { runSlashCommand } from "../../src/core/commands/run-slash-command.js";
@@ -243,6 +243,42 @@ describe("replies to /cw commands", () => {
     expect(byIssue.get(2)).toContain("> /cw help");
     expect(byIssue.get(2)).not.toContain("> /cw status");
     expect(await owed()).toEqual([]);
+  });
+
+  it("answers many owed statuses at once, each exactly as it would be answered alone: the latest agent, a wait for answers, the usage, no task", async () => {
+    // #4 is at work: its latest agent stopped, an earlier one waits for answers; both ran at a cost.
+    const [task] = await database.db.insert(tasks).values({ projectId, issueNumber: 4, name: "Fourth", status: "in_progress" }).returning();
+    const agent = (name: string, status: "waiting_for_input" | "stopped", at: string, cost: string) => ({
+      name,
+      taskId: task!.id,
+      worktreeId: `wt-${name}`,
+      status,
+      createdAt: new Date(at),
+      startedAt: new Date(at),
+      usage: { inputTokens: 1000, outputTokens: 200 },
+      costUsd: cost,
+    });
+    await database.db
+      .insert(agents)
+      .values([agent("early-owl", "waiting_for_input", "2026-12-01T10:00:00Z", "0.5"), agent("late-lark", "stopped", "2026-12-01T11:00:00Z", "0.25")]);
+
+    await command();
+    for (const n of [4, 9, 2]) expect(await comment(n, "/cw status")).toEqual([null]);
+    expect(await createReconcileWorker({ database, log }).drain()).toBe(1);
+    const owedAnswers = new Map((await replies()) as [number, string][]);
+    expect([...owedAnswers.keys()].sort()).toEqual([2, 4, 9]);
+
+    // Nothing is owed now: the same questions are answered at once, one by one, from what is stored.
+    for (const n of [4, 9, 2]) {
+      const [alone] = await comment(n, "/cw status");
+      expect(owedAnswers.get(n)).toBe(`@alice\n\n> /cw status\n\n${alone}`);
+    }
+    const four = owedAnswers.get(4)!;
+    expect(four).toContain("an answer to the agent's questions");
+    expect(four).toContain("`late-lark` (stopped since 2026-12-01T11:00:00.000Z)");
+    expect(four).toMatch(/2 runs.*\$0\.75/);
+    expect(owedAnswers.get(9)).toContain("There is no Codewalkers task on this issue");
+    expect(owedAnswers.get(2)).toContain("`cw:blocked`");
   });
 
   it("a status owed when the reconcile settled just before the reply was recorded is not stranded: the project is due again", async () => {

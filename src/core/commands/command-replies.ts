@@ -18,7 +18,7 @@ import { projectTransaction } from "./project-transaction.js";
 import { repoConfigOf, repoRefOf, type ProjectRow } from "./project-repo.js";
 import { recordIntents } from "./record-intents.js";
 import type { ReconcileContext } from "./reconcile-project.js";
-import { statusReply } from "./status-reply.js";
+import { statusRepliesOf } from "./status-reply.js";
 import { runSlashCommand, type SlashCommandInput } from "./run-slash-command.js";
 import type { SlashCommand } from "../slash-commands.js";
 
@@ -76,19 +76,22 @@ export async function answerOwedReplies(tx: Tx, ctx: ReconcileContext): Promise<
   const rows = await tx.select().from(owedReplies).where(eq(owedReplies.projectId, ctx.project.id)).orderBy(owedReplies.seq);
   if (rows.length === 0) return;
   const triggerLabel = repoConfigOf(ctx.project).triggerLabel;
-  // Every answer only reads, so all of them are read side by side (a few round trips, not a few
-  // per reply); the intents keep the rows' order. Replies on one issue share its reply comment:
-  // recordIntents keeps the last.
-  const intents: GitHubIntent[] = await Promise.all(
-    rows.map(async (row) => {
-      const parts = await Promise.all(
-        row.parts.map(async (part) => ({
-          line: part.line,
-          reply: part.reply ?? (await statusReply(tx, { project: ctx.project, issueNumber: row.issueNumber, isPullRequest: row.isPullRequest, triggerLabel })),
-        })),
-      );
-      return replyIntent(ctx.project, row.issueNumber, row.requestedBy, parts);
-    }),
+  // Every `/cw status` owed is answered from what this reconcile holds, in one read for all
+  // (status-reply.ts); the intents keep the rows' order. Replies on one issue share its reply
+  // comment: recordIntents keeps the last.
+  const owed = rows.flatMap((row) =>
+    row.parts
+      .filter((part) => part.reply === null)
+      .map(() => ({ project: ctx.project, issueNumber: row.issueNumber, isPullRequest: row.isPullRequest, triggerLabel })),
+  );
+  const answers = (await statusRepliesOf(tx, ctx, owed)).values();
+  const intents: GitHubIntent[] = rows.map((row) =>
+    replyIntent(
+      ctx.project,
+      row.issueNumber,
+      row.requestedBy,
+      row.parts.map((part) => ({ line: part.line, reply: part.reply ?? answers.next().value! })),
+    ),
   );
   await recordIntents(tx, intents);
   await tx.delete(owedReplies).where(

@@ -4,7 +4,7 @@
  * with statements built once (see db/prepared.ts). It reports what is stored: asked while a
  * reconcile is owed, it is answered by that reconcile (command-replies.ts).
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { statement } from "../../db/prepared.js";
 import { agents, tasks } from "../../db/schema.js";
@@ -12,7 +12,9 @@ import { describeTask } from "../describe-task.js";
 import { usageByTask } from "./usage-by-task.js";
 import { pullRequestStatus } from "./pull-request-status.js";
 import { personWaitOf } from "./person-wait.js";
+import { personWait } from "../checkpoints.js";
 import type { ProjectRow } from "./project-repo.js";
+import type { ReconcileContext } from "./reconcile-project.js";
 
 export interface StatusQuestion {
   project: ProjectRow;
@@ -43,6 +45,58 @@ export async function statusReply(tx: Tx, question: StatusQuestion): Promise<str
     retryCount: task.retryCount,
     usage: usage.get(task.id) ?? null,
   });
+}
+
+/**
+ * The answers to the `/cw status` questions a reconcile owes, from the tasks and usage it holds
+ * (their statuses as it settled them): one read for all of them (each task's latest agent, and
+ * whether one waits for answers), not three per question. A question with no task in the
+ * reconcile's hands (a pull request, an issue with no task) is answered as one alone.
+ */
+export async function statusRepliesOf(
+  tx: Tx,
+  ctx: Pick<ReconcileContext, "project" | "tasks" | "usage">,
+  questions: readonly StatusQuestion[],
+): Promise<string[]> {
+  const byIssue = new Map(ctx.tasks.filter((t) => t.issueNumber !== null).map((t) => [t.issueNumber!, t]));
+  const asked = [...new Set(questions.map((q) => byIssue.get(q.issueNumber)?.id).filter((id) => id !== undefined))];
+  const latest = new Map((await latestAgents(tx, asked)).map((a) => [a.taskId, a]));
+  return Promise.all(
+    questions.map((question) => {
+      const task = byIssue.get(question.issueNumber);
+      if (!task) return statusReply(tx, question);
+      const agent = latest.get(task.id);
+      const wait = personWait({ type: task.type, status: task.status, claimed: task.claimedBy !== null, agentWaiting: agent?.waiting ?? false });
+      return describeTask({
+        issueNumber: question.issueNumber,
+        status: task.status,
+        blockedReason: task.blockedReason,
+        wait,
+        inReview: false,
+        agent: agent ? { name: agent.name, status: agent.status, startedAt: agent.startedAt } : null,
+        branch: task.branch,
+        lastError: task.lastError,
+        retryCount: task.retryCount,
+        usage: ctx.usage.get(task.id) ?? null,
+      });
+    }),
+  );
+}
+
+/** Each task's latest agent, and whether any of its agents waits for answers (personWaitOf's question). */
+async function latestAgents(tx: Tx, taskIds: readonly string[]) {
+  if (taskIds.length === 0) return [];
+  return tx
+    .selectDistinctOn([agents.taskId], {
+      taskId: agents.taskId,
+      name: agents.name,
+      status: agents.status,
+      startedAt: agents.startedAt,
+      waiting: sql<boolean>`bool_or(${agents.status} = 'waiting_for_input') over (partition by ${agents.taskId})`,
+    })
+    .from(agents)
+    .where(inArray(agents.taskId, [...taskIds]))
+    .orderBy(agents.taskId, desc(agents.createdAt));
 }
 
 export function noTaskReply(triggerLabel: string): string {
