@@ -4,8 +4,10 @@
  * and a crash loses neither. Marks of one project coalesce into one row (its generation bumped),
  * so a burst of commands is one reconcile; the worker is woken (NOTIFY) only when a row is new.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "./client.js";
+import { heldLockOf } from "./held-lock.js";
+import { sqlStatement } from "./prepared.js";
 import { reconcileDue } from "./schema.js";
 
 export const RECONCILE_CHANNEL = "cw_reconcile";
@@ -42,10 +44,25 @@ export const PLAN_SPACING_MS = 1_000;
  * brings a row forward: the row is owed already, and its time is the spacing after a reconcile
  * or the backoff after a failure, which a burst of events must not undo. Several projects are
  * marked in one statement, in a fixed order.
+ *
+ * In a batch that holds the project's lock (db/held-lock.ts), the project's own `plan` mark is
+ * made once, just before the batch commits (markHeldPlanDue), not once per command: the row
+ * and its time come out the same (`now()` is the transaction's start), and it counts only once
+ * the batch commits, as each mark would have.
  */
 export async function markReconcileDue(tx: DbOrTx, projectIds: string | readonly string[], scope: ReconcileScope = PLAN_SCOPE, dueAt?: Date): Promise<void> {
   const ids = [...new Set(typeof projectIds === "string" ? [projectIds] : projectIds)].sort();
   if (ids.length === 0) return;
+  const [only] = ids;
+  if (scope === PLAN_SCOPE && dueAt === undefined && ids.length === 1 && only !== undefined) {
+    const held = heldLockOf(tx);
+    if (held && held.projectId === only) {
+      held.planDue = true;
+      return;
+    }
+    // The mark every command makes: built once (see prepared.ts).
+    return markPlanDue(tx, { projectId: only });
+  }
   const when = dueAt
     ? sql`${dueAt.toISOString()}::timestamptz`
     : scope === PLAN_SCOPE
@@ -57,18 +74,37 @@ export async function markReconcileDue(tx: DbOrTx, projectIds: string | readonly
     sql`, `,
   );
   const dueAtNow = scope === PLAN_SCOPE && !urgent ? sql`${reconcileDue}.due_at` : sql`least(${reconcileDue}.due_at, excluded.due_at)`;
-  await tx.execute(sql`
+  await tx.execute(marking(values, dueAtNow));
+}
+
+/** The statement that marks: inserts the rows (or bumps their generation), and wakes the worker for a new one. */
+function marking(values: SQL, dueAtNow: SQL): SQL {
+  return sql`
     with marked as (
       insert into ${reconcileDue} (project_id, scope, due_at, urgent) values ${values}
       on conflict (project_id, scope) do update
         set generation = ${reconcileDue}.generation + 1, due_at = ${dueAtNow}, urgent = ${reconcileDue}.urgent or excluded.urgent
       returning (xmax = 0) as fresh
     )
-    select pg_notify(${RECONCILE_CHANNEL}, '') from marked where fresh limit 1`);
+    select pg_notify(${RECONCILE_CHANNEL}, '') from marked where fresh limit 1`;
+}
+
+const markPlanDue = sqlStatement<{ projectId: string }>("mark_plan_due", () =>
+  marking(sql`(${sql.placeholder("projectId")}, ${PLAN_SCOPE}, now() + make_interval(secs => ${PLAN_DELAY_MS / 1000}), false)`, sql`${reconcileDue}.due_at`),
+);
+
+/** The `plan` mark a batch's commands owe its project (see markReconcileDue), made once before it commits. */
+export async function markHeldPlanDue(tx: DbOrTx): Promise<void> {
+  const held = heldLockOf(tx);
+  if (!held?.planDue) return;
+  held.planDue = false;
+  await markPlanDue(tx, { projectId: held.projectId });
 }
 
 /** The generation of a project's row for `scope` now (read under the project's lock, it cannot move). */
 export async function dueGeneration(tx: DbOrTx, projectId: string, scope: string): Promise<number | undefined> {
+  // In a batch, a mark its earlier commands owe is made first: the row is read as they left it.
+  if (scope === PLAN_SCOPE && heldLockOf(tx)?.projectId === projectId) await markHeldPlanDue(tx);
   const [row] = await tx
     .select({ generation: reconcileDue.generation })
     .from(reconcileDue)

@@ -11,6 +11,7 @@ import { createProcessor } from "../../src/intake/processor.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { holdingProjectLock, projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { markOthersDue } from "../../src/core/commands/mark-others-due.js";
+import { dueGeneration, markReconcileDue, PLAN_SCOPE } from "../../src/db/reconcile-due.js";
 import { deliveryBatchesTotal } from "../../src/server/metrics.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
@@ -172,6 +173,34 @@ describe("a transaction that holds a project's lock", () => {
     expect(result).toBe(true);
     expect(otherDueInside).toEqual([]);
     expect(othersDue).toEqual([other]);
+  });
+
+  it("marks its project due once for all its commands, just before it commits; a read of the mark inside sees what they owe", async () => {
+    const [mine, other] = await twoProjects();
+    const db = booted.database.db;
+    await db.delete(reconcileDue);
+    const command = (tx: unknown) => projectTransaction(tx as typeof db, mine, (inner) => markReconcileDue(inner, mine));
+    const rowsOf = async (tx: typeof db | unknown) =>
+      (await (tx as typeof db).select().from(reconcileDue).orderBy(asc(reconcileDue.projectId))).map((r) => [r.projectId, r.scope, r.generation]);
+
+    const { result } = await holdingProjectLock(db, mine, async (tx) => {
+      for (let i = 0; i < 3; i++) await command(tx);
+      // Another project's mark, or another scope, is never held back.
+      await markReconcileDue(tx, other);
+      const beforeRead = await rowsOf(tx);
+      // `/cw status` asks whether a reconcile is owed: the three commands' mark is made first.
+      const generation = await dueGeneration(tx, mine, PLAN_SCOPE);
+      await command(tx);
+      return { beforeRead, generation };
+    });
+
+    expect(result).toEqual({ beforeRead: [[other, PLAN_SCOPE, 1]], generation: 1 });
+    // The fourth command's mark was made at the commit: one more generation, not four.
+    const expected = [
+      [mine, PLAN_SCOPE, 2],
+      [other, PLAN_SCOPE, 1],
+    ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(await rowsOf(db)).toEqual(expected);
   });
 
   it("keeps nothing of a failed attempt", async () => {

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../../db/client.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
-import { heldLockOf } from "./project-transaction.js";
+import { heldLockOf } from "../../db/held-lock.js";
 
 export async function markOthersDue(db: Db, projectIds: Iterable<string>, except: string): Promise<void> {
   const held = heldLockOf(db);

@@ -10,6 +10,8 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { sqlStatement } from "../../db/prepared.js";
+import { heldLockOf, holdLock } from "../../db/held-lock.js";
+import { markHeldPlanDue } from "../../db/reconcile-due.js";
 
 /** The advisory lock class of "one project's tasks" ("cwpr"); the project id is hashed into the second key. */
 const PROJECT_LOCK_CLASS = 0x63777072;
@@ -26,7 +28,7 @@ const lock = sqlStatement<{ projectId: string }>(
 );
 
 export function projectTransaction<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const held = heldLocks.get(db);
+  const held = heldLockOf(db);
   if (held) {
     // Inside a batch that holds the project's lock already: the command is part of it.
     if (held.projectId === projectId) return fn(db as unknown as Tx);
@@ -47,31 +49,20 @@ async function lockedThen<T>(tx: Tx, projectId: string, fn: (tx: Tx) => Promise<
   return result;
 }
 
-/** A transaction that holds one project's lock from its first statement to its end. */
-interface HeldLock {
-  projectId: string;
-  /** Other projects its commands affected: marked due once it has committed (mark-others-due.ts). */
-  othersDue: Set<string>;
-}
-
-const heldLocks = new WeakMap<object, HeldLock>();
-
-/** The lock `db` holds for its whole life, when it is such a transaction. */
-export function heldLockOf(db: object): HeldLock | undefined {
-  return heldLocks.get(db);
-}
-
 /**
  * Runs `fn` in one transaction that takes the project's lock first and keeps it to the end: the
  * commands `fn` runs (projectTransaction) are part of it rather than transactions of their own.
  * The processor handles a repository's batch of deliveries this way: one lock, one commit.
+ * The reconcile its commands owe the project is marked once, at the end (db/held-lock.ts).
  * Resolves with `fn`'s result and, once committed, the other projects its commands affected.
  */
 export async function holdingProjectLock<T>(db: Db, projectId: string, fn: (tx: Tx) => Promise<T>): Promise<{ result: T; othersDue: string[] }> {
-  const held: HeldLock = { projectId, othersDue: new Set() };
-  const result = await db.transaction((tx) => {
-    heldLocks.set(tx, held);
-    return lockedThen(tx, projectId, fn);
+  let othersDue: Set<string> | undefined;
+  const result = await db.transaction(async (tx) => {
+    othersDue = holdLock(tx, projectId).othersDue;
+    const value = await lockedThen(tx, projectId, fn);
+    await markHeldPlanDue(tx);
+    return value;
   });
-  return { result, othersDue: [...held.othersDue] };
+  return { result, othersDue: [...(othersDue ?? [])] };
 }
