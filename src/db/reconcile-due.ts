@@ -7,7 +7,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "./client.js";
 import { heldLockOf } from "./held-lock.js";
-import { sqlStatement } from "./prepared.js";
+import { sqlStatement, statement } from "./prepared.js";
 import { reconcileDue } from "./schema.js";
 
 export const RECONCILE_CHANNEL = "cw_reconcile";
@@ -103,13 +103,22 @@ export async function markHeldPlanDue(tx: DbOrTx): Promise<void> {
 
 /** The generation of a project's row for `scope` now (read under the project's lock, it cannot move). */
 export async function dueGeneration(tx: DbOrTx, projectId: string, scope: string): Promise<number | undefined> {
-  // In a batch, a mark its earlier commands owe is made first: the row is read as they left it.
-  if (scope === PLAN_SCOPE && heldLockOf(tx)?.projectId === projectId) await markHeldPlanDue(tx);
-  const [row] = await tx
+  const [row] = await selectGeneration(tx, { projectId, scope });
+  return row?.generation;
+}
+
+const selectGeneration = statement<{ projectId: string; scope: string }, { generation: number }[]>("due_generation", (db) =>
+  db
     .select({ generation: reconcileDue.generation })
     .from(reconcileDue)
-    .where(and(eq(reconcileDue.projectId, projectId), eq(reconcileDue.scope, scope)));
-  return row?.generation;
+    .where(and(eq(reconcileDue.projectId, sql.placeholder("projectId")), eq(reconcileDue.scope, sql.placeholder("scope")))),
+);
+
+/** Whether the project owes a `plan` reconcile: its row, or a mark its batch holds back (see markReconcileDue). */
+export async function planReconcileOwed(tx: DbOrTx, projectId: string): Promise<boolean> {
+  const held = heldLockOf(tx);
+  if (held?.projectId === projectId && held.planDue) return true;
+  return (await dueGeneration(tx, projectId, PLAN_SCOPE)) !== undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import { createProcessor } from "../../src/intake/processor.js";
 import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { holdingProjectLock, projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { markOthersDue } from "../../src/core/commands/mark-others-due.js";
-import { dueGeneration, markReconcileDue, PLAN_SCOPE } from "../../src/db/reconcile-due.js";
+import { markReconcileDue, PLAN_SCOPE, planReconcileOwed } from "../../src/db/reconcile-due.js";
 import { deliveryBatchesTotal } from "../../src/server/metrics.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
@@ -175,7 +175,7 @@ describe("a transaction that holds a project's lock", () => {
     expect(othersDue).toEqual([other]);
   });
 
-  it("marks its project due once for all its commands, just before it commits; a read of the mark inside sees what they owe", async () => {
+  it("marks its project due once for all its commands, just before it commits; asked inside, the project is owed one", async () => {
     const [mine, other] = await twoProjects();
     const db = booted.database.db;
     await db.delete(reconcileDue);
@@ -187,17 +187,17 @@ describe("a transaction that holds a project's lock", () => {
       for (let i = 0; i < 3; i++) await command(tx);
       // Another project's mark, or another scope, is never held back.
       await markReconcileDue(tx, other);
-      const beforeRead = await rowsOf(tx);
-      // `/cw status` asks whether a reconcile is owed: the three commands' mark is made first.
-      const generation = await dueGeneration(tx, mine, PLAN_SCOPE);
-      await command(tx);
-      return { beforeRead, generation };
+      const inside = await rowsOf(tx);
+      // `/cw status` asks whether a reconcile is owed: it is, though its row is not made yet.
+      const owed = await planReconcileOwed(tx, mine);
+      const otherOwed = await planReconcileOwed(tx, other);
+      return { inside, owed, otherOwed };
     });
 
-    expect(result).toEqual({ beforeRead: [[other, PLAN_SCOPE, 1]], generation: 1 });
-    // The fourth command's mark was made at the commit: one more generation, not four.
+    expect(result).toEqual({ inside: [[other, PLAN_SCOPE, 1]], owed: true, otherOwed: true });
+    // The three commands' mark was made at the commit: one generation, not three.
     const expected = [
-      [mine, PLAN_SCOPE, 2],
+      [mine, PLAN_SCOPE, 1],
       [other, PLAN_SCOPE, 1],
     ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(await rowsOf(db)).toEqual(expected);

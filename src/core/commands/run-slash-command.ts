@@ -10,7 +10,7 @@ import { taskLog } from "./task-log.js";
 import type { IssueFacts } from "../issue-facts.js";
 import type { RepoConfig } from "../repo-config.js";
 import { renderHelp, type SlashCommand } from "../slash-commands.js";
-import { dueGeneration, PLAN_SCOPE } from "../../db/reconcile-due.js";
+import { planReconcileOwed } from "../../db/reconcile-due.js";
 import { noTaskReply, statusReply } from "./status-reply.js";
 import { steerTask } from "./steer-task.js";
 import { steerPullRequestWork } from "./steer-pull-request-work.js";
@@ -40,7 +40,7 @@ export async function runSlashCommand(db: Db, input: SlashCommandInput): Promise
       case "unknown":
         return renderHelp(command.line);
       case "status":
-        if ((await dueGeneration(tx, project.id, PLAN_SCOPE)) !== undefined) return null;
+        if (await planReconcileOwed(tx, project.id)) return null;
         return statusReply(tx, { project, issueNumber: issue.number, isPullRequest: issue.isPullRequest, triggerLabel: input.config.triggerLabel });
       case "apply":
         return applyCommand(tx, project, issue, command.args[0] ?? "", by);
