@@ -19,7 +19,7 @@ import { sameJson } from "../../lib/same-json.js";
 export type InitiativeRow = typeof initiatives.$inferSelect;
 
 /** What the milestone decides of its initiative, and its id: all that syncing reads or returns. */
-const MIRRORED = {
+export const MIRRORED = {
   id: initiatives.id,
   name: initiatives.name,
   description: initiatives.description,

@@ -24,7 +24,8 @@ import type { ProjectRow } from "./project-repo.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
 import { markOthersDue } from "./mark-others-due.js";
-import { findInitiative, upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
+import { upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
+import { storedIssue } from "./stored-issue.js";
 import { trustedText } from "./trusted-text.js";
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -81,19 +82,19 @@ export async function syncIssue(db: Db, input: SyncIssueInput): Promise<SyncIssu
 
 export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<SyncIssueResult> {
   const { project, issue } = received;
-  // What is stored about the issue is read first, in statements sent together (one round trip):
-  // none of them depends on another's answer, nor on the writes below (they touch the issue's
-  // own initiative, phase and task, and its phase's sub-issues, never its parent). The body links
-  // are replaced, and the trusted text recorded, in the same round trip: nothing read here is a
-  // body link or a text, and only the text (not the number or milestone) can differ after it.
-  const [input, knownInitiative, knownPhase, knownTask, parent] = await Promise.all([
+  // What is stored about the issue is read first, in one statement (stored-issue.ts), which
+  // depends on none of the writes below (they touch the issue's own initiative, phase and task,
+  // and its phase's sub-issues, never its parent). The body links are replaced, and the trusted
+  // text recorded, in the same round trip: nothing read here is a body link or a text, and only
+  // the text (not the number or milestone) can differ after it. A sub-issue's parent is read
+  // after, in a round trip of its own.
+  const [input, stored] = await Promise.all([
     received.trustBody || received.writerEdit ? withTrustedText(tx, received) : received,
-    issue.milestone ? findInitiative(tx, project.id, issue.milestone.number) : undefined,
-    findPhase(tx, project.id, issue.number),
-    findTask(tx, project.id, issue.number),
-    resolveParent(tx, project, issue.number),
+    storedIssue(tx, project, issue.number, issue.milestone?.number),
     received.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, received.bodyLinks) : undefined,
   ]);
+  const { initiative: knownInitiative, phase: knownPhase, task: knownTask } = stored;
+  const parent = await parentRefs(tx, project, stored.parentNumber);
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
   await syncPhase(tx, project, input.issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
@@ -111,31 +112,6 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
 async function withTrustedText(tx: Tx, input: SyncIssueInput): Promise<SyncIssueInput> {
   const text = await trustedText(tx, input.project.id, input.issue);
   return { ...input, issue: { ...input.issue, ...text } };
-}
-
-const ISSUE_KEY = { projectId: sql.placeholder("projectId"), issueNumber: sql.placeholder("issueNumber") };
-type IssueKey = { projectId: string; issueNumber: number };
-
-const selectPhase = statement<IssueKey, { id: string; labels: string[] }[]>("sync_issue_phase", (db) =>
-  db
-    .select({ id: phases.id, labels: phases.labels })
-    .from(phases)
-    .where(and(eq(phases.projectId, ISSUE_KEY.projectId), eq(phases.issueNumber, ISSUE_KEY.issueNumber))),
-);
-
-const selectTask = statement<IssueKey, Pick<TaskRow, "id" | "status" | "labels">[]>("sync_issue_task", (db) =>
-  db
-    .select({ id: tasks.id, status: tasks.status, labels: tasks.labels })
-    .from(tasks)
-    .where(and(eq(tasks.projectId, ISSUE_KEY.projectId), eq(tasks.issueNumber, ISSUE_KEY.issueNumber))),
-);
-
-function findPhase(tx: DbOrTx, projectId: string, issueNumber: number): Promise<{ id: string; labels: string[] } | undefined> {
-  return selectPhase(tx, { projectId, issueNumber }).then(([row]) => row);
-}
-
-function findTask(tx: DbOrTx, projectId: string, issueNumber: number): Promise<Pick<TaskRow, "id" | "status" | "labels"> | undefined> {
-  return selectTask(tx, { projectId, issueNumber }).then(([row]) => row);
 }
 
 async function syncPhase(
@@ -309,7 +285,11 @@ interface ParentOf {
 }
 
 async function resolveParent(tx: DbOrTx, project: ProjectRow, issueNumber: number): Promise<ParentOf> {
-  const parentNumber = await parentOf(tx, project.id, project.name, issueNumber);
+  return parentRefs(tx, project, await parentOf(tx, project.id, project.name, issueNumber));
+}
+
+/** The phase, or the task and its phase, of a parent issue (none: no parent). */
+async function parentRefs(tx: DbOrTx, project: ProjectRow, parentNumber: number | null): Promise<ParentOf> {
   if (parentNumber === null) return { phaseId: null, parentTaskId: null };
   const [phase] = await tx
     .select({ id: phases.id })
