@@ -90,7 +90,7 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
   // after, in a round trip of its own.
   const [input, stored] = await Promise.all([
     received.trustBody || received.writerEdit ? withTrustedText(tx, received) : received,
-    storedIssue(tx, project, issue.number, issue.milestone?.number),
+    storedIssue(tx, project, { number: issue.number, state: issue.state, milestoneNumber: issue.milestone?.number }),
     received.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, received.bodyLinks) : undefined,
   ]);
   const { initiative: knownInitiative, phase: knownPhase, task: knownTask } = stored;
@@ -98,11 +98,12 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
   await syncPhase(tx, project, input.issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
-  // Other repositories' tasks may wait on this issue. The reconcile owed is marked in the same
-  // round trip: it depends on nothing written here, and counts only once all of it commits.
+  // Tasks here and in other repositories may wait on this issue: links to it learn its state,
+  // when one is behind (read with the rest). The reconcile owed is marked in the same round
+  // trip: it depends on nothing written here, and counts only once all of it commits.
   const [result, affected] = await Promise.all([
     syncTask(tx, input, initiative, knownTask, parent),
-    markLinkTargets(tx, project.name, issue.number, issue.state),
+    stored.linksBehind ? markLinkTargets(tx, project.name, issue.number, issue.state) : [],
     markReconcileDue(tx, project.id),
   ]);
   return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
