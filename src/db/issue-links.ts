@@ -4,10 +4,10 @@
  * The rows only: what webhooks, the reconcile's reads and the outbox learn of links from GitHub
  * is written here by each of them, and the commands derive dependencies from them.
  */
-import { and, eq, getTableName, notInArray, sql } from "drizzle-orm";
+import { and, eq, getTableName, sql } from "drizzle-orm";
 import type { DbOrTx } from "./client.js";
-import { issueLinks } from "./schema.js";
-import { statement, columnValue } from "./prepared.js";
+import { issueLinks, phases, tasks } from "./schema.js";
+import { columnValue, sqlStatement, statement } from "./prepared.js";
 
 export type LinkState = "open" | "closed" | "missing" | "unreadable";
 
@@ -20,18 +20,75 @@ export interface LinkTarget {
   verified: boolean;
 }
 
-/** The body's `Depends on` lines are the whole truth about body links: replace them. */
-export async function replaceBodyLinks(tx: DbOrTx, projectId: string, fromNumber: number, targets: readonly LinkTarget[]): Promise<void> {
-  const mine = and(
-    eq(issueLinks.projectId, projectId),
-    eq(issueLinks.kind, "blocked_by"),
-    eq(issueLinks.source, "body"),
-    eq(issueLinks.fromNumber, fromNumber),
-  );
-  const keep = targets.map((t) => `${t.toRepo.toLowerCase()}#${t.toNumber}`);
-  await tx.delete(issueLinks).where(keep.length ? and(mine, notInArray(sql`lower(${issueLinks.toRepo}) || '#' || ${issueLinks.toNumber}`, keep)) : mine);
-  await upsertLinks(tx, projectId, "blocked_by", "body", fromNumber, targets);
+/** A `Depends on` line of an issue body: the issue it names. */
+export interface BodyRef {
+  toRepo: string;
+  toNumber: number;
 }
+
+/**
+ * The body's `Depends on` lines are the whole truth about body links: replace them, in one
+ * statement. What is known of each issue named comes with it: one of this repository that the
+ * app tracks (a task or a phase) has its state, verified; any other starts unverified (counted
+ * as open) and is confirmed by a webhook about it or by the reconciler's read, so a burst of
+ * issues that name each other costs no reads. A line stated again keeps what is known of its
+ * issue unless this statement knows better (upsertLinks' rule).
+ */
+export async function replaceBodyLinks(tx: DbOrTx, project: { id: string; name: string }, fromNumber: number, refs: readonly BodyRef[]): Promise<void> {
+  await replaceStatement(tx, {
+    projectId: project.id,
+    repo: project.name.toLowerCase(),
+    fromNumber,
+    refs: JSON.stringify(refs.map((r) => ({ to_repo: r.toRepo, to_number: r.toNumber }))),
+  });
+}
+
+// Runs on every edit of a task's text: built once (see prepared.ts). The refs go as JSON text
+// (`::text::jsonb`), which both drivers pass as it is.
+const replaceStatement = sqlStatement<{ projectId: string; repo: string; fromNumber: number; refs: string }>("replace_body_links", () => {
+  const projectId = sql.placeholder("projectId");
+  const fromNumber = sql.placeholder("fromNumber");
+  const repo = sql.placeholder("repo");
+  const known = sql.raw(`"${getTableName(issueLinks)}"`);
+  return sql`
+    with named as (
+      select distinct on (lower(r.to_repo), r.to_number) r.to_repo, r.to_number
+      from jsonb_to_recordset(${sql.placeholder("refs")}::text::jsonb) as r(to_repo text, to_number int)
+    ),
+    -- A repository is named in any case: a line already stored keeps its row (and what it knows).
+    stated as (
+      select coalesce(l.to_repo, n.to_repo) as to_repo, n.to_number
+      from named n
+      left join lateral (
+        select l.to_repo from ${issueLinks} l
+        where l.project_id = ${projectId} and l.kind = 'blocked_by' and l.source = 'body' and l.from_number = ${fromNumber}
+          and lower(l.to_repo) = lower(n.to_repo) and l.to_number = n.to_number
+        limit 1
+      ) l on true
+    ),
+    dropped as (
+      delete from ${issueLinks} l
+      where l.project_id = ${projectId} and l.kind = 'blocked_by' and l.source = 'body' and l.from_number = ${fromNumber}
+        and not exists (select 1 from stated s where lower(s.to_repo) = lower(l.to_repo) and s.to_number = l.to_number)
+    )
+    insert into ${issueLinks} (id, project_id, kind, source, from_number, to_repo, to_number, to_issue_id, to_state, verified, created_at, updated_at)
+    select gen_random_uuid()::text, ${projectId}, 'blocked_by', 'body', ${fromNumber}, s.to_repo, s.to_number, null,
+           coalesce(k.state, 'open'), k.state is not null, now(), now()
+    from stated s
+    left join lateral (
+      select t.issue_state as state from ${tasks} t
+      where lower(s.to_repo) = ${repo} and t.project_id = ${projectId} and t.issue_number = s.to_number
+      union all
+      select p.issue_state from ${phases} p
+      where lower(s.to_repo) = ${repo} and p.project_id = ${projectId} and p.issue_number = s.to_number
+      limit 1
+    ) k on true
+    on conflict (project_id, kind, source, from_number, to_repo, to_number) do update set
+      to_state = case when excluded.verified then excluded.to_state else ${known}.to_state end,
+      verified = ${known}.verified or excluded.verified,
+      to_issue_id = case when excluded.verified then coalesce(excluded.to_issue_id, ${known}.to_issue_id) else ${known}.to_issue_id end,
+      updated_at = now()`;
+});
 
 /** A body naming the same issue twice is one link (a statement may not upsert a row twice). */
 function uniqueTargets(targets: readonly LinkTarget[]): LinkTarget[] {

@@ -21,7 +21,7 @@ import type { Logger } from "../logger.js";
 import type { AppOctokit } from "../github/octokit.js";
 import type { PermissionChecker } from "../github/permissions.js";
 import type { RepoConfigResult } from "../github/repo-config-loader.js";
-import { bodyLinksOf } from "../webhooks/body-links.js";
+import { bodyRefsOf } from "../webhooks/body-links.js";
 
 export interface ReadDeps {
   database: Database;
@@ -85,7 +85,7 @@ export async function readRepository(octokit: AppOctokit, project: Project, deps
       startedBy,
       stopRequested: false,
       trustBody: startedBy !== null,
-      bodyLinks: startedBy !== null ? await bodyLinksOf(db, project, facts) : null,
+      bodyLinks: startedBy !== null ? bodyRefsOf(project, facts) : null,
       statusLabels: "payload",
     });
     const nativeKnown = await db

@@ -11,7 +11,7 @@ import { issueGone, issueTransferred } from "../core/commands/issue-gone.js";
 import type { Services } from "../services.js";
 import { PHASE_LABEL } from "../core/labels.js";
 import { authorize, isFromThisApp, isWriter } from "./authorize.js";
-import { bodyLinksOf } from "./body-links.js";
+import { bodyRefsOf } from "./body-links.js";
 import { projectFor, rememberConfig } from "./project-for.js";
 import { reportInvalidConfig } from "./report-invalid-config.js";
 
@@ -46,11 +46,6 @@ export function onIssues(services: Services) {
     // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
     const phaseByPerson =
       issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
-    // Where the text may come to be trusted (below), the body's links are read beside the task:
-    // one round trip rather than two. Read for nothing when the text is not trusted after all.
-    const mayTrust = textEdited || phaseByPerson || (!fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, true));
-    const linksAhead = mayTrust ? bodyLinksOf(db, project, issue) : undefined;
-    linksAhead?.catch(() => {}); // awaited only if the text is trusted; a failure then surfaces there
     // Whether the issue is a task matters for a reopen, an edit or a broken config only.
     const needsTask = payload.action === "reopened" || payload.action === "edited" || !configResult.ok;
     const [task] = needsTask ? await selectTaskId(db, { projectId: project.id, issueNumber: issue.number }) : [];
@@ -81,7 +76,7 @@ export function onIssues(services: Services) {
       stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
       trustBody,
       writerEdit,
-      bodyLinks: trustBody ? await (linksAhead ?? bodyLinksOf(db, project, issue)) : null,
+      bodyLinks: trustBody ? bodyRefsOf(project, issue) : null,
       actor: payload.sender.login,
       // A person's own label change is applied; the app's echoes of its writes are known already.
       statusLabels: fromApp ? "stored" : labelChange(payload),

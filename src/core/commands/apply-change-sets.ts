@@ -172,7 +172,7 @@ async function syncCreated(tx: Tx, project: ProjectRow, cs: ChangeSetRow, entry:
     startedBy: entry.state.role === "task" ? cs.appliedBy : null,
     stopRequested: false,
     trustBody: true,
-    bodyLinks: dependsOn.map((n) => ({ toRepo: project.name, toNumber: n, toState: "open" as const, verified: false })),
+    bodyLinks: dependsOn.map((n) => ({ toRepo: project.name, toNumber: n })),
     statusLabels: "payload",
   });
   await tx

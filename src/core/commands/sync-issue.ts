@@ -19,7 +19,7 @@ import { taskTransition } from "../transitions.js";
 import { actionDoneText, actionSummary } from "../checkpoint-comments.js";
 import { issueChangeEffect } from "../issue-change.js";
 import { noteOnCheckpoint } from "./settle-checkpoint.js";
-import { markLinkTargets, parentOf, replaceBodyLinks, type LinkTarget } from "../../db/issue-links.js";
+import { markLinkTargets, parentOf, replaceBodyLinks, type BodyRef } from "../../db/issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -52,8 +52,8 @@ export interface SyncIssueInput {
    * start delivered after the edit then uses it).
    */
   writerEdit?: boolean;
-  /** The body's dependency references with what is known of each; null leaves body links as they are. */
-  bodyLinks: readonly LinkTarget[] | null;
+  /** The issues the body's dependency lines name; null leaves body links as they are. */
+  bodyLinks: readonly BodyRef[] | null;
   /** Who made this change, when known (named when it completes a human action). */
   actor?: string | null;
   /**
@@ -91,7 +91,7 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
   const [input, stored] = await Promise.all([
     received.trustBody || received.writerEdit ? withTrustedText(tx, received) : received,
     storedIssue(tx, project, { number: issue.number, state: issue.state, milestoneNumber: issue.milestone?.number }),
-    received.bodyLinks ? replaceBodyLinks(tx, project.id, issue.number, received.bodyLinks) : undefined,
+    received.bodyLinks ? replaceBodyLinks(tx, project, issue.number, received.bodyLinks) : undefined,
   ]);
   const { initiative: knownInitiative, phase: knownPhase, task: knownTask } = stored;
   const parent = await parentRefs(tx, project, stored.parentNumber);
