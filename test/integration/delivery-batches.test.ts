@@ -12,6 +12,7 @@ import { storeDelivery } from "../../src/intake/store-delivery.js";
 import { holdingProjectLock, projectTransaction } from "../../src/core/commands/project-transaction.js";
 import { markOthersDue } from "../../src/core/commands/mark-others-due.js";
 import { markReconcileDue, PLAN_SCOPE, planReconcileOwed } from "../../src/db/reconcile-due.js";
+import { sendWithoutWaiting } from "../../src/db/held-lock.js";
 import { deliveryBatchesTotal } from "../../src/server/metrics.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
@@ -201,6 +202,33 @@ describe("a transaction that holds a project's lock", () => {
       [other, PLAN_SCOPE, 1],
     ].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     expect(await rowsOf(db)).toEqual(expected);
+  });
+
+  it("sends statements nobody waits for ahead of the next ones, which see what they wrote; the first that fails is the transaction's failure", async () => {
+    const [mine] = await twoProjects();
+    const db = booted.database.db;
+    const rename = (tx: typeof db, name: string) => tx.update(projects).set({ name }).where(eq(projects.id, mine)).execute();
+    const nameNow = async () => (await db.select({ name: projects.name }).from(projects).where(eq(projects.id, mine)))[0]!.name;
+
+    const { result } = await holdingProjectLock(db, mine, async (tx) => {
+      await sendWithoutWaiting(tx, rename(tx as unknown as typeof db, "octo/renamed"));
+      const [row] = await tx.select({ name: projects.name }).from(projects).where(eq(projects.id, mine));
+      return row!.name;
+    });
+    expect(result).toBe("octo/renamed");
+
+    // A second project with the same name breaks a unique index: the later statement fails
+    // only because that one did, and the failure reported is the first one's.
+    const duplicate = (tx: typeof db) => tx.insert(projects).values({ name: "octo/renamed", url: "https://github.com/octo/copy.git" }).execute();
+    await expect(
+      holdingProjectLock(db, mine, async (tx) => {
+        await sendWithoutWaiting(tx, duplicate(tx as unknown as typeof db));
+        await rename(tx as unknown as typeof db, "octo/after");
+      }),
+    ).rejects.toThrow(/insert into "projects"/);
+    expect(await nameNow()).toBe("octo/renamed");
+    // Anywhere else it is waited for at once.
+    await expect(sendWithoutWaiting(db, duplicate(db))).rejects.toThrow(/insert into "projects"/);
   });
 
   it("keeps nothing of a failed attempt", async () => {

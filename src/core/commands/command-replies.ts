@@ -12,6 +12,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
+import { sendWithoutWaiting } from "../../db/held-lock.js";
 import { owedReplies } from "../../db/schema.js";
 import type { GitHubIntent } from "../intents.js";
 import { projectTransaction } from "./project-transaction.js";
@@ -57,17 +58,24 @@ export async function recordReply(db: Db, reply: CommandReply): Promise<void> {
       return;
     }
     // Owed already, in the common case; a reconcile that settled meanwhile is asked for again
-    // (in the same round trip: both count only once the transaction commits).
-    await Promise.all([
-      tx.insert(owedReplies).values({
-        projectId: project.id,
-        issueNumber,
-        isPullRequest: reply.isPullRequest,
-        requestedBy: reply.by,
-        parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
-      }),
-      markReconcileDue(tx, project.id),
-    ]);
+    // (in the same round trip: both count only once the transaction commits). Nothing waits
+    // for their answers (in a batch, they go with the next delivery's statements).
+    await sendWithoutWaiting(
+      tx,
+      Promise.all([
+        tx
+          .insert(owedReplies)
+          .values({
+            projectId: project.id,
+            issueNumber,
+            isPullRequest: reply.isPullRequest,
+            requestedBy: reply.by,
+            parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
+          })
+          .execute(),
+        markReconcileDue(tx, project.id),
+      ]),
+    );
   });
 }
 

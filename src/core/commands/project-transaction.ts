@@ -10,7 +10,7 @@
 import { sql } from "drizzle-orm";
 import type { Db, Tx } from "../../db/client.js";
 import { sqlStatement } from "../../db/prepared.js";
-import { heldLockOf, holdLock } from "../../db/held-lock.js";
+import { heldLockOf, holdLock, settleSent } from "../../db/held-lock.js";
 import { markHeldPlanDue } from "../../db/reconcile-due.js";
 
 /** The advisory lock class of "one project's tasks" ("cwpr"); the project id is hashed into the second key. */
@@ -60,8 +60,15 @@ export async function holdingProjectLock<T>(db: Db, projectId: string, fn: (tx: 
   let othersDue: Set<string> | undefined;
   const result = await db.transaction(async (tx) => {
     othersDue = holdLock(tx, projectId).othersDue;
-    const value = await lockedThen(tx, projectId, fn);
-    await markHeldPlanDue(tx);
+    let value: T;
+    try {
+      value = await lockedThen(tx, projectId, fn);
+    } catch (error) {
+      // A statement sent without waiting that failed first is why later ones failed.
+      await settleSent(tx);
+      throw error;
+    }
+    await Promise.all([settleSent(tx), markHeldPlanDue(tx)]);
     return value;
   });
   return { result, othersDue: [...(othersDue ?? [])] };

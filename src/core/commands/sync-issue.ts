@@ -3,6 +3,7 @@
  * task it may block. Every `issues` event ends here, whatever its action and order: the payload
  * carries the whole issue, so applying it converges on the same state.
  */
+import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
@@ -22,6 +23,7 @@ import { noteOnCheckpoint } from "./settle-checkpoint.js";
 import { markLinkTargets, parentOf, replaceBodyLinks, type BodyRef } from "../../db/issue-links.js";
 import type { ProjectRow } from "./project-repo.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
+import { sendWithoutWaiting } from "../../db/held-lock.js";
 import { projectTransaction } from "./project-transaction.js";
 import { markOthersDue } from "./mark-others-due.js";
 import { upsertInitiative, type InitiativeMirror } from "./sync-initiative.js";
@@ -98,15 +100,19 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
   await syncPhase(tx, project, input.issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
-  // Tasks here and in other repositories may wait on this issue: links to it learn its state,
-  // when one is behind (read with the rest). The reconcile owed is marked in the same round
-  // trip: it depends on nothing written here, and counts only once all of it commits.
-  const [result, affected] = await Promise.all([
-    syncTask(tx, input, initiative, knownTask, parent),
-    stored.linksBehind ? markLinkTargets(tx, project.name, issue.number, issue.state) : [],
-    markReconcileDue(tx, project.id),
-  ]);
-  return { ...result, affectedProjects: affected.filter((id) => id !== project.id) };
+  // The reconcile owed is marked with the task's write: it depends on nothing written here, and
+  // counts only once all of it commits.
+  const { outcome, sent } = await syncTask(tx, input, initiative, knownTask, parent);
+  const written = Promise.all([sent, markReconcileDue(tx, project.id)]);
+  if (!stored.linksBehind) {
+    // Nothing waits for the answers: in a batch, they come with the next delivery's (held-lock.ts).
+    await sendWithoutWaiting(tx, written);
+    return { ...outcome, affectedProjects: [] };
+  }
+  // Tasks here and in other repositories wait on this issue, and a link to it is behind its
+  // state (read with the rest): the links learn it, and the projects they belong to are told.
+  const [affected] = await Promise.all([markLinkTargets(tx, project.name, issue.number, issue.state), written]);
+  return { ...outcome, affectedProjects: affected.filter((id) => id !== project.id) };
 }
 
 /** The input with the newest text a writer stood behind, which may be newer than this delivery's. */
@@ -160,18 +166,27 @@ async function syncPhase(
   }
 }
 
+/**
+ * What a sync did to the task (`outcome`, known without the write's answer), and the write:
+ * every statement of it sent by the time syncTask resolves, with nothing left to run after.
+ */
+interface TaskWrite {
+  outcome: Omit<SyncIssueResult, "affectedProjects">;
+  sent: Promise<unknown>;
+}
+
 async function syncTask(
   tx: Tx,
   input: SyncIssueInput,
   initiative: InitiativeMirror | undefined,
   existing: Pick<TaskRow, "id" | "status" | "labels"> | undefined,
   parent: ParentOf,
-): Promise<Omit<SyncIssueResult, "affectedProjects">> {
+): Promise<TaskWrite> {
   const { project, issue, config } = input;
   // Whether the trigger label is on the issue is the handler's concern (it decides startedBy
   // and stopRequested from the event); `/cw run` starts a task without the label.
   if (!existing && !(input.startedBy && issue.state === "open" && !issue.isPullRequest)) {
-    return { task: undefined, started: false };
+    return { outcome: { task: undefined, started: false }, sent: Promise.resolve() };
   }
 
   const attributes = taskAttributesOf(issue.labels);
@@ -190,18 +205,19 @@ async function syncTask(
   };
 
   if (!existing) {
-    const [task] = await tx
+    // Its id is made here, so that what the sync returns is known without the insert's answer.
+    const task: TaskRef = { id: randomUUID(), projectId: project.id, issueNumber: issue.number };
+    const sent = tx
       .insert(tasks)
       .values({
         ...mirrored,
+        ...task,
         name: sanitizeTitle(issue.title),
-        projectId: project.id,
-        issueNumber: issue.number,
         status: startStatus(config, initiative),
         triggeredBy: input.startedBy,
       })
-      .returning(TASK_REF);
-    return { task, started: true };
+      .execute();
+    return { outcome: { task, started: true }, sent };
   }
 
   // Unlabelled or closed: no longer scheduled (a finished task stays finished), except a human
@@ -222,8 +238,8 @@ async function syncTask(
   if (!started && effect !== "complete") {
     // The common case (an edit, a label): the mirrored columns and the status, built once.
     const update = "description" in mirrored ? updateMirroredWithText : updateMirrored;
-    const [task] = await update(tx, { ...mirrored, status, updatedAt: new Date(), id: existing.id });
-    return { task, started };
+    const sent = update(tx, { ...mirrored, status, updatedAt: new Date(), id: existing.id });
+    return { outcome: { task: { id: existing.id, projectId: project.id, issueNumber: issue.number }, started }, sent };
   }
   const [task] = await tx
     .update(tasks)
@@ -236,7 +252,7 @@ async function syncTask(
     .where(eq(tasks.id, existing.id))
     .returning(TASK_REF);
   if (effect === "complete") await noteOnCheckpoint(tx, task!, actionDoneText(input.actor ?? null));
-  return { task, started };
+  return { outcome: { task, started }, sent: Promise.resolve() };
 }
 
 /**
@@ -262,12 +278,11 @@ type MirroredUpdate = Pick<TaskRow, (typeof MIRRORED_COLUMNS)[number] | "id"> & 
 
 /** Built once (see db/prepared.ts): most issue events update a task this way. */
 function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof typeof tasks._.columns)[]) {
-  return statement<MirroredUpdate, TaskRef[]>(name, (db) =>
+  return statement<MirroredUpdate, unknown>(name, (db) =>
     db
       .update(tasks)
       .set(Object.fromEntries(columns.map((c) => [c, columnValue(c, tasks[c])])))
-      .where(eq(tasks.id, sql.placeholder("id")))
-      .returning(TASK_REF),
+      .where(eq(tasks.id, sql.placeholder("id"))),
   );
 }
 const updateMirrored = mirroredUpdate("sync_task", MIRRORED_COLUMNS);
