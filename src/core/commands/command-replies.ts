@@ -9,7 +9,8 @@
  * settled. A burst of events and questions on a repository is then one reconcile. Any later
  * reply on an issue with one owed queues behind it, so the reply comment never goes back in time.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { columnValue, statement } from "../../db/prepared.js";
 import type { Db, Tx } from "../../db/client.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
 import { sendWithoutWaiting } from "../../db/held-lock.js";
@@ -63,16 +64,13 @@ export async function recordReply(db: Db, reply: CommandReply): Promise<void> {
     await sendWithoutWaiting(
       tx,
       Promise.all([
-        tx
-          .insert(owedReplies)
-          .values({
-            projectId: project.id,
-            issueNumber,
-            isPullRequest: reply.isPullRequest,
-            requestedBy: reply.by,
-            parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
-          })
-          .execute(),
+        insertOwed(tx, {
+          projectId: project.id,
+          issueNumber,
+          isPullRequest: reply.isPullRequest,
+          requestedBy: reply.by,
+          parts: reply.parts.map((p) => ({ line: p.line, reply: p.reply })),
+        }),
         markReconcileDue(tx, project.id),
       ]),
     );
@@ -109,6 +107,19 @@ export async function answerOwedReplies(tx: Tx, ctx: ReconcileContext): Promise<
     ),
   );
 }
+
+// Every `/cw status` in a burst owes one: built once (see db/prepared.ts).
+const insertOwed = statement<Pick<typeof owedReplies.$inferInsert, "projectId" | "issueNumber" | "isPullRequest" | "requestedBy" | "parts">, unknown>(
+  "owe_reply",
+  (db) =>
+    db.insert(owedReplies).values({
+      projectId: sql.placeholder("projectId"),
+      issueNumber: sql.placeholder("issueNumber"),
+      isPullRequest: columnValue("isPullRequest", owedReplies.isPullRequest),
+      requestedBy: sql.placeholder("requestedBy"),
+      parts: columnValue("parts", owedReplies.parts),
+    }),
+);
 
 async function replyOwed(tx: Tx, projectId: string, issueNumber: number): Promise<boolean> {
   const [row] = await tx
