@@ -4,7 +4,8 @@
  * carries the whole issue, so applying it converges on the same state.
  */
 import { randomUUID } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { PgInsertValue } from "drizzle-orm/pg-core";
 import type { Db, DbOrTx, Tx } from "../../db/client.js";
 import { issueLinks, phases, tasks } from "../../db/schema.js";
 import { statement, columnValue } from "../../db/prepared.js";
@@ -207,16 +208,14 @@ async function syncTask(
   if (!existing) {
     // Its id is made here, so that what the sync returns is known without the insert's answer.
     const task: TaskRef = { id: randomUUID(), projectId: project.id, issueNumber: issue.number };
-    const sent = tx
-      .insert(tasks)
-      .values({
-        ...mirrored,
-        ...task,
-        name: sanitizeTitle(issue.title),
-        status: startStatus(config, initiative),
-        triggeredBy: input.startedBy,
-      })
-      .execute();
+    const sent = insertTask(tx, {
+      ...mirrored,
+      ...task,
+      name: sanitizeTitle(issue.title),
+      description: sanitizeIssueText(issue.body),
+      status: startStatus(config, initiative),
+      triggeredBy: input.startedBy,
+    });
     return { outcome: { task, started: true }, sent };
   }
 
@@ -286,6 +285,26 @@ function mirroredUpdate(name: string, columns: readonly (keyof TaskRow & keyof t
   );
 }
 const updateMirrored = mirroredUpdate("sync_task", MIRRORED_COLUMNS);
+
+/** What a new task is given; every other column takes its default. */
+const NEW_TASK_COLUMNS = [
+  ...MIRRORED_COLUMNS.filter((c) => c !== "updatedAt"),
+  "id",
+  "projectId",
+  "issueNumber",
+  "name",
+  "description",
+  "triggeredBy",
+] as const;
+
+/**
+ * Built once (see db/prepared.ts): a task has some sixty columns, and building the insert was
+ * the dearest query an issue event built. No column of tasks takes a value drizzle makes (the
+ * id is given), so none is frozen into the statement.
+ */
+const insertTask = statement<Pick<TaskRow, (typeof NEW_TASK_COLUMNS)[number]>, unknown>("new_task", (db) =>
+  db.insert(tasks).values(Object.fromEntries(NEW_TASK_COLUMNS.map((c) => [c, columnValue(c, tasks[c])])) as Record<string, SQL> as PgInsertValue<typeof tasks>),
+);
 const updateMirroredWithText = mirroredUpdate("sync_task_text", [...MIRRORED_COLUMNS, "name", "description"]);
 
 /** A new task waits for `/cw approve` when the milestone or the repository asks for approval. */
