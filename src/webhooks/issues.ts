@@ -46,8 +46,9 @@ export function onIssues(services: Services) {
     // phase (opened or labelled it so) or edited it, never when a triager labelled a reader's issue.
     const phaseByPerson =
       issue.labels.includes(PHASE_LABEL) && (payload.action === "opened" || (payload.action === "labeled" && payload.label?.name === PHASE_LABEL));
-    // Whether the issue is a task matters for a reopen, an edit or a broken config only.
-    const needsTask = payload.action === "reopened" || payload.action === "edited" || !configResult.ok;
+    // Whether the issue is a task matters here for a reopen or a broken config only (for an
+    // edit, the sync finds it out with what it reads: "if-task" below).
+    const needsTask = payload.action === "reopened" || !configResult.ok;
     const [task] = needsTask ? await selectTaskId(db, { projectId: project.id, issueNumber: issue.number }) : [];
 
     const asksToStart = !fromApp && trigger !== undefined && isStartRequest(payload, issue, trigger, Boolean(task));
@@ -66,7 +67,9 @@ export function onIssues(services: Services) {
     // Text that agents will read (title and body) must come from a writer: anyone else's is ignored.
     const byWriter = async () => !fromApp && (await isWriter(services, context, project, payload.sender)).allowed;
     const writerEdit = textEdited && (await byWriter());
-    const trustBody = startedBy !== null || (((textEdited && (Boolean(task) || issue.labels.includes(PHASE_LABEL))) || phaseByPerson) && (await byWriter()));
+    const trusted = startedBy !== null || (((textEdited && issue.labels.includes(PHASE_LABEL)) || phaseByPerson) && (await byWriter()));
+    // A writer's edit counts too if the issue is a task, which the sync reads with the rest.
+    const trustBody = trusted ? true : writerEdit ? "if-task" : false;
 
     await syncIssue(db, {
       project: configured,
@@ -76,7 +79,7 @@ export function onIssues(services: Services) {
       stopRequested: payload.action === "unlabeled" && payload.label?.name === config.triggerLabel,
       trustBody,
       writerEdit,
-      bodyLinks: trustBody ? bodyRefsOf(project, issue) : null,
+      bodyLinks: trustBody !== false ? bodyRefsOf(project, issue) : null,
       actor: payload.sender.login,
       // A person's own label change is applied; the app's echoes of its writes are known already.
       statusLabels: fromApp ? "stored" : labelChange(payload),

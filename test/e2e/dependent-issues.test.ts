@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { initiatives, tasks, taskDependencies } from "../../src/db/schema.js";
+import { initiatives, issueLinks, tasks, taskDependencies } from "../../src/db/schema.js";
 import { useBootedApp } from "../support/boot.js";
 import { FakeGitHub } from "../support/fake-github/index.js";
 import { READER, WRITER } from "../support/payloads.js";
@@ -114,6 +114,36 @@ describe("a milestone of dependent issues", () => {
         .join("\n"),
     ).toContain("resolved");
     expect(fake.counts().redundantWrites).toBe(0);
+  });
+
+  it("takes a writer's dependency lines from an issue once it is a task, not before", async () => {
+    const fake = new FakeGitHub();
+    await installed(fake);
+    const first = fake.openIssue({ title: "First" });
+    const second = fake.openIssue({ title: "Second" });
+    const n = fake.openIssue({ title: "Work", body: "No dependencies yet." }, WRITER);
+    await converge(fake);
+    const linksFrom = async () =>
+      (await booted.database.db.select({ to: issueLinks.toNumber }).from(issueLinks).where(eq(issueLinks.fromNumber, n))).map((l) => l.to);
+
+    // A writer's edit of an issue that is no task: nothing of its text is taken yet.
+    fake.editIssue(n, { body: `Depends on #${first}` }, WRITER);
+    await converge(fake);
+    expect(await linksFrom()).toEqual([]);
+
+    fake.addLabels(n, ["cw:run"], WRITER);
+    await converge(fake);
+    expect(await linksFrom()).toEqual([first]);
+    expect(statusOf(fake, n)).toEqual(["cw:blocked"]);
+
+    // A task now: the writer's edit counts.
+    fake.editIssue(n, { body: `Depends on #${second}` }, WRITER);
+    fake.closeIssue(second, WRITER);
+    await converge(fake);
+    expect(await linksFrom()).toEqual([second]);
+    const [task] = await booted.database.db.select().from(tasks).where(eq(tasks.issueNumber, n));
+    expect(task!.description).toBe(`Depends on #${second}`);
+    expect(statusOf(fake, n)).toEqual(["cw:ready"]);
   });
 
   it("does nothing for a reader's label but reply once, politely", async () => {

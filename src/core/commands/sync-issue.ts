@@ -48,14 +48,16 @@ export interface SyncIssueInput {
   /**
    * The issue's text (title and body) may be stored for agents: a writer started it, made it a
    * phase, or edited it. Otherwise a task keeps the text it had; a new phase gets none.
+   * "if-task": a writer edited it, which counts if the issue is a task (the sync reads whether
+   * it is with the rest, under the project's lock).
    */
-  trustBody: boolean;
+  trustBody: boolean | "if-task";
   /**
    * A writer edited the issue's text (it is remembered even when the issue is no task yet: a
    * start delivered after the edit then uses it).
    */
   writerEdit?: boolean;
-  /** The issues the body's dependency lines name; null leaves body links as they are. */
+  /** The issues the body's dependency lines name, stored if the text is trusted; null leaves body links as they are. */
   bodyLinks: readonly BodyRef[] | null;
   /** Who made this change, when known (named when it completes a human action). */
   actor?: string | null;
@@ -87,24 +89,28 @@ export async function syncIssueIn(tx: Tx, received: SyncIssueInput): Promise<Syn
   const { project, issue } = received;
   // What is stored about the issue is read first, in one statement (stored-issue.ts), which
   // depends on none of the writes below (they touch the issue's own initiative, phase and task,
-  // and its phase's sub-issues, never its parent). The body links are replaced, and the trusted
-  // text recorded, in the same round trip: nothing read here is a body link or a text, and only
-  // the text (not the number or milestone) can differ after it. A sub-issue's parent is read
-  // after, in a round trip of its own.
-  const [input, stored] = await Promise.all([
-    received.trustBody || received.writerEdit ? withTrustedText(tx, received) : received,
+  // and its phase's sub-issues, never its parent). The trusted text is recorded in the same
+  // round trip: nothing read here is a text, and only the text (not the number or milestone)
+  // can differ after it. Whether a writer's edit is trusted ("if-task") is known once the task
+  // is read. A sub-issue's parent is read after, in a round trip of its own.
+  const [withText, stored] = await Promise.all([
+    received.trustBody !== false || received.writerEdit ? withTrustedText(tx, received) : received,
     storedIssue(tx, project, { number: issue.number, state: issue.state, milestoneNumber: issue.milestone?.number }),
-    received.bodyLinks ? replaceBodyLinks(tx, project, issue.number, received.bodyLinks) : undefined,
   ]);
   const { initiative: knownInitiative, phase: knownPhase, task: knownTask } = stored;
+  const input = { ...withText, trustBody: withText.trustBody === "if-task" ? knownTask !== undefined : withText.trustBody };
   const parent = await parentRefs(tx, project, stored.parentNumber);
   const initiative = issue.milestone ? await upsertInitiative(tx, project, issue.milestone, { existing: knownInitiative }) : undefined;
   await syncPhase(tx, project, input.issue, initiative, input.trustBody, knownPhase, input.statusLabels);
 
-  // The reconcile owed is marked with the task's write: it depends on nothing written here, and
-  // counts only once all of it commits.
+  // The body's links and the reconcile owed are written with the task: nothing read above is a
+  // body link, and the mark counts only once all of it commits.
   const { outcome, sent } = await syncTask(tx, input, initiative, knownTask, parent);
-  const written = Promise.all([sent, markReconcileDue(tx, project.id)]);
+  const written = Promise.all([
+    sent,
+    input.trustBody && input.bodyLinks ? replaceBodyLinks(tx, project, issue.number, input.bodyLinks) : undefined,
+    markReconcileDue(tx, project.id),
+  ]);
   if (!stored.linksBehind) {
     // Nothing waits for the answers: in a batch, they come with the next delivery's (held-lock.ts).
     await sendWithoutWaiting(tx, written);
