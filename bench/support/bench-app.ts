@@ -29,6 +29,8 @@ export interface BenchApp {
   converge(fake: FakeGitHub, options?: { outbox?: boolean; reconciler?: boolean }): Promise<void>;
   /** Warnings and errors the app logged (kept out of the benchmark's output), by message. */
   logSummary(): string;
+  /** Statements the app's drizzle sent to PostgreSQL so far (not the benchmark's own `database.rows`). */
+  statements(): number;
   /** Installs the fake's repositories: installation webhook, first reconcile, echoes. */
   install(fake: FakeGitHub): Promise<void>;
   close(): Promise<void>;
@@ -60,11 +62,12 @@ export async function bootBenchApp(
   } = {},
 ): Promise<BenchApp> {
   const capture = capturingLogger();
+  let statements = 0;
   const bench: BenchDatabase = await createBenchDatabase();
   let database: Database | undefined;
   let app: RunningApp | undefined;
   try {
-    database = await openDatabase({ databaseUrl: bench.url, maxConnections: options.maxConnections ?? 10 });
+    database = await openDatabase({ databaseUrl: bench.url, maxConnections: options.maxConnections ?? 10, onStatement: () => statements++ });
     await migrateDatabase(database);
     // This machine's PostgreSQL trusts local connections, which would stop the runner starting
     // agents (containment/database-reach.ts); a benchmark measures the runner, not pg_hba.conf.
@@ -117,6 +120,7 @@ export async function bootBenchApp(
     database: db,
     outbox: outboxWorker,
     logSummary: capture.summary,
+    statements: () => statements,
     settle,
     converge,
     async install(fake) {

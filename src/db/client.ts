@@ -49,13 +49,15 @@ export interface DatabaseOptions {
   /** A dump of a migrated PGlite data dir (tests load one instead of running initdb). */
   pgliteDump?: Blob | File | undefined;
   maxConnections?: number | undefined;
+  /** PostgreSQL: called for each statement drizzle sends (the benchmarks count them; not `begin` and `commit`). */
+  onStatement?: (() => void) | undefined;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections) : openPglite(options);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections, options.onStatement) : openPglite(options);
 }
 
-async function openPostgres(url: string, max = 10): Promise<Database> {
+async function openPostgres(url: string, max = 10, onStatement?: () => void): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const client = postgres(url, {
@@ -64,7 +66,7 @@ async function openPostgres(url: string, max = 10): Promise<Database> {
     // Fail fast when the server is down instead of hanging a boot or a health check.
     connect_timeout: 5,
   });
-  const db = drizzle(preparingStatements(client), { schema }) as unknown as Db;
+  const db = drizzle(preparingStatements(client, onStatement), { schema }) as unknown as Db;
   /** One connection, for session state (advisory locks) that must outlive no pool turn. */
   const ownConnection = () => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5, idle_timeout: 0, max_lifetime: 0 });
   serializeDates(client.options.serializers);
@@ -178,19 +180,22 @@ type Call = (...args: unknown[]) => unknown;
  * and execute). A prepared one (postgres.js's own default) is parsed once per connection and then
  * takes one round trip. Transactions and savepoints hand drizzle a client of their own: wrapped too.
  */
-function preparingStatements<T extends object>(client: T): T {
+function preparingStatements<T extends object>(client: T, onStatement?: () => void): T {
   return new Proxy(client, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== "function") return value;
       const call = value as Call;
       if (key === "unsafe") {
-        return (query: unknown, params: unknown, options?: object) => call.call(target, query, params, { ...options, prepare: true });
+        return (query: unknown, params: unknown, options?: object) => {
+          onStatement?.();
+          return call.call(target, query, params, { ...options, prepare: true });
+        };
       }
       if (key === "begin" || key === "savepoint") {
         return (...args: unknown[]) => {
           const fn = args.pop() as (sql: object) => unknown;
-          return call.call(target, ...args, (sql: object) => fn(preparingStatements(sql)));
+          return call.call(target, ...args, (sql: object) => fn(preparingStatements(sql, onStatement)));
         };
       }
       return value;
