@@ -20,6 +20,17 @@ export interface LinkTarget {
   verified: boolean;
 }
 
+/**
+ * A link stated again (`excluded`) over the one stored: what is known of its other end is kept
+ * unless the new statement knows better (it is verified). Shared by both upserts below.
+ */
+const STORED = sql.raw(`"${getTableName(issueLinks)}"`);
+const KNOWN_BETTER = {
+  toState: sql`case when excluded.verified then excluded.to_state else ${STORED}.to_state end`,
+  verified: sql`${STORED}.verified or excluded.verified`,
+  toIssueId: sql`case when excluded.verified then coalesce(excluded.to_issue_id, ${STORED}.to_issue_id) else ${STORED}.to_issue_id end`,
+};
+
 /** A `Depends on` line of an issue body: the issue it names. */
 export interface BodyRef {
   toRepo: string;
@@ -32,7 +43,7 @@ export interface BodyRef {
  * app tracks (a task or a phase) has its state, verified; any other starts unverified (counted
  * as open) and is confirmed by a webhook about it or by the reconciler's read, so a burst of
  * issues that name each other costs no reads. A line stated again keeps what is known of its
- * issue unless this statement knows better (upsertLinks' rule).
+ * issue unless this statement knows better (KNOWN_BETTER).
  */
 export async function replaceBodyLinks(tx: DbOrTx, project: { id: string; name: string }, fromNumber: number, refs: readonly BodyRef[]): Promise<void> {
   await replaceStatement(tx, {
@@ -49,7 +60,6 @@ const replaceStatement = sqlStatement<{ projectId: string; repo: string; fromNum
   const projectId = sql.placeholder("projectId");
   const fromNumber = sql.placeholder("fromNumber");
   const repo = sql.placeholder("repo");
-  const known = sql.raw(`"${getTableName(issueLinks)}"`);
   return sql`
     with named as (
       select distinct on (lower(r.to_repo), r.to_number) r.to_repo, r.to_number
@@ -84,22 +94,13 @@ const replaceStatement = sqlStatement<{ projectId: string; repo: string; fromNum
       limit 1
     ) k on true
     on conflict (project_id, kind, source, from_number, to_repo, to_number) do update set
-      to_state = case when excluded.verified then excluded.to_state else ${known}.to_state end,
-      verified = ${known}.verified or excluded.verified,
-      to_issue_id = case when excluded.verified then coalesce(excluded.to_issue_id, ${known}.to_issue_id) else ${known}.to_issue_id end,
-      updated_at = now()`;
+      to_state = ${KNOWN_BETTER.toState}, verified = ${KNOWN_BETTER.verified}, to_issue_id = ${KNOWN_BETTER.toIssueId}, updated_at = now()`;
 });
 
-/** A body naming the same issue twice is one link (a statement may not upsert a row twice). */
-function uniqueTargets(targets: readonly LinkTarget[]): LinkTarget[] {
-  const byKey = new Map<string, LinkTarget>();
-  for (const t of targets) {
-    const key = `${t.toRepo}#${t.toNumber}`;
-    if (!byKey.has(key) || t.verified) byKey.set(key, t);
-  }
-  return [...byKey.values()];
-}
-
+/**
+ * A link from one issue, in one statement. What is already known of the other end is kept
+ * unless the new target knows better (KNOWN_BETTER); an unverified one only touches the row.
+ */
 export async function upsertLink(
   tx: DbOrTx,
   projectId: string,
@@ -108,46 +109,22 @@ export async function upsertLink(
   fromNumber: number,
   target: LinkTarget,
 ): Promise<void> {
-  await upsertLinks(tx, projectId, kind, source, fromNumber, [target]);
-}
-
-/**
- * Links from one issue, in one statement. What is already known of the other end is kept
- * unless the new target knows better (it is verified); an unverified one only touches the row.
- */
-async function upsertLinks(
-  tx: DbOrTx,
-  projectId: string,
-  kind: "blocked_by" | "sub_issue",
-  source: "native" | "body",
-  fromNumber: number,
-  targets: readonly LinkTarget[],
-): Promise<void> {
-  if (targets.length === 0) return;
-  const known = sql.raw(`"${getTableName(issueLinks)}"`);
   await tx
     .insert(issueLinks)
-    .values(
-      uniqueTargets(targets).map((t) => ({
-        projectId,
-        kind,
-        source,
-        fromNumber,
-        toRepo: t.toRepo,
-        toNumber: t.toNumber,
-        toIssueId: t.toIssueId ?? null,
-        toState: t.toState,
-        verified: t.verified,
-      })),
-    )
+    .values({
+      projectId,
+      kind,
+      source,
+      fromNumber,
+      toRepo: target.toRepo,
+      toNumber: target.toNumber,
+      toIssueId: target.toIssueId ?? null,
+      toState: target.toState,
+      verified: target.verified,
+    })
     .onConflictDoUpdate({
       target: [issueLinks.projectId, issueLinks.kind, issueLinks.source, issueLinks.fromNumber, issueLinks.toRepo, issueLinks.toNumber],
-      set: {
-        toState: sql`case when excluded.verified then excluded.to_state else ${known}.to_state end`,
-        verified: sql`${known}.verified or excluded.verified`,
-        toIssueId: sql`case when excluded.verified then coalesce(excluded.to_issue_id, ${known}.to_issue_id) else ${known}.to_issue_id end`,
-        updatedAt: sql`now()`,
-      },
+      set: { ...KNOWN_BETTER, updatedAt: sql`now()` },
     });
 }
 

@@ -1,8 +1,9 @@
 /**
  * The answer to `/cw status` on an issue or on one of the app's pull requests: what the task is
- * at, who works on it, what it waits for, what it cost. It reads only what the answer shows,
- * with statements built once (see db/prepared.ts). It reports what is stored: asked while a
- * reconcile is owed, it is answered by that reconcile (command-replies.ts).
+ * at, who works on it, what it waits for, what it cost. It reads only what the answer shows: the
+ * task (a statement built once, see db/prepared.ts), then its latest agent and its usage side by
+ * side. It reports what is stored: asked while a reconcile is owed, it is answered by that
+ * reconcile (command-replies.ts), for all its questions at once.
  */
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
@@ -10,8 +11,8 @@ import { statement } from "../../db/prepared.js";
 import { agents, tasks } from "../../db/schema.js";
 import { describeTask } from "../describe-task.js";
 import { usageByTask } from "./usage-by-task.js";
+import type { UsageTotals } from "../usage-totals.js";
 import { pullRequestStatus } from "./pull-request-status.js";
-import { personWaitOf } from "./person-wait.js";
 import { personWait } from "../checkpoints.js";
 import type { ProjectRow } from "./project-repo.js";
 import type { ReconcileContext } from "./reconcile-project.js";
@@ -32,19 +33,8 @@ export async function statusReply(tx: Tx, question: StatusQuestion): Promise<str
     if (pr) return pr;
   }
   if (!task) return noTaskReply(question.triggerLabel);
-  const [[agent], { wait }, usage] = await Promise.all([selectLatestAgent(tx, { taskId: task.id }), personWaitOf(tx, task), usageByTask(tx, [task.id])]);
-  return describeTask({
-    issueNumber: task.issueNumber ?? question.issueNumber,
-    status: task.status,
-    blockedReason: task.blockedReason,
-    wait,
-    inReview: false,
-    agent: agent ?? null,
-    branch: task.branch,
-    lastError: task.lastError,
-    retryCount: task.retryCount,
-    usage: usage.get(task.id) ?? null,
-  });
+  const [latest, usage] = await Promise.all([latestAgents(tx, [task.id]), usageByTask(tx, [task.id])]);
+  return describeStatus(task, question.issueNumber, latest.get(task.id), usage.get(task.id));
 }
 
 /**
@@ -60,33 +50,38 @@ export async function statusRepliesOf(
 ): Promise<string[]> {
   const byIssue = new Map(ctx.tasks.filter((t) => t.issueNumber !== null).map((t) => [t.issueNumber!, t]));
   const asked = [...new Set(questions.map((q) => byIssue.get(q.issueNumber)?.id).filter((id) => id !== undefined))];
-  const latest = new Map((await latestAgents(tx, asked)).map((a) => [a.taskId, a]));
+  const latest = await latestAgents(tx, asked);
   return Promise.all(
     questions.map((question) => {
       const task = byIssue.get(question.issueNumber);
-      if (!task) return statusReply(tx, question);
-      const agent = latest.get(task.id);
-      const wait = personWait({ type: task.type, status: task.status, claimed: task.claimedBy !== null, agentWaiting: agent?.waiting ?? false });
-      return describeTask({
-        issueNumber: question.issueNumber,
-        status: task.status,
-        blockedReason: task.blockedReason,
-        wait,
-        inReview: false,
-        agent: agent ? { name: agent.name, status: agent.status, startedAt: agent.startedAt } : null,
-        branch: task.branch,
-        lastError: task.lastError,
-        retryCount: task.retryCount,
-        usage: ctx.usage.get(task.id) ?? null,
-      });
+      return task ? describeStatus(task, question.issueNumber, latest.get(task.id), ctx.usage.get(task.id)) : statusReply(tx, question);
     }),
   );
 }
 
-/** Each task's latest agent, and whether any of its agents waits for answers (personWaitOf's question). */
-async function latestAgents(tx: Tx, taskIds: readonly string[]) {
-  if (taskIds.length === 0) return [];
-  return tx
+type StatusTask = Pick<TaskRow, keyof typeof STATUS_TASK>;
+type LatestAgent = Pick<typeof agents.$inferSelect, "name" | "status" | "startedAt"> & { waiting: boolean };
+
+/** The answer for a task, from its row, its latest agent and its usage (both paths above). */
+function describeStatus(task: StatusTask, issueNumber: number, agent: LatestAgent | undefined, usage: UsageTotals | undefined): string {
+  return describeTask({
+    issueNumber: task.issueNumber ?? issueNumber,
+    status: task.status,
+    blockedReason: task.blockedReason,
+    wait: personWait({ type: task.type, status: task.status, claimed: task.claimedBy !== null, agentWaiting: agent?.waiting ?? false }),
+    inReview: false,
+    agent: agent ? { name: agent.name, status: agent.status, startedAt: agent.startedAt } : null,
+    branch: task.branch,
+    lastError: task.lastError,
+    retryCount: task.retryCount,
+    usage: usage ?? null,
+  });
+}
+
+/** Each task's latest agent, and whether any of its agents waits for answers (what personWaitOf asks). */
+async function latestAgents(tx: Tx, taskIds: readonly string[]): Promise<Map<string, LatestAgent>> {
+  if (taskIds.length === 0) return new Map();
+  const rows = await tx
     .selectDistinctOn([agents.taskId], {
       taskId: agents.taskId,
       name: agents.name,
@@ -97,6 +92,7 @@ async function latestAgents(tx: Tx, taskIds: readonly string[]) {
     .from(agents)
     .where(inArray(agents.taskId, [...taskIds]))
     .orderBy(agents.taskId, desc(agents.createdAt));
+  return new Map(rows.map(({ taskId, ...agent }) => [taskId!, agent]));
 }
 
 export function noTaskReply(triggerLabel: string): string {
@@ -121,13 +117,4 @@ const selectStatusTask = statement<{ projectId: string; issueNumber: number }, P
     .select(STATUS_TASK)
     .from(tasks)
     .where(and(eq(tasks.projectId, sql.placeholder("projectId")), eq(tasks.issueNumber, sql.placeholder("issueNumber")))),
-);
-
-const selectLatestAgent = statement<{ taskId: string }, Pick<typeof agents.$inferSelect, "name" | "status" | "startedAt">[]>("status_agent", (db) =>
-  db
-    .select({ name: agents.name, status: agents.status, startedAt: agents.startedAt })
-    .from(agents)
-    .where(eq(agents.taskId, sql.placeholder("taskId")))
-    .orderBy(desc(agents.createdAt))
-    .limit(1),
 );
