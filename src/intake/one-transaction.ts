@@ -126,8 +126,11 @@ function contextOf(delivery: StoredDelivery, octokit: Context["octokit"], log: L
   return new Context(event, octokit, log.child({ delivery: delivery.deliveryId, event: delivery.event }));
 }
 
+/** A one-line reason for the debug log, with the database's own message (drizzle wraps it in a "Failed query" error). */
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : "";
+  return `${error.name}: ${error.message.split("\n")[0]}${cause}`;
 }
 
 /** The services a batch's handlers see: its transaction, and GitHub's answers only as remembered. */
