@@ -16,7 +16,7 @@ import { webhookEndpoint } from "./intake/webhook-endpoint.js";
 import { appDeliveriesClient, DeliveryRecovery } from "./intake/recover-deliveries.js";
 import { IntakeFirst } from "./intake/intake-first.js";
 import { webhookDeliveries } from "./db/schema.js";
-import type { WritePacer } from "./github/write-pacer.js";
+import { WritePacer } from "./github/write-pacer.js";
 import { createOutboxWorker } from "./github/outbox-worker.js";
 import { AppOctokitClass } from "./github/octokit.js";
 import { createPermissionChecker } from "./github/permissions.js";
@@ -64,7 +64,7 @@ export interface BootOptions {
   deliveryRecovery?: DeliveryRecovery;
   /** Runner knobs beyond the environment (tests use short heartbeats and a fake agent). */
   runner?: Partial<RunnerSettings>;
-  /** The outbox's pacing under GitHub's secondary limits (tests and benchmarks model time). */
+  /** The outbox's pacing under GitHub's secondary limits (tests and benchmarks model time); else the config's. */
   writePacer?: WritePacer;
   /**
    * At start, ask GitHub again for the deliveries that failed while the app was down
@@ -133,7 +133,8 @@ export async function bootApp(options: BootOptions): Promise<RunningApp> {
     // Short batches, so a delivery waiting to be stored never waits for many commands.
     ...(intakeFirst ? { batchLimit: 5 } : {}),
   }) as WorkerLoop<unknown>;
-  outbox = createOutboxWorker({ database, probot, log, ...turn, ...(options.writePacer ? { pacer: options.writePacer } : {}) }) as WorkerLoop<unknown>;
+  const pacer = options.writePacer ?? new WritePacer(config.githubWrites.perMinute, () => Date.now(), config.githubWrites.perHour);
+  outbox = createOutboxWorker({ database, probot, log, ...turn, pacer }) as WorkerLoop<unknown>;
   const reconcile = createReconcileWorker({ database, log, onReconciled: () => outbox?.wake(), ...turn }) as WorkerLoop<unknown>;
   githubReader = createGitHubReader({
     ...turn,

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { PACED_WRITES_PER_HOUR, PACED_WRITES_PER_MINUTE } from "./github/write-pacer.js";
 import { agentEnvNames, agentEnvProblems } from "./runner/agents/agent-env-names.js";
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -92,6 +93,13 @@ const envSchema = z
     CW_UNSAFE_AGENTS: z.enum(["0", "1", "true", "false"], "must be 1 (run agents uncontained) or 0").optional(),
     /** `1` starts agents even when they could log in to the app's PostgreSQL without a password (logged loudly). */
     CW_UNSAFE_DATABASE: z.enum(["0", "1", "true", "false"], "must be 1 (start agents although they could log in to the database) or 0").optional(),
+    /**
+     * Not in DESIGN §3's list: how many content-creating writes the outbox sends per installation
+     * a minute and an hour. github.com's secondary limits are 80 and 500 (the defaults keep a
+     * margin); a GitHub Enterprise Server sets its own, or none.
+     */
+    CW_GITHUB_WRITES_PER_MINUTE: positiveInt.default(PACED_WRITES_PER_MINUTE),
+    CW_GITHUB_WRITES_PER_HOUR: positiveInt.default(PACED_WRITES_PER_HOUR),
     NODE_ENV: z.string().optional(),
   })
   .superRefine((env, ctx) => {
@@ -113,6 +121,9 @@ const envSchema = z
       ctx.addIssue({ code: "custom", path: ["APP_ID"], message: "is required in production (the setup flow is for development)" });
     }
     for (const problem of agentEnvProblems(env.CW_AGENT_ENV)) ctx.addIssue({ code: "custom", path: ["CW_AGENT_ENV"], message: problem });
+    if (env.CW_GITHUB_WRITES_PER_HOUR < env.CW_GITHUB_WRITES_PER_MINUTE) {
+      ctx.addIssue({ code: "custom", path: ["CW_GITHUB_WRITES_PER_HOUR"], message: "must be at least CW_GITHUB_WRITES_PER_MINUTE" });
+    }
     if (env.CW_AGENT === "command" && !env.CW_AGENT_COMMAND) {
       ctx.addIssue({ code: "custom", path: ["CW_AGENT_COMMAND"], message: "is required when CW_AGENT=command" });
     }
@@ -155,6 +166,8 @@ export interface Config {
   unsafeDatabase: boolean;
   /** `CW_AGENT_ENV`: the names of the runner's variables agents get. */
   agentEnvNames?: string[];
+  /** `CW_GITHUB_WRITES_PER_MINUTE` / `_PER_HOUR`: the outbox's pace per installation. */
+  githubWrites: { perMinute: number; perHour: number };
 }
 
 export class ConfigError extends Error {
@@ -197,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unsafeAgents: e.CW_UNSAFE_AGENTS === "1" || e.CW_UNSAFE_AGENTS === "true",
     unsafeDatabase: e.CW_UNSAFE_DATABASE === "1" || e.CW_UNSAFE_DATABASE === "true",
     agentEnvNames: agentEnvNames(e.CW_AGENT_ENV),
+    githubWrites: { perMinute: e.CW_GITHUB_WRITES_PER_MINUTE, perHour: e.CW_GITHUB_WRITES_PER_HOUR },
   };
 }
 

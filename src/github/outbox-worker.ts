@@ -14,7 +14,7 @@ import { classifyGitHubError } from "./classify-error.js";
 import type { AppOctokit } from "./octokit.js";
 import { claimOutboxRow, completeOutboxRow, deadOutboxRow, holdInstallation, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
 import { performIntent } from "./perform-intent.js";
-import { WritePacer } from "./write-pacer.js";
+import { PacedWrite, paceWrites, WritePacer } from "./write-pacer.js";
 
 export const MAX_OUTBOX_ATTEMPTS = 10;
 
@@ -43,18 +43,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
       const intent = row.payload as unknown as GitHubIntent;
       const olog = log.child({ outbox: row.seq, target: row.targetKey, operation: row.operation });
       const installationId = row.installationId ?? intent.repo.installationId;
-      const wait = pacer.reserve(installationId);
-      if (wait > 0) {
-        await retryOutboxRow(database, row, "paced under the secondary rate limit", new Date(Date.now() + wait), {
-          countAttempt: false,
-        });
-        return;
-      }
       try {
         const octokit = (await probot.auth(installationId)) as unknown as AppOctokit;
+        paceWrites(octokit, pacer, installationId);
         await performIntent(octokit, intent, { db: database.db, isRetry: row.attempts > 1 });
         await completeOutboxRow(database, row);
       } catch (error) {
+        if (error instanceof PacedWrite) {
+          // Not a failure: the rest of this row's writes go when the pace allows.
+          await retryOutboxRow(database, row, error.message, new Date(Date.now() + error.waitMs), { countAttempt: false });
+          return;
+        }
         const c = classifyGitHubError(error);
         const message = `${c.kind}${c.status ? ` ${c.status}` : ""}: ${c.message}`;
         if (c.kind === "rate-limited" && c.retryAt) {

@@ -7,6 +7,12 @@
  * so no minute ever holds more than the limit (a token bucket that starts full lets a minute
  * hold twice that).
  *
+ * Every request that writes counts, not every outbox row: one row may make many writes (the
+ * labels of a new installation, a planned issue with its sub-issue and dependency links). The
+ * outbox worker asks before each one (`paceWrites`); a write the pacer holds back ends its row's
+ * attempt with `PacedWrite`, and the row (an idempotent "ensure") is tried again when the pace
+ * allows, doing only what is still missing.
+ *
  * A write GitHub answers with a secondary-limit wait (403 or 429 with `retry-after`) holds the
  * whole installation in the database, for every process (outbox-queue.ts, `holdInstallation`),
  * not here.
@@ -45,4 +51,44 @@ export class WritePacer {
   reset(): void {
     this.#sent.clear();
   }
+}
+
+/** A write the pacer held back: nothing was sent; the row waits `waitMs` and is not counted as failed. */
+export class PacedWrite extends Error {
+  override name = "PacedWrite";
+  constructor(readonly waitMs: number) {
+    super(`paced under the secondary rate limit for ${waitMs} ms`);
+  }
+}
+
+/** Octokit's request options as a `before` hook sees them (GraphQL's query is a top-level option there). */
+interface RequestShape {
+  method?: string;
+  url?: string;
+  query?: unknown;
+  body?: unknown;
+}
+
+/** GitHub counts writes: every REST method but GET and HEAD, and GraphQL mutations (a query reads). */
+export function isWrite(request: RequestShape): boolean {
+  const method = (request.method ?? "GET").toUpperCase();
+  if (method === "GET" || method === "HEAD") return false;
+  if (request.url?.endsWith("/graphql")) {
+    const query = request.query ?? (request.body as { query?: unknown } | undefined)?.query;
+    return typeof query !== "string" || /^\s*mutation\b/.test(query);
+  }
+  return true;
+}
+
+/** Has every write of this client asked the pacer first; one held back throws PacedWrite before anything is sent. */
+export function paceWrites(
+  octokit: { hook: { before(name: "request", hook: (request: RequestShape) => void): void } },
+  pacer: WritePacer,
+  installationId: number,
+): void {
+  octokit.hook.before("request", (request) => {
+    if (!isWrite(request)) return;
+    const wait = pacer.reserve(installationId);
+    if (wait > 0) throw new PacedWrite(wait);
+  });
 }

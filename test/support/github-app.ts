@@ -72,6 +72,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     agentUsers: testAgentUsers(),
     unsafeAgents: false,
     unsafeDatabase: false,
+    githubWrites: { perMinute: 72, perHour: 450 },
     ...overrides,
   };
 }

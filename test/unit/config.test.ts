@@ -53,6 +53,7 @@ describe("loadConfig defaults", () => {
       unsafeAgents: false,
       unsafeDatabase: false,
       agentEnvNames: [],
+      githubWrites: { perMinute: 72, perHour: 450 },
     });
   });
 
@@ -77,6 +78,8 @@ describe("loadConfig defaults", () => {
       CW_AGENT_USERS: "cw-agent-0,cw-agent-1",
       CW_UNSAFE_AGENTS: "0",
       CW_UNSAFE_DATABASE: "1",
+      CW_GITHUB_WRITES_PER_MINUTE: "600",
+      CW_GITHUB_WRITES_PER_HOUR: "20000",
     });
     expect(config).toEqual({
       github: { appId: 4242, privateKey: PEM, webhookSecret: "s3cret" },
@@ -100,6 +103,7 @@ describe("loadConfig defaults", () => {
       unsafeAgents: false,
       unsafeDatabase: true,
       agentEnvNames: [],
+      githubWrites: { perMinute: 600, perHour: 20_000 },
     });
   });
 
@@ -170,6 +174,10 @@ describe("loadConfig rejects bad settings, naming the variable", () => {
     ["CW_AGENT_TIMEOUT", { CW_AGENT_TIMEOUT: "-5" }],
     ["CW_AGENT_TIMEOUT", { CW_AGENT_TIMEOUT: "0" }],
     ["CW_AGENT_TIMEOUT", { CW_AGENT_TIMEOUT: "0m" }],
+    ["CW_GITHUB_WRITES_PER_MINUTE", { CW_GITHUB_WRITES_PER_MINUTE: "0" }],
+    ["CW_GITHUB_WRITES_PER_MINUTE", { CW_GITHUB_WRITES_PER_MINUTE: "fast" }],
+    ["CW_GITHUB_WRITES_PER_HOUR", { CW_GITHUB_WRITES_PER_HOUR: "60" }],
+    ["CW_GITHUB_WRITES_PER_HOUR", { CW_GITHUB_WRITES_PER_MINUTE: "200", CW_GITHUB_WRITES_PER_HOUR: "100" }],
     ["CW_SECRET_KEY", { CW_SECRET_KEY: "too-short" }],
     ["CW_SECRET_KEY", { CW_SECRET_KEY: "ab".repeat(31) }],
     ["CW_SECRET_KEY", { CW_SECRET_KEY: Buffer.alloc(16).toString("base64") }],

@@ -11,6 +11,7 @@ import type { Db } from "../../db/client.js";
 import type { MergePullRequestIntent } from "../../core/intents.js";
 import type { AppOctokit } from "../octokit.js";
 import { NotYetError } from "../classify-error.js";
+import { PacedWrite } from "../write-pacer.js";
 import { findPullRequest, updatePullRequest, type PullRequestRow } from "../pull-request-store.js";
 import { upsertComment } from "./upsert-comment.js";
 import { markReconcileDue } from "../../db/reconcile-due.js";
@@ -141,7 +142,8 @@ async function enableAutoMerge(octokit: AppOctokit, nodeId: string | null, inten
       { id: nodeId, mergeMethod: intent.method.toUpperCase(), sha: intent.sha },
     );
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof PacedWrite) throw error;
     return false;
   }
 }
@@ -154,7 +156,8 @@ async function enqueue(octokit: AppOctokit, nodeId: string | null, intent: Merge
       { id: nodeId, sha: intent.sha },
     );
     return true;
-  } catch {
+  } catch (error) {
+    if (error instanceof PacedWrite) throw error;
     return false;
   }
 }

@@ -11,6 +11,7 @@ import type { UpsertCommentIntent } from "../../core/intents.js";
 import { commentMarker } from "../../core/intents.js";
 import { renderComment } from "../../core/comment-body.js";
 import type { AppOctokit } from "../octokit.js";
+import { PacedWrite } from "../write-pacer.js";
 
 /** The comment id of a create whose answer was lost: it may or may not exist. */
 const UNKNOWN_COMMENT = 0;
@@ -54,7 +55,8 @@ export async function upsertComment(octokit: AppOctokit, intent: UpsertCommentIn
       commentId = data.id;
     } catch (error) {
       const status = (error as { status?: number }).status;
-      if (status === undefined || status >= 500) {
+      // (A write the pacer held back was never sent: not in doubt.)
+      if ((status === undefined && !(error instanceof PacedWrite)) || (status !== undefined && status >= 500)) {
         // GitHub may have posted it: remembered as "in doubt" until the marker is looked up.
         await db
           .insert(githubComments)

@@ -3,7 +3,7 @@
  * writes a minute and 500 an hour, and the installation-wide hold a secondary-limit answer sets.
  */
 import { describe, expect, it } from "vitest";
-import { GITHUB_WRITES_PER_HOUR, GITHUB_WRITES_PER_MINUTE, WritePacer } from "../../../src/github/write-pacer.js";
+import { GITHUB_WRITES_PER_HOUR, GITHUB_WRITES_PER_MINUTE, isWrite, WritePacer } from "../../../src/github/write-pacer.js";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -51,5 +51,18 @@ describe("the write pacer", () => {
     expect(pacer.reserve(1)).toBeGreaterThan(0);
     pacer.reset();
     expect(pacer.reserve(1)).toBe(0);
+  });
+});
+
+describe("which requests count as writes", () => {
+  it("every REST method but GET and HEAD, and GraphQL mutations but not queries", () => {
+    expect(isWrite({ method: "GET", url: "/repos/{owner}/{repo}/issues" })).toBe(false);
+    expect(isWrite({ method: "HEAD", url: "/repos/{owner}/{repo}" })).toBe(false);
+    expect(isWrite({ method: "POST", url: "/repos/{owner}/{repo}/labels" })).toBe(true);
+    expect(isWrite({ method: "PATCH", url: "/repos/{owner}/{repo}/issues/{issue_number}" })).toBe(true);
+    expect(isWrite({ method: "DELETE", url: "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}" })).toBe(true);
+    expect(isWrite({ method: "POST", url: "/graphql", query: "query Board($id: ID!) { node(id: $id) { id } }" })).toBe(false);
+    expect(isWrite({ method: "POST", url: "/graphql", query: "\n  mutation Add($id: ID!) { addProjectV2ItemById(input: {}) { item { id } } }" })).toBe(true);
+    expect(isWrite({ method: "POST", url: "/graphql", body: { query: "mutation { x }" } })).toBe(true);
   });
 });
