@@ -7,9 +7,11 @@
  * It must find the lost one by its marker, not create it again.
  *
  * `approval_required` keeps the 38 planned tasks from running agents: only the plan runs (after
- * `/cw approve`), so what is asserted is the change set alone. The second process paces its
- * writes under GitHub's 80 a minute, so it takes about a minute: the test waits for what a person
- * would see (the change set's comment saying it is applied), never for a length of time.
+ * `/cw approve`), so what is asserted is the change set alone. GitHub's pace is not what this is
+ * about (test/e2e/plan-crash.test.ts and write-pace.test.ts are): both processes are told a pace
+ * they never reach (`CW_GITHUB_WRITES_PER_MINUTE`), which spares the minute a 40-issue plan would
+ * otherwise wait. The test waits for what a person would see (the change set's comment saying it
+ * is applied), never for a length of time.
  */
 import { rmSync } from "node:fs";
 import path from "node:path";
@@ -105,6 +107,8 @@ describe("a 40-issue plan, its app killed with SIGKILL halfway through applying 
       CW_AGENT_USERS: testAgentUsers(0),
       CW_AGENT_RETRIES: "0",
       CW_MAX_AGENTS: "2",
+      CW_GITHUB_WRITES_PER_MINUTE: "100000",
+      CW_GITHUB_WRITES_PER_HOUR: "100000",
     };
     const apps: AppProcess[] = [];
     context.onTestFinished(async () => {

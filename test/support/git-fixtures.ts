@@ -6,7 +6,7 @@
  * The helpers' own git runs with the user's global and system config switched off, so a
  * developer's settings (signing, hooks, templates) cannot change what a test sees.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -68,6 +68,9 @@ export async function createBareRemote(options: { files: FileChanges; dir?: stri
   const root = options.dir ?? (await makeTempDir("cw-remote-"));
   const bare = path.join(root, "remote.git");
   await git(root, ["init", "--bare", "--quiet", "--initial-branch=main", bare]);
+  // No `git gc --auto` after every push the app makes: a process each time, and these remotes
+  // never grow enough to need one.
+  await appendFile(path.join(bare, "config"), "[receive]\n\tautogc = false\n[gc]\n\tauto = 0\n");
   const remote = { path: bare, url: pathToFileURL(bare).href };
   await commitTo(remote, "main", undefined, options.files, "initial");
   return remote;
