@@ -243,6 +243,7 @@ interface Built {
 function buildDeliveries(random: () => number): { deliveries: Built[]; mix: Record<string, number> } {
   const repos = Array.from({ length: REPOSITORIES }, (_, i) => repoInfo(i));
   interface IssueState {
+    repo: number;
     deps: number[];
     revision: number;
     extraLabels: string[];
@@ -257,13 +258,19 @@ function buildDeliveries(random: () => number): { deliveries: Built[]; mix: Reco
   };
   const bodyOf = (n: number, state: IssueState) => [`Issue ${n}, revision ${state.revision}.`, ...state.deps.map((d) => `Depends on #${d}`)].join("\n\n");
   const labelsOf = (state: IssueState) => ["cw:run", ...(state.labelled ? [state.deps.length > 0 ? "cw:blocked" : "cw:ready"] : []), ...state.extraLabels];
-  const spec = (n: number, state: IssueState, labels = labelsOf(state)): IssueSpec => ({
-    number: n,
-    title: `Issue ${n}`,
-    body: bodyOf(n, state),
-    labels,
-    milestone: { number: 1 + (n % 3), title: `Milestone ${1 + (n % 3)}` },
-  });
+  // An issue's payload shows its milestone as it is then, description included (GitHub's do).
+  const milestoneDescriptions = new Map<string, string>();
+  const spec = (n: number, state: IssueState, labels = labelsOf(state)): IssueSpec => {
+    const number = 1 + (n % 3);
+    const description = milestoneDescriptions.get(`${state.repo}/${number}`);
+    return {
+      number: n,
+      title: `Issue ${n}`,
+      body: bodyOf(n, state),
+      labels,
+      milestone: { number, title: `Milestone ${number}`, ...(description === undefined ? {} : { description }) },
+    };
+  };
   const deliveries: Built[] = [];
   const mix: Record<string, number> = {};
   const add = (event: string, payload: Record<string, unknown>, repo: RepoInfo) => {
@@ -274,7 +281,7 @@ function buildDeliveries(random: () => number): { deliveries: Built[]; mix: Reco
   // First every issue is labelled `cw:run` (its task is created), interleaved across repositories.
   for (let n = 1; n <= ISSUES_PER_REPO; n++) {
     for (const repo of repos) {
-      const state: IssueState = { deps: newDeps(n), revision: 0, extraLabels: [], labelled: false };
+      const state: IssueState = { repo: repo.index, deps: newDeps(n), revision: 0, extraLabels: [], labelled: false };
       issues.set(`${repo.index}#${n}`, state);
       add("issues", labeledPayload(spec(n, state), "cw:run", WRITER), repo);
       state.labelled = true;
@@ -301,7 +308,9 @@ function buildDeliveries(random: () => number): { deliveries: Built[]; mix: Reco
       add("issue_comment", commentPayload(spec(n, state), "/cw status", WRITER), repo);
     } else {
       const number = 1 + (n % 3);
-      add("milestone", milestonePayload("edited", { number, title: `Milestone ${number}`, description: `Revision ${++milestoneRevision}.` }, WRITER), repo);
+      const description = `Revision ${++milestoneRevision}.`;
+      milestoneDescriptions.set(`${repo.index}/${number}`, description);
+      add("milestone", milestonePayload("edited", { number, title: `Milestone ${number}`, description }, WRITER), repo);
     }
   }
   return { deliveries, mix };
