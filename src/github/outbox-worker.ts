@@ -50,8 +50,10 @@ export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<Out
         await completeOutboxRow(database, row);
       } catch (error) {
         if (error instanceof PacedWrite) {
-          // Not a failure: the rest of this row's writes go when the pace allows.
-          await retryOutboxRow(database, row, error.message, new Date(Date.now() + error.waitMs), { countAttempt: false });
+          // The rest of this row's writes go when the pace allows. Held back before any went, it
+          // is not an attempt; after some went, it is (the next one is a retry, `isRetry`, and
+          // looks for what this one made before making it again: an issue opened, say).
+          await retryOutboxRow(database, row, error.message, new Date(Date.now() + error.waitMs), { countAttempt: error.sentBefore > 0 });
           return;
         }
         const c = classifyGitHubError(error);

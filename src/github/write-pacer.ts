@@ -53,11 +53,15 @@ export class WritePacer {
   }
 }
 
-/** A write the pacer held back: nothing was sent; the row waits `waitMs` and is not counted as failed. */
+/** A write the pacer held back (not sent): its row waits `waitMs`. */
 export class PacedWrite extends Error {
   override name = "PacedWrite";
-  constructor(readonly waitMs: number) {
-    super(`paced under the secondary rate limit for ${waitMs} ms`);
+  constructor(
+    readonly waitMs: number,
+    /** How many of the row's writes went before this one was held back. */
+    readonly sentBefore = 0,
+  ) {
+    super(`paced under the secondary rate limit for ${waitMs} ms${sentBefore > 0 ? ` after ${sentBefore} writes` : ""}`);
   }
 }
 
@@ -80,15 +84,21 @@ export function isWrite(request: RequestShape): boolean {
   return true;
 }
 
-/** Has every write of this client asked the pacer first; one held back throws PacedWrite before anything is sent. */
+/**
+ * Has every write of this client asked the pacer first; one held back throws PacedWrite before it
+ * is sent, saying how many went before it (a row held back after some of its writes went is part
+ * done: its next attempt is a retry, which looks for what this one made).
+ */
 export function paceWrites(
   octokit: { hook: { before(name: "request", hook: (request: RequestShape) => void): void } },
   pacer: WritePacer,
   installationId: number,
 ): void {
+  let sent = 0;
   octokit.hook.before("request", (request) => {
     if (!isWrite(request)) return;
     const wait = pacer.reserve(installationId);
-    if (wait > 0) throw new PacedWrite(wait);
+    if (wait > 0) throw new PacedWrite(wait, sent);
+    sent++;
   });
 }

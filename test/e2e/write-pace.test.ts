@@ -40,10 +40,11 @@ describe("the outbox's pace, from the environment", () => {
     expect(labelsMade()).toHaveLength(3);
     expect(labelsMade().every((w) => w.startsWith("POST /repos/{owner}/{repo}/labels cw:"))).toBe(true);
     const [waiting] = await database.db.select().from(outbox).where(eq(outbox.status, "pending"));
-    expect(waiting).toMatchObject({ operation: "ensure-labels", attempts: 0, lastError: expect.stringContaining("paced") });
+    // Part done: an attempt, so that the next one is a retry (which looks before it makes).
+    expect(waiting).toMatchObject({ operation: "ensure-labels", attempts: 1, lastError: expect.stringContaining("paced") });
     expect(waiting!.runAfter.getTime()).toBeGreaterThan(Date.now() + 50_000);
 
-    // Tried again within the minute: nothing more goes, and the row is still not counted as failed.
+    // Tried again within the minute: nothing more goes, and held back before any write, no attempt is counted.
     const dueNow = () =>
       database.db
         .update(outbox)
@@ -52,6 +53,7 @@ describe("the outbox's pace, from the environment", () => {
     await dueNow();
     await app.outbox.drain();
     expect(labelsMade()).toHaveLength(3);
+    expect((await database.db.select().from(outbox).where(eq(outbox.status, "pending")))[0]).toMatchObject({ attempts: 1 });
     // A minute later: three more, none of them made again.
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
@@ -64,6 +66,6 @@ describe("the outbox's pace, from the environment", () => {
     expect(labelsMade()).toHaveLength(6);
     expect(new Set(labelsMade()).size).toBe(6);
     const [still] = await database.db.select().from(outbox).where(eq(outbox.status, "pending"));
-    expect(still).toMatchObject({ operation: "ensure-labels", attempts: 0 });
+    expect(still).toMatchObject({ operation: "ensure-labels", attempts: 2 });
   });
 });
