@@ -42,7 +42,7 @@ describe("the outbox's pace, from the environment", () => {
     const [waiting] = await database.db.select().from(outbox).where(eq(outbox.status, "pending"));
     // Part done: an attempt, so that the next one is a retry (which looks before it makes).
     expect(waiting).toMatchObject({ operation: "ensure-labels", attempts: 1, lastError: expect.stringContaining("paced") });
-    expect(waiting!.runAfter.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    expect(waiting!.runAfter.getTime()).toBeGreaterThan(Date.now()); // until the minute has passed
 
     // Tried again within the minute: nothing more goes, and held back before any write, no attempt is counted.
     const dueNow = () =>
