@@ -14,7 +14,7 @@ import { classifyGitHubError } from "./classify-error.js";
 import type { AppOctokit } from "./octokit.js";
 import { claimOutboxRow, completeOutboxRow, deadOutboxRow, holdInstallation, retryOutboxRow, type OutboxRow } from "./outbox-queue.js";
 import { performIntent } from "./perform-intent.js";
-import { PacedWrite, paceWrites, WritePacer } from "./write-pacer.js";
+import { PacedWrite, paceWrites, type WritePacer } from "./write-pacer.js";
 
 export const MAX_OUTBOX_ATTEMPTS = 10;
 
@@ -24,14 +24,14 @@ export interface OutboxWorkerOptions {
   log: Logger;
   concurrency?: number;
   pollMs?: number;
-  pacer?: WritePacer;
+  /** The pace under GitHub's secondary limits (the config's, in boot.ts). */
+  pacer: WritePacer;
   /** Awaited before each claim (on PGlite: the intake goes first). */
   turn?: () => Promise<void>;
 }
 
 export function createOutboxWorker(options: OutboxWorkerOptions): WorkerLoop<OutboxRow> {
-  const { database, probot, log } = options;
-  const pacer = options.pacer ?? new WritePacer();
+  const { database, probot, log, pacer } = options;
   return new WorkerLoop<OutboxRow>({
     name: "outbox",
     concurrency: options.concurrency ?? 2,

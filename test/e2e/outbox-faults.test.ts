@@ -6,11 +6,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { installationHolds, outbox, tasks } from "../../src/db/schema.js";
+import { githubComments, installationHolds, outbox, tasks } from "../../src/db/schema.js";
 import { recordIntents } from "../../src/core/commands/record-intents.js";
 import { claimOutboxRow, type OutboxRow } from "../../src/github/outbox-queue.js";
+import type { AppOctokit } from "../../src/github/octokit.js";
+import { upsertComment } from "../../src/github/operations/upsert-comment.js";
+import { PacedWrite, paceWrites, WritePacer } from "../../src/github/write-pacer.js";
 import { labelsToStore } from "../../src/core/commands/sync-issue.js";
-import type { GitHubIntent } from "../../src/core/intents.js";
+import type { GitHubIntent, UpsertCommentIntent } from "../../src/core/intents.js";
 import type { StatusLabel } from "../../src/core/labels.js";
 import { useBootedApp } from "../support/boot.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
@@ -122,6 +125,20 @@ describe("the outbox under faults", () => {
     expect(row).toMatchObject({ status: "dead", attempts: 1 });
     expect(row!.lastError).toContain("TypeError");
     expect(fake.counts().writes).toBe(0);
+  });
+
+  it("a comment the pacer holds back is not in doubt: nothing was sent, so nothing is looked for next time", async () => {
+    const { fake, n } = await world();
+    const octokit = (await booted.app.probot.auth(INSTALLATION_ID)) as unknown as AppOctokit;
+    const full = new WritePacer(1, () => 1_000_000, 100);
+    full.reserve(INSTALLATION_ID); // this minute's one write is gone
+    paceWrites(octokit, full, INSTALLATION_ID);
+    await expect(upsertComment(octokit, comment(n, "held words") as UpsertCommentIntent, booted.database.db, { isRetry: false })).rejects.toBeInstanceOf(
+      PacedWrite,
+    );
+    expect(fake.requests.filter((r) => r.route === COMMENTS)).toHaveLength(0);
+    // No "in doubt" row: the next attempt creates the comment at once, without searching for it.
+    expect(await booted.database.db.select().from(githubComments).where(eq(githubComments.issueNumber, n))).toEqual([]);
   });
 
   it("a status label is set from what GitHub answers: one stale in the app's record is removed too, never left as a second", async () => {

@@ -56,7 +56,7 @@ export async function upsertComment(octokit: AppOctokit, intent: UpsertCommentIn
     } catch (error) {
       const status = (error as { status?: number }).status;
       // (A write the pacer held back was never sent: not in doubt.)
-      if ((status === undefined && !(error instanceof PacedWrite)) || (status !== undefined && status >= 500)) {
+      if (!(error instanceof PacedWrite) && (status === undefined || status >= 500)) {
         // GitHub may have posted it: remembered as "in doubt" until the marker is looked up.
         await db
           .insert(githubComments)

@@ -2,8 +2,10 @@
  * The write pacer, on a clock the test moves: sliding windows with a margin under GitHub's 80
  * writes a minute and 500 an hour, and the installation-wide hold a secondary-limit answer sets.
  */
+import nock from "nock";
 import { describe, expect, it } from "vitest";
-import { GITHUB_WRITES_PER_HOUR, GITHUB_WRITES_PER_MINUTE, isWrite, WritePacer } from "../../../src/github/write-pacer.js";
+import { AppOctokitClass } from "../../../src/github/octokit.js";
+import { GITHUB_WRITES_PER_HOUR, GITHUB_WRITES_PER_MINUTE, isWrite, PacedWrite, paceWrites, WritePacer } from "../../../src/github/write-pacer.js";
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -64,5 +66,31 @@ describe("which requests count as writes", () => {
     expect(isWrite({ method: "POST", url: "/graphql", query: "query Board($id: ID!) { node(id: $id) { id } }" })).toBe(false);
     expect(isWrite({ method: "POST", url: "/graphql", query: "\n  mutation Add($id: ID!) { addProjectV2ItemById(input: {}) { item { id } } }" })).toBe(true);
     expect(isWrite({ method: "POST", url: "/graphql", body: { query: "mutation { x }" } })).toBe(true);
+  });
+});
+
+describe("paceWrites on the app's real Octokit", () => {
+  it("counts what GitHub counts, and sends nothing it holds back", async () => {
+    const octokit = new AppOctokitClass({ auth: "token" });
+    const pacer = new WritePacer(2, () => 1_000_000, 100);
+    paceWrites(octokit, pacer, 1);
+    const api = nock("https://api.github.com")
+      .get("/repos/o/r/issues")
+      .reply(200, [])
+      .post("/graphql", (body: { query: string }) => body.query.startsWith("query"))
+      .reply(200, { data: { viewer: { login: "x" } } })
+      .post("/repos/o/r/labels")
+      .reply(201, { name: "cw:ready" })
+      .post("/graphql", (body: { query: string }) => body.query.startsWith("mutation"))
+      .reply(200, { data: { addStar: null } });
+    await octokit.rest.issues.listForRepo({ owner: "o", repo: "r" });
+    await octokit.graphql("query { viewer { login } }");
+    await octokit.rest.issues.createLabel({ owner: "o", repo: "r", name: "cw:ready" });
+    await octokit.graphql('mutation { addStar(input: { starrableId: "x" }) { clientMutationId } }');
+    expect(api.isDone()).toBe(true);
+    // Two writes went (the reads are free): the third is held back before it is sent.
+    const held = await octokit.rest.issues.createComment({ owner: "o", repo: "r", issue_number: 1, body: "hi" }).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(PacedWrite);
+    expect(held).toMatchObject({ sentBefore: 2, waitMs: 60_000 });
   });
 });
