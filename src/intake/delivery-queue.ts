@@ -4,8 +4,9 @@
  * different repositories proceed in parallel. A claim whose process died is taken again when its lock
  * expires.
  */
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database, DbOrTx } from "../db/client.js";
+import { sqlStatement, statement } from "../db/prepared.js";
 import { webhookDeliveries } from "../db/schema.js";
 import { backoffMs } from "../lib/backoff.js";
 
@@ -28,46 +29,59 @@ export const BATCH_LIMIT = 50;
 export async function claimDeliveries(database: Database, limit = BATCH_LIMIT): Promise<StoredDelivery[]> {
   return database.db
     .transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+      await claimLock(tx, {});
       // A claim whose worker died (its lock ran out) is runnable again; its late outcome, if the
       // worker comes back, is fenced out by the attempt number.
-      await tx
-        .update(webhookDeliveries)
-        .set({ status: "pending", lockedUntil: null })
-        .where(and(eq(webhookDeliveries.status, "processing"), sql`${webhookDeliveries.lockedUntil} < now()`));
-      const [head] = await tx
-        .select({ queueKey: webhookDeliveries.queueKey })
-        .from(webhookDeliveries)
-        .where(
-          sql`${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.runAfter} <= now()
-          and not exists (
-            select 1 from ${webhookDeliveries} p
-            where p.queue_key = ${webhookDeliveries.queueKey} and p.status = 'processing')`,
-        )
-        .orderBy(webhookDeliveries.seq)
-        .limit(1);
+      await releaseExpired(tx, {});
+      const [head] = await selectHead(tx, {});
       if (!head) return [];
-      return tx
-        .update(webhookDeliveries)
-        .set({
-          status: "processing",
-          attempts: sql`${webhookDeliveries.attempts} + 1`,
-          lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
-        })
-        .where(
-          inArray(
-            webhookDeliveries.seq,
-            sql`(
-            select c.seq from ${webhookDeliveries} c
-            where c.queue_key = ${head.queueKey} and c.status = 'pending' and c.run_after <= now()
-            order by c.seq
-            limit ${limit})`,
-          ),
-        )
-        .returning();
+      return claimQueue(tx, { queueKey: head.queueKey, limit });
     })
     .then((rows) => rows.sort((a, b) => a.seq - b.seq));
 }
+
+// The claim runs before every batch: its statements are built once (see db/prepared.ts).
+const claimLock = sqlStatement<Record<string, never>>("claim_deliveries_lock", () => sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+
+const releaseExpired = sqlStatement<Record<string, never>>(
+  "release_expired_deliveries",
+  () => sql`update ${webhookDeliveries} set status = 'pending', locked_until = null where status = 'processing' and locked_until < now()`,
+);
+
+const selectHead = statement<Record<string, never>, { queueKey: string }[]>("delivery_queue_head", (db) =>
+  db
+    .select({ queueKey: webhookDeliveries.queueKey })
+    .from(webhookDeliveries)
+    .where(
+      sql`${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.runAfter} <= now()
+      and not exists (
+        select 1 from ${webhookDeliveries} p
+        where p.queue_key = ${webhookDeliveries.queueKey} and p.status = 'processing')`,
+    )
+    .orderBy(webhookDeliveries.seq)
+    .limit(1),
+);
+
+const claimQueue = statement<{ queueKey: string; limit: number }, StoredDelivery[]>("claim_deliveries", (db) =>
+  db
+    .update(webhookDeliveries)
+    .set({
+      status: "processing",
+      attempts: sql`${webhookDeliveries.attempts} + 1`,
+      lockedUntil: sql`now() + make_interval(secs => ${LOCK_SECONDS})`,
+    })
+    .where(
+      inArray(
+        webhookDeliveries.seq,
+        sql`(
+        select c.seq from ${webhookDeliveries} c
+        where c.queue_key = ${sql.placeholder("queueKey")} and c.status = 'pending' and c.run_after <= now()
+        order by c.seq
+        limit ${sql.placeholder("limit")})`,
+      ),
+    )
+    .returning(),
+);
 
 /**
  * The outcome counts only for the claim it belongs to (fenced by the attempt number): a worker
@@ -79,11 +93,19 @@ function heldClaim(delivery: Pick<StoredDelivery, "seq" | "attempts">) {
 
 export async function completeDeliveries(database: { db: DbOrTx }, batch: readonly Pick<StoredDelivery, "seq" | "attempts">[]): Promise<void> {
   if (batch.length === 0) return;
-  await database.db
-    .update(webhookDeliveries)
-    .set({ status: "done", lockedUntil: null, processedAt: new Date(), error: null })
-    .where(or(...batch.map(heldClaim)));
+  const claims = JSON.stringify(batch.map(({ seq, attempts }) => ({ seq, attempts })));
+  await markDone(database.db, { claims, processedAt: new Date().toISOString() });
 }
+
+// Once per batch: built once (see db/prepared.ts), the batch's claims as JSON text (as
+// db/issue-links.ts sends body links), each fenced as heldClaim fences one.
+const markDone = sqlStatement<{ claims: string; processedAt: string }>(
+  "complete_deliveries",
+  () => sql`update ${webhookDeliveries} d
+    set status = 'done', locked_until = null, error = null, processed_at = ${sql.placeholder("processedAt")}::timestamptz
+    from jsonb_to_recordset(${sql.placeholder("claims")}::text::jsonb) as c(seq bigint, attempts int)
+    where d.seq = c.seq and d.status = 'processing' and d.attempts = c.attempts`,
+);
 
 /** Keeps the error on the row; retries with backoff until the attempts run out. */
 export async function failDelivery(database: Database, delivery: StoredDelivery, error: string): Promise<void> {

@@ -97,10 +97,21 @@ describe("settings", () => {
     await fake.converge(booted.app.port, booted.settle);
     expect(told()).toHaveLength(1);
 
-    fake.editMilestone(m, { description: "```codewalkers\nexecution_mode: yolo\n```" });
+    const stored = async () =>
+      (
+        await booted.database.rows<{ execution_mode: string; merge_requires_approval: boolean; settings_error: string | null }>(
+          `select execution_mode::text, merge_requires_approval, settings_error from initiatives where milestone_id = $1`,
+          [fake.milestone(m)!.id],
+        )
+      )[0];
+    expect(await stored()).toMatchObject({ execution_mode: "review_per_phase", merge_requires_approval: true });
+
+    fake.editMilestone(m, { description: "```codewalkers\nexecution_mode: yolo\nmerge_requires_approval: false\n```" });
     await fake.converge(booted.app.port, booted.settle);
     expect(told()).toHaveLength(1);
     expect(told()[0]!.body).toContain("valid again");
+    // The edit's settings are the initiative's now.
+    expect(await stored()).toEqual({ execution_mode: "yolo", merge_requires_approval: false, settings_error: null });
     expect(fake.counts().redundantWrites).toBe(0);
   });
 });

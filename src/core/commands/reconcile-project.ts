@@ -10,8 +10,9 @@
  * writes (intents) and may leave facts for the planners after it in the context. To add a concern (a board, check runs, …), write a planner and list it in
  * PLANNERS.
  */
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
+import { statement } from "../../db/prepared.js";
 import { checkRuns, initiatives, phases, pullRequests, tasks } from "../../db/schema.js";
 import type { UsageTotals } from "../usage-totals.js";
 import { usageByProjectTask } from "./usage-by-task.js";
@@ -72,6 +73,23 @@ const PLANNERS: readonly ReconcilePlanner[] = [
   answerOwedReplies,
 ];
 
+// Every reconcile reads these whole rows (tasks have some sixty columns): built once (see
+// db/prepared.ts), as building them cost more CPU than the reconcile's own planning.
+type ProjectTable = typeof tasks | typeof phases | typeof initiatives | typeof pullRequests | typeof checkRuns;
+function projectRows<T extends ProjectTable>(name: string, table: T) {
+  return statement<{ projectId: string }, T["$inferSelect"][]>(name, (db) =>
+    db
+      .select()
+      .from(table as ProjectTable)
+      .where(eq(table.projectId, sql.placeholder("projectId"))),
+  );
+}
+const selectTasks = projectRows("reconcile_tasks", tasks);
+const selectPhases = projectRows("reconcile_phases", phases);
+const selectInitiatives = projectRows("reconcile_initiatives", initiatives);
+const selectPullRequests = projectRows("reconcile_pull_requests", pullRequests);
+const selectCheckRuns = projectRows("reconcile_check_runs", checkRuns);
+
 /** Converges the project now, inside `tx` (which must hold the project's lock: projectTransaction). */
 export async function reconcileProject(tx: Tx, projectId: string): Promise<void> {
   const project = await loadProject(tx, projectId);
@@ -79,11 +97,11 @@ export async function reconcileProject(tx: Tx, projectId: string): Promise<void>
   await applyChangeSets(tx, project);
   await deriveDependencies(tx, projectId, project.name);
   const [taskRows, phaseRows, initiativeRows, prRows, checkRunRows, usage] = await Promise.all([
-    tx.select().from(tasks).where(eq(tasks.projectId, projectId)),
-    tx.select().from(phases).where(eq(phases.projectId, projectId)),
-    tx.select().from(initiatives).where(eq(initiatives.projectId, projectId)),
-    tx.select().from(pullRequests).where(eq(pullRequests.projectId, projectId)),
-    tx.select().from(checkRuns).where(eq(checkRuns.projectId, projectId)),
+    selectTasks(tx, { projectId }),
+    selectPhases(tx, { projectId }),
+    selectInitiatives(tx, { projectId }),
+    selectPullRequests(tx, { projectId }),
+    selectCheckRuns(tx, { projectId }),
     usageByProjectTask(tx, projectId),
   ]);
   const ctx: ReconcileContext = {

@@ -8,7 +8,7 @@ import { sanitizeTitle } from "../sanitize-title.js";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.js";
 import { initiatives, tasks } from "../../db/schema.js";
-import { statement } from "../../db/prepared.js";
+import { columnValue, statement } from "../../db/prepared.js";
 import { initiativeBranch } from "../branch-names.js";
 import type { MilestoneFacts } from "../issue-facts.js";
 import { parseMilestoneSettings } from "../repo-config.js";
@@ -78,11 +78,7 @@ export async function upsertInitiative(
     const next = existing.status === status ? status : initiativeTransition(existing.status, status);
     // Most issue events carry a milestone that has not changed: no write for them.
     if (sameInitiative(existing, { ...values, status: next })) return existing;
-    const [row] = await tx
-      .update(initiatives)
-      .set({ ...values, status: next })
-      .where(eq(initiatives.id, existing.id))
-      .returning(MIRRORED);
+    const [row] = await updateInitiative(values)(tx, { ...values, status: next, updatedAt: new Date(), id: existing.id });
     return row!;
   }
   const taken = await tx
@@ -103,6 +99,34 @@ export async function upsertInitiative(
   if (row) return row;
   // Another transaction created it first: take theirs.
   return upsertInitiative(tx, project, milestone);
+}
+
+/** The columns a milestone always sets on its initiative; the settings block may set two more. */
+const UPDATED = ["name", "description", "milestoneId", "milestoneNodeId", "settings", "settingsError", "requiresApproval", "status", "updatedAt"] as const;
+const OPTIONAL = ["executionMode", "mergeRequiresApproval"] as const;
+type InitiativeUpdate = Pick<InitiativeRow, (typeof UPDATED)[number] | "id"> & Partial<Pick<InitiativeRow, (typeof OPTIONAL)[number]>>;
+type UpdateStatement = (tx: DbOrTx, values: InitiativeUpdate) => Promise<InitiativeMirror[]>;
+const updates = new Map<string, UpdateStatement>();
+
+/**
+ * The update for the columns `values` sets, built once per shape (see db/prepared.ts): every
+ * milestone edit runs one, and building it cost more than sending it.
+ */
+function updateInitiative(values: Partial<InitiativeRow>): UpdateStatement {
+  const columns = [...UPDATED, ...OPTIONAL.filter((c) => values[c] !== undefined)];
+  const key = columns.join(",");
+  let update = updates.get(key);
+  if (!update) {
+    update = statement<InitiativeUpdate, InitiativeMirror[]>(`update_initiative_${updates.size}`, (db) =>
+      db
+        .update(initiatives)
+        .set(Object.fromEntries(columns.map((c) => [c, columnValue(c, initiatives[c])])))
+        .where(eq(initiatives.id, sql.placeholder("id")))
+        .returning(MIRRORED),
+    );
+    updates.set(key, update);
+  }
+  return update;
 }
 
 function sameInitiative(existing: InitiativeMirror, wanted: Partial<InitiativeMirror>): boolean {
