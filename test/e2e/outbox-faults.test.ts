@@ -2,18 +2,20 @@
  * The outbox under faults, against the fake GitHub: a comment that landed but was answered 502
  * while a newer intent queued is not posted twice; a 403 with retry-after holds every write to
  * the same target, and every write of the installation, even one recorded after the answer; an error that is not GitHub's (a TypeError) is a dead letter at once; a
- * status label is set from what GitHub answers, so an issue never ends with two.
+ * merge's auto-merge or merge-queue mutation held back by the pacer is paced, not read as
+ * "not allowed"; a status label is set from what GitHub answers, so an issue never ends with two.
  */
 import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { githubComments, installationHolds, outbox, tasks } from "../../src/db/schema.js";
+import { githubComments, installationHolds, outbox, projects, pullRequests, tasks } from "../../src/db/schema.js";
 import { recordIntents } from "../../src/core/commands/record-intents.js";
 import { claimOutboxRow, type OutboxRow } from "../../src/github/outbox-queue.js";
 import type { AppOctokit } from "../../src/github/octokit.js";
 import { upsertComment } from "../../src/github/operations/upsert-comment.js";
+import { mergePullRequest } from "../../src/github/operations/merge-pull-request.js";
 import { PacedWrite, paceWrites, WritePacer } from "../../src/github/write-pacer.js";
 import { labelsToStore } from "../../src/core/commands/sync-issue.js";
-import type { GitHubIntent, UpsertCommentIntent } from "../../src/core/intents.js";
+import type { GitHubIntent, MergePullRequestIntent, UpsertCommentIntent } from "../../src/core/intents.js";
 import type { StatusLabel } from "../../src/core/labels.js";
 import { useBootedApp } from "../support/boot.js";
 import { APP_BOT, FakeGitHub } from "../support/fake-github/index.js";
@@ -139,6 +141,48 @@ describe("the outbox under faults", () => {
     expect(fake.requests.filter((r) => r.route === COMMENTS)).toHaveLength(0);
     // No "in doubt" row: the next attempt creates the comment at once, without searching for it.
     expect(await booted.database.db.select().from(githubComments).where(eq(githubComments.issueNumber, n))).toEqual([]);
+  });
+
+  it("a merge GitHub answers 405 whose auto-merge or merge-queue mutation the pacer holds back is tried again, not reported as waiting", async () => {
+    await world();
+    const [project] = await booted.database.db.select({ id: projects.id }).from(projects);
+    const sha = "a".repeat(40);
+    await booted.database.db
+      .insert(pullRequests)
+      .values({ projectId: project!.id, kind: "phase", subjectId: "phase-1", head: "cw/x--phase-1", base: "cw/x", number: 7, nodeId: "PR_7", headSha: sha });
+    const intent: MergePullRequestIntent = { kind: "merge-pull-request", repo, head: "cw/x--phase-1", base: "cw/x", sha, method: "squash" };
+    // GitHub's answers around the mutations: the merge needs a required check (405), the pull
+    // request is open at the approved head and mergeable. Only the mutations differ per case.
+    const github = (mutation: (query: string) => Promise<unknown>) => {
+      const mutations: string[] = [];
+      const octokit = {
+        rest: {
+          pulls: {
+            merge: () =>
+              Promise.reject(Object.assign(new Error("405"), { status: 405, response: { data: { message: "Required status check is expected." } } })),
+            get: () => Promise.resolve({ data: { merged: false, state: "open", head: { sha }, mergeable: true } }),
+          },
+        },
+        graphql: (query: string) => {
+          mutations.push(/mutation (\w+)/.exec(query)![1]!);
+          return mutation(query);
+        },
+      };
+      return { octokit: octokit as unknown as AppOctokit, mutations };
+    };
+    const held = () => Promise.reject(new PacedWrite(30_000, 1));
+    const refused = () => Promise.reject(Object.assign(new Error("Auto-merge is not allowed for this repository"), { errors: [] }));
+
+    // Auto-merge held back: the row is paced (tried again later), and nothing else is attempted or said.
+    const autoMergeHeld = github(held);
+    await expect(mergePullRequest(autoMergeHeld.octokit, intent, booted.database.db)).rejects.toBeInstanceOf(PacedWrite);
+    expect(autoMergeHeld.mutations).toEqual(["AutoMerge"]);
+
+    // Auto-merge not allowed, the merge queue's mutation held back: paced too.
+    const enqueueHeld = github((query) => (query.includes("enqueuePullRequest") ? held() : refused()));
+    await expect(mergePullRequest(enqueueHeld.octokit, intent, booted.database.db)).rejects.toBeInstanceOf(PacedWrite);
+    expect(enqueueHeld.mutations).toEqual(["AutoMerge", "Enqueue"]);
+    expect(await booted.database.db.select().from(githubComments)).toEqual([]); // no "waiting to merge" comment recorded
   });
 
   it("a status label is set from what GitHub answers: one stale in the app's record is removed too, never left as a second", async () => {
