@@ -18,8 +18,13 @@ const LOCK_SECONDS = 300;
 const CLAIM_LOCK_KEY = 0x6377696e;
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
-/** The most deliveries of one repository handed to the handlers as one batch. */
-export const BATCH_LIMIT = 50;
+/**
+ * The most deliveries of one repository handed to the handlers as one batch. A batch's own cost
+ * (the claim, its transaction, the project's lock and read, the completion) is paid once for all
+ * of them: at 100 rather than 50, the sync bench's app CPU an event fell 10–12%. It holds the
+ * project's lock for the whole batch, about 70 ms at 100 on a 2-CPU machine.
+ */
+export const BATCH_LIMIT = 100;
 
 /**
  * Claims the oldest runnable delivery of a repository with none in flight, together with that
