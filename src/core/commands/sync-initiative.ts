@@ -78,7 +78,14 @@ export async function upsertInitiative(
     const next = existing.status === status ? status : initiativeTransition(existing.status, status);
     // Most issue events carry a milestone that has not changed: no write for them.
     if (sameInitiative(existing, { ...values, status: next })) return existing;
-    const [row] = await updateInitiative(values)(tx, { ...values, status: next, updatedAt: new Date(), id: existing.id });
+    const [row] = await updateInitiative(tx, {
+      ...values,
+      executionMode: settings.executionMode ?? null,
+      mergeRequiresApproval: settings.mergeRequiresApproval ?? null,
+      status: next,
+      updatedAt: new Date(),
+      id: existing.id,
+    });
     return row!;
   }
   const taken = await tx
@@ -101,33 +108,30 @@ export async function upsertInitiative(
   return upsertInitiative(tx, project, milestone);
 }
 
-/** The columns a milestone always sets on its initiative; the settings block may set two more. */
+/** The columns a milestone sets on its initiative; the settings block may set two more. */
 const UPDATED = ["name", "description", "milestoneId", "milestoneNodeId", "settings", "settingsError", "requiresApproval", "status", "updatedAt"] as const;
-const OPTIONAL = ["executionMode", "mergeRequiresApproval"] as const;
-type InitiativeUpdate = Pick<InitiativeRow, (typeof UPDATED)[number] | "id"> & Partial<Pick<InitiativeRow, (typeof OPTIONAL)[number]>>;
-type UpdateStatement = (tx: DbOrTx, values: InitiativeUpdate) => Promise<InitiativeMirror[]>;
-const updates = new Map<string, UpdateStatement>();
+type InitiativeUpdate = Pick<InitiativeRow, (typeof UPDATED)[number] | "id"> & {
+  executionMode: InitiativeRow["executionMode"] | null;
+  mergeRequiresApproval: boolean | null;
+};
 
-/**
- * The update for the columns `values` sets, built once per shape (see db/prepared.ts): every
- * milestone edit runs one, and building it cost more than sending it.
- */
-function updateInitiative(values: Partial<InitiativeRow>): UpdateStatement {
-  const columns = [...UPDATED, ...OPTIONAL.filter((c) => values[c] !== undefined)];
-  const key = columns.join(",");
-  let update = updates.get(key);
-  if (!update) {
-    update = statement<InitiativeUpdate, InitiativeMirror[]>(`update_initiative_${updates.size}`, (db) =>
-      db
-        .update(initiatives)
-        .set(Object.fromEntries(columns.map((c) => [c, columnValue(c, initiatives[c])])))
-        .where(eq(initiatives.id, sql.placeholder("id")))
-        .returning(MIRRORED),
-    );
-    updates.set(key, update);
-  }
-  return update;
+/** Null: the settings block does not say, and the column keeps what it has. */
+function unlessSaid<K extends "executionMode" | "mergeRequiresApproval">(name: K) {
+  return sql`coalesce(${columnValue(name, initiatives[name])}, ${initiatives[name]})`;
 }
+
+// Every milestone edit runs it: built once (see db/prepared.ts), as building it cost more than sending it.
+const updateInitiative = statement<InitiativeUpdate, InitiativeMirror[]>("update_initiative", (db) =>
+  db
+    .update(initiatives)
+    .set({
+      ...Object.fromEntries(UPDATED.map((c) => [c, columnValue(c, initiatives[c])])),
+      executionMode: unlessSaid("executionMode"),
+      mergeRequiresApproval: unlessSaid("mergeRequiresApproval"),
+    })
+    .where(eq(initiatives.id, sql.placeholder("id")))
+    .returning(MIRRORED),
+);
 
 function sameInitiative(existing: InitiativeMirror, wanted: Partial<InitiativeMirror>): boolean {
   return Object.entries(wanted).every(([key, value]) => {
