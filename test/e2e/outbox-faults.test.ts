@@ -151,8 +151,9 @@ describe("the outbox under faults", () => {
       .insert(pullRequests)
       .values({ projectId: project!.id, kind: "phase", subjectId: "phase-1", head: "cw/x--phase-1", base: "cw/x", number: 7, nodeId: "PR_7", headSha: sha });
     const intent: MergePullRequestIntent = { kind: "merge-pull-request", repo, head: "cw/x--phase-1", base: "cw/x", sha, method: "squash" };
-    // GitHub's answers around the mutations: the merge needs a required check (405), the pull
-    // request is open at the approved head and mergeable. Only the mutations differ per case.
+    // Which mutation is held is chosen here, one at a time (the real pacer, below, holds every
+    // write after the first it holds): GitHub's answers around them are a required check (405)
+    // and an open pull request, mergeable, at the approved head.
     const github = (mutation: (query: string) => Promise<unknown>) => {
       const mutations: string[] = [];
       const octokit = {
@@ -183,6 +184,43 @@ describe("the outbox under faults", () => {
     await expect(mergePullRequest(enqueueHeld.octokit, intent, booted.database.db)).rejects.toBeInstanceOf(PacedWrite);
     expect(enqueueHeld.mutations).toEqual(["AutoMerge", "Enqueue"]);
     expect(await booted.database.db.select().from(githubComments)).toEqual([]); // no "waiting to merge" comment recorded
+  });
+
+  it("the same through the app's Octokit, its pacer and GitHub's 405: the held mutation never reaches GitHub, nor does a comment", async () => {
+    const { fake } = await world();
+    // A phase pull request whose base needs a passing check: GitHub answers the merge 405.
+    const [head, base] = ["cw/x--phase-1", "cw/x"];
+    fake.protectBranch(base, { requiredChecks: ["ci"] });
+    const number = fake.openPullRequest({ title: "Phase 1", head, base }, APP_BOT);
+    const pr = fake.pull(number);
+    const [project] = await booted.database.db.select({ id: projects.id }).from(projects);
+    await booted.database.db
+      .insert(pullRequests)
+      .values({ projectId: project!.id, kind: "phase", subjectId: "phase-1", head, base, number, nodeId: pr.nodeId, headSha: pr.head.sha });
+    const intent: MergePullRequestIntent = { kind: "merge-pull-request", repo, head, base, sha: pr.head.sha, method: "squash" };
+    // The app's own Octokit and pacer, allowing `writes` this minute.
+    const paced = async (writes: number) => {
+      const octokit = (await booted.app.probot.auth(INSTALLATION_ID)) as unknown as AppOctokit;
+      paceWrites(octokit, new WritePacer(writes, () => 1_000_000, 100), INSTALLATION_ID);
+      return octokit;
+    };
+    const mutations = () => fake.requests.filter((r) => r.route === "POST /graphql").map((r) => /mutation (\w+)/.exec(JSON.stringify(r.body))?.[1]);
+    const merges = () => fake.requests.filter((r) => r.route === "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge").map((r) => r.status);
+
+    // The merge (one write) is answered 405; the auto-merge mutation, a second write, is held
+    // back before it is sent: the row is paced, and nothing reaches GitHub after the merge.
+    await expect(mergePullRequest(await paced(1), intent, booted.database.db)).rejects.toBeInstanceOf(PacedWrite);
+    expect(merges()).toEqual([405]);
+    expect(mutations()).toEqual([]);
+    expect(fake.pull(number).autoMerge).toBeNull();
+
+    // Auto-merge not allowed here (GitHub refuses it), the merge queue's mutation held back: paced too.
+    fake.setAllowAutoMerge(false);
+    await expect(mergePullRequest(await paced(2), intent, booted.database.db)).rejects.toBeInstanceOf(PacedWrite);
+    expect(merges()).toEqual([405, 405]);
+    expect(mutations()).toEqual(["AutoMerge"]);
+    expect(fake.commentsOn(number)).toEqual([]); // no "waiting to merge" comment
+    expect(await booted.database.db.select().from(githubComments)).toEqual([]);
   });
 
   it("a status label is set from what GitHub answers: one stale in the app's record is removed too, never left as a second", async () => {
